@@ -1,0 +1,3 @@
+from sixplustwo.cli.app import main
+
+main()

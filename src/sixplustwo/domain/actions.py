@@ -1,0 +1,314 @@
+"""Actions: what a butler must do for one subject, derived from the playbook and the facts.
+
+Everything takes ``today`` as an argument: this module never reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from dateutil.relativedelta import relativedelta
+
+from sixplustwo.domain.dates import anniversary
+from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
+from sixplustwo.domain.playbook import Playbook, Rule, default_playbook
+
+Status = Literal["upcoming", "open", "overdue", "done", "missed"]
+LISTED: frozenset[str] = frozenset({"open", "overdue"})
+
+STATUS_LABELS: dict[str, str] = {
+    "upcoming": "未到期",
+    "open": "待办",
+    "overdue": "逾期",
+    "done": "已完成",
+    "missed": "已错过",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    action_id: str
+    rule: str
+    step: str
+    subject: str  # "owner", "project" or "case"
+    subject_id: int
+    opens_on: date
+    due_on: date
+    grace: int | None
+    status: Status
+    done_on: date | None = None
+    detail: str | None = None  # e.g. the milestone kind, the referred customer
+    detail_on: date | None = None  # e.g. the milestone date
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day before the action is missed; None when it never is."""
+        return None if self.grace is None else self.due_on + timedelta(days=self.grace)
+
+    def days_overdue(self, today: date) -> int:
+        return max(0, (today - self.due_on).days) if self.status == "overdue" else 0
+
+
+@dataclass(frozen=True)
+class _Scheduled:
+    action_id: str
+    opens_on: date
+    due_on: date
+    detail: str | None = None
+    detail_on: date | None = None
+
+
+def status_of(
+    opens_on: date, due_on: date, grace: int | None, done_on: date | None, today: date
+) -> Status:
+    if done_on is not None:
+        return "done"
+    if today < opens_on:
+        return "upcoming"
+    if today <= due_on:
+        return "open"
+    if grace is None or today <= due_on + timedelta(days=grace):
+        return "overdue"
+    return "missed"
+
+
+def owner_action_id(owner_id: int, rule: str, key: str | None = None) -> str:
+    return f"o{owner_id}:{rule}" + (f":{key}" if key else "")
+
+
+def _schedule_owner(rule: Rule, owner: OwnerFacts, today: date) -> list[_Scheduled]:
+    """The rule's actions for one owner, before completion is taken into account."""
+    if owner.forgotten:
+        return []
+    # Referral rewards check the referred customer's delivery in their own branch below.
+    if rule.anchor == "delivered_on" and (owner.delivered_on is None or owner.delivered_on > today):
+        return []
+
+    def single(anchor: date | None) -> list[_Scheduled]:
+        if anchor is None:
+            return []
+        return [
+            _Scheduled(
+                owner_action_id(owner.id, rule.name), rule.opens_on(anchor), rule.due_on(anchor)
+            )
+        ]
+
+    match rule.anchor:
+        case "visited_on" | "subscribed_on" | "signed_on" | "delivered_on":
+            return single(getattr(owner, rule.anchor))
+        case "planned_delivery":
+            return single(owner.planned_delivery) if owner.signed_effective else []
+        case "birthday":
+            return _schedule_birthdays(rule, owner, today)
+        case "milestone":
+            signed = owner.signed_effective
+            if signed is None:
+                return []
+            return [
+                _Scheduled(
+                    owner_action_id(owner.id, rule.name, f"m{m.id}"),
+                    rule.opens_on(m.on),
+                    rule.due_on(m.on),
+                    detail=m.kind,
+                    detail_on=m.on,
+                )
+                for m in sorted(owner.milestones, key=lambda m: (m.on, m.id))
+                if signed <= m.on and (owner.delivered_on is None or owner.delivered_on > m.on)
+            ]
+        case "referral_delivered":
+            return [
+                _Scheduled(
+                    owner_action_id(owner.id, rule.name, f"o{r.owner_id}"),
+                    rule.opens_on(r.delivered_on),
+                    rule.due_on(r.delivered_on),
+                    detail=f"o{r.owner_id}",
+                    detail_on=r.delivered_on,
+                )
+                for r in sorted(owner.referrals, key=lambda r: (r.delivered_on, r.owner_id))
+                if r.signed and r.delivered_on is not None and r.delivered_on <= today
+            ]
+    return []
+
+
+def _schedule_birthdays(rule: Rule, owner: OwnerFacts, today: date) -> list[_Scheduled]:
+    """One greeting a year from the first birthday after signing, up to the next one ahead."""
+    signed = owner.signed_effective
+    if owner.birthday is None or signed is None or not owner.wants_greetings:
+        return []
+    scheduled: list[_Scheduled] = []
+    for year in range(max(signed.year, owner.birthday.year + 1), today.year + 2):
+        day = anniversary(owner.birthday, year)
+        if day < signed:
+            continue
+        opens_on = rule.opens_on(day)
+        if opens_on > today and scheduled and scheduled[-1].opens_on > today:
+            break
+        scheduled.append(
+            _Scheduled(owner_action_id(owner.id, rule.name, str(year)), opens_on, rule.due_on(day))
+        )
+    return scheduled
+
+
+def _event_fits(rule: Rule, scheduled: _Scheduled, on: date) -> bool:
+    if rule.anchor == "birthday":
+        # The greeting "that year" counts, even if it was sent a day late.
+        return on.year == scheduled.due_on.year
+    if on < scheduled.opens_on:
+        return False
+    return rule.grace is None or on <= scheduled.due_on + timedelta(days=rule.grace)
+
+
+def _completions(
+    rule: Rule, scheduled: list[_Scheduled], events: Iterable[Event]
+) -> dict[str, date]:
+    """Which scheduled actions the events complete, and on which day.
+
+    An event naming an action completes exactly it. Any other event of the rule's kind
+    completes the one action of a single-action rule whatever its date, or, for rules with
+    several actions, the earliest not-done action whose window holds the event's date.
+    """
+    relevant = sorted((e for e in events if e.kind == rule.name), key=lambda e: e.on)
+    known = {s.action_id for s in scheduled}
+    done: dict[str, date] = {}
+    loose: list[Event] = []
+    for event in relevant:
+        if event.action_id in known and event.action_id not in done:
+            done[event.action_id] = event.on
+        else:
+            loose.append(event)
+    ordered = sorted(scheduled, key=lambda s: (s.opens_on, s.action_id))
+    for event in loose:
+        for candidate in ordered:
+            if candidate.action_id in done:
+                continue
+            if not rule.multi or _event_fits(rule, candidate, event.on):
+                done[candidate.action_id] = event.on
+                break
+    return done
+
+
+def _finish(
+    rule: Rule,
+    subject: str,
+    subject_id: int,
+    scheduled: list[_Scheduled],
+    done: dict[str, date],
+    today: date,
+) -> list[Action]:
+    return [
+        Action(
+            action_id=s.action_id,
+            rule=rule.name,
+            step=rule.step,
+            subject=subject,
+            subject_id=subject_id,
+            opens_on=s.opens_on,
+            due_on=s.due_on,
+            grace=rule.grace,
+            status=status_of(s.opens_on, s.due_on, rule.grace, done.get(s.action_id), today),
+            done_on=done.get(s.action_id),
+            detail=s.detail,
+            detail_on=s.detail_on,
+        )
+        for s in scheduled
+    ]
+
+
+def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
+    """One rule's actions for one subject, with their status on ``today``."""
+    if isinstance(subject, OwnerFacts):
+        if rule.subject != "owner":
+            return []
+        scheduled = _schedule_owner(rule, subject, today)
+        done = _completions(rule, scheduled, subject.events)
+        return _finish(rule, "owner", subject.id, scheduled, done, today)
+    if isinstance(subject, ProjectFacts):
+        if rule.subject != "project" or subject.delivery_date is None:
+            return []
+        anchor = subject.delivery_date
+        scheduled = [
+            _Scheduled(f"p{subject.id}:{rule.name}", rule.opens_on(anchor), rule.due_on(anchor))
+        ]
+        done = _completions(rule, scheduled, subject.events)
+        return _finish(rule, "project", subject.id, scheduled, done, today)
+    if isinstance(subject, CaseFacts):
+        return _case_actions(rule, subject, today)
+    raise TypeError(f"not a subject: {subject!r}")
+
+
+def _case_actions(rule: Rule, case: CaseFacts, today: date) -> list[Action]:
+    if rule.subject != "case":
+        return []
+    action_id = f"c{case.id}:{rule.name}"
+    if rule.anchor == "case_opened":
+        scheduled = [
+            _Scheduled(
+                action_id,
+                rule.opens_on(case.opened_on),
+                rule.due_on(case.opened_on, repair=case.kind == "repair"),
+                detail=case.kind,
+            )
+        ]
+        done = {action_id: case.resolved_on} if case.resolved_on is not None else {}
+    else:
+        if case.resolved_on is None:
+            return []
+        scheduled = [
+            _Scheduled(
+                action_id,
+                rule.opens_on(case.resolved_on),
+                rule.due_on(case.resolved_on),
+                detail=case.kind,
+            )
+        ]
+        done = _completions(rule, scheduled, case.events)
+    return _finish(rule, "case", case.id, scheduled, done, today)
+
+
+def actions(subject: Subject, today: date, playbook: Playbook | None = None) -> list[Action]:
+    """Every action of every rule for one subject, ordered by the day it opens."""
+    book = playbook or default_playbook()
+    found = [action for rule in book for action in rule_actions(rule, subject, today)]
+    return sorted(found, key=lambda a: (a.opens_on, a.due_on, a.action_id))
+
+
+def listed(found: Iterable[Action]) -> list[Action]:
+    """The actions ``due`` shows: open and overdue."""
+    return [a for a in found if a.status in LISTED]
+
+
+def urgency(action: Action) -> tuple:
+    """Sort key for the morning list: overdue first, then the earliest deadline."""
+    return (0 if action.status == "overdue" else 1, action.due_on, action.action_id)
+
+
+Stage = Literal["prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident"]
+
+STAGE_LABELS: dict[str, str] = {
+    "prospect": "潜在客户",
+    "subscribed": "已认购",
+    "signed": "已签约",
+    "awaiting delivery": "待交付",
+    "delivered": "已交付",
+    "resident": "已入住",
+}
+
+
+def stage(owner: OwnerFacts, today: date) -> Stage:
+    """The journey stage, derived from the recorded dates, never typed by hand.
+
+    delivered: handed over less than three months ago (until the residence revisit);
+    resident: after that. awaiting delivery: signed with a planned delivery date.
+    """
+    if owner.delivered_on is not None and owner.delivered_on <= today:
+        if today >= owner.delivered_on + relativedelta(months=3):
+            return "resident"
+        return "delivered"
+    if owner.signed_on is not None and owner.signed_on <= today:
+        return "awaiting delivery" if owner.planned_delivery is not None else "signed"
+    if owner.subscribed_on is not None and owner.subscribed_on <= today:
+        return "subscribed"
+    return "prospect"

@@ -1,0 +1,105 @@
+"""Calendar dates as the butler team writes them, and calendar arithmetic.
+
+Arithmetic is dateutil's ``relativedelta``: months and years clip to the end of the
+month (Jan 31 + 1 month = Feb 28/29), never roll over as SQLite's ``date()`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from sixplustwo.domain.errors import InvalidInput
+
+_SEPARATED = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+
+DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日"
+
+
+def parse_date(text: str, *, what: str = "date") -> date:
+    """Parse one of the accepted input formats; raise InvalidInput naming ``what``."""
+    match = _SEPARATED.match(text) or _COMPACT.match(text)
+    if match is None:
+        raise InvalidInput(f"{what}: {text!r} is not a date (use {DATE_FORMATS_HELP})")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise InvalidInput(f"{what}: {text!r} is not a real calendar date ({exc})") from None
+
+
+def parse_optional_date(text: str | None, *, what: str = "date") -> date | None:
+    if text is None or not text.strip():
+        return None
+    return parse_date(text, what=what)
+
+
+_OFFSET_PART = re.compile(r"([+-])\s*(\d+)\s*(y|mo|d)")
+
+
+@dataclass(frozen=True, order=True)
+class Offset:
+    """A signed calendar offset such as ``+3mo+14d`` or ``-20d``.
+
+    Years and months are applied first (clipping to month end), then days, which is what
+    "A+3mo+14d" means in the playbook: fourteen days after the three-month anniversary.
+    """
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Offset:
+        compact = text.replace(" ", "")
+        if compact in ("", "0", "+0", "-0"):
+            return cls()
+        years = months = days = 0
+        position = 0
+        for match in _OFFSET_PART.finditer(compact):
+            if match.start() != position:
+                break
+            position = match.end()
+            sign = -1 if match.group(1) == "-" else 1
+            amount = sign * int(match.group(2))
+            unit = match.group(3)
+            if unit == "y":
+                years += amount
+            elif unit == "mo":
+                months += amount
+            else:
+                days += amount
+        if position != len(compact):
+            raise InvalidInput(
+                f"offset {text!r} is not of the form +3mo+14d (units y, mo, d, each signed)"
+            )
+        return cls(years, months, days)
+
+    def __str__(self) -> str:
+        parts = [
+            f"{value:+d}{unit}"
+            for value, unit in ((self.years, "y"), (self.months, "mo"), (self.days, "d"))
+            if value
+        ]
+        return "".join(parts) or "+0d"
+
+    def apply(self, anchor: date) -> date:
+        shifted = anchor + relativedelta(years=self.years, months=self.months)
+        return shifted + timedelta(days=self.days)
+
+    def approx_days(self) -> int:
+        """Days this offset spans at most, for widening SQL anchor ranges safely."""
+        return self.years * 366 + self.months * 31 + self.days
+
+
+def anniversary(original: date, year: int) -> date:
+    """``original``'s month and day in ``year``; 02-29 falls on 02-28 in common years."""
+    return original + relativedelta(year=year)
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)

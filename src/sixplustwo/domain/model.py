@@ -1,0 +1,73 @@
+"""The facts actions are derived from: plain frozen values, filled by the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Event:
+    """A recorded journey event. ``action_id`` is set when it completes one named action."""
+
+    kind: str
+    on: date
+    action_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: int
+    kind: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A customer the owner referred (老带新)."""
+
+    owner_id: int
+    signed: bool
+    delivered_on: date | None
+
+
+@dataclass(frozen=True)
+class OwnerFacts:
+    id: int
+    visited_on: date | None = None
+    subscribed_on: date | None = None
+    signed_on: date | None = None
+    planned_delivery: date | None = None  # the owner's contract date, else the project's
+    delivered_on: date | None = None
+    birthday: date | None = None
+    wants_greetings: bool = True
+    forgotten: bool = False
+    milestones: tuple[Milestone, ...] = ()  # the owner's project's milestones
+    referrals: tuple[Referral, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @property
+    def signed_effective(self) -> date | None:
+        """The signing date, or the delivery date for owners imported without one:
+        nobody takes delivery of a flat without having signed for it."""
+        return self.signed_on or self.delivered_on
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    id: int
+    delivery_date: date | None = None  # the project's (first) delivery date
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    id: int
+    owner_id: int
+    kind: str  # "complaint" or "repair"
+    opened_on: date
+    resolved_on: date | None = None
+    events: tuple[Event, ...] = ()
+
+
+Subject = OwnerFacts | ProjectFacts | CaseFacts

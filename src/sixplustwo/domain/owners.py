@@ -1,0 +1,142 @@
+"""Owner input: the fields a sales system or a butler provides, validated against the journey."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+
+from sixplustwo.domain.dates import parse_date
+from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.phones import normalise_phone
+
+# Input field (the `owner add` option name with _ for -) → stored column.
+DATE_FIELDS: dict[str, str] = {
+    "visited": "visited_on",
+    "subscribed": "subscribed_on",
+    "signed": "signed_on",
+    "delivery_date": "delivery_date",
+    "delivered": "delivered_on",
+    "birthday": "birthday",
+}
+TEXT_FIELDS = ("name", "phone", "project", "unit", "butler")
+INPUT_FIELDS = (*TEXT_FIELDS[:4], *DATE_FIELDS, "butler", "referred_by")
+REQUIRED_FIELDS = ("name", "phone", "project", "unit")
+
+# Journey dates in the order they must happen when both are recorded.
+_JOURNEY = (
+    ("visited_on", "visited"),
+    ("subscribed_on", "subscribed"),
+    ("signed_on", "signed"),
+    ("delivered_on", "delivered"),
+)
+
+
+@dataclass(frozen=True)
+class OwnerRecord:
+    name: str
+    phone: str
+    project: str
+    unit: str
+    visited_on: date | None = None
+    subscribed_on: date | None = None
+    signed_on: date | None = None
+    delivery_date: date | None = None
+    delivered_on: date | None = None
+    birthday: date | None = None
+    butler: str | None = None
+    referred_by: int | None = None
+
+    def journey(self) -> dict[str, date | None]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in _DATE_COLUMNS}
+
+
+_DATE_COLUMNS = frozenset(DATE_FIELDS.values())
+
+
+class FieldError(InvalidInput):
+    """A bad value in one named input field (the importer adds the row number)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date_value(field: str, value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value  # type: ignore[return-value]
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return parse_date(text, what=field)
+    except InvalidInput as exc:
+        raise FieldError(field, str(exc).removeprefix(f"{field}: ")) from None
+
+
+def parse_owner_id(value: object, field: str = "referred_by") -> int:
+    text = _text(value) or ""
+    digits = text[1:] if text[:1] in ("o", "O") else text
+    if not digits.isdigit():
+        raise FieldError(field, f"{text!r} is not an owner id")
+    return int(digits)
+
+
+def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
+    """Validate one owner's input fields; raise FieldError naming the first bad field."""
+    texts = {name: _text(values.get(name)) for name in TEXT_FIELDS}
+    for name in REQUIRED_FIELDS:
+        if not texts[name]:
+            raise FieldError(name, "is required")
+    try:
+        phone = normalise_phone(texts["phone"] or "")
+    except InvalidInput as exc:
+        raise FieldError("phone", str(exc)) from None
+    dates = {column: _date_value(name, values.get(name)) for name, column in DATE_FIELDS.items()}
+    referred = values.get("referred_by")
+    referred_by = parse_owner_id(referred) if _text(referred) else None
+    check_journey(dates, today)
+    return OwnerRecord(
+        name=texts["name"] or "",
+        phone=phone,
+        project=texts["project"] or "",
+        unit=texts["unit"] or "",
+        butler=texts["butler"],
+        referred_by=referred_by,
+        **dates,
+    )
+
+
+def check_journey(dates: Mapping[str, date | None], today: date) -> None:
+    """Refuse dates that contradict the journey (SPEC §5)."""
+    recorded = [(dates.get(column), label) for column, label in _JOURNEY]
+    recorded = [(day, label) for day, label in recorded if day is not None]
+    for (earlier, earlier_label), (later, later_label) in itertools.pairwise(recorded):
+        if later < earlier:
+            raise FieldError(
+                later_label,
+                f"{later_label} {later.isoformat()} is before "
+                f"{earlier_label} {earlier.isoformat()}",
+            )
+    birthday = dates.get("birthday")
+    if birthday is not None:
+        if birthday > today:
+            raise FieldError("birthday", f"birthday {birthday.isoformat()} is in the future")
+        if birthday.year < 1900:
+            raise FieldError("birthday", f"birthday {birthday.isoformat()} is before 1900")
+    delivery_date = dates.get("delivery_date")
+    signed = dates.get("signed_on")
+    if delivery_date is not None and signed is not None and delivery_date < signed:
+        raise FieldError(
+            "delivery_date",
+            f"delivery_date {delivery_date.isoformat()} is before signed {signed.isoformat()}",
+        )

@@ -1,0 +1,51 @@
+"""Phone numbers: validated, stored normalised, masked for human eyes."""
+
+from __future__ import annotations
+
+import re
+
+from sixplustwo.domain.errors import InvalidInput
+
+_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_SEPARATORS = re.compile(r"[\s\-()（）.]")
+
+
+def normalise_phone(raw: str) -> str:
+    """Return the stored form: 11 digits for a mainland mobile, E.164 for anything else.
+
+    Mainland mobiles are checked by their shape (1[3-9] and 11 digits), because new number
+    blocks open faster than phone libraries learn them; other numbers go through
+    ``phonenumbers`` with China as the default region (landlines, Hong Kong, abroad).
+    """
+    text = _SEPARATORS.sub("", raw.strip())
+    if not text:
+        raise InvalidInput("phone is empty")
+    bare = text
+    for prefix in ("+86", "0086", "86"):
+        if bare.startswith(prefix) and _MAINLAND_MOBILE.match(bare[len(prefix) :]):
+            bare = bare[len(prefix) :]
+            break
+    if _MAINLAND_MOBILE.match(bare):
+        return bare
+    if bare.isdigit() and bare.startswith("1") and len(bare) == 11:
+        raise InvalidInput(f"phone {raw!r} is not a mainland mobile number (1[3-9] + 9 digits)")
+
+    import phonenumbers  # imported here: it costs ~100 ms and most numbers are mobiles
+
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"phone {raw!r} is not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(f"phone {raw!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812345678`` → ``138****5678``; other numbers keep their first 3 and last 4 digits."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    hidden = len(phone) - 7
+    return f"{phone[:3]}{'*' * hidden}{phone[-4:]}"

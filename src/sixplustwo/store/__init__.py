@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables over SQLite, migrations, and the queries that must scale."""

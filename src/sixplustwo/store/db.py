@@ -1,0 +1,144 @@
+"""Where the database lives, how it is opened, and how migrations are applied.
+
+One engine and one transaction per command. SQLite runs in WAL mode with a busy timeout, and
+commands that write take the write lock up front (BEGIN IMMEDIATE): a deferred transaction
+that reads first and writes later fails at once with "database is locked" under contention.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from sixplustwo.domain.errors import StoreError
+from sixplustwo.store.migrations import MIGRATIONS
+
+DB_ENV = "SIXPLUSTWO_DB"
+BUSY_TIMEOUT_MS = 5000
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("sixplustwo", appauthor=False) / "sixplustwo.db"
+
+
+def resolve_db_path(explicit: str | os.PathLike | None) -> Path:
+    """``--db`` first, then ``$SIXPLUSTWO_DB``, then the user data directory."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(DB_ENV)
+    if from_env:
+        return Path(from_env)
+    return default_db_path()
+
+
+def _make_engine(path: Path, *, immediate: bool) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+        # Take transaction control from pysqlite so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _applied(connection) -> set[str] | None:
+    """Names of applied migrations; None when the file holds tables that are not ours."""
+    tables = {
+        row[0]
+        for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    }
+    if "schema_migration" not in tables:
+        return set() if not (tables - {"sqlite_sequence"}) else None
+    return {row[0] for row in connection.execute(text("SELECT name FROM schema_migration"))}
+
+
+def migrate(engine: Engine, path: Path) -> list[str]:
+    """Apply the migrations this database lacks, each in one transaction with its record."""
+    known = [name for name, _ in MIGRATIONS]
+    ran: list[str] = []
+    with engine.connect() as connection:
+        with connection.begin():
+            applied = _applied(connection)
+        if applied is None:
+            raise StoreError(f"{path} is not a sixplustwo database (it holds other tables)")
+        unknown = applied - set(known)
+        if unknown:
+            raise StoreError(
+                f"{path} was written by a newer sixplustwo (schema {max(unknown)}); "
+                "upgrade sixplustwo to open it"
+            )
+        if len(applied) == len(known):
+            return ran
+        for name, step in MIGRATIONS:
+            with connection.begin():
+                # Checked again under the write lock: another process may have just done it.
+                if name in (_applied(connection) or set()):
+                    continue
+                connection.execute(
+                    text(
+                        "CREATE TABLE IF NOT EXISTS schema_migration "
+                        "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+                    )
+                )
+                step(connection)
+                connection.execute(
+                    text("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :t)"),
+                    {"n": name, "t": datetime.now(UTC).replace(tzinfo=None)},
+                )
+                ran.append(name)
+    return ran
+
+
+def _describe(exc: Exception, path: Path) -> str:
+    message = str(getattr(exc, "orig", exc))
+    if "file is not a database" in message or "malformed" in message:
+        return f"{path} is not a sixplustwo database ({message})"
+    if "readonly" in message or "read-only" in message:
+        return f"{path} is read-only ({message})"
+    if "unable to open" in message:
+        return f"cannot open database {path} ({message})"
+    if "disk is full" in message or "database or disk is full" in message:
+        return f"no space left for database {path}"
+    return f"database {path}: {message}"
+
+
+@contextmanager
+def open_session(db: str | os.PathLike | None, *, write: bool) -> Iterator[Session]:
+    """One session in one transaction: committed if the block succeeds, else rolled back."""
+    path = resolve_db_path(db)
+    if path.is_dir():
+        raise StoreError(f"database path {path} is a directory")
+    if db is None and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        raise StoreError(f"cannot create database {path}: folder {path.parent} does not exist")
+    engine = _make_engine(path, immediate=write)
+    try:
+        migrate(engine, path)
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    except (OperationalError, DatabaseError) as exc:
+        raise StoreError(_describe(exc, path)) from None
+    finally:
+        engine.dispose()

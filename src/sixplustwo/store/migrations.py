@@ -1,0 +1,118 @@
+"""Ordered, named schema migrations, each applied once and recorded in ``schema_migration``.
+
+Migrations are explicit DDL rather than ``metadata.create_all`` so that a database made by an
+old release upgrades step by step; they are applied in order, each in its own transaction.
+The SQL is kept to what SQLite and PostgreSQL both accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+Migration = tuple[str, Callable[[Connection], None]]
+
+
+def _statements(sql: str) -> Callable[[Connection], None]:
+    def run(connection: Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                connection.execute(text(statement))
+
+    return run
+
+
+_INITIAL = """
+CREATE TABLE project (
+    id INTEGER PRIMARY KEY,
+    code VARCHAR NOT NULL UNIQUE,
+    name VARCHAR NOT NULL,
+    city VARCHAR,
+    delivery_date DATE,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_project_delivery_date ON project (delivery_date);
+
+CREATE TABLE milestone (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES project (id),
+    kind VARCHAR NOT NULL,
+    reached_on DATE NOT NULL,
+    note VARCHAR
+);
+CREATE INDEX ix_milestone_project_id ON milestone (project_id);
+CREATE INDEX ix_milestone_reached_on ON milestone (reached_on);
+
+CREATE TABLE owner (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES project (id),
+    unit VARCHAR NOT NULL,
+    name VARCHAR,
+    phone VARCHAR,
+    visited_on DATE,
+    subscribed_on DATE,
+    signed_on DATE,
+    delivery_date DATE,
+    delivered_on DATE,
+    birthday DATE,
+    birthday_md VARCHAR,
+    butler VARCHAR,
+    referred_by INTEGER REFERENCES owner (id),
+    wants_greetings BOOLEAN NOT NULL DEFAULT TRUE,
+    forgotten_on DATE,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (project_id, unit)
+);
+CREATE INDEX ix_owner_visited_on ON owner (visited_on);
+CREATE INDEX ix_owner_subscribed_on ON owner (subscribed_on);
+CREATE INDEX ix_owner_signed_on ON owner (signed_on);
+CREATE INDEX ix_owner_delivery_date ON owner (delivery_date);
+CREATE INDEX ix_owner_delivered_on ON owner (delivered_on);
+CREATE INDEX ix_owner_birthday_md ON owner (birthday_md);
+CREATE INDEX ix_owner_butler ON owner (butler);
+CREATE INDEX ix_owner_referred_by ON owner (referred_by);
+
+CREATE TABLE service_case (
+    id INTEGER PRIMARY KEY,
+    owner_id INTEGER NOT NULL REFERENCES owner (id),
+    kind VARCHAR NOT NULL,
+    note VARCHAR NOT NULL,
+    opened_on DATE NOT NULL,
+    resolved_on DATE,
+    resolution_note VARCHAR
+);
+CREATE INDEX ix_service_case_owner_id ON service_case (owner_id);
+CREATE INDEX ix_service_case_resolved_on ON service_case (resolved_on);
+
+CREATE TABLE event (
+    id INTEGER PRIMARY KEY,
+    owner_id INTEGER REFERENCES owner (id),
+    project_id INTEGER REFERENCES project (id),
+    case_id INTEGER REFERENCES service_case (id),
+    kind VARCHAR NOT NULL,
+    happened_on DATE NOT NULL,
+    note VARCHAR,
+    channel VARCHAR,
+    score INTEGER,
+    action_id VARCHAR,
+    recorded_at TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_event_owner_kind ON event (owner_id, kind);
+CREATE INDEX ix_event_project_kind ON event (project_id, kind);
+CREATE INDEX ix_event_case_id ON event (case_id);
+CREATE INDEX ix_event_kind_happened_on ON event (kind, happened_on);
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TIMESTAMP NOT NULL,
+    command VARCHAR NOT NULL,
+    detail VARCHAR,
+    rows INTEGER,
+    target VARCHAR
+)
+"""
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _statements(_INITIAL)),
+]

@@ -1,0 +1,403 @@
+"""The morning list over a large database: candidates selected in SQL, exact dates in Python.
+
+For each rule, the anchor dates that can put an action in today's list form a range
+(today minus the due offset and grace, to today minus the opens offset). That range, widened
+by a few days because month arithmetic clips at month ends, selects candidates through an
+index; the domain then decides each candidate exactly with relativedelta. No rule date is
+computed by SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, text
+
+from sixplustwo.domain.actions import LISTED, Action, rule_actions
+from sixplustwo.domain.dates import Offset
+from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
+from sixplustwo.domain.playbook import Playbook, Rule
+from sixplustwo.store.rows import as_date, iso
+
+# relativedelta clips to month ends, so an inverse offset can be off by up to 3 days.
+_SLACK_DAYS = 4
+_BATCH = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class DueFilter:
+    project_id: int | None = None
+    butler: str | None = None
+    steps: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One listed action with what a butler needs to act on it."""
+
+    action: Action
+    title: str
+    project: str
+    project_name: str
+    owner_id: int | None = None
+    owner: str | None = None
+    phone: str | None = None
+    unit: str | None = None
+    butler: str | None = None
+    case_id: int | None = None
+
+
+def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
+    """Anchor dates whose action may be open or overdue on ``today`` (a superset)."""
+    back = _negate(rule.opens).apply(today) + timedelta(days=_SLACK_DAYS)
+    if rule.grace is None:
+        return None, back
+    due_offsets = [rule.due] + ([rule.due_repair] if rule.due_repair else [])
+    earliest = min(_negate(offset).apply(today) for offset in due_offsets)
+    return earliest - timedelta(days=rule.grace + _SLACK_DAYS), back
+
+
+def _negate(offset: Offset) -> Offset:
+    return Offset(-offset.years, -offset.months, -offset.days)
+
+
+def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
+
+
+def _in_list(name: str, ids: Sequence[int]) -> tuple[str, dict[str, int]]:
+    params = {f"{name}{i}": value for i, value in enumerate(ids)}
+    return ", ".join(f":{key}" for key in params), params
+
+
+_OWNER_COLUMNS = """
+    o.id, o.project_id, o.unit, o.name, o.phone, o.butler,
+    o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, o.delivered_on,
+    o.birthday, o.wants_greetings, o.forgotten_on,
+    p.code, p.name AS project_name, p.delivery_date AS project_delivery
+"""
+
+
+@dataclass(frozen=True)
+class OwnerRow:
+    """An owner as read for the due list: facts plus what is shown."""
+
+    facts: OwnerFacts
+    project_id: int
+    project: str
+    project_name: str
+    unit: str
+    name: str | None
+    phone: str | None
+    butler: str | None
+
+
+class DueQuery:
+    """Gathers today's listed actions for a playbook, rule by rule."""
+
+    def __init__(self, connection: Connection, playbook: Playbook, today: date, where: DueFilter):
+        self.connection = connection
+        self.playbook = playbook
+        self.today = today
+        self.where = where
+        self._milestones: dict[int, tuple[Milestone, ...]] = {}
+
+    def rows(self) -> list[DueRow]:
+        found: list[DueRow] = []
+        for rule in self.playbook:
+            if self.where.steps is not None and rule.step not in self.where.steps:
+                continue
+            if rule.subject == "owner":
+                found.extend(self._owner_rule(rule))
+            elif rule.subject == "project":
+                if self.where.butler is None:
+                    found.extend(self._project_rule(rule))
+            else:
+                found.extend(self._case_rule(rule))
+        return found
+
+    # -- owners -------------------------------------------------------------------------
+
+    def _owner_filter(self) -> tuple[str, dict[str, object]]:
+        clauses = ["o.forgotten_on IS NULL"]
+        params: dict[str, object] = {}
+        if self.where.project_id is not None:
+            clauses.append("o.project_id = :project_id")
+            params["project_id"] = self.where.project_id
+        if self.where.butler is not None:
+            clauses.append("o.butler = :butler")
+            params["butler"] = self.where.butler
+        return " AND ".join(clauses), params
+
+    def _select_owners(self, condition: str, params: dict[str, object]) -> list[OwnerRow]:
+        base, base_params = self._owner_filter()
+        sql = (
+            f"SELECT {_OWNER_COLUMNS} FROM owner o JOIN project p ON p.id = o.project_id "
+            f"WHERE {base} AND ({condition})"
+        )
+        result = self.connection.execute(text(sql), {**base_params, **params})
+        return [_owner_row(row) for row in result]
+
+    def _candidates(self, rule: Rule) -> list[OwnerRow]:
+        low, high = anchor_range(rule, self.today)
+        bounds = {"lo": iso(low) or "0000-01-01", "hi": iso(high)}
+        match rule.anchor:
+            case "visited_on" | "subscribed_on" | "signed_on" | "delivered_on":
+                return self._select_owners(f"o.{rule.anchor} BETWEEN :lo AND :hi", bounds)
+            case "planned_delivery":
+                signed = "(o.signed_on IS NOT NULL OR o.delivered_on IS NOT NULL)"
+                own = self._select_owners(
+                    f"{signed} AND o.delivery_date BETWEEN :lo AND :hi", bounds
+                )
+                from_project = self._select_owners(
+                    f"{signed} AND o.delivery_date IS NULL AND o.project_id IN "
+                    "(SELECT id FROM project WHERE delivery_date BETWEEN :lo AND :hi)",
+                    bounds,
+                )
+                return own + from_project
+            case "birthday":
+                days = _month_days(low or self.today, high)
+                placeholders, params = _in_list("md", days)
+                return self._select_owners(
+                    f"o.birthday_md IN ({placeholders}) AND o.wants_greetings", params
+                )
+            case "milestone":
+                return self._milestone_candidates(bounds)
+            case "referral_delivered":
+                return self._select_owners(
+                    "o.id IN (SELECT r.referred_by FROM owner r WHERE r.referred_by IS NOT NULL "
+                    "AND r.delivered_on BETWEEN :lo AND :hi)",
+                    bounds,
+                )
+        return []
+
+    def _milestone_candidates(self, bounds: dict[str, object]) -> list[OwnerRow]:
+        reached = self.connection.execute(
+            text(
+                "SELECT project_id, MIN(reached_on), MAX(reached_on) FROM milestone "
+                "WHERE reached_on BETWEEN :lo AND :hi GROUP BY project_id"
+            ),
+            bounds,
+        ).all()
+        owners: list[OwnerRow] = []
+        for project_id, first, last in reached:
+            owners.extend(
+                self._select_owners(
+                    "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :last "
+                    "AND (o.delivered_on IS NULL OR o.delivered_on > :first)",
+                    {"mp": project_id, "first": first, "last": last},
+                )
+            )
+        return owners
+
+    def _owner_rule(self, rule: Rule) -> list[DueRow]:
+        candidates = self._candidates(rule)
+        if not candidates:
+            return []
+        ids = [c.facts.id for c in candidates]
+        events = self._owner_events(rule.name, ids)
+        referrals = self._referrals(ids) if rule.anchor == "referral_delivered" else {}
+        if rule.anchor == "milestone":
+            self._load_milestones({c.project_id for c in candidates})
+        found: list[DueRow] = []
+        for candidate in candidates:
+            facts = _with(candidate.facts, events=tuple(events.get(candidate.facts.id, ())))
+            if rule.anchor == "milestone":
+                facts = _with(facts, milestones=self._milestones.get(candidate.project_id, ()))
+            if rule.anchor == "referral_delivered":
+                facts = _with(facts, referrals=tuple(referrals.get(facts.id, ())))
+            for action in rule_actions(rule, facts, self.today):
+                if action.status in LISTED:
+                    found.append(_owner_due_row(action, rule, candidate))
+        return found
+
+    def _owner_events(self, kind: str, ids: Sequence[int]) -> dict[int, list[Event]]:
+        events: dict[int, list[Event]] = defaultdict(list)
+        for batch in _batches(ids):
+            placeholders, params = _in_list("id", batch)
+            result = self.connection.execute(
+                text(
+                    "SELECT owner_id, happened_on, action_id FROM event "
+                    f"WHERE kind = :kind AND owner_id IN ({placeholders})"
+                ),
+                {"kind": kind, **params},
+            )
+            for owner_id, happened_on, action_id in result:
+                events[owner_id].append(Event(kind, as_date(happened_on), action_id))
+        return events
+
+    def _referrals(self, ids: Sequence[int]) -> dict[int, list[Referral]]:
+        referrals: dict[int, list[Referral]] = defaultdict(list)
+        for batch in _batches(ids):
+            placeholders, params = _in_list("id", batch)
+            result = self.connection.execute(
+                text(
+                    "SELECT referred_by, id, signed_on, delivered_on FROM owner "
+                    f"WHERE referred_by IN ({placeholders})"
+                ),
+                params,
+            )
+            for referrer, owner_id, signed_on, delivered_on in result:
+                signed = signed_on is not None or delivered_on is not None
+                referrals[referrer].append(Referral(owner_id, signed, as_date(delivered_on)))
+        return referrals
+
+    def _load_milestones(self, project_ids: Iterable[int]) -> None:
+        wanted = sorted(set(project_ids) - set(self._milestones))
+        if not wanted:
+            return
+        loaded = load_milestones(self.connection, wanted)
+        for project_id in wanted:
+            self._milestones[project_id] = loaded.get(project_id, ())
+
+    # -- projects -----------------------------------------------------------------------
+
+    def _project_rule(self, rule: Rule) -> list[DueRow]:
+        low, high = anchor_range(rule, self.today)
+        params: dict[str, object] = {
+            "lo": iso(low) or "0000-01-01",
+            "hi": iso(high),
+            "k": rule.name,
+        }
+        condition = "delivery_date BETWEEN :lo AND :hi"
+        if self.where.project_id is not None:
+            condition += " AND id = :pid"
+            params["pid"] = self.where.project_id
+        projects = self.connection.execute(
+            text(f"SELECT id, code, name, delivery_date FROM project WHERE {condition}"), params
+        ).all()
+        found: list[DueRow] = []
+        for project_id, code, name, delivery_date in projects:
+            events = tuple(
+                Event(rule.name, as_date(on), action_id)
+                for on, action_id in self.connection.execute(
+                    text(
+                        "SELECT happened_on, action_id FROM event "
+                        "WHERE project_id = :p AND owner_id IS NULL AND kind = :k"
+                    ),
+                    {"p": project_id, "k": rule.name},
+                )
+            )
+            facts = ProjectFacts(project_id, as_date(delivery_date), events)
+            for action in rule_actions(rule, facts, self.today):
+                if action.status in LISTED:
+                    found.append(DueRow(action, rule.title, code, name))
+        return found
+
+    # -- cases --------------------------------------------------------------------------
+
+    def _case_rule(self, rule: Rule) -> list[DueRow]:
+        low, high = anchor_range(rule, self.today)
+        base, params = self._owner_filter()
+        params = {**params, "lo": iso(low) or "0000-01-01", "hi": iso(high), "k": rule.name}
+        if rule.anchor == "case_opened":
+            condition = "c.resolved_on IS NULL AND c.opened_on BETWEEN :lo AND :hi"
+        else:
+            # Any revisit event completes a case's revisit, so done ones are dropped in SQL.
+            condition = (
+                "c.resolved_on BETWEEN :lo AND :hi AND NOT EXISTS "
+                "(SELECT 1 FROM event e WHERE e.case_id = c.id AND e.kind = :k)"
+            )
+        sql = (
+            f"SELECT c.id, c.kind, c.opened_on, c.resolved_on, {_OWNER_COLUMNS} "
+            "FROM service_case c JOIN owner o ON o.id = c.owner_id "
+            f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}"
+        )
+        found: list[DueRow] = []
+        for row in self.connection.execute(text(sql), params):
+            case_id, kind, opened_on, resolved_on = row[:4]
+            owner = _owner_row(row[4:])
+            facts = CaseFacts(
+                case_id, owner.facts.id, kind, as_date(opened_on), as_date(resolved_on)
+            )
+            for action in rule_actions(rule, facts, self.today):
+                if action.status in LISTED:
+                    found.append(_owner_due_row(action, rule, owner, case_id=case_id))
+        return found
+
+
+def _with(facts: OwnerFacts, **changes) -> OwnerFacts:
+    return replace(facts, **changes)
+
+
+def _month_days(first: date, last: date) -> list[str]:
+    """ "MM-DD" keys of the days from first to last; 02-29 birthdays fall on 02-28 in common
+    years, so that key is added whenever 02-28 is in range."""
+    keys: list[str] = []
+    day = first
+    while day <= last:
+        keys.append(day.strftime("%m-%d"))
+        day += timedelta(days=1)
+    if "02-28" in keys and "02-29" not in keys:
+        keys.append("02-29")
+    return sorted(set(keys))
+
+
+def _owner_row(row: Sequence) -> OwnerRow:
+    (
+        owner_id, project_id, unit, name, phone, butler,
+        visited_on, subscribed_on, signed_on, delivery_date, delivered_on,
+        birthday, wants_greetings, forgotten_on, code, project_name, project_delivery,
+    ) = row  # fmt: skip
+    facts = OwnerFacts(
+        id=owner_id,
+        visited_on=as_date(visited_on),
+        subscribed_on=as_date(subscribed_on),
+        signed_on=as_date(signed_on),
+        planned_delivery=as_date(delivery_date) or as_date(project_delivery),
+        delivered_on=as_date(delivered_on),
+        birthday=as_date(birthday),
+        wants_greetings=bool(wants_greetings),
+        forgotten=forgotten_on is not None,
+    )
+    return OwnerRow(facts, project_id, code, project_name, unit, name, phone, butler)
+
+
+def _owner_due_row(
+    action: Action, rule: Rule, owner: OwnerRow, *, case_id: int | None = None
+) -> DueRow:
+    return DueRow(
+        action=action,
+        title=rule.title,
+        project=owner.project,
+        project_name=owner.project_name,
+        owner_id=owner.facts.id,
+        owner=owner.name,
+        phone=owner.phone,
+        unit=owner.unit,
+        butler=owner.butler,
+        case_id=case_id,
+    )
+
+
+def load_milestones(
+    connection: Connection, project_ids: Sequence[int]
+) -> dict[int, tuple[Milestone, ...]]:
+    found: dict[int, list[Milestone]] = defaultdict(list)
+    for batch in _batches(list(project_ids)):
+        placeholders, params = _in_list("p", batch)
+        result = connection.execute(
+            text(
+                "SELECT project_id, id, kind, reached_on FROM milestone "
+                f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id"
+            ),
+            params,
+        )
+        for project_id, milestone_id, kind, reached_on in result:
+            found[project_id].append(Milestone(milestone_id, kind, as_date(reached_on)))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def due_rows(
+    connection: Connection, playbook: Playbook, today: date, where: DueFilter
+) -> list[DueRow]:
+    from sixplustwo.domain.actions import urgency
+
+    rows = DueQuery(connection, playbook, today, where).rows()
+    return sorted(
+        rows, key=lambda r: (*urgency(r.action)[:2], r.project, r.unit or "", r.action.action_id)
+    )

@@ -1,0 +1,15 @@
+"""Converting raw SQL values: SQLite returns dates as ISO text, PostgreSQL as dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value  # type: ignore[return-value]
+    return date.fromisoformat(str(value)[:10])
+
+
+def iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,84 @@
+"""SQLModel tables. The schema itself is created by the named migrations in migrations.py;
+tests check that the two agree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "project"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    city: str | None = None
+    delivery_date: date | None = Field(default=None, index=True)
+    created_at: datetime
+
+
+class Milestone(SQLModel, table=True):
+    __tablename__ = "milestone"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str
+    reached_on: date = Field(index=True)
+    note: str | None = None
+
+
+class Owner(SQLModel, table=True):
+    __tablename__ = "owner"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    unit: str
+    name: str | None = None  # None once forgotten
+    phone: str | None = None
+    visited_on: date | None = None
+    subscribed_on: date | None = None
+    signed_on: date | None = None
+    delivery_date: date | None = None
+    delivered_on: date | None = None
+    birthday: date | None = None
+    birthday_md: str | None = None  # "MM-DD", so that the birthday query uses an index
+    butler: str | None = None
+    referred_by: int | None = Field(default=None, foreign_key="owner.id")
+    wants_greetings: bool = True
+    forgotten_on: date | None = None
+    created_at: datetime
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "event"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="owner.id")
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    case_id: int | None = Field(default=None, foreign_key="service_case.id")
+    kind: str
+    happened_on: date
+    note: str | None = None
+    channel: str | None = None
+    score: int | None = None
+    action_id: str | None = None
+    recorded_at: datetime
+
+
+class ServiceCase(SQLModel, table=True):
+    __tablename__ = "service_case"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    kind: str
+    note: str
+    opened_on: date
+    resolved_on: date | None = None
+    resolution_note: str | None = None
+
+
+class Audit(SQLModel, table=True):
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    command: str
+    detail: str | None = None
+    rows: int | None = None
+    target: str | None = None
