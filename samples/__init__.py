@@ -1,0 +1,1 @@
+"""Sample data for `sixplustwo demo` (see README.md here)."""

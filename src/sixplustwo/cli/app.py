@@ -1,0 +1,79 @@
+"""The ``sixplustwo`` command. Domain errors become one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from sixplustwo.domain.errors import SixPlusTwoError
+
+
+class AppGroup(TyperGroup):
+    """Maps errors caused by input to one line on stderr and exit 1 (usage errors stay 2)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SixPlusTwoError as exc:
+            typer.echo(f"sixplustwo: error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            typer.echo(f"sixplustwo: error: {exc.strerror or exc}{where}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=AppGroup,
+    name="sixplustwo",
+    help="The 6+2 customer-service steps (客户服务6+2步法) as a customer butler's daily list.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sixplustwo import __version__
+
+        typer.echo(f"sixplustwo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="PATH",
+        help="Database file (else $SIXPLUSTWO_DB, else one in the user data directory).",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    ctx.obj = {"db": db}
+
+
+def _register() -> None:
+    from sixplustwo.cli import demo, due, journey, owners, projects
+
+    app.add_typer(projects.app, name="project")
+    app.add_typer(owners.app, name="owner")
+    app.add_typer(journey.event_app, name="event")
+    app.add_typer(journey.case_app, name="case")
+    app.command("due")(due.due)
+    app.command("done")(journey.done)
+    app.command("playbook")(due.playbook)
+    app.command("demo")(demo.demo)
+
+
+_register()
+
+
+def main() -> None:
+    app()

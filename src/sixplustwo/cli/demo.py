@@ -1,0 +1,59 @@
+"""``sixplustwo demo``: a sample database, then today's due list."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import today
+from sixplustwo.cli.render import FORMAT_OPTION, Format
+
+
+def demo(
+    ctx: typer.Context,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Load the sample customers into a scratch database and show today's due list."""
+    from sixplustwo.cli.context import open_store
+    from sixplustwo.cli.due import due
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.io.samples import Sample
+
+    root = ctx.find_root()
+    given = (root.obj or {}).get("db")
+    if given:
+        path = Path(given)
+        if path.exists() and path.stat().st_size > 0:
+            raise InvalidInput(f"{path} already exists: demo loads only into a new database")
+    else:
+        path = Path(tempfile.mkdtemp(prefix="sixplustwo-demo-")) / "demo.db"
+        root.obj = {**(root.obj or {}), "db": str(path)}
+    day = today()
+    sample = Sample(day)
+    with open_store(ctx, write=True) as store:
+        for code, name, city, delivery in sample.projects():
+            store.add_project(code, name, delivery, city)
+        for code, kind, on in sample.milestones():
+            store.add_milestone(code, kind, on, None)
+        ids = [store.add_owner(record).id for record in sample.owners()]
+        for item in sample.events():
+            store.add_event(
+                ids[item["owner_row"] - 1],
+                item["kind"],
+                item["on"],
+                note=item["note"],
+                channel=item["channel"],
+                score=item["score"],
+                today=day,
+            )
+        for item in sample.cases():
+            case = store.open_case(
+                ids[item["owner_row"] - 1], item["kind"], item["note"], item["opened"], day
+            )
+            if item["resolved"] is not None:
+                store.resolve_case(case.id, item["resolved"], "已处理")
+    typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
+    typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
+    due(ctx, on=None, project=None, butler=None, step=[], fmt=fmt)

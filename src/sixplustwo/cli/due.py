@@ -1,0 +1,135 @@
+"""``sixplustwo due`` (the morning list) and ``sixplustwo playbook`` (the rules in force)."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, render
+
+DUE_COLUMNS = [
+    ("status_label", "状态"),
+    ("step_label", "步骤"),
+    ("title", "事项"),
+    ("owner", "业主"),
+    ("phone", "手机"),
+    ("project_name", "项目"),
+    ("unit", "房号"),
+    ("butler", "管家"),
+    ("due_on", "截止"),
+    ("days_overdue", "逾期天数"),
+    ("action_id", "编号"),
+]
+
+
+def due_records(rows, on) -> list[dict]:
+    from sixplustwo.domain.phones import mask_phone
+
+    return [
+        {
+            "action_id": row.action.action_id,
+            "rule": row.action.rule,
+            "step": row.action.step,
+            "title": row.title + (f"（{row.action.detail}）" if row.action.detail else ""),
+            "status": row.action.status,
+            "opens_on": row.action.opens_on,
+            "due_on": row.action.due_on,
+            "days_overdue": row.action.days_overdue(on),
+            "subject": row.action.subject,
+            "owner_id": row.owner_id,
+            "owner": row.owner,
+            "phone": mask_phone(row.phone) if row.phone else None,
+            "project": row.project,
+            "project_name": row.project_name,
+            "unit": row.unit,
+            "butler": row.butler,
+            "case_id": row.case_id,
+        }
+        for row in rows
+    ]
+
+
+def due(
+    ctx: typer.Context,
+    on: str | None = typer.Option(None, "--date", help="Show another day's list."),
+    project: str | None = typer.Option(None, "--project", help="Only this project."),
+    butler: str | None = typer.Option(None, "--butler", help="Only this butler's customers."),
+    step: list[str] = typer.Option([], "--step", help="Only these steps: 1 … 6, +1, +2."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """The morning list: open and overdue actions, most urgent first."""
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.domain.playbook import STEPS
+    from sixplustwo.store.queries import DueFilter
+
+    day = parse_day(on, "--date") or today()
+    steps = {s.strip() for s in step}
+    unknown = steps - set(STEPS)
+    if unknown:
+        raise InvalidInput(f"--step {', '.join(sorted(unknown))}: steps are {', '.join(STEPS)}")
+    with open_store(ctx, write=False) as store:
+        project_id = store.project(project).id if project else None
+        rows = store.due(day, DueFilter(project_id, butler, frozenset(steps) or None))
+    records = due_records(rows, day)
+    if fmt is Format.table:
+        from sixplustwo.domain.actions import STATUS_LABELS
+
+        for record in records:
+            label = STATUS_LABELS[record["status"]]
+            record["status_label"] = (
+                f"[red]{label}[/red]" if record["status"] == "overdue" else label
+            )
+            record["step_label"] = f"{record['step']} {STEPS[record['step']]}"
+            record["days_overdue"] = record["days_overdue"] or ""
+            record["owner"] = record["owner"] or (
+                "（项目）" if record["subject"] == "project" else ""
+            )
+        overdue = sum(1 for r in records if r["status"] == "overdue")
+        render(
+            records,
+            DUE_COLUMNS,
+            fmt,
+            title=f"{day.isoformat()} 待办 {len(records)} 项（逾期 {overdue}）",
+            empty=f"{day.isoformat()}: nothing due — 今日无待办事项",
+            caption="complete with: sixplustwo done ACTION_ID",
+        )
+    else:
+        render(records, DUE_COLUMNS, fmt)
+
+
+def playbook(fmt: Format = FORMAT_OPTION) -> None:
+    """The rules in force: step, anchor, window, grace, title."""
+    from sixplustwo.domain.playbook import STEPS, default_playbook
+
+    rows = [
+        {
+            "rule": rule.name,
+            "step": rule.step,
+            "step_name": STEPS[rule.step],
+            "subject": rule.subject,
+            "anchor": rule.anchor,
+            "opens": str(rule.opens),
+            "due": str(rule.due) + (f" (repair {rule.due_repair})" if rule.due_repair else ""),
+            "grace": "none" if rule.grace is None else rule.grace,
+            "completion": rule.completion,
+            "title": rule.title,
+            "template": rule.template,
+            "source": rule.source,
+        }
+        for rule in default_playbook()
+    ]
+    render(
+        rows,
+        [
+            ("rule", "rule"),
+            ("step", "步骤"),
+            ("title", "事项"),
+            ("subject", "对象"),
+            ("anchor", "anchor"),
+            ("opens", "opens"),
+            ("due", "due"),
+            ("grace", "grace"),
+        ],
+        fmt,
+        title="6+2 playbook",
+    )

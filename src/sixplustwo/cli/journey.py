@@ -1,0 +1,136 @@
+"""Events, cases and completing actions."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, emit_json, render
+
+event_app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
+case_app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)
+
+
+@event_app.command("add")
+def add_event(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    kind: str = typer.Argument(..., help="A rule name (e.g. revisit-3m) or any event kind."),
+    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    score: int | None = typer.Option(None, "--score", help="Satisfaction 1–5."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Record a journey event; an event named after a rule completes that rule's action."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        event, completed = store.add_event(
+            owner_id, kind, day, note=note, channel=channel, score=score, today=today()
+        )
+        event_id = event.id
+    if fmt is Format.json:
+        emit_json({"id": event_id, "completed": completed})
+        return
+    typer.echo(
+        f"event {event_id} recorded" + (f"; done: {', '.join(completed)}" if completed else "")
+    )
+
+
+def done(
+    ctx: typer.Context,
+    action_id: str = typer.Argument(..., help="Action id from due, e.g. o12:revisit-3m."),
+    on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Complete an action (records the completing event)."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        action = store.complete(action_id, day, note=note, channel=channel, today=today())
+    if fmt is Format.json:
+        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
+    else:
+        typer.echo(f"{action.action_id} done on {day}")
+
+
+@case_app.command("open")
+def open_case(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    kind: str = typer.Option(..., "--kind", help="complaint (投诉) or repair (报修)."),
+    note: str = typer.Option(..., "--note", help="What it is about."),
+    on: str | None = typer.Option(None, "--date", help="Day it was received (default today)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Open a complaint or repair case; prints the new case id."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        case_id = store.open_case(owner_id, kind, note, day, today()).id
+    if fmt is Format.json:
+        emit_json({"id": case_id})
+    else:
+        typer.echo(case_id)
+
+
+@case_app.command("resolve")
+def resolve_case(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., help="Case id."),
+    on: str | None = typer.Option(None, "--date", help="Day it was resolved (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Mark a case resolved; its revisit (回访) becomes due."""
+    day = day_or_today(on)
+    if day > today():
+        from sixplustwo.domain.errors import InvalidInput
+
+        raise InvalidInput(f"--date {day} is in the future")
+    with open_store(ctx, write=True) as store:
+        store.resolve_case(case_id, day, note)
+    typer.echo(f"case {case_id} resolved on {day}")
+
+
+@case_app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    only_open: bool = typer.Option(False, "--open", help="Only cases not yet resolved."),
+    project: str | None = typer.Option(None, "--project"),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List complaints and repairs."""
+    from sixplustwo.domain.phones import mask_phone
+
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {
+                "id": case.id,
+                "kind": case.kind,
+                "owner_id": owner.id,
+                "owner": owner.name,
+                "phone": mask_phone(owner.phone),
+                "project": project_.code,
+                "unit": owner.unit,
+                "note": case.note,
+                "opened_on": case.opened_on,
+                "resolved_on": case.resolved_on,
+            }
+            for case, owner, project_ in store.list_cases(only_open, project)
+        ]
+    render(
+        rows,
+        [
+            ("id", "编号"),
+            ("kind", "类型"),
+            ("owner", "业主"),
+            ("phone", "手机"),
+            ("project", "项目"),
+            ("unit", "房号"),
+            ("note", "内容"),
+            ("opened_on", "受理"),
+            ("resolved_on", "解决"),
+        ],
+        fmt,
+        empty="no cases",
+    )

@@ -1,0 +1,368 @@
+"""``sixplustwo owner …``: customers and their journey dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, emit_json, render
+
+app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
+
+_DATE_HELP = "Date, e.g. 2024-03-05 or 2024年3月5日."
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Option(..., "--name", help="Customer name."),
+    phone: str = typer.Option(..., "--phone", help="Mobile or phone number."),
+    project: str = typer.Option(..., "--project", help="Project code."),
+    unit: str = typer.Option(..., "--unit", help="Flat, e.g. 3-1-1201."),
+    visited: str | None = typer.Option(None, "--visited", help=_DATE_HELP),
+    subscribed: str | None = typer.Option(None, "--subscribed", help=_DATE_HELP),
+    signed: str | None = typer.Option(None, "--signed", help=_DATE_HELP),
+    delivery_date: str | None = typer.Option(
+        None, "--delivery-date", help="Contract delivery date (else the project's)."
+    ),
+    delivered: str | None = typer.Option(None, "--delivered", help="Actual delivery date."),
+    birthday: str | None = typer.Option(None, "--birthday", help=_DATE_HELP),
+    butler: str | None = typer.Option(None, "--butler", help="Butler (管家) in charge."),
+    referred_by: str | None = typer.Option(None, "--referred-by", help="Referrer's owner id."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Add one customer; prints the new id."""
+    from sixplustwo.domain.owners import owner_record
+
+    record = owner_record(
+        {
+            "name": name,
+            "phone": phone,
+            "project": project,
+            "unit": unit,
+            "visited": visited,
+            "subscribed": subscribed,
+            "signed": signed,
+            "delivery_date": delivery_date,
+            "delivered": delivered,
+            "birthday": birthday,
+            "butler": butler,
+            "referred_by": referred_by,
+        },
+        today(),
+    )
+    with open_store(ctx, write=True) as store:
+        owner_id = store.add_owner(record).id
+    if fmt is Format.json:
+        emit_json({"id": owner_id})
+    else:
+        typer.echo(owner_id)
+
+
+def owner_row(owner, project, on) -> dict:
+    from sixplustwo.domain.actions import stage
+    from sixplustwo.domain.model import OwnerFacts
+    from sixplustwo.domain.phones import mask_phone
+
+    facts = OwnerFacts(
+        id=owner.id,
+        visited_on=owner.visited_on,
+        subscribed_on=owner.subscribed_on,
+        signed_on=owner.signed_on,
+        planned_delivery=owner.delivery_date or project.delivery_date,
+        delivered_on=owner.delivered_on,
+    )
+    return {
+        "id": owner.id,
+        "name": owner.name,
+        "phone": mask_phone(owner.phone),
+        "project": project.code,
+        "unit": owner.unit,
+        "stage": "forgotten" if owner.forgotten_on else stage(facts, on),
+        "butler": owner.butler,
+        "visited": owner.visited_on,
+        "subscribed": owner.subscribed_on,
+        "signed": owner.signed_on,
+        "delivery_date": owner.delivery_date,
+        "delivered": owner.delivered_on,
+        "birthday": owner.birthday,
+        "referred_by": owner.referred_by,
+    }
+
+
+@app.command("list")
+def list_owners(
+    ctx: typer.Context,
+    project: str | None = typer.Option(None, "--project"),
+    butler: str | None = typer.Option(None, "--butler"),
+    limit: int = typer.Option(200, "--limit", min=0, help="Rows per page (0: all)."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Rows to skip."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List customers (phones masked), a page at a time."""
+    from sixplustwo.domain.actions import STAGE_LABELS
+
+    on = today()
+    with open_store(ctx, write=False) as store:
+        found, total = store.list_owners(project, butler, limit, offset)
+        rows = [owner_row(owner, proj, on) for owner, proj in found]
+    caption = None
+    if rows and len(rows) < total:
+        shown_to = offset + len(rows)
+        caption = f"{offset + 1}–{shown_to} of {total}; next page: --offset {shown_to}"
+    for row in rows if fmt is Format.table else ():
+        row["stage_label"] = STAGE_LABELS.get(row["stage"], "已删除")
+    render(
+        rows,
+        [
+            ("id", "编号"),
+            ("name", "姓名"),
+            ("phone", "手机"),
+            ("project", "项目"),
+            ("unit", "房号"),
+            ("stage_label", "阶段"),
+            ("butler", "管家"),
+            ("signed", "签约"),
+            ("delivered", "交付"),
+        ],
+        fmt,
+        empty="no customers yet: sixplustwo owner add … or owner import FILE",
+        caption=caption,
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    on: str | None = typer.Option(None, "--date", help="Show statuses as on this day."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """One customer: stage, journey events and every action as a timeline."""
+    from sixplustwo.domain.actions import STAGE_LABELS, STATUS_LABELS
+
+    day = parse_day(on, "--date") or today()
+    with open_store(ctx, write=False) as store:
+        view = store.owner_view(owner_id, day)
+        summary = owner_row(view.owner, view.project, day)
+        titles = {rule.name: rule.title for rule in store.playbook}
+        steps = {rule.name: rule.step for rule in store.playbook}
+    events = [
+        {
+            "date": e.happened_on,
+            "kind": e.kind,
+            "note": e.note,
+            "channel": e.channel,
+            "score": e.score,
+            "action_id": e.action_id,
+        }
+        for e in view.events
+    ]
+    timeline = [
+        {
+            "action_id": a.action_id,
+            "rule": a.rule,
+            "step": a.step,
+            "title": titles.get(a.rule, a.rule) + (f"（{a.detail}）" if a.detail else ""),
+            "status": a.status,
+            "opens_on": a.opens_on,
+            "due_on": a.due_on,
+            "done_on": a.done_on,
+        }
+        for a in view.actions
+    ]
+    cases = [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "note": c.note,
+            "opened_on": c.opened_on,
+            "resolved_on": c.resolved_on,
+        }
+        for c in view.cases
+    ]
+    if fmt is not Format.table:
+        if fmt is Format.csv:
+            render(timeline, [], fmt)
+            return
+        emit_json({**summary, "events": events, "actions": timeline, "cases": cases})
+        return
+    console = console_out()
+    stage_label = STAGE_LABELS.get(summary["stage"], "已删除")
+    console.print(
+        f"[bold]{summary['name'] or '（已删除）'}[/bold]  #{summary['id']}  {summary['phone']}  "
+        f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
+        f"阶段: {stage_label} ({summary['stage']})"
+    )
+    journey = [
+        ("来访", "visited"),
+        ("认购", "subscribed"),
+        ("签约", "signed"),
+        ("合同交付", "delivery_date"),
+        ("交付", "delivered"),
+        ("生日", "birthday"),
+    ]
+    console.print(
+        "  ".join(f"{label} {summary[key]}" for label, key in journey if summary[key] is not None)
+        or "no journey dates recorded"
+    )
+    status_style = {"overdue": "red", "open": "yellow", "done": "green", "missed": "dim"}
+    for row in timeline:
+        style = status_style.get(row["status"])
+        label = STATUS_LABELS[row["status"]]
+        row["status_label"] = f"[{style}]{label}[/{style}]" if style else label
+        row["step_label"] = f"{row['step']} {steps.get(row['rule'], '')}".strip()
+    render(
+        timeline,
+        [
+            ("opens_on", "开始"),
+            ("due_on", "截止"),
+            ("step", "步骤"),
+            ("title", "事项"),
+            ("status_label", "状态"),
+            ("done_on", "完成"),
+            ("action_id", "编号"),
+        ],
+        Format.table,
+        title="6+2 时间线",
+        empty="no actions: record journey dates with owner edit",
+    )
+    if events:
+        render(
+            events,
+            [
+                ("date", "日期"),
+                ("kind", "事件"),
+                ("channel", "渠道"),
+                ("score", "评分"),
+                ("note", "备注"),
+            ],
+            Format.table,
+            title="客户事件",
+        )
+    if cases:
+        render(
+            cases,
+            [
+                ("id", "编号"),
+                ("kind", "类型"),
+                ("note", "内容"),
+                ("opened_on", "受理"),
+                ("resolved_on", "解决"),
+            ],
+            Format.table,
+            title="投诉与报修",
+        )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    name: str | None = typer.Option(None, "--name"),
+    phone: str | None = typer.Option(None, "--phone"),
+    project: str | None = typer.Option(None, "--project"),
+    unit: str | None = typer.Option(None, "--unit"),
+    visited: str | None = typer.Option(None, "--visited", help=_DATE_HELP),
+    subscribed: str | None = typer.Option(None, "--subscribed", help=_DATE_HELP),
+    signed: str | None = typer.Option(None, "--signed", help=_DATE_HELP),
+    delivery_date: str | None = typer.Option(None, "--delivery-date", help=_DATE_HELP),
+    delivered: str | None = typer.Option(None, "--delivered", help=_DATE_HELP),
+    birthday: str | None = typer.Option(None, "--birthday", help=_DATE_HELP),
+    butler: str | None = typer.Option(None, "--butler"),
+    referred_by: str | None = typer.Option(None, "--referred-by"),
+    clear: list[str] = typer.Option(
+        [], "--clear", help="Erase a field: visited, signed, delivered, butler, referred_by…"
+    ),
+) -> None:
+    """Change a customer's details or journey dates."""
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.domain.owners import DATE_FIELDS, parse_owner_id
+    from sixplustwo.domain.phones import normalise_phone
+
+    changes: dict[str, object] = {}
+    for field, value in (("name", name), ("unit", unit), ("butler", butler)):
+        if value is not None:
+            if not value.strip() and field != "butler":
+                raise InvalidInput(f"--{field} must not be empty")
+            changes[field] = value.strip() or None
+    if phone is not None:
+        changes["phone"] = normalise_phone(phone)
+    if project is not None:
+        changes["project"] = project
+    if referred_by is not None:
+        changes["referred_by"] = parse_owner_id(referred_by)
+    given = {
+        "visited": visited,
+        "subscribed": subscribed,
+        "signed": signed,
+        "delivery_date": delivery_date,
+        "delivered": delivered,
+        "birthday": birthday,
+    }
+    for field, value in given.items():
+        if value is not None:
+            changes[DATE_FIELDS[field]] = parse_day(value, f"--{field.replace('_', '-')}")
+    if not changes and not clear:
+        raise InvalidInput("nothing to change: give an option such as --signed or --clear")
+    with open_store(ctx, write=True) as store:
+        store.edit_owner(owner_id, changes, clear, today())
+    typer.echo(f"owner {owner_id} updated")
+
+
+@app.command("forget")
+def forget(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Erase name, phone and birthday on request; anonymous statistics stay."""
+    if not yes:
+        typer.confirm(
+            f"Erase the personal data of owner {owner_id}? This cannot be undone", abort=True
+        )
+    with open_store(ctx, write=True) as store:
+        store.forget_owner(owner_id, today())
+    typer.echo(f"owner {owner_id}: name, phone and birthday erased")
+
+
+@app.command("import")
+def import_owners(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CSV (UTF-8 or GB18030) or XLSX file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Import customers from a sales-system file: all rows or none."""
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.io.importing import read_owner_file
+
+    parsed = read_owner_file(file, today())
+    problems = list(parsed.problems)
+    imported = 0
+    try:
+        with open_store(ctx, write=not dry_run) as store:
+            if not problems:
+                imported, problems = store.import_owners(parsed.records)
+            if problems or dry_run:
+                raise _RollBack
+    except _RollBack:
+        pass
+    if problems:
+        for line in problems[:50]:
+            typer.echo(line, err=True)
+        more = f", {len(problems) - 50} not shown" if len(problems) > 50 else ""
+        raise InvalidInput(f"{file}: {len(problems)} bad row(s){more}; nothing imported")
+    result = {"rows": parsed.rows, "imported": 0 if dry_run else imported, "dry_run": dry_run}
+    if fmt is Format.json:
+        emit_json(result)
+    elif dry_run:
+        typer.echo(f"{file}: {parsed.rows} rows valid (dry run, nothing written)")
+    else:
+        typer.echo(f"{file}: imported {imported} customers")
+
+
+class _RollBack(Exception):
+    """Leaves the import's transaction without writing (dry run or bad rows)."""

@@ -1,0 +1,71 @@
+"""``sixplustwo project …``: projects (楼盘) and their milestones."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, emit_json, render
+
+app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="Short project code, e.g. HY1."),
+    name: str = typer.Option(..., "--name", help="Project name, e.g. 华苑一期."),
+    delivery_date: str | None = typer.Option(None, "--delivery-date", help="First delivery date."),
+    city: str | None = typer.Option(None, "--city"),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Register a project (楼盘)."""
+    delivery = parse_day(delivery_date, "--delivery-date")
+    with open_store(ctx, write=True) as store:
+        project = store.add_project(code, name, delivery, city)
+        result = {"id": project.id, "code": project.code}
+    if fmt is Format.json:
+        emit_json(result)
+    else:
+        typer.echo(f"project {result['code']} added (id {result['id']})")
+
+
+@app.command("milestone")
+def milestone(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="Project code."),
+    kind: str = typer.Argument(..., help="封顶 (topping-out), 落架 (scaffold-removal) or other."),
+    on: str = typer.Option(..., "--date", help="The day the milestone was reached."),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Record a milestone; it drives the milestone bulletin for waiting owners."""
+    day = day_or_today(on)
+    if day > today():
+        from sixplustwo.domain.errors import InvalidInput
+
+        raise InvalidInput(f"--date {day} is in the future: record milestones once reached")
+    with open_store(ctx, write=True) as store:
+        recorded = store.add_milestone(code, kind, day, note)
+        typer.echo(f"milestone {recorded.kind} recorded for {code} on {recorded.reached_on}")
+
+
+@app.command("list")
+def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
+    """List projects."""
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {
+                "id": p.id,
+                "code": p.code,
+                "name": p.name,
+                "city": p.city,
+                "delivery_date": p.delivery_date,
+            }
+            for p in store.projects()
+        ]
+    render(
+        rows,
+        [("code", "代码"), ("name", "项目"), ("city", "城市"), ("delivery_date", "首批交付")],
+        fmt,
+        empty="no projects yet: sixplustwo project add CODE --name NAME",
+    )

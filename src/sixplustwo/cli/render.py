@@ -1,0 +1,88 @@
+"""Rendering listings as a rich table, JSON (a list of objects, ISO dates) or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import StrEnum
+
+import typer
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def emit_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+
+
+def render(
+    rows: Sequence[dict],
+    columns: Sequence[tuple[str, str]],
+    fmt: Format,
+    *,
+    title: str | None = None,
+    empty: str = "nothing to show",
+    caption: str | None = None,
+) -> None:
+    """``columns`` maps row keys to table headers; JSON and CSV carry every key of the rows."""
+    if fmt is Format.json:
+        emit_json([{key: _plain(value) for key, value in row.items()} for row in rows])
+        return
+    if fmt is Format.csv:
+        if not rows:
+            return
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {key: "" if value is None else _plain(value) for key, value in row.items()}
+            )
+        return
+    console = console_out()
+    if not rows:
+        console.print(empty)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, header_style="bold", show_lines=False)
+    for _, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(key, row.get(key)) for key, _ in columns))
+    console.print(table)
+
+
+def _cell(key: str, value: object) -> str:
+    """Data is escaped so that a name like "[red]" prints as typed; ``*_label`` cells are
+    ours and may carry rich markup."""
+    if value is None:
+        return ""
+    text = str(_plain(value))
+    if key.endswith("_label"):
+        return text
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def console_out():
+    from rich.console import Console
+
+    # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
+    return Console(file=sys.stdout, highlight=False, emoji=False)

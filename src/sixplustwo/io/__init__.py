@@ -1,0 +1,1 @@
+"""Files in and out: owner imports (CSV/XLSX) and reminder exports."""

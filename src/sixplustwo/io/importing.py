@@ -1,0 +1,160 @@
+"""Owner files from a sales system: CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX → records."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.owners import INPUT_FIELDS, REQUIRED_FIELDS, OwnerRecord, owner_record
+
+# Header as a sales system writes it → input field. English headers are the field names.
+HEADER_ALIASES: dict[str, str] = {
+    "姓名": "name",
+    "客户姓名": "name",
+    "业主姓名": "name",
+    "手机": "phone",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "联系电话": "phone",
+    "电话": "phone",
+    "项目": "project",
+    "项目名称": "project",
+    "楼盘": "project",
+    "房号": "unit",
+    "房屋编号": "unit",
+    "房间号": "unit",
+    "来访日期": "visited",
+    "认购日期": "subscribed",
+    "签约日期": "signed",
+    "合同交付日期": "delivery_date",
+    "交付日期": "delivery_date",
+    "实际交付日期": "delivered",
+    "生日": "birthday",
+    "出生日期": "birthday",
+    "管家": "butler",
+    "客户管家": "butler",
+    "推荐人": "referred_by",
+    "推荐人编号": "referred_by",
+}
+for _field in INPUT_FIELDS:
+    HEADER_ALIASES[_field] = _field
+    HEADER_ALIASES[_field.replace("_", "-")] = _field
+
+# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_FIELD_NAMES = frozenset(
+    {"visited", "subscribed", "signed", "delivery_date", "delivered", "birthday"}
+)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    records: list[tuple[int, OwnerRecord]]
+    problems: list[str]
+    rows: int
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: neither UTF-8 nor GB18030 text") from None
+
+
+def _csv_rows(path: Path) -> Iterator[list[object]]:
+    text = _decode(path.read_bytes(), path)
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InvalidInput(f"{path}: not a readable .xlsx file ({exc})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def _cell(field: str, value: object) -> object:
+    """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
+    if isinstance(value, datetime):
+        return value.date()
+    if (
+        field in _DATE_FIELD_NAMES
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        if 1 <= value < 100000:
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone numbers typed as numbers in Excel
+    if field in _DATE_FIELD_NAMES and isinstance(value, str) and value.strip().isdigit():
+        digits = value.strip()
+        if len(digits) == 5:  # a serial number exported as text
+            return _EXCEL_EPOCH + timedelta(days=int(digits))
+    return value
+
+
+def read_owner_file(path: Path, today: date) -> ParsedFile:
+    """Read and validate every row; problems name the row number (header = row 1) and column."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
+    elif suffix in (".csv", ".txt", ""):
+        rows = _csv_rows(path)
+    else:
+        raise InvalidInput(f"{path}: import reads .csv or .xlsx files, not {suffix}")
+    header = next(rows, None)
+    if header is None:
+        raise InvalidInput(f"{path}: the file is empty")
+    fields: list[str | None] = []
+    for cell in header:
+        name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
+        fields.append(HEADER_ALIASES.get(name) or HEADER_ALIASES.get(name.lower()))
+    missing = [f for f in REQUIRED_FIELDS if f not in fields]
+    if missing:
+        raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
+    labels = {
+        field: str(cell).strip() for field, cell in zip(fields, header, strict=False) if field
+    }
+    records: list[tuple[int, OwnerRecord]] = []
+    problems: list[str] = []
+    count = 0
+    for row_number, row in enumerate(rows, start=2):
+        if all(cell is None or str(cell).strip() == "" for cell in row):
+            continue
+        count += 1
+        values = {
+            field: _cell(field, cell)
+            for field, cell in zip(fields, row, strict=False)
+            if field is not None
+        }
+        try:
+            records.append((row_number, owner_record(values, today)))
+        except InvalidInput as exc:
+            field = getattr(exc, "field", None)
+            reason = getattr(exc, "reason", str(exc))
+            column = labels.get(field, field) if field else None
+            where = f"row {row_number}, column {column}" if column else f"row {row_number}"
+            problems.append(f"{where}: {reason}")
+    return ParsedFile(records, problems, count)

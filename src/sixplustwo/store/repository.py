@@ -1,0 +1,514 @@
+"""Every read and write a command makes, inside the one session the command opened."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, insert, text
+from sqlmodel import Session, select
+
+from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
+from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
+from sixplustwo.domain.playbook import Playbook
+from sixplustwo.store import tables as t
+from sixplustwo.store.queries import DueFilter, DueRow, due_rows, load_milestones
+
+MILESTONE_ALIASES = {
+    "topping-out": "封顶",
+    "topping_out": "封顶",
+    "scaffold-removal": "落架",
+    "scaffold_removal": "落架",
+}
+CASE_KINDS = {"complaint": "投诉", "repair": "报修"}
+_ACTION_ID = re.compile(r"^([opc])(\d+):([a-z0-9-]+)(?::([A-Za-z0-9-]+))?$")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    owner: t.Owner
+    project: t.Project
+    facts: OwnerFacts
+    events: list[t.Event]
+    cases: list[t.ServiceCase]
+    actions: list[Action]
+
+
+class Store:
+    def __init__(self, session: Session, playbook: Playbook) -> None:
+        self.session = session
+        self.playbook = playbook
+
+    # -- projects -------------------------------------------------------------------------
+
+    def add_project(
+        self, code: str, name: str, delivery_date: date | None, city: str | None
+    ) -> t.Project:
+        code = code.strip()
+        if not code or not name.strip():
+            raise InvalidInput("project code and name must not be empty")
+        if self._project_or_none(code) is not None:
+            raise Conflict(f"project {code} already exists")
+        project = t.Project(
+            code=code, name=name.strip(), city=city, delivery_date=delivery_date, created_at=_now()
+        )
+        self.session.add(project)
+        self.session.flush()
+        return project
+
+    def _project_or_none(self, code: str) -> t.Project | None:
+        return self.session.exec(select(t.Project).where(t.Project.code == code)).first()
+
+    def project(self, code: str) -> t.Project:
+        project = self._project_or_none(code)
+        if project is None:
+            project = self.session.exec(select(t.Project).where(t.Project.name == code)).first()
+        if project is None:
+            raise NotFound(f"unknown project {code!r} (add it with: sixplustwo project add)")
+        return project
+
+    def projects(self) -> list[t.Project]:
+        return list(self.session.exec(select(t.Project).order_by(t.Project.code)))
+
+    def add_milestone(self, code: str, kind: str, on: date, note: str | None) -> t.Milestone:
+        project = self.project(code)
+        kind = MILESTONE_ALIASES.get(kind.strip().lower(), kind.strip())
+        if not kind:
+            raise InvalidInput("milestone kind must not be empty")
+        milestone = t.Milestone(project_id=project.id, kind=kind, reached_on=on, note=note)
+        self.session.add(milestone)
+        self.session.flush()
+        return milestone
+
+    # -- owners ---------------------------------------------------------------------------
+
+    def owner(self, owner_id: int) -> t.Owner:
+        owner = self.session.get(t.Owner, owner_id)
+        if owner is None:
+            raise NotFound(f"no owner with id {owner_id}")
+        return owner
+
+    def _check_unit_free(self, project_id: int, unit: str, code: str, but: int | None) -> None:
+        existing = self.session.exec(
+            select(t.Owner.id).where(t.Owner.project_id == project_id, t.Owner.unit == unit)
+        ).first()
+        if existing is not None and existing != but:
+            raise Conflict(f"flat {code} {unit} already belongs to owner {existing}")
+
+    def add_owner(self, record: OwnerRecord) -> t.Owner:
+        project = self.project(record.project)
+        self._check_unit_free(project.id, record.unit, project.code, None)
+        if record.referred_by is not None:
+            self.owner(record.referred_by)
+        owner = t.Owner(**_owner_columns(record, project.id), created_at=_now())
+        self.session.add(owner)
+        self.session.flush()
+        return owner
+
+    def edit_owner(
+        self, owner_id: int, changes: dict[str, object], clear: Sequence[str], today: date
+    ) -> t.Owner:
+        owner = self.owner(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict(f"owner {owner_id} was forgotten on {owner.forgotten_on}")
+        for field in clear:
+            column = DATE_FIELDS.get(field, field)
+            if column not in {*DATE_FIELDS.values(), "butler", "referred_by"}:
+                raise InvalidInput(f"--clear {field}: only dates, butler and referred_by clear")
+            changes[column] = None
+        if "project" in changes:
+            owner.project_id = self.project(str(changes.pop("project"))).id
+        if changes.get("referred_by") is not None:
+            if changes["referred_by"] == owner_id:
+                raise InvalidInput("an owner cannot refer themselves")
+            self.owner(int(changes["referred_by"]))  # type: ignore[arg-type]
+        for column, value in changes.items():
+            setattr(owner, column, value)
+        check_journey({column: getattr(owner, column) for column in DATE_FIELDS.values()}, today)
+        owner.birthday_md = owner.birthday.strftime("%m-%d") if owner.birthday else None
+        project = self.session.get(t.Project, owner.project_id)
+        self._check_unit_free(owner.project_id, owner.unit, project.code, owner.id)
+        self.session.add(owner)
+        self.session.flush()
+        return owner
+
+    def forget_owner(self, owner_id: int, today: date) -> t.Owner:
+        """Erase personal data on request (PIPL); the anonymous journey stays for statistics."""
+        owner = self.owner(owner_id)
+        owner.name = None
+        owner.phone = None
+        owner.birthday = None
+        owner.birthday_md = None
+        owner.forgotten_on = today
+        self.session.add(owner)
+        self.session.execute(
+            text("UPDATE event SET note = NULL WHERE owner_id = :o"), {"o": owner_id}
+        )
+        self.audit("owner forget", f"owner {owner_id}")
+        self.session.flush()
+        return owner
+
+    def list_owners(
+        self,
+        project: str | None,
+        butler: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[tuple[t.Owner, t.Project]], int]:
+        query = select(t.Owner, t.Project).join(t.Project, t.Project.id == t.Owner.project_id)
+        count = select(func.count()).select_from(t.Owner)
+        if project is not None:
+            project_id = self.project(project).id
+            query = query.where(t.Owner.project_id == project_id)
+            count = count.where(t.Owner.project_id == project_id)
+        if butler is not None:
+            query = query.where(t.Owner.butler == butler)
+            count = count.where(t.Owner.butler == butler)
+        query = query.order_by(t.Owner.id).offset(offset)
+        if limit > 0:
+            query = query.limit(limit)
+        return list(self.session.exec(query)), self.session.exec(count).one()
+
+    def owner_facts(self, owner: t.Owner, project: t.Project, events: list[t.Event]) -> OwnerFacts:
+        milestones = load_milestones(self.session.connection(), [project.id]).get(project.id, ())
+        referrals = tuple(
+            Referral(r.id, r.signed_on is not None or r.delivered_on is not None, r.delivered_on)
+            for r in self.session.exec(select(t.Owner).where(t.Owner.referred_by == owner.id))
+        )
+        return OwnerFacts(
+            id=owner.id,
+            visited_on=owner.visited_on,
+            subscribed_on=owner.subscribed_on,
+            signed_on=owner.signed_on,
+            planned_delivery=owner.delivery_date or project.delivery_date,
+            delivered_on=owner.delivered_on,
+            birthday=owner.birthday,
+            wants_greetings=owner.wants_greetings,
+            forgotten=owner.forgotten_on is not None,
+            milestones=milestones,
+            referrals=referrals,
+            events=tuple(
+                Event(e.kind, e.happened_on, e.action_id) for e in events if e.case_id is None
+            ),
+        )
+
+    def owner_view(self, owner_id: int, today: date) -> OwnerView:
+        owner = self.owner(owner_id)
+        project = self.session.get(t.Project, owner.project_id)
+        events = list(
+            self.session.exec(
+                select(t.Event)
+                .where(t.Event.owner_id == owner_id)
+                .order_by(t.Event.happened_on, t.Event.id)
+            )
+        )
+        cases = list(
+            self.session.exec(
+                select(t.ServiceCase)
+                .where(t.ServiceCase.owner_id == owner_id)
+                .order_by(t.ServiceCase.id)
+            )
+        )
+        facts = self.owner_facts(owner, project, events)
+        found = actions(facts, today, self.playbook)
+        for case in cases:
+            found.extend(actions(self._case_facts(case, events), today, self.playbook))
+        found.sort(key=lambda a: (a.opens_on, a.due_on, a.action_id))
+        return OwnerView(owner, project, facts, events, cases, found)
+
+    # -- events and actions ---------------------------------------------------------------
+
+    def add_event(
+        self,
+        owner_id: int,
+        kind: str,
+        on: date,
+        *,
+        note: str | None = None,
+        channel: str | None = None,
+        score: int | None = None,
+        today: date,
+    ) -> tuple[t.Event, list[str]]:
+        """Record an event; return it with the ids of the actions it completed."""
+        kind = kind.strip()
+        if not kind:
+            raise InvalidInput("event kind must not be empty")
+        if on > today:
+            raise InvalidInput(f"event date {on} is in the future")
+        if score is not None and not 1 <= score <= 5:
+            raise InvalidInput(f"--score {score}: satisfaction scores are 1 to 5")
+        owner = self.owner(owner_id)
+        case_id = None
+        if kind in self.playbook:
+            rule = self.playbook.get(kind)
+            if rule.subject == "project":
+                raise InvalidInput(f"{kind} is a project action: complete it with sixplustwo done")
+            if rule.completion == "case-resolved":
+                raise InvalidInput(f"{kind}: resolve the case with sixplustwo case resolve")
+            if rule.subject == "case":
+                case_id = self._case_awaiting_revisit(owner_id)
+        before = self._done_ids(owner, kind, today)
+        event = t.Event(
+            owner_id=owner_id,
+            case_id=case_id,
+            kind=kind,
+            happened_on=on,
+            note=note,
+            channel=channel,
+            score=score,
+            recorded_at=_now(),
+        )
+        self.session.add(event)
+        self.session.flush()
+        completed = sorted(self._done_ids(owner, kind, today) - before)
+        return event, completed
+
+    def _done_ids(self, owner: t.Owner, kind: str, today: date) -> set[str]:
+        if kind not in self.playbook:
+            return set()
+        view = self.owner_view(owner.id, today)
+        return {a.action_id for a in view.actions if a.rule == kind and a.status == "done"}
+
+    def _case_awaiting_revisit(self, owner_id: int) -> int:
+        case_id = self.session.execute(
+            text(
+                "SELECT c.id FROM service_case c WHERE c.owner_id = :o "
+                "AND c.resolved_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e "
+                "WHERE e.case_id = c.id AND e.kind = 'case-revisit') ORDER BY c.resolved_on, c.id"
+            ),
+            {"o": owner_id},
+        ).scalar()
+        if case_id is None:
+            raise Conflict(f"owner {owner_id} has no resolved case waiting for a revisit")
+        return case_id
+
+    def complete(
+        self,
+        action_id: str,
+        on: date,
+        *,
+        note: str | None,
+        channel: str | None,
+        today: date,
+    ) -> Action:
+        if on > today:
+            raise InvalidInput(f"--date {on} is in the future")
+        match = _ACTION_ID.match(action_id.strip())
+        if match is None:
+            raise InvalidInput(f"{action_id!r} is not an action id (e.g. o12:revisit-3m)")
+        kind, number, rule_name, _ = match.groups()
+        subject_id = int(number)
+        if rule_name not in self.playbook:
+            raise NotFound(f"no action {action_id}: unknown rule {rule_name}")
+        rule = self.playbook.get(rule_name)
+        found = self._action(kind, subject_id, action_id, today)
+        if found.status == "done":
+            raise Conflict(f"action {action_id} is already done ({found.done_on})")
+        if kind == "c" and rule.completion == "case-resolved":
+            self.resolve_case(subject_id, on, note)
+            return replace(found, status="done", done_on=on)
+        event = t.Event(
+            kind=rule.name,
+            happened_on=on,
+            note=note,
+            channel=channel,
+            action_id=found.action_id,
+            recorded_at=_now(),
+        )
+        if kind == "o":
+            event.owner_id = subject_id
+        elif kind == "p":
+            event.project_id = subject_id
+        else:
+            case = self._case(subject_id)
+            event.case_id = case.id
+            event.owner_id = case.owner_id
+        self.session.add(event)
+        self.session.flush()
+        return replace(found, status="done", done_on=on)
+
+    def _action(self, kind: str, subject_id: int, action_id: str, today: date) -> Action:
+        if kind == "o":
+            candidates = self.owner_view(subject_id, today).actions
+        elif kind == "p":
+            project = self.session.get(t.Project, subject_id)
+            if project is None:
+                raise NotFound(f"no action {action_id}: no project with id {subject_id}")
+            candidates = actions(self._project_facts(project), today, self.playbook)
+        else:
+            case = self._case(subject_id)
+            events = list(self.session.exec(select(t.Event).where(t.Event.case_id == case.id)))
+            candidates = actions(self._case_facts(case, events), today, self.playbook)
+        for candidate in candidates:
+            if candidate.action_id == action_id:
+                return candidate
+        raise NotFound(f"no action {action_id} (see sixplustwo due or owner show)")
+
+    def _project_facts(self, project: t.Project) -> ProjectFacts:
+        events = self.session.exec(
+            select(t.Event).where(t.Event.project_id == project.id, t.Event.owner_id.is_(None))
+        )
+        return ProjectFacts(
+            project.id,
+            project.delivery_date,
+            tuple(Event(e.kind, e.happened_on, e.action_id) for e in events),
+        )
+
+    def project_actions(self, project: t.Project, today: date) -> list[Action]:
+        return actions(self._project_facts(project), today, self.playbook)
+
+    # -- cases ----------------------------------------------------------------------------
+
+    def _case(self, case_id: int) -> t.ServiceCase:
+        case = self.session.get(t.ServiceCase, case_id)
+        if case is None:
+            raise NotFound(f"no case with id {case_id}")
+        return case
+
+    @staticmethod
+    def _case_facts(case: t.ServiceCase, events: list[t.Event]) -> CaseFacts:
+        return CaseFacts(
+            case.id,
+            case.owner_id,
+            case.kind,
+            case.opened_on,
+            case.resolved_on,
+            tuple(
+                Event(e.kind, e.happened_on, e.action_id) for e in events if e.case_id == case.id
+            ),
+        )
+
+    def open_case(
+        self, owner_id: int, kind: str, note: str, on: date, today: date
+    ) -> t.ServiceCase:
+        if kind not in CASE_KINDS:
+            raise InvalidInput(f"--kind {kind!r}: use complaint (投诉) or repair (报修)")
+        if not note.strip():
+            raise InvalidInput("--note must say what the case is about")
+        if on > today:
+            raise InvalidInput(f"case date {on} is in the future")
+        owner = self.owner(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict(f"owner {owner_id} was forgotten on {owner.forgotten_on}")
+        case = t.ServiceCase(owner_id=owner_id, kind=kind, note=note.strip(), opened_on=on)
+        self.session.add(case)
+        self.session.flush()
+        return case
+
+    def resolve_case(self, case_id: int, on: date, note: str | None) -> t.ServiceCase:
+        case = self._case(case_id)
+        if case.resolved_on is not None:
+            raise Conflict(f"case {case_id} was already resolved on {case.resolved_on}")
+        if on < case.opened_on:
+            raise InvalidInput(
+                f"case {case_id} cannot be resolved before it opened ({case.opened_on})"
+            )
+        case.resolved_on = on
+        case.resolution_note = note
+        self.session.add(case)
+        self.session.flush()
+        return case
+
+    def list_cases(
+        self, only_open: bool, project: str | None
+    ) -> list[tuple[t.ServiceCase, t.Owner, t.Project]]:
+        query = (
+            select(t.ServiceCase, t.Owner, t.Project)
+            .join(t.Owner, t.Owner.id == t.ServiceCase.owner_id)
+            .join(t.Project, t.Project.id == t.Owner.project_id)
+        )
+        if only_open:
+            query = query.where(t.ServiceCase.resolved_on.is_(None))
+        if project is not None:
+            query = query.where(t.Owner.project_id == self.project(project).id)
+        return list(self.session.exec(query.order_by(t.ServiceCase.id)))
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def due(self, today: date, where: DueFilter) -> list[DueRow]:
+        return due_rows(self.session.connection(), self.playbook, today, where)
+
+    def audit(self, command: str, detail: str, rows: int | None = None, target: str | None = None):
+        self.session.add(
+            t.Audit(at=_now(), command=command, detail=detail, rows=rows, target=target)
+        )
+
+    # -- bulk import ----------------------------------------------------------------------
+
+    def import_owners(self, records: Sequence[tuple[int, OwnerRecord]]) -> tuple[int, list[str]]:
+        """Insert validated records; return (inserted, problems). Nothing is written when
+        any record has a problem: the caller's transaction is rolled back."""
+        projects = {p.code: p for p in self.projects()}
+        by_name = {p.name: p for p in projects.values()}
+        problems: list[str] = []
+        seen: dict[tuple[int, str], int] = {}
+        rows: list[dict] = []
+        existing = self._existing_units({p.id for p in projects.values()})
+        known_owner_ids = (
+            {r[0] for r in self.session.execute(text("SELECT id FROM owner")).all()}
+            if any(record.referred_by for _, record in records)
+            else set()
+        )
+        for row_number, record in records:
+            project = projects.get(record.project) or by_name.get(record.project)
+            if project is None:
+                problems.append(f"row {row_number}, project: unknown project {record.project!r}")
+                continue
+            key = (project.id, record.unit)
+            if key in seen:
+                problems.append(
+                    f"row {row_number}, unit: flat {project.code} {record.unit} "
+                    f"is also on row {seen[key]}"
+                )
+                continue
+            seen[key] = row_number
+            if key in existing:
+                problems.append(
+                    f"row {row_number}, unit: flat {project.code} {record.unit} "
+                    f"already belongs to owner {existing[key]}"
+                )
+                continue
+            if record.referred_by is not None and record.referred_by not in known_owner_ids:
+                problems.append(f"row {row_number}, referred_by: no owner {record.referred_by}")
+                continue
+            rows.append({**_owner_columns(record, project.id), "created_at": _now()})
+        if problems:
+            return 0, problems
+        connection = self.session.connection()
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(t.Owner), rows[start : start + 5000])
+        return len(rows), []
+
+    def _existing_units(self, project_ids: set[int]) -> dict[tuple[int, str], int]:
+        if not project_ids:
+            return {}
+        result = self.session.execute(text("SELECT project_id, unit, id FROM owner"))
+        return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
+
+
+def _owner_columns(record: OwnerRecord, project_id: int) -> dict:
+    return {
+        "project_id": project_id,
+        "unit": record.unit,
+        "name": record.name,
+        "phone": record.phone,
+        "visited_on": record.visited_on,
+        "subscribed_on": record.subscribed_on,
+        "signed_on": record.signed_on,
+        "delivery_date": record.delivery_date,
+        "delivered_on": record.delivered_on,
+        "birthday": record.birthday,
+        "birthday_md": record.birthday.strftime("%m-%d") if record.birthday else None,
+        "butler": record.butler,
+        "referred_by": record.referred_by,
+        "wants_greetings": True,
+        "forgotten_on": None,
+    }
