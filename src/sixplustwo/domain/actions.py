@@ -127,8 +127,14 @@ def _schedule_owner(rule: Rule, owner: OwnerFacts, today: date) -> list[_Schedul
                     detail=f"o{r.owner_id}",
                     detail_on=r.delivered_on,
                 )
-                for r in sorted(owner.referrals, key=lambda r: (r.delivered_on, r.owner_id))
-                if r.signed and r.delivered_on is not None and r.delivered_on <= today
+                for r in sorted(
+                    (
+                        r
+                        for r in owner.referrals
+                        if r.signed and r.delivered_on is not None and r.delivered_on <= today
+                    ),
+                    key=lambda r: (r.delivered_on, r.owner_id),
+                )
             ]
     return []
 
