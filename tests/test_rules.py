@@ -263,3 +263,28 @@ def test_every_default_rule_has_title_template_and_known_step():
     }  # fmt: skip
     for rule in BOOK:
         assert rule.title and rule.template and rule.source
+
+
+@pytest.mark.parametrize(
+    ("rule_name", "owner"),
+    [
+        (
+            "milestone-bulletin",
+            _owner(signed_on=date(2022, 1, 1), milestones=(Milestone(4, "封顶", A),)),
+        ),
+        (
+            "referral-reward",
+            _owner(signed_on=date(2020, 1, 1), referrals=(Referral(9, True, A),)),
+        ),
+    ],
+)
+def test_multi_action_owner_rules_window_edges(rule_name, owner):
+    rule = BOOK.get(rule_name)
+    due = A + (7 if rule_name == "milestone-bulletin" else 30) * DAY
+    for today, expected in _edges(A, due, 30):
+        found = rule_actions(rule, owner, max(today, A))
+        assert len(found) == 1
+        assert (found[0].opens_on, found[0].due_on) == (A, due)
+        assert status_of(A, due, rule.grace, None, today) == expected
+        if today >= A:
+            assert found[0].status == expected
