@@ -31,7 +31,12 @@ def test_utf8_bom_with_english_headers(cli, cli_json, project, tmp_path):
         "李娜,13900001111,HY1,2-201,20240105,2025-01-01,陈静\n"
     )
     path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
-    assert cli_json("owner", "import", path) == {"rows": 1, "imported": 1, "dry_run": False}
+    assert cli_json("owner", "import", path) == {
+        "rows": 1,
+        "imported": 1,
+        "updated": 0,
+        "dry_run": False,
+    }
     assert cli_json("owner", "list")[0]["delivery_date"] == "2025-01-01"
 
 
@@ -75,3 +80,69 @@ def test_missing_header_and_missing_file(cli, project, tmp_path):
     assert result.exit_code == 1 and "header lacks column(s) phone, unit" in result.stderr
     missing = cli("owner", "import", tmp_path / "nope.csv", ok=False)
     assert missing.exit_code == 1 and "no such file" in missing.stderr
+
+
+def test_xlsx_with_date_cells_serials_and_header_variants(cli, cli_json, project, tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(
+        ["客户姓名", "手机号", "项目", "房屋编号", "签约日期", "实际交付日期", "生日", "管家"]
+    )
+    sheet.append(
+        [
+            "王伟",
+            13812345678,
+            "华苑一期",
+            "1-101",
+            datetime(2023, 1, 31),
+            45322,
+            "1980年5月6日",
+            "李晓",
+        ]
+    )
+    sheet.append(["李娜", "13900001111", "HY1", "1-102", "2023.2.1", "45322", None, None])
+    path = tmp_path / "sales.xlsx"
+    workbook.save(path)
+    assert cli_json("owner", "import", path)["imported"] == 2
+    owners = cli_json("owner", "list")
+    assert owners[0]["signed"] == "2023-01-31"
+    assert owners[0]["delivered"] == "2024-01-31"  # Excel serial 45322
+    assert owners[0]["birthday"] == "1980-05-06"
+    assert owners[1]["delivered"] == "2024-01-31"
+
+
+def test_update_changes_existing_customers_instead_of_refusing(cli, cli_json, project, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(CHINESE + "王伟,13812345678,HY1,1-101,,,2024-01-09,,,,\n", encoding="utf-8")
+    cli("owner", "import", path)
+    path.write_text(
+        CHINESE
+        + "王伟,13812345678,HY1,1-101,,,2024-01-09,,2024-06-01,,陈静\n"
+        + "李娜,13900001111,HY1,1-102,,,,,,,\n",
+        encoding="utf-8",
+    )
+    refused = cli("owner", "import", path, ok=False)
+    assert refused.exit_code == 1 and "already belongs to owner 1" in refused.stderr
+    assert cli_json("owner", "import", path, "--update") == {
+        "rows": 2,
+        "imported": 1,
+        "updated": 1,
+        "dry_run": False,
+    }
+    owners = cli_json("owner", "list")
+    assert (owners[0]["delivered"], owners[0]["butler"]) == ("2024-06-01", "陈静")
+
+
+def test_many_bad_rows_show_the_first_50_and_a_count(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    lines = [f"客户{i},123,HY1,{i}\n" for i in range(120)]
+    path.write_text("姓名,手机,项目,房号\n" + "".join(lines), encoding="utf-8")
+    result = cli("owner", "import", path, ok=False)
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 51
+    assert errors[-1].endswith("120 bad row(s), 70 not shown; nothing imported")
+    assert errors[0].startswith("row 2, column 手机:")

@@ -19,7 +19,7 @@ def test_migrated_schema_matches_tables(tmp_path):
             columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
             assert columns == {c.name for c in table.columns}, table.name
         applied = [row[0] for row in connection.execute("SELECT name FROM schema_migration")]
-        assert applied == ["0001_initial"]
+        assert applied == ["0001_initial", "0002_export_log"]
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

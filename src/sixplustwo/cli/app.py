@@ -60,7 +60,7 @@ def root(
 
 
 def _register() -> None:
-    from sixplustwo.cli import demo, due, journey, owners, projects
+    from sixplustwo.cli import demo, due, export, journey, owners, projects
 
     app.add_typer(projects.app, name="project")
     app.add_typer(owners.app, name="owner")
@@ -68,6 +68,8 @@ def _register() -> None:
     app.add_typer(journey.case_app, name="case")
     app.command("due")(due.due)
     app.command("done")(journey.done)
+    app.command("export")(export.export)
+    app.command("audit")(export.audit)
     app.command("playbook")(due.playbook)
     app.command("demo")(demo.demo)
 

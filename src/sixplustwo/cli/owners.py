@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -89,6 +91,7 @@ def owner_row(owner, project, on) -> dict:
         "delivered": owner.delivered_on,
         "birthday": owner.birthday,
         "referred_by": owner.referred_by,
+        "wants_greetings": owner.wants_greetings,
     }
 
 
@@ -138,6 +141,9 @@ def show(
     ctx: typer.Context,
     owner_id: int = typer.Argument(..., help="Owner id."),
     on: str | None = typer.Option(None, "--date", help="Show statuses as on this day."),
+    reveal: bool = typer.Option(
+        False, "--reveal", help="Show the full phone number (written to the audit log)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """One customer: stage, journey events and every action as a timeline."""
@@ -147,6 +153,8 @@ def show(
     with open_store(ctx, write=False) as store:
         view = store.owner_view(owner_id, day)
         summary = owner_row(view.owner, view.project, day)
+        if reveal:
+            summary["phone"] = store.reveal_phone(owner_id) or ""
         titles = {rule.name: rule.title for rule in store.playbook}
         steps = {rule.name: rule.step for rule in store.playbook}
     events = [
@@ -276,6 +284,9 @@ def edit(
     clear: list[str] = typer.Option(
         [], "--clear", help="Erase a field: visited, signed, delivered, butler, referred_by…"
     ),
+    greetings: bool | None = typer.Option(
+        None, "--greetings/--no-greetings", help="Whether the customer wants greeting SMS."
+    ),
 ) -> None:
     """Change a customer's details or journey dates."""
     from sixplustwo.domain.errors import InvalidInput
@@ -305,6 +316,8 @@ def edit(
     for field, value in given.items():
         if value is not None:
             changes[DATE_FIELDS[field]] = parse_day(value, f"--{field.replace('_', '-')}")
+    if greetings is not None:
+        changes["wants_greetings"] = greetings
     if not changes and not clear:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     with open_store(ctx, write=True) as store:
@@ -323,8 +336,11 @@ def forget(
         typer.confirm(
             f"Erase the personal data of owner {owner_id}? This cannot be undone", abort=True
         )
+    from sixplustwo.store.db import checkpoint
+
     with open_store(ctx, write=True) as store:
         store.forget_owner(owner_id, today())
+    checkpoint((ctx.find_root().obj or {}).get("db"))
     typer.echo(f"owner {owner_id}: name, phone and birthday erased")
 
 
@@ -333,6 +349,9 @@ def import_owners(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="CSV (UTF-8 or GB18030) or XLSX file."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
+    update: bool = typer.Option(
+        False, "--update", help="Update customers already there (same project and unit)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
@@ -341,11 +360,13 @@ def import_owners(
 
     parsed = read_owner_file(file, today())
     problems = list(parsed.problems)
-    imported = 0
+    inserted = updated = 0
     try:
-        with open_store(ctx, write=not dry_run) as store:
+        with open_store(ctx, write=not dry_run) as store, _progress(parsed.rows) as advance:
             if not problems:
-                imported, problems = store.import_owners(parsed.records)
+                inserted, updated, problems = store.import_owners(
+                    parsed.records, update=update, progress=advance
+                )
             if problems or dry_run:
                 raise _RollBack
     except _RollBack:
@@ -355,13 +376,36 @@ def import_owners(
             typer.echo(line, err=True)
         more = f", {len(problems) - 50} not shown" if len(problems) > 50 else ""
         raise InvalidInput(f"{file}: {len(problems)} bad row(s){more}; nothing imported")
-    result = {"rows": parsed.rows, "imported": 0 if dry_run else imported, "dry_run": dry_run}
+    written = not dry_run
+    result = {
+        "rows": parsed.rows,
+        "imported": inserted if written else 0,
+        "updated": updated if written else 0,
+        "dry_run": dry_run,
+    }
     if fmt is Format.json:
         emit_json(result)
     elif dry_run:
         typer.echo(f"{file}: {parsed.rows} rows valid (dry run, nothing written)")
     else:
-        typer.echo(f"{file}: imported {imported} customers")
+        typer.echo(f"{file}: imported {inserted} customers, updated {updated}")
+
+
+_PROGRESS_FROM_ROWS = 5000
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for files big enough to wait for."""
+    if total < _PROGRESS_FROM_ROWS:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("importing", total=total)
+        yield lambda count: bar.advance(task, count)
 
 
 class _RollBack(Exception):

@@ -81,8 +81,6 @@ def owner_action_id(owner_id: int, rule: str, key: str | None = None) -> str:
 
 def _schedule_owner(rule: Rule, owner: OwnerFacts, today: date) -> list[_Scheduled]:
     """The rule's actions for one owner, before completion is taken into account."""
-    if owner.forgotten:
-        return []
     # Referral rewards check the referred customer's delivery in their own branch below.
     if rule.anchor == "delivered_on" and (owner.delivered_on is None or owner.delivered_on > today):
         return []
@@ -230,6 +228,9 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
             return []
         scheduled = _schedule_owner(rule, subject, today)
         done = _completions(rule, scheduled, subject.events)
+        if subject.forgotten:
+            # Erasure cancels everything not yet done; what was done stays for statistics.
+            scheduled = [s for s in scheduled if s.action_id in done]
         return _finish(rule, "owner", subject.id, scheduled, done, today)
     if isinstance(subject, ProjectFacts):
         if rule.subject != "project" or subject.delivery_date is None:

@@ -53,6 +53,8 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Erased personal data (owner forget) is overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -142,3 +144,14 @@ def open_session(db: str | os.PathLike | None, *, write: bool) -> Iterator[Sessi
         raise StoreError(_describe(exc, path)) from None
     finally:
         engine.dispose()
+
+
+def checkpoint(db: str | os.PathLike | None) -> None:
+    """Fold the WAL into the database file and truncate it, so that overwritten data (an
+    erased owner) no longer lingers in old WAL frames."""
+    path = resolve_db_path(db)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()

@@ -113,6 +113,15 @@ CREATE TABLE audit (
 )
 """
 
+_EXPORT_LOG = """
+CREATE TABLE export_log (
+    action_id VARCHAR PRIMARY KEY,
+    audit_id INTEGER NOT NULL REFERENCES audit (id),
+    exported_at TIMESTAMP NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _statements(_INITIAL)),
+    ("0002_export_log", _statements(_EXPORT_LOG)),
 ]

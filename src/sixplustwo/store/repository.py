@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -436,21 +436,66 @@ class Store:
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
         return due_rows(self.session.connection(), self.playbook, today, where)
 
-    def audit(self, command: str, detail: str, rows: int | None = None, target: str | None = None):
-        self.session.add(
-            t.Audit(at=_now(), command=command, detail=detail, rows=rows, target=target)
-        )
+    def audit(
+        self, command: str, detail: str, rows: int | None = None, target: str | None = None
+    ) -> t.Audit:
+        entry = t.Audit(at=_now(), command=command, detail=detail, rows=rows, target=target)
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def audits(self, limit: int) -> list[t.Audit]:
+        query = select(t.Audit).order_by(t.Audit.id.desc())
+        if limit > 0:
+            query = query.limit(limit)
+        return list(self.session.exec(query))
+
+    def exported(self, action_ids: Sequence[str]) -> set[str]:
+        """Which of these actions an earlier export already wrote."""
+        done: set[str] = set()
+        ids = list(action_ids)
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            found = self.session.exec(
+                select(t.ExportLog.action_id).where(t.ExportLog.action_id.in_(batch))
+            )
+            done.update(found)
+        return done
+
+    def record_export(self, fmt: str, action_ids: Sequence[str], target: str, day: date) -> t.Audit:
+        """Audit the export and remember its actions for ``--new-only``."""
+        entry = self.audit("export", f"{fmt} for {day.isoformat()}", len(action_ids), target)
+        stamp = _now()
+        if action_ids:
+            self.session.execute(
+                insert(t.ExportLog).prefix_with("OR IGNORE"),
+                [{"action_id": a, "audit_id": entry.id, "exported_at": stamp} for a in action_ids],
+            )
+        return entry
+
+    def reveal_phone(self, owner_id: int) -> str | None:
+        owner = self.owner(owner_id)
+        self.audit("owner show --reveal", f"owner {owner_id}")
+        return owner.phone
 
     # -- bulk import ----------------------------------------------------------------------
 
-    def import_owners(self, records: Sequence[tuple[int, OwnerRecord]]) -> tuple[int, list[str]]:
-        """Insert validated records; return (inserted, problems). Nothing is written when
-        any record has a problem: the caller's transaction is rolled back."""
+    def import_owners(
+        self,
+        records: Sequence[tuple[int, OwnerRecord]],
+        *,
+        update: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, int, list[str]]:
+        """Insert (or with ``update``, also update) validated records; return
+        (inserted, updated, problems). Nothing is written when any record has a problem:
+        the caller rolls the transaction back."""
         projects = {p.code: p for p in self.projects()}
         by_name = {p.name: p for p in projects.values()}
         problems: list[str] = []
         seen: dict[tuple[int, str], int] = {}
         rows: list[dict] = []
+        updates: list[dict] = []
         existing = self._existing_units({p.id for p in projects.values()})
         known_owner_ids = (
             {r[0] for r in self.session.execute(text("SELECT id FROM owner")).all()}
@@ -470,6 +515,9 @@ class Store:
                 )
                 continue
             seen[key] = row_number
+            if key in existing and update:
+                updates.append({**_owner_columns(record, project.id), "id": existing[key]})
+                continue
             if key in existing:
                 problems.append(
                     f"row {row_number}, unit: flat {project.code} {record.unit} "
@@ -481,17 +529,36 @@ class Store:
                 continue
             rows.append({**_owner_columns(record, project.id), "created_at": _now()})
         if problems:
-            return 0, problems
+            return 0, 0, problems
         connection = self.session.connection()
         for start in range(0, len(rows), 5000):
             connection.execute(insert(t.Owner), rows[start : start + 5000])
-        return len(rows), []
+            if progress:
+                progress(len(rows[start : start + 5000]))
+        if updates:
+            columns = [c for c in updates[0] if c not in ("id", "wants_greetings", "forgotten_on")]
+            assignments = ", ".join(f"{c} = :{c}" for c in columns)
+            for start in range(0, len(updates), 5000):
+                connection.execute(
+                    text(f"UPDATE owner SET {assignments} WHERE id = :id AND forgotten_on IS NULL"),
+                    [
+                        {k: _sql_value(v) for k, v in u.items()}
+                        for u in updates[start : start + 5000]
+                    ],
+                )
+                if progress:
+                    progress(len(updates[start : start + 5000]))
+        return len(rows), len(updates), []
 
     def _existing_units(self, project_ids: set[int]) -> dict[tuple[int, str], int]:
         if not project_ids:
             return {}
         result = self.session.execute(text("SELECT project_id, unit, id FROM owner"))
         return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
+
+
+def _sql_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _owner_columns(record: OwnerRecord, project_id: int) -> dict:

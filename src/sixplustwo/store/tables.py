@@ -82,3 +82,12 @@ class Audit(SQLModel, table=True):
     detail: str | None = None
     rows: int | None = None
     target: str | None = None
+
+
+class ExportLog(SQLModel, table=True):
+    """Actions already written by an export, so that ``--new-only`` never repeats one."""
+
+    __tablename__ = "export_log"
+    action_id: str = Field(primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id")
+    exported_at: datetime

@@ -1,0 +1,165 @@
+"""``sixplustwo export`` (reminders for cron) and ``sixplustwo audit``."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, render
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    ics = "ics"
+
+
+@contextmanager
+def export_lock(db: Path, wait: float) -> Iterator[None]:
+    """One export at a time per database; a second waits up to ``wait`` seconds."""
+    from sixplustwo.domain.errors import Conflict
+
+    lock_path = db.with_name(db.name + ".export.lock")
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Conflict(
+                        f"another export is still running (lock {lock_path}); "
+                        f"waited {wait:g} s, wrote nothing"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def export_records(rows, playbook, day: date) -> list[dict]:
+    from sixplustwo.domain.messages import render_message
+    from sixplustwo.domain.phones import mask_phone
+
+    records = []
+    for row in rows:
+        action = row.action
+        rule = playbook.get(action.rule)
+        values = {
+            "name": row.owner,
+            "project": row.project_name,
+            "unit": row.unit,
+            "due_on": action.due_on.isoformat(),
+            "butler": row.butler,
+            "title": rule.title,
+            "milestone": action.detail if action.rule == "milestone-bulletin" else "",
+            "milestone_on": action.detail_on.isoformat() if action.detail_on else "",
+        }
+        records.append(
+            {
+                "action_id": action.action_id,
+                "rule": action.rule,
+                "step": action.step,
+                "title": rule.title,
+                "status": action.status,
+                "opens_on": action.opens_on,
+                "due_on": action.due_on,
+                "days_overdue": action.days_overdue(day),
+                "owner_id": row.owner_id,
+                "owner": row.owner,
+                "phone": row.phone,
+                "phone_masked": mask_phone(row.phone) if row.phone else None,
+                "project": row.project,
+                "project_name": row.project_name,
+                "unit": row.unit,
+                "butler": row.butler,
+                "case_id": row.case_id,
+                "message": render_message(rule.template, values),
+            }
+        )
+    return records
+
+
+def export(
+    ctx: typer.Context,
+    fmt: ExportFormat = typer.Option(
+        ..., "--format", "-f", help="csv (SMS platform), json or ics."
+    ),
+    out: str = typer.Option(..., "--out", "-o", help="File to write (mode 0600), or - for stdout."),
+    on: str | None = typer.Option(None, "--date", help="The day to export (default today)."),
+    new_only: bool = typer.Option(
+        False, "--new-only", help="Skip actions an earlier export already wrote."
+    ),
+    wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for another export."),
+) -> None:
+    """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
+    from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
+    from sixplustwo.store.db import resolve_db_path
+    from sixplustwo.store.queries import DueFilter
+
+    day = parse_day(on, "--date") or today()
+    db = resolve_db_path((ctx.find_root().obj or {}).get("db"))
+    target = Path(out)
+    with export_lock(db, wait), open_store(ctx, write=True) as store:
+        records = export_records(store.due(day, DueFilter()), store.playbook, day)
+        if fmt is not ExportFormat.ics:
+            # The SMS platform needs someone to message: project actions go to the calendar only.
+            records = [r for r in records if r["phone"]]
+        if new_only:
+            already = store.exported([r["action_id"] for r in records])
+            records = [r for r in records if r["action_id"] not in already]
+        if fmt is ExportFormat.csv:
+            data = csv_bytes(records)
+        elif fmt is ExportFormat.json:
+            data = json_bytes(
+                [{k: v for k, v in r.items() if k not in ("phone_masked",)} for r in records]
+            )
+        else:
+            data = ics_bytes(records)
+        write_atomically(target, data)
+        store.record_export(fmt.value, [r["action_id"] for r in records], str(target), day)
+    if out != "-":
+        typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)
+
+
+def audit(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", min=0, help="Most recent entries (0: all)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """The audit log: exports, revealed phones, erased owners."""
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {
+                "id": a.id,
+                "at": a.at,
+                "command": a.command,
+                "detail": a.detail,
+                "rows": a.rows,
+                "target": a.target,
+            }
+            for a in store.audits(limit)
+        ]
+    render(
+        rows,
+        [
+            ("at", "时间"),
+            ("command", "命令"),
+            ("detail", "内容"),
+            ("rows", "行数"),
+            ("target", "目标"),
+        ],
+        fmt,
+        empty="the audit log is empty",
+    )

@@ -1,0 +1,21 @@
+"""SMS messages rendered from a rule's Chinese template."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render_message(template: str, values: Mapping[str, object]) -> str:
+    """Fill ``{name}``-style placeholders; an unknown or empty placeholder becomes ''."""
+    known = _Blank({key: "" if value is None else str(value) for key, value in values.items()})
+    try:
+        return string.Formatter().vformat(template, (), known)
+    except (ValueError, IndexError):
+        # A malformed template (a stray brace) is shown as written rather than failing a cron run.
+        return template

@@ -1,0 +1,124 @@
+"""Reminder files for cron: CSV for the SMS platform, JSON, and iCalendar for the team.
+
+Files appear whole or not at all (a temporary file beside the target, fsync, rename) and are
+readable by their owner only: they carry full phone numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+CSV_FIELDS = (
+    "action_id",
+    "rule",
+    "step",
+    "title",
+    "status",
+    "owner_id",
+    "owner",
+    "phone",
+    "project",
+    "unit",
+    "butler",
+    "due_on",
+    "message",
+)
+
+# Cells a spreadsheet would run as a formula (CSV injection) get a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def csv_bytes(rows: Sequence[dict]) -> bytes:
+    """UTF-8 with BOM, so that Excel shows the Chinese text as text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\r\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: _safe_cell("" if row.get(k) is None else _iso(row.get(k))) for k in CSV_FIELDS}
+        )
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(rows: Sequence[dict]) -> bytes:
+    plain = [{key: _iso(value) for key, value in row.items()} for row in rows]
+    return (json.dumps(plain, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def ics_bytes(rows: Sequence[dict], generated: datetime | None = None) -> bytes:
+    """One all-day VEVENT per action on its due date (calendar apps show VEVENTs everywhere,
+    VTODOs only in some). UIDs come from action ids, so a re-import updates, never duplicates."""
+    from icalendar import Calendar, Event
+
+    stamp = generated or datetime.now(UTC)
+    calendar = Calendar()
+    calendar.add("prodid", "-//sixplustwo//6+2 customer service//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "客户管家待办")
+    for row in rows:
+        event = Event()
+        event.add("uid", f"{row['action_id']}@sixplustwo")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row["due_on"])
+        event.add("dtend", row["due_on"] + timedelta(days=1))
+        who = " ".join(
+            part for part in (row.get("owner"), row.get("project_name"), row.get("unit")) if part
+        )
+        event.add("summary", f"{row['title']} · {who}" if who else row["title"])
+        details = [
+            f"步骤 {row['step']} · {row['rule']} · {row['action_id']}",
+            f"管家: {row['butler']}" if row.get("butler") else "",
+            f"电话: {row['phone_masked']}" if row.get("phone_masked") else "",
+            row.get("message") or "",
+        ]
+        event.add("description", "\n".join(line for line in details if line))
+        event.add("categories", [f"6+2 step {row['step']}"])
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that it appears whole or not at all, mode 0600."""
+    if str(target) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "folder does not exist", str(folder))
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a crash
+    finally:
+        os.close(directory)
