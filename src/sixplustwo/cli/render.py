@@ -28,6 +28,13 @@ def _plain(value: object) -> object:
 
 
 def emit_json(data: object) -> None:
+    """Lists print one object per line: readable, and each line goes through json's C encoder
+    (``indent`` would switch to the pure-Python one, 10× slower on a 100k-row list)."""
+    if isinstance(data, list):
+        lines = ",\n".join(json.dumps(item, ensure_ascii=False, default=_plain) for item in data)
+        sys.stdout.write(f"[\n{lines}\n]\n" if data else "[]\n")
+        sys.stdout.flush()
+        return
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
 
 
@@ -42,7 +49,7 @@ def render(
 ) -> None:
     """``columns`` maps row keys to table headers; JSON and CSV carry every key of the rows."""
     if fmt is Format.json:
-        emit_json([{key: _plain(value) for key, value in row.items()} for row in rows])
+        emit_json(list(rows))
         return
     if fmt is Format.csv:
         if not rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -88,12 +89,19 @@ class Offset:
         return "".join(parts) or "+0d"
 
     def apply(self, anchor: date) -> date:
-        shifted = anchor + relativedelta(years=self.years, months=self.months)
-        return shifted + timedelta(days=self.days)
+        return _shift(self.years, self.months, self.days, anchor)
 
     def approx_days(self) -> int:
         """Days this offset spans at most, for widening SQL anchor ranges safely."""
         return self.years * 366 + self.months * 31 + self.days
+
+
+@lru_cache(maxsize=65536)
+def _shift(years: int, months: int, days: int, anchor: date) -> date:
+    # Cached: a company's anchors are a few thousand distinct dates, shifted by ~20 offsets,
+    # while the due list applies them hundreds of thousands of times.
+    shifted = anchor + relativedelta(years=years, months=months) if years or months else anchor
+    return shifted + timedelta(days=days)
 
 
 def anniversary(original: date, year: int) -> date:

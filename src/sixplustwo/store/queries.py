@@ -9,6 +9,7 @@ computed by SQL.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -105,6 +106,7 @@ class DueQuery:
         self.today = today
         self.where = where
         self._milestones: dict[int, tuple[Milestone, ...]] = {}
+        self._event_kind: str | None = None  # events of this kind come with each candidate
 
     def rows(self) -> list[DueRow]:
         found: list[DueRow] = []
@@ -135,12 +137,29 @@ class DueQuery:
 
     def _select_owners(self, condition: str, params: dict[str, object]) -> list[OwnerRow]:
         base, base_params = self._owner_filter()
+        where = f"{base} AND ({condition})"
         sql = (
             f"SELECT {_OWNER_COLUMNS} FROM owner o JOIN project p ON p.id = o.project_id "
-            f"WHERE {base} AND ({condition})"
+            f"WHERE {where}"
         )
-        result = self.connection.execute(text(sql), {**base_params, **params})
-        return [_owner_row(row) for row in result]
+        params = {**base_params, **params}
+        rows = self.connection.exec_driver_sql(*_positional(sql, params)).fetchall()
+        if not rows:
+            return []
+        events: dict[int, list[Event]] = defaultdict(list)
+        if self._event_kind is not None:
+            event_sql = (
+                "SELECT e.owner_id, e.happened_on, e.action_id FROM event e "
+                "WHERE e.kind = :event_kind AND e.owner_id IN (SELECT o.id FROM owner o "
+                f"JOIN project p ON p.id = o.project_id WHERE {where})"
+            )
+            kind = self._event_kind
+            result = self.connection.exec_driver_sql(
+                *_positional(event_sql, {**params, "event_kind": kind})
+            )
+            for owner_id, happened_on, action_id in result:
+                events[owner_id].append(Event(kind, as_date(happened_on), action_id))
+        return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
 
     def _candidates(self, rule: Rule) -> list[OwnerRow]:
         low, high = anchor_range(rule, self.today)
@@ -195,40 +214,28 @@ class DueQuery:
         return owners
 
     def _owner_rule(self, rule: Rule) -> list[DueRow]:
-        candidates = self._candidates(rule)
+        self._event_kind = rule.name
+        try:
+            candidates = self._candidates(rule)
+        finally:
+            self._event_kind = None
         if not candidates:
             return []
         ids = [c.facts.id for c in candidates]
-        events = self._owner_events(rule.name, ids)
         referrals = self._referrals(ids) if rule.anchor == "referral_delivered" else {}
         if rule.anchor == "milestone":
             self._load_milestones({c.project_id for c in candidates})
         found: list[DueRow] = []
         for candidate in candidates:
-            facts = _with(candidate.facts, events=tuple(events.get(candidate.facts.id, ())))
+            facts = candidate.facts
             if rule.anchor == "milestone":
-                facts = _with(facts, milestones=self._milestones.get(candidate.project_id, ()))
-            if rule.anchor == "referral_delivered":
-                facts = _with(facts, referrals=tuple(referrals.get(facts.id, ())))
+                facts = replace(facts, milestones=self._milestones.get(candidate.project_id, ()))
+            elif rule.anchor == "referral_delivered":
+                facts = replace(facts, referrals=tuple(referrals.get(facts.id, ())))
             for action in rule_actions(rule, facts, self.today):
                 if action.status in LISTED:
                     found.append(_owner_due_row(action, rule, candidate))
         return found
-
-    def _owner_events(self, kind: str, ids: Sequence[int]) -> dict[int, list[Event]]:
-        events: dict[int, list[Event]] = defaultdict(list)
-        for batch in _batches(ids):
-            placeholders, params = _in_list("id", batch)
-            result = self.connection.execute(
-                text(
-                    "SELECT owner_id, happened_on, action_id FROM event "
-                    f"WHERE kind = :kind AND owner_id IN ({placeholders})"
-                ),
-                {"kind": kind, **params},
-            )
-            for owner_id, happened_on, action_id in result:
-                events[owner_id].append(Event(kind, as_date(happened_on), action_id))
-        return events
 
     def _referrals(self, ids: Sequence[int]) -> dict[int, list[Referral]]:
         referrals: dict[int, list[Referral]] = defaultdict(list)
@@ -320,10 +327,6 @@ class DueQuery:
         return found
 
 
-def _with(facts: OwnerFacts, **changes) -> OwnerFacts:
-    return replace(facts, **changes)
-
-
 def _month_days(first: date, last: date) -> list[str]:
     """ "MM-DD" keys of the days from first to last; 02-29 birthdays fall on 02-28 in common
     years, so that key is added whenever 02-28 is in range."""
@@ -337,7 +340,22 @@ def _month_days(first: date, last: date) -> list[str]:
     return sorted(set(keys))
 
 
-def _owner_row(row: Sequence) -> OwnerRow:
+_NAMED = re.compile(r":([a-z_][a-z0-9_]*)")
+
+
+def _positional(sql: str, params: dict[str, object]) -> tuple[str, tuple]:
+    """Named parameters to qmark for exec_driver_sql: the due list runs a handful of
+    statements over many rows, and skipping SQLAlchemy's compile step per call is cheap."""
+    order: list[object] = []
+
+    def swap(match: re.Match) -> str:
+        order.append(params[match.group(1)])
+        return "?"
+
+    return _NAMED.sub(swap, sql), tuple(order)
+
+
+def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
     (
         owner_id, project_id, unit, name, phone, butler,
         visited_on, subscribed_on, signed_on, delivery_date, delivered_on,
@@ -353,6 +371,7 @@ def _owner_row(row: Sequence) -> OwnerRow:
         birthday=as_date(birthday),
         wants_greetings=bool(wants_greetings),
         forgotten=forgotten_on is not None,
+        events=events,
     )
     return OwnerRow(facts, project_id, code, project_name, unit, name, phone, butler)
 
