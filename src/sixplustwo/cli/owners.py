@@ -65,17 +65,10 @@ def add(
 
 def owner_row(owner, project, on) -> dict:
     from sixplustwo.domain.actions import stage
-    from sixplustwo.domain.model import OwnerFacts
     from sixplustwo.domain.phones import mask_phone
+    from sixplustwo.store.repository import journey_facts
 
-    facts = OwnerFacts(
-        id=owner.id,
-        visited_on=owner.visited_on,
-        subscribed_on=owner.subscribed_on,
-        signed_on=owner.signed_on,
-        planned_delivery=owner.delivery_date or project.delivery_date,
-        delivered_on=owner.delivered_on,
-    )
+    facts = journey_facts(owner, project)
     return {
         "id": owner.id,
         "name": owner.name,

@@ -23,6 +23,27 @@ DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日
 
 def parse_date(text: str, *, what: str = "date") -> date:
     """Parse one of the accepted input formats; raise InvalidInput naming ``what``."""
+    parsed = _parse_cached(text)
+    if parsed is None:
+        _raise_for(text, what)
+    return parsed
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(text: str) -> date | None:
+    # Cached: an import of a million rows repeats a few thousand distinct dates.
+    try:
+        return _parse(text, "date")
+    except InvalidInput:
+        return None
+
+
+def _raise_for(text: str, what: str) -> None:
+    _parse(text, what)
+    raise AssertionError("unreachable: the text parsed on the second try")
+
+
+def _parse(text: str, what: str) -> date:
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
         raise InvalidInput(f"{what}: {text!r} is not a date (use {DATE_FORMATS_HELP})")

@@ -94,6 +94,8 @@ def _xlsx_rows(path: Path) -> Iterator[list[object]]:
 
 def _cell(field: str, value: object) -> object:
     """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
+    if type(value) is str and not (field in _DATE_FIELD_NAMES and len(value.strip()) == 5):
+        return value  # the common CSV case, kept cheap
     if isinstance(value, datetime):
         return value.date()
     if (

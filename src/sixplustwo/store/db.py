@@ -53,6 +53,8 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # 64 MB page cache (default 2 MB): a bulk import updates nine owner indexes per row.
+        cursor.execute("PRAGMA cache_size = -65536")
         # Erased personal data (owner forget) is overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()

@@ -183,16 +183,8 @@ class Store:
             Referral(r.id, r.signed_on is not None or r.delivered_on is not None, r.delivered_on)
             for r in self.session.exec(select(t.Owner).where(t.Owner.referred_by == owner.id))
         )
-        return OwnerFacts(
-            id=owner.id,
-            visited_on=owner.visited_on,
-            subscribed_on=owner.subscribed_on,
-            signed_on=owner.signed_on,
-            planned_delivery=owner.delivery_date or project.delivery_date,
-            delivered_on=owner.delivered_on,
-            birthday=owner.birthday,
-            wants_greetings=owner.wants_greetings,
-            forgotten=owner.forgotten_on is not None,
+        return replace(
+            journey_facts(owner, project),
             milestones=milestones,
             referrals=referrals,
             events=tuple(
@@ -531,10 +523,25 @@ class Store:
         if problems:
             return 0, 0, problems
         connection = self.session.connection()
-        for start in range(0, len(rows), 5000):
-            connection.execute(insert(t.Owner), rows[start : start + 5000])
-            if progress:
-                progress(len(rows[start : start + 5000]))
+        if rows:
+            # The DBAPI's executemany: SQLAlchemy's insert() costs ~7× more per row at 1M rows.
+            columns = list(rows[0])
+            statement = (
+                f"INSERT INTO owner ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})"
+            )
+            created = _sql_value(_now())
+            for start in range(0, len(rows), 5000):
+                batch = rows[start : start + 5000]
+                connection.exec_driver_sql(
+                    statement,
+                    [
+                        tuple(created if c == "created_at" else _sql_value(row[c]) for c in columns)
+                        for row in batch
+                    ],
+                )
+                if progress:
+                    progress(len(batch))
         if updates:
             columns = [c for c in updates[0] if c not in ("id", "wants_greetings", "forgotten_on")]
             assignments = ", ".join(f"{c} = :{c}" for c in columns)
@@ -557,7 +564,27 @@ class Store:
         return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
 
 
+def journey_facts(owner: t.Owner, project: t.Project) -> OwnerFacts:
+    """An owner's dates as domain facts (no milestones, referrals or events)."""
+    return OwnerFacts(
+        id=owner.id,
+        visited_on=owner.visited_on,
+        subscribed_on=owner.subscribed_on,
+        signed_on=owner.signed_on,
+        planned_delivery=owner.delivery_date or project.delivery_date,
+        delivered_on=owner.delivered_on,
+        birthday=owner.birthday,
+        wants_greetings=owner.wants_greetings,
+        forgotten=owner.forgotten_on is not None,
+    )
+
+
 def _sql_value(value: object) -> object:
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, datetime):
+        # The form SQLAlchemy's SQLite DateTime writes and reads back (UTC, no offset).
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value.isoformat() if isinstance(value, date) else value
 
 
