@@ -21,6 +21,11 @@ class Format(StrEnum):
 FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
+_KEEP_WHOLE = frozenset(
+    {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}
+)
+
+
 def _plain(value: object) -> object:
     if isinstance(value, date | datetime):
         return value.isoformat()
@@ -68,8 +73,10 @@ def render(
     from rich.table import Table
 
     table = Table(title=title, caption=caption, header_style="bold", show_lines=False)
-    for _, header in columns:
-        table.add_column(header, overflow="fold")
+    for key, header in columns:
+        # Phones, dates and ids are read whole or not at all; free text may wrap instead.
+        whole = key in _KEEP_WHOLE or key.endswith("_on") or key.endswith("_id")
+        table.add_column(header, overflow="fold", no_wrap=whole)
     for row in rows:
         table.add_row(*(_cell(key, row.get(key)) for key, _ in columns))
     console.print(table)
