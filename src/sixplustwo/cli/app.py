@@ -60,7 +60,7 @@ def root(
 
 
 def _register() -> None:
-    from sixplustwo.cli import demo, due, export, journey, owners, projects
+    from sixplustwo.cli import demo, due, export, journey, maintenance, owners, projects
 
     app.add_typer(projects.app, name="project")
     app.add_typer(owners.app, name="owner")
@@ -70,6 +70,8 @@ def _register() -> None:
     app.command("done")(journey.done)
     app.command("export")(export.export)
     app.command("audit")(export.audit)
+    app.command("backup")(maintenance.backup)
+    app.command("check")(maintenance.check)
     app.command("playbook")(due.playbook)
     app.command("demo")(demo.demo)
 

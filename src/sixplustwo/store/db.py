@@ -51,7 +51,6 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         # 64 MB page cache (default 2 MB): a bulk import updates nine owner indexes per row.
         cursor.execute("PRAGMA cache_size = -65536")
@@ -92,6 +91,9 @@ def migrate(engine: Engine, path: Path) -> list[str]:
                 f"{path} was written by a newer sixplustwo (schema {max(unknown)}); "
                 "upgrade sixplustwo to open it"
             )
+        # Only now, with the file known to be ours and not too new, may it be changed:
+        # WAL lets readers and writers work side by side (a no-op when already set).
+        connection.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
         if len(applied) == len(known):
             return ran
         for name, step in MIGRATIONS:
@@ -157,3 +159,57 @@ def checkpoint(db: str | os.PathLike | None) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
+
+
+def backup(db: str | os.PathLike | None, target: Path) -> int:
+    """A consistent copy while others use the database (SQLite's online backup API), written
+    beside the target and renamed into place; returns the page count copied."""
+    source_path = resolve_db_path(db)
+    if not source_path.exists():
+        raise StoreError(f"no database at {source_path}")
+    if not target.parent.is_dir():
+        raise StoreError(f"cannot write backup: folder {target.parent} does not exist")
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.unlink(missing_ok=True)
+    source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        copy = sqlite3.connect(temporary)
+        try:
+            source.backup(copy, pages=1024)
+            pages = copy.execute("PRAGMA page_count").fetchone()[0]
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    except sqlite3.Error as exc:
+        temporary.unlink(missing_ok=True)
+        raise StoreError(f"backup failed: {exc}") from None
+    finally:
+        source.close()
+    return pages
+
+
+def check(db: str | os.PathLike | None) -> tuple[bool, str]:
+    """Integrity and foreign-key checks, summed up in one line."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise StoreError(f"no database at {path}")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        try:
+            integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            foreign = connection.execute("PRAGMA foreign_key_check").fetchall()
+            schema = connection.execute("SELECT MAX(name) FROM schema_migration").fetchone()[0]
+            owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_describe(exc, path)) from None
+    finally:
+        connection.close()
+    healthy = integrity == ["ok"] and not foreign
+    detail = "ok" if integrity == ["ok"] else f"{len(integrity)} problem(s): {integrity[0]}"
+    line = (
+        f"{path}: integrity {detail}; {len(foreign)} foreign-key problem(s); "
+        f"schema {schema}; {owners} owners"
+    )
+    return healthy, line
