@@ -138,3 +138,47 @@ def test_unusable_paths_get_one_clear_line(cli, tmp_path, make, message):
     assert result.exit_code == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs: a full disk or, remounted, a read-only one. Needs root to mount."""
+    import subprocess
+
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_full_disk_is_one_line_and_changes_nothing(cli, small_disk, tmp_path):
+    db = small_disk / "full.db"
+    cli("--db", db, "project", "add", "HY1", "--name", "华苑一期")
+    path = tmp_path / "big.csv"
+    lines = [f"客户{i},139{i:08d},HY1,{i}-{'楼' * 40}\n" for i in range(5000)]
+    path.write_text("name,phone,project,unit\n" + "".join(lines), encoding="utf-8")
+    result = cli("--db", db, "owner", "import", path, ok=False)
+    assert result.exit_code == 1
+    assert "no space left" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _rows(db, "SELECT COUNT(*) FROM owner") == [(0,)]
+
+
+def test_read_only_database_is_one_line(cli, small_disk):
+    import subprocess
+
+    db = small_disk / "ro.db"
+    cli("--db", db, "project", "add", "HY1", "--name", "华苑一期")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = cli("--db", db, "project", "add", "HY2", "--name", "华苑二期", ok=False)
+    assert result.exit_code == 1
+    assert "read-only" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,95 @@
+"""Processes killed with SIGKILL mid-command leave a consistent database and no partial file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+
+def _script() -> str:
+    found = shutil.which("sixplustwo", path=str(Path(sys.executable).parent))
+    assert found, "the sixplustwo console script is not installed"
+    return found
+
+
+def _run(env, *args: str) -> None:
+    subprocess.run([_script(), *args], env=env, check=True, capture_output=True, timeout=120)
+
+
+def _kill_after(env, args: list[str], delay: float) -> int:
+    process = subprocess.Popen(
+        [_script(), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(delay)
+    os.kill(process.pid, signal.SIGKILL)
+    return process.wait(timeout=30)
+
+
+def _count(db, table):
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture
+def env(tmp_path):
+    db = tmp_path / "crash.db"
+    environment = {**os.environ, "SIXPLUSTWO_DB": str(db)}
+    _run(
+        environment, "project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30"
+    )
+    return environment
+
+
+def test_import_killed_midway_writes_all_or_nothing(env, tmp_path):
+    rows = 40000
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write("name,phone,project,unit,signed\n")
+        for index in range(rows):
+            stream.write(f"客户{index},139{index:08d},HY1,{index},2024-01-01\n")
+    db = Path(env["SIXPLUSTWO_DB"])
+    outcomes = set()
+    for delay in (0.8, 1.6, 2.4):
+        _kill_after(env, ["owner", "import", str(path)], delay)
+        count = _count(db, "owner")
+        assert count in (0, rows)
+        outcomes.add(count)
+        if count:
+            break
+    assert 0 in outcomes  # at least one kill landed before the commit
+
+
+def test_done_killed_leaves_a_consistent_database(env):
+    _run(env, "owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+         "--unit", "1-101", "--visited", "2024-01-01")  # fmt: skip
+    db = Path(env["SIXPLUSTWO_DB"])
+    _kill_after(env, ["done", "o1:visit-followup", "--date", "2024-01-02"], 0.4)
+    assert _count(db, "event") in (0, 1)
+
+
+def test_export_killed_leaves_no_partial_target(env, tmp_path):
+    for index in range(30):
+        _run(env, "owner", "add", "--name", f"客户{index}", "--phone", f"1390000{index:04d}",
+             "--project", "HY1", "--unit", f"1-{index}", "--signed", "2024-01-01")  # fmt: skip
+    target = tmp_path / "out" / "sms.csv"
+    target.parent.mkdir()
+    for delay in (0.3, 0.5, 0.7, 0.9):
+        _kill_after(
+            env, ["export", "--date", "2024-06-15", "--format", "csv", "--out", str(target)], delay
+        )
+        if target.exists():
+            text = target.read_text("utf-8-sig")
+            assert text.count("\n") == 31  # header and every row: whole, never partial
+            assert "delivery-notice" in text
+        assert _count(Path(env["SIXPLUSTWO_DB"]), "owner") == 30
