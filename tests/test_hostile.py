@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,49 @@ def test_odd_names_round_trip_through_import_due_and_exports(cli, cli_json, proj
     for name in ODD_NAMES:
         assert name in summaries
     assert cli_json("owner", "list")[0]["name"] == ODD_NAMES[0]
+
+
+_XLSX_CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(min_codepoint=32, blacklist_categories=("Cs",)), max_size=10),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.datetimes(min_value=datetime(1900, 3, 1)),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(_XLSX_CELL, min_size=6, max_size=6), min_size=1, max_size=4))
+def test_xlsx_importer_never_tracebacks_or_half_writes(cli, project, tmp_path, db_path, rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "手机", "房号", "签约日期", "生日", "项目"])
+    for row in rows:
+        sheet.append([*row[:5], "HY1"])
+    path = tmp_path / "fuzz.xlsx"
+    workbook.save(path)
+    with sqlite3.connect(db_path) as connection:
+        before = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    result = cli("owner", "import", path, ok=False)
+    assert result.exit_code in (0, 1), result.exception
+    assert "Traceback" not in result.stderr + result.stdout
+    with sqlite3.connect(db_path) as connection:
+        after = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    assert after == before if result.exit_code else after == before + len(rows)
+
+
+def test_odd_notes_round_trip_through_events_and_cases(cli, cli_json, project):
+    owner_id = cli_json("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project",
+                        "HY1", "--unit", "1-101", "--signed", "2024-01-01")["id"]  # fmt: skip
+    for index, note in enumerate(ODD_NAMES):
+        cli("event", "add", owner_id, "call", "--date", f"2024-02-{index + 1:02d}", "--note", note)
+    case_id = cli_json("case", "open", owner_id, "--kind", "complaint", "--note", ODD_NAMES[0],
+                       "--date", "2024-03-01")["id"]  # fmt: skip
+    shown = cli_json("owner", "show", owner_id)
+    assert [e["note"] for e in shown["events"]] == ODD_NAMES
+    assert [c["note"] for c in shown["cases"] if c["id"] == case_id] == [ODD_NAMES[0]]
+    assert cli_json("case", "list")[0]["note"] == ODD_NAMES[0]
