@@ -1,0 +1,184 @@
+"""The SQL due path agrees exactly with a slow, obviously-correct evaluation of the playbook."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sixplustwo.domain.actions import LISTED, actions
+from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
+from sixplustwo.domain.owners import OwnerRecord
+from sixplustwo.domain.playbook import default_playbook
+from sixplustwo.store.db import open_session
+from sixplustwo.store.queries import DueFilter
+from sixplustwo.store.repository import Store
+
+OWNERS = 2500
+
+
+def _day(rng: random.Random, start: date, span: int) -> date:
+    return start + timedelta(days=rng.randrange(span))
+
+
+def _build(db) -> None:
+    rng = random.Random(2026)
+    today = date(2026, 11, 22)
+    with open_session(db, write=True) as session:
+        store = Store(session, default_playbook())
+        for code, delivery in (("A", date(2024, 1, 31)), ("B", date(2024, 2, 29)), ("C", None)):
+            store.add_project(code, f"项目{code}", delivery, None)
+        milestones = [
+            ("A", "封顶", date(2023, 8, 31)),
+            ("B", "封顶", date(2024, 2, 29)),
+            ("B", "落架", date(2024, 3, 3)),
+            ("C", "封顶", date(2025, 1, 31)),
+        ]
+        for code, kind, on in milestones:
+            store.add_milestone(code, kind, on, None)
+        ids: list[int] = []
+        start = date(2022, 6, 1)
+        for index in range(OWNERS):
+            visited = _day(rng, start, 1200) if rng.random() < 0.7 else None
+            subscribed = (
+                visited + timedelta(days=rng.randrange(40))
+                if visited and rng.random() < 0.7
+                else None
+            )
+            signed = (subscribed or visited or _day(rng, start, 1200)) + timedelta(
+                days=rng.randrange(30)
+            )
+            signed = signed if rng.random() < 0.8 else None
+            delivered = (
+                signed + timedelta(days=rng.randrange(700))
+                if signed and rng.random() < 0.6
+                else None
+            )
+            month_end = rng.random() < 0.3
+            if delivered and month_end:  # push deliveries onto month ends and leap days
+                delivered = date(delivered.year, delivered.month, 1) - timedelta(days=1)
+            birthday = date(rng.randint(1950, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            if rng.random() < 0.05:
+                birthday = date(1988, 2, 29)
+            contract = None
+            if signed and rng.random() < 0.2:
+                contract = signed + timedelta(days=rng.randrange(400))
+            record = OwnerRecord(
+                name=f"客户{index}", phone=f"139{index:08d}", project=rng.choice("ABC"),
+                unit=str(index), visited_on=visited, subscribed_on=subscribed, signed_on=signed,
+                delivery_date=contract,
+                delivered_on=delivered if delivered and delivered <= today else None,
+                birthday=birthday, butler=f"管家{index % 7}",
+                referred_by=rng.choice(ids) if ids and rng.random() < 0.1 else None,
+            )  # fmt: skip
+            ids.append(store.add_owner(record).id)
+        for owner_id in rng.sample(ids, 300):
+            kind = rng.choice(
+                ["revisit-3m", "birthday", "milestone-bulletin", "first-contact", "referral-reward"]
+            )
+            store.add_event(owner_id, kind, _day(rng, date(2023, 1, 1), 900), today=today)
+        for owner_id in rng.sample(ids, 80):
+            opened = _day(rng, date(2023, 6, 1), 600)
+            case = store.open_case(
+                owner_id, rng.choice(["complaint", "repair"]), "问题", opened, today
+            )
+            if rng.random() < 0.6:
+                store.resolve_case(case.id, opened + timedelta(days=rng.randrange(12)), None)
+        store.complete(
+            "p1:mock-acceptance", date(2023, 12, 20), note=None, channel=None, today=today
+        )
+
+
+def _slow_facts(session):
+    """Every subject with all its facts, read naively, table by table."""
+    rows = lambda sql: session.connection().exec_driver_sql(sql).fetchall()  # noqa: E731
+    as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+    projects = {pid: as_date(d) for pid, d in rows("SELECT id, delivery_date FROM project")}
+    milestones = defaultdict(list)
+    for mid, pid, kind, on in rows("SELECT id, project_id, kind, reached_on FROM milestone"):
+        milestones[pid].append(Milestone(mid, kind, as_date(on)))
+    events = defaultdict(list)
+    project_events = defaultdict(list)
+    case_events = defaultdict(list)
+    for oid, pid, cid, kind, on, aid in rows(
+        "SELECT owner_id, project_id, case_id, kind, happened_on, action_id FROM event"
+    ):
+        event = Event(kind, as_date(on), aid)
+        if cid is not None:
+            case_events[cid].append(event)
+        elif oid is not None:
+            events[oid].append(event)
+        else:
+            project_events[pid].append(event)
+    owners = rows(
+        "SELECT id, project_id, visited_on, subscribed_on, signed_on, delivery_date, delivered_on, "
+        "birthday, referred_by FROM owner"
+    )
+    referrals = defaultdict(list)
+    for oid, _, _, _, signed, _, delivered, _, referrer in owners:
+        if referrer is not None:
+            referrals[referrer].append(Referral(oid, bool(signed or delivered), as_date(delivered)))
+    subjects = [
+        OwnerFacts(
+            id=oid,
+            visited_on=as_date(v),
+            subscribed_on=as_date(s),
+            signed_on=as_date(g),
+            planned_delivery=as_date(d) or projects[pid],
+            delivered_on=as_date(dl),
+            birthday=as_date(b),
+            milestones=tuple(milestones[pid]),
+            referrals=tuple(referrals[oid]),
+            events=tuple(events[oid]),
+        )
+        for oid, pid, v, s, g, d, dl, b, _ in owners
+    ]
+    subjects += [ProjectFacts(pid, d, tuple(project_events[pid])) for pid, d in projects.items()]
+    subjects += [
+        CaseFacts(cid, oid, kind, as_date(opened), as_date(resolved), tuple(case_events[cid]))
+        for cid, oid, kind, opened, resolved in rows(
+            "SELECT id, owner_id, kind, opened_on, resolved_on FROM service_case"
+        )
+    ]
+    return subjects
+
+
+def _check_dates() -> list[date]:
+    days = [date(2024, 2, 29), date(2025, 2, 28), date(2024, 3, 1), date(2023, 12, 31)]
+    for year in (2023, 2024, 2025):
+        for month in range(1, 13):
+            first = date(year, month, 1)
+            days += [first, first - timedelta(days=1), first + timedelta(days=14)]
+    return sorted(set(days))
+
+
+def test_sql_due_list_equals_pure_evaluation(db_path):
+    _build(db_path)
+    book = default_playbook()
+    with open_session(db_path, write=False) as session:
+        subjects = _slow_facts(session)
+        store = Store(session, book)
+        compared = 0
+        rules_seen: set[str] = set()
+        for today in _check_dates():
+            expected = {
+                (a.action_id, a.status, a.due_on)
+                for subject in subjects
+                for a in actions(subject, today, book)
+                if a.status in LISTED
+            }
+            found = {
+                (r.action.action_id, r.action.status, r.action.due_on)
+                for r in store.due(today, DueFilter())
+            }
+            assert found == expected, (today, sorted(found ^ expected)[:5])
+            compared += len(found)
+            rules_seen.update(action_id.split(":")[1] for action_id, _, _ in found)
+    assert compared > 5000  # the comparison is not vacuous
+    assert {
+        "revisit-3m",
+        "birthday",
+        "milestone-bulletin",
+        "case-resolve",
+        "mock-acceptance",
+    } <= rules_seen
