@@ -23,35 +23,24 @@ DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日
 
 def parse_date(text: str, *, what: str = "date") -> date:
     """Parse one of the accepted input formats; raise InvalidInput naming ``what``."""
-    parsed = _parse_cached(text)
-    if parsed is None:
-        _raise_for(text, what)
-    return parsed
+    try:
+        return _parse(text)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
 
 
 @lru_cache(maxsize=65536)
-def _parse_cached(text: str) -> date | None:
-    # Cached: an import of a million rows repeats a few thousand distinct dates.
-    try:
-        return _parse(text, "date")
-    except InvalidInput:
-        return None
-
-
-def _raise_for(text: str, what: str) -> None:
-    _parse(text, what)
-    raise AssertionError("unreachable: the text parsed on the second try")
-
-
-def _parse(text: str, what: str) -> date:
+def _parse(text: str) -> date:
+    # Cached: an import of a million rows repeats a few thousand distinct dates. A refusal
+    # raises and is not cached; bad dates are rare.
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
-        raise InvalidInput(f"{what}: {text!r} is not a date (use {DATE_FORMATS_HELP})")
+        raise InvalidInput(f"{text!r} is not a date (use {DATE_FORMATS_HELP})")
     year, month, day = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise InvalidInput(f"{what}: {text!r} is not a real calendar date ({exc})") from None
+        raise InvalidInput(f"{text!r} is not a real calendar date ({exc})") from None
 
 
 def parse_optional_date(text: str | None, *, what: str = "date") -> date | None:
@@ -112,10 +101,6 @@ class Offset:
     def apply(self, anchor: date) -> date:
         return _shift(self.years, self.months, self.days, anchor)
 
-    def approx_days(self) -> int:
-        """Days this offset spans at most, for widening SQL anchor ranges safely."""
-        return self.years * 366 + self.months * 31 + self.days
-
 
 @lru_cache(maxsize=65536)
 def _shift(years: int, months: int, days: int, anchor: date) -> date:
@@ -128,7 +113,3 @@ def _shift(years: int, months: int, days: int, anchor: date) -> date:
 def anniversary(original: date, year: int) -> date:
     """``original``'s month and day in ``year``; 02-29 falls on 02-28 in common years."""
     return original + relativedelta(year=year)
-
-
-def add_days(day: date, days: int) -> date:
-    return day + timedelta(days=days)

@@ -7,7 +7,7 @@ rule's offsets, grace, title and template with a TOML file of the same shape.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from typing import Literal
@@ -201,9 +201,3 @@ def default_playbook() -> Playbook:
         text = resources.files(__package__).joinpath("default_playbook.toml").read_text("utf-8")
         _DEFAULT = parse_playbook(text)
     return _DEFAULT
-
-
-def with_rule(playbook: Playbook, rule: Rule, **changes) -> Playbook:
-    """A copy of ``playbook`` with one rule changed; used by tests and overrides."""
-    updated = replace(rule, **changes)
-    return Playbook(tuple(updated if r.name == rule.name else r for r in playbook.rules))
