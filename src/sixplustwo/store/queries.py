@@ -106,7 +106,6 @@ class DueQuery:
         self.today = today
         self.where = where
         self._milestones: dict[int, tuple[Milestone, ...]] = {}
-        self._event_kind: str | None = None  # events of this kind come with each candidate
 
     def rows(self) -> list[DueRow]:
         found: list[DueRow] = []
@@ -135,7 +134,10 @@ class DueQuery:
             params["butler"] = self.where.butler
         return " AND ".join(clauses), params
 
-    def _select_owners(self, condition: str, params: dict[str, object]) -> list[OwnerRow]:
+    def _select_owners(
+        self, condition: str, params: dict[str, object], kind: str
+    ) -> list[OwnerRow]:
+        """Owners meeting ``condition``, each with its events of ``kind`` (one more query)."""
         base, base_params = self._owner_filter()
         where = f"{base} AND ({condition})"
         sql = (
@@ -147,18 +149,16 @@ class DueQuery:
         if not rows:
             return []
         events: dict[int, list[Event]] = defaultdict(list)
-        if self._event_kind is not None:
-            event_sql = (
-                "SELECT e.owner_id, e.happened_on, e.action_id FROM event e "
-                "WHERE e.kind = :event_kind AND e.owner_id IN (SELECT o.id FROM owner o "
-                f"JOIN project p ON p.id = o.project_id WHERE {where})"
-            )
-            kind = self._event_kind
-            result = self.connection.exec_driver_sql(
-                *_positional(event_sql, {**params, "event_kind": kind})
-            )
-            for owner_id, happened_on, action_id in result:
-                events[owner_id].append(Event(kind, as_date(happened_on), action_id))
+        event_sql = (
+            "SELECT e.owner_id, e.happened_on, e.action_id FROM event e "
+            "WHERE e.kind = :event_kind AND e.owner_id IN (SELECT o.id FROM owner o "
+            f"JOIN project p ON p.id = o.project_id WHERE {where})"
+        )
+        result = self.connection.exec_driver_sql(
+            *_positional(event_sql, {**params, "event_kind": kind})
+        )
+        for owner_id, happened_on, action_id in result:
+            events[owner_id].append(Event(kind, as_date(happened_on), action_id))
         return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
 
     def _candidates(self, rule: Rule) -> list[OwnerRow]:
@@ -166,35 +166,39 @@ class DueQuery:
         bounds = {"lo": iso(low) or "0000-01-01", "hi": iso(high)}
         match rule.anchor:
             case "visited_on" | "subscribed_on" | "signed_on" | "delivered_on":
-                return self._select_owners(f"o.{rule.anchor} BETWEEN :lo AND :hi", bounds)
+                return self._select_owners(
+                    f"o.{rule.anchor} BETWEEN :lo AND :hi", bounds, rule.name
+                )
             case "planned_delivery":
                 signed = "(o.signed_on IS NOT NULL OR o.delivered_on IS NOT NULL)"
                 own = self._select_owners(
-                    f"{signed} AND o.delivery_date BETWEEN :lo AND :hi", bounds
+                    f"{signed} AND o.delivery_date BETWEEN :lo AND :hi", bounds, rule.name
                 )
                 from_project = self._select_owners(
                     f"{signed} AND o.delivery_date IS NULL AND o.project_id IN "
                     "(SELECT id FROM project WHERE delivery_date BETWEEN :lo AND :hi)",
                     bounds,
+                    rule.name,
                 )
                 return own + from_project
             case "birthday":
                 days = _month_days(low or self.today, high)
                 placeholders, params = _in_list("md", days)
                 return self._select_owners(
-                    f"o.birthday_md IN ({placeholders}) AND o.wants_greetings", params
+                    f"o.birthday_md IN ({placeholders}) AND o.wants_greetings", params, rule.name
                 )
             case "milestone":
-                return self._milestone_candidates(bounds)
+                return self._milestone_candidates(bounds, rule.name)
             case "referral_delivered":
                 return self._select_owners(
                     "o.id IN (SELECT r.referred_by FROM owner r WHERE r.referred_by IS NOT NULL "
                     "AND r.delivered_on BETWEEN :lo AND :hi)",
                     bounds,
+                    rule.name,
                 )
         return []
 
-    def _milestone_candidates(self, bounds: dict[str, object]) -> list[OwnerRow]:
+    def _milestone_candidates(self, bounds: dict[str, object], kind: str) -> list[OwnerRow]:
         reached = self.connection.execute(
             text(
                 "SELECT project_id, MIN(reached_on), MAX(reached_on) FROM milestone "
@@ -209,16 +213,13 @@ class DueQuery:
                     "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :last "
                     "AND (o.delivered_on IS NULL OR o.delivered_on > :first)",
                     {"mp": project_id, "first": first, "last": last},
+                    kind,
                 )
             )
         return owners
 
     def _owner_rule(self, rule: Rule) -> list[DueRow]:
-        self._event_kind = rule.name
-        try:
-            candidates = self._candidates(rule)
-        finally:
-            self._event_kind = None
+        candidates = self._candidates(rule)
         if not candidates:
             return []
         ids = [c.facts.id for c in candidates]
