@@ -285,3 +285,15 @@ def test_demo_shows_every_rule_due(cli, tmp_path):
     assert {r["rule"] for r in rows} == {rule.name for rule in default_playbook()}
     again = cli("--db", target, "demo", ok=False)
     assert again.exit_code == 1
+
+
+def test_future_milestones_and_resolutions_are_refused(cli, cli_json, project, db_path):
+    future = "2999-01-01"
+    result = cli("project", "milestone", project, "封顶", "--date", future, ok=False)
+    assert result.exit_code == 1 and "is in the future" in result.stderr
+    assert _count(db_path, "milestone") == 0
+    owner_id = add_owner(cli_json)
+    case_id = cli_json("case", "open", owner_id, "--kind", "repair", "--note", "漏水")["id"]
+    result = cli("case", "resolve", case_id, "--date", future, ok=False)
+    assert result.exit_code == 1 and "is in the future" in result.stderr
+    assert cli_json("case", "list")[0]["resolved_on"] is None

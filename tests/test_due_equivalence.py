@@ -35,7 +35,7 @@ def _build(db) -> None:
             ("C", "封顶", date(2025, 1, 31)),
         ]
         for code, kind, on in milestones:
-            store.add_milestone(code, kind, on, None)
+            store.add_milestone(code, kind, on, None, today=today)
         ids: list[int] = []
         start = date(2022, 6, 1)
         for index in range(OWNERS):
@@ -83,7 +83,9 @@ def _build(db) -> None:
                 owner_id, rng.choice(["complaint", "repair"]), "问题", opened, today
             )
             if rng.random() < 0.6:
-                store.resolve_case(case.id, opened + timedelta(days=rng.randrange(12)), None)
+                store.resolve_case(
+                    case.id, opened + timedelta(days=rng.randrange(12)), None, today=today
+                )
         store.complete(
             "p1:mock-acceptance", date(2023, 12, 20), note=None, channel=None, today=today
         )

@@ -36,7 +36,7 @@ def demo(
         for code, name, city, delivery in sample.projects():
             store.add_project(code, name, delivery, city)
         for code, kind, on in sample.milestones():
-            store.add_milestone(code, kind, on, None)
+            store.add_milestone(code, kind, on, None, today=day)
         ids = [store.add_owner(record).id for record in sample.owners()]
         for item in sample.events():
             store.add_event(
@@ -53,7 +53,7 @@ def demo(
                 ids[item["owner_row"] - 1], item["kind"], item["note"], item["opened"], day
             )
             if item["resolved"] is not None:
-                store.resolve_case(case.id, item["resolved"], "已处理")
+                store.resolve_case(case.id, item["resolved"], "已处理", today=day)
     typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
     typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
     due(ctx, on=None, project=None, butler=None, step=[], fmt=fmt)

@@ -83,12 +83,8 @@ def resolve_case(
 ) -> None:
     """Mark a case resolved; its revisit (回访) becomes due."""
     day = day_or_today(on)
-    if day > today():
-        from sixplustwo.domain.errors import InvalidInput
-
-        raise InvalidInput(f"--date {day} is in the future")
     with open_store(ctx, write=True) as store:
-        store.resolve_case(case_id, day, note)
+        store.resolve_case(case_id, day, note, today=today())
     typer.echo(f"case {case_id} resolved on {day}")
 
 

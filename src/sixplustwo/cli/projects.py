@@ -40,12 +40,8 @@ def milestone(
 ) -> None:
     """Record a milestone; it drives the milestone bulletin for waiting owners."""
     day = day_or_today(on)
-    if day > today():
-        from sixplustwo.domain.errors import InvalidInput
-
-        raise InvalidInput(f"--date {day} is in the future: record milestones once reached")
     with open_store(ctx, write=True) as store:
-        recorded = store.add_milestone(code, kind, day, note)
+        recorded = store.add_milestone(code, kind, day, note, today=today())
         typer.echo(f"milestone {recorded.kind} recorded for {code} on {recorded.reached_on}")
 
 

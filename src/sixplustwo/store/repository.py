@@ -78,7 +78,11 @@ class Store:
     def projects(self) -> list[t.Project]:
         return list(self.session.exec(select(t.Project).order_by(t.Project.code)))
 
-    def add_milestone(self, code: str, kind: str, on: date, note: str | None) -> t.Milestone:
+    def add_milestone(
+        self, code: str, kind: str, on: date, note: str | None, *, today: date
+    ) -> t.Milestone:
+        if on > today:
+            raise InvalidInput(f"--date {on} is in the future: record milestones once reached")
         project = self.project(code)
         kind = MILESTONE_ALIASES.get(kind.strip().lower(), kind.strip())
         if not kind:
@@ -305,7 +309,7 @@ class Store:
         if found.status == "done":
             raise Conflict(f"action {action_id} is already done ({found.done_on})")
         if kind == "c" and rule.completion == "case-resolved":
-            self.resolve_case(subject_id, on, note)
+            self.resolve_case(subject_id, on, note, today=today)
             return replace(found, status="done", done_on=on)
         event = t.Event(
             kind=rule.name,
@@ -395,7 +399,11 @@ class Store:
         self.session.flush()
         return case
 
-    def resolve_case(self, case_id: int, on: date, note: str | None) -> t.ServiceCase:
+    def resolve_case(
+        self, case_id: int, on: date, note: str | None, *, today: date
+    ) -> t.ServiceCase:
+        if on > today:
+            raise InvalidInput(f"--date {on} is in the future")
         case = self._case(case_id)
         if case.resolved_on is not None:
             raise Conflict(f"case {case_id} was already resolved on {case.resolved_on}")
