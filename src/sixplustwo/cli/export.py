@@ -49,11 +49,13 @@ def export_lock(db: Path, wait: float) -> Iterator[None]:
 
 
 def export_records(rows, playbook, day: date) -> list[dict]:
+    """The due list's records with what the SMS platform needs: the full phone, the rule's
+    plain title and the message rendered from its template."""
+    from sixplustwo.cli.due import due_records
     from sixplustwo.domain.messages import render_message
-    from sixplustwo.domain.phones import mask_phone
 
     records = []
-    for row in rows:
+    for row, record in zip(rows, due_records(rows, day), strict=True):
         action = row.action
         rule = playbook.get(action.rule)
         values = {
@@ -66,28 +68,14 @@ def export_records(rows, playbook, day: date) -> list[dict]:
             "milestone": action.detail if action.rule == "milestone-bulletin" else "",
             "milestone_on": action.detail_on.isoformat() if action.detail_on else "",
         }
-        records.append(
-            {
-                "action_id": action.action_id,
-                "rule": action.rule,
-                "step": action.step,
-                "title": rule.title,
-                "status": action.status,
-                "opens_on": action.opens_on,
-                "due_on": action.due_on,
-                "days_overdue": action.days_overdue(day),
-                "owner_id": row.owner_id,
-                "owner": row.owner,
-                "phone": row.phone,
-                "phone_masked": mask_phone(row.phone) if row.phone else None,
-                "project": row.project,
-                "project_name": row.project_name,
-                "unit": row.unit,
-                "butler": row.butler,
-                "case_id": row.case_id,
-                "message": render_message(rule.template, values),
-            }
+        record.pop("subject")
+        record.update(
+            title=rule.title,
+            phone=row.phone,
+            phone_masked=record["phone"],
+            message=render_message(rule.template, values),
         )
+        records.append(record)
     return records
 
 
