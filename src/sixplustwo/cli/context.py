@@ -28,12 +28,15 @@ def day_or_today(text: str | None, what: str = "--date") -> date:
     return parse_day(text, what) or today()
 
 
+def db_option(ctx: typer.Context) -> str | None:
+    return (ctx.find_root().obj or {}).get("db")
+
+
 @contextmanager
 def open_store(ctx: typer.Context, *, write: bool) -> Iterator[Store]:
     from sixplustwo.domain.playbook import default_playbook
     from sixplustwo.store.db import open_session
     from sixplustwo.store.repository import Store
 
-    db = (ctx.find_root().obj or {}).get("db")
-    with open_session(db, write=write) as session:
+    with open_session(db_option(ctx), write=write) as session:
         yield Store(session, default_playbook())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.context import db_option, parse_day, today
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
 DUE_COLUMNS = [
@@ -59,17 +59,20 @@ def due(
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.playbook import STEPS
-    from sixplustwo.store.queries import DueFilter
+    from sixplustwo.domain.playbook import STEPS, default_playbook
+    from sixplustwo.store.db import open_connection
+    from sixplustwo.store.queries import DueFilter, due_rows, project_id_of
 
     day = parse_day(on, "--date") or today()
     steps = {s.strip() for s in step}
     unknown = steps - set(STEPS)
     if unknown:
         raise InvalidInput(f"--step {', '.join(sorted(unknown))}: steps are {', '.join(STEPS)}")
-    with open_store(ctx, write=False) as store:
-        project_id = store.project(project).id if project else None
-        rows = store.due(day, DueFilter(project_id, butler, frozenset(steps) or None))
+    # Straight on the DBAPI connection: the morning list must not wait for SQLAlchemy.
+    with open_connection(db_option(ctx), write=False) as connection:
+        project_id = project_id_of(connection, project) if project else None
+        where = DueFilter(project_id, butler, frozenset(steps) or None)
+        rows = due_rows(connection, default_playbook(), day, where)
     records = due_records(rows, day)
     if fmt is Format.table:
         from sixplustwo.domain.actions import STATUS_LABELS

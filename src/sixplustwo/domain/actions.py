@@ -12,7 +12,7 @@ from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
-from sixplustwo.domain.dates import anniversary
+from sixplustwo.domain.dates import Offset, anniversary
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
 from sixplustwo.domain.playbook import Playbook, Rule, default_playbook
 
@@ -73,6 +73,38 @@ def status_of(
     if grace is None or today <= due_on + timedelta(days=grace):
         return "overdue"
     return "missed"
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+def listed_anchor_range(
+    rule: Rule, today: date, *, repair: bool = False
+) -> tuple[date | None, date]:
+    """Exactly the anchor dates whose action is open or overdue on ``today``: from the first
+    anchor not yet past its grace (None when the rule is never missed) to the last one already
+    open. A calendar offset never moves a later anchor to an earlier day (months clip to the
+    month's end, they do not wrap), so both sets are intervals and their ends can be walked to
+    from the inverse offset, which month-end clipping leaves only a few days off."""
+    last = _inverse(rule.opens).apply(today)
+    while rule.opens_on(last + _ONE_DAY) <= today:
+        last += _ONE_DAY
+    while rule.opens_on(last) > today:
+        last -= _ONE_DAY
+    if rule.grace is None:
+        return None, last
+    grace = timedelta(days=rule.grace)
+    first = _inverse(rule.due_repair if repair and rule.due_repair else rule.due).apply(today)
+    first -= grace
+    while rule.due_on(first - _ONE_DAY, repair=repair) + grace >= today:
+        first -= _ONE_DAY
+    while rule.due_on(first, repair=repair) + grace < today:
+        first += _ONE_DAY
+    return first, last
+
+
+def _inverse(offset: Offset) -> Offset:
+    return Offset(-offset.years, -offset.months, -offset.days)
 
 
 def owner_action_id(owner_id: int, rule: str, key: str | None = None) -> str:

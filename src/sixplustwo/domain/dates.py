@@ -112,4 +112,7 @@ def _shift(years: int, months: int, days: int, anchor: date) -> date:
 
 def anniversary(original: date, year: int) -> date:
     """``original``'s month and day in ``year``; 02-29 falls on 02-28 in common years."""
-    return original + relativedelta(year=year)
+    try:
+        return original.replace(year=year)
+    except ValueError:  # 02-29 in a common year
+        return date(year, 2, 28)

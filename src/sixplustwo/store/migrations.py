@@ -7,20 +7,9 @@ The SQL is kept to what SQLite and PostgreSQL both accept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy import Connection, text
-
-Migration = tuple[str, Callable[[Connection], None]]
-
-
-def _statements(sql: str) -> Callable[[Connection], None]:
-    def run(connection: Connection) -> None:
-        for statement in sql.split(";"):
-            if statement.strip():
-                connection.execute(text(statement))
-
-    return run
+# (name, DDL statements separated by ";"): plain SQL, so that commands which only read can
+# check and apply them through the DBAPI without importing SQLAlchemy.
+Migration = tuple[str, str]
 
 
 _INITIAL = """
@@ -122,6 +111,6 @@ CREATE TABLE export_log (
 """
 
 MIGRATIONS: list[Migration] = [
-    ("0001_initial", _statements(_INITIAL)),
-    ("0002_export_log", _statements(_EXPORT_LOG)),
+    ("0001_initial", _INITIAL),
+    ("0002_export_log", _EXPORT_LOG),
 ]

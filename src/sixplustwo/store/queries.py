@@ -1,30 +1,34 @@
 """The morning list over a large database: candidates selected in SQL, exact dates in Python.
 
-For each rule, the anchor dates that can put an action in today's list form a range
-(today minus the due offset and grace, to today minus the opens offset). That range, widened
-by a few days because month arithmetic clips at month ends, selects candidates through an
-index; the domain then decides each candidate exactly with relativedelta. No rule date is
-computed by SQL.
+For each rule, the anchor dates that put an action in today's list form an interval, which
+the domain computes exactly with relativedelta (``listed_anchor_range``); SQL only compares
+stored dates with its ends, through an index. No rule date is computed by SQL.
+
+Rules with one action per owner are answered by SQL alone: anchor in the interval and no
+event of the rule's kind (any such event completes the single action). Rules with several
+actions per owner (birthdays, milestones, referrals), projects and cases select candidates
+the same way, and the domain decides each exactly.
+
+The queries run on a DBAPI connection with named parameters (``:name``), so that the due list
+does not import SQLAlchemy; SQLite's module takes them as they are.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, text
-
-from sixplustwo.domain.actions import LISTED, Action, rule_actions
-from sixplustwo.domain.dates import Offset
+from sixplustwo.domain.actions import LISTED, Action, listed_anchor_range, rule_actions
+from sixplustwo.domain.errors import NotFound
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import Playbook, Rule
 from sixplustwo.store.rows import as_date, iso
 
-# relativedelta clips to month ends, so an inverse offset can be off by up to 3 days.
-_SLACK_DAYS = 4
+# A DBAPI connection (sqlite3's, or the one under a SQLAlchemy session).
+Connection = Any
 _BATCH = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 
@@ -52,17 +56,13 @@ class DueRow:
 
 
 def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
-    """Anchor dates whose action may be open or overdue on ``today`` (a superset)."""
-    back = _negate(rule.opens).apply(today) + timedelta(days=_SLACK_DAYS)
-    if rule.grace is None:
-        return None, back
-    due_offsets = [rule.due] + ([rule.due_repair] if rule.due_repair else [])
-    earliest = min(_negate(offset).apply(today) for offset in due_offsets)
-    return earliest - timedelta(days=rule.grace + _SLACK_DAYS), back
-
-
-def _negate(offset: Offset) -> Offset:
-    return Offset(-offset.years, -offset.months, -offset.days)
+    """Anchor dates whose action is open or overdue on ``today``; for case rules with a
+    shorter deadline for repairs, the union of both."""
+    first, last = listed_anchor_range(rule, today)
+    if rule.due_repair is not None and first is not None:
+        repair_first, _ = listed_anchor_range(rule, today, repair=True)
+        first = min(first, repair_first)  # type: ignore[type-var]
+    return first, last
 
 
 def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -70,7 +70,7 @@ def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + _BATCH]
 
 
-def _in_list(name: str, ids: Sequence[int]) -> tuple[str, dict[str, int]]:
+def _in_list(name: str, ids: Sequence[object]) -> tuple[str, dict[str, object]]:
     params = {f"{name}{i}": value for i, value in enumerate(ids)}
     return ", ".join(f":{key}" for key in params), params
 
@@ -145,7 +145,7 @@ class DueQuery:
             f"WHERE {where}"
         )
         params = {**base_params, **params}
-        rows = self.connection.exec_driver_sql(*_positional(sql, params)).fetchall()
+        rows = self.connection.execute(sql, params).fetchall()
         if not rows:
             return []
         events: dict[int, list[Event]] = defaultdict(list)
@@ -154,36 +154,18 @@ class DueQuery:
             "WHERE e.kind = :event_kind AND e.owner_id IN (SELECT o.id FROM owner o "
             f"JOIN project p ON p.id = o.project_id WHERE {where})"
         )
-        result = self.connection.exec_driver_sql(
-            *_positional(event_sql, {**params, "event_kind": kind})
-        )
+        result = self.connection.execute(event_sql, {**params, "event_kind": kind})
         for owner_id, happened_on, action_id in result:
             events[owner_id].append(Event(kind, as_date(happened_on), action_id))
         return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
 
     def _candidates(self, rule: Rule) -> list[OwnerRow]:
+        """Owners that may have an action of a several-action rule listed today."""
         low, high = anchor_range(rule, self.today)
         bounds = {"lo": iso(low) or "0000-01-01", "hi": iso(high)}
         match rule.anchor:
-            case "visited_on" | "subscribed_on" | "signed_on" | "delivered_on":
-                return self._select_owners(
-                    f"o.{rule.anchor} BETWEEN :lo AND :hi", bounds, rule.name
-                )
-            case "planned_delivery":
-                signed = "(o.signed_on IS NOT NULL OR o.delivered_on IS NOT NULL)"
-                own = self._select_owners(
-                    f"{signed} AND o.delivery_date BETWEEN :lo AND :hi", bounds, rule.name
-                )
-                from_project = self._select_owners(
-                    f"{signed} AND o.delivery_date IS NULL AND o.project_id IN "
-                    "(SELECT id FROM project WHERE delivery_date BETWEEN :lo AND :hi)",
-                    bounds,
-                    rule.name,
-                )
-                return own + from_project
             case "birthday":
-                days = _month_days(low or self.today, high)
-                placeholders, params = _in_list("md", days)
+                placeholders, params = _in_list("md", _month_days(low or self.today, high))
                 return self._select_owners(
                     f"o.birthday_md IN ({placeholders}) AND o.wants_greetings", params, rule.name
                 )
@@ -198,14 +180,80 @@ class DueQuery:
                 )
         return []
 
+    def _single_rule(self, rule: Rule) -> list[DueRow]:
+        """A rule with one action per owner, answered by SQL: the anchor lies in today's
+        interval and no event of the rule's kind completed it."""
+        low, high = anchor_range(rule, self.today)
+        params: dict[str, object] = {
+            "lo": iso(low) or "0000-01-01",
+            "hi": iso(high),
+            "kind": rule.name,
+            "today": iso(self.today),
+        }
+        signed = "(o.signed_on IS NOT NULL OR o.delivered_on IS NOT NULL)"
+        match rule.anchor:
+            case "visited_on" | "subscribed_on" | "signed_on":
+                queries = [(f"o.{rule.anchor}", f"o.{rule.anchor} BETWEEN :lo AND :hi")]
+            case "delivered_on":
+                # A delivery date in the future is a plan, not a handover.
+                queries = [("o.delivered_on", "o.delivered_on BETWEEN :lo AND :hi "
+                            "AND o.delivered_on <= :today")]  # fmt: skip
+            case "planned_delivery":
+                # Two queries, so that each end of the COALESCE uses its own index.
+                queries = [
+                    ("o.delivery_date", f"{signed} AND o.delivery_date BETWEEN :lo AND :hi"),
+                    ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "
+                     "AND p.delivery_date BETWEEN :lo AND :hi"),
+                ]  # fmt: skip
+            case _:
+                return []
+        base, base_params = self._owner_filter()
+        params.update(base_params)
+        undone = "NOT EXISTS (SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind)"
+        found: list[DueRow] = []
+        today = self.today
+        for anchor_column, condition in queries:
+            sql = (
+                "SELECT o.id, o.unit, o.name, o.phone, o.butler, p.code, p.name, "
+                f"{anchor_column} FROM owner o JOIN project p ON p.id = o.project_id "
+                f"WHERE {base} AND {condition} AND {undone}"
+            )
+            for (
+                owner_id,
+                unit,
+                name,
+                phone,
+                butler,
+                code,
+                project_name,
+                anchor,
+            ) in self.connection.execute(sql, params):
+                day = as_date(anchor)
+                due_on = rule.due_on(day)
+                action = Action(
+                    action_id=f"o{owner_id}:{rule.name}",
+                    rule=rule.name,
+                    step=rule.step,
+                    subject="owner",
+                    subject_id=owner_id,
+                    opens_on=rule.opens_on(day),
+                    due_on=due_on,
+                    grace=rule.grace,
+                    status="open" if today <= due_on else "overdue",
+                )
+                found.append(
+                    DueRow(
+                        action, rule.title, code, project_name, owner_id, name, phone, unit, butler
+                    )
+                )
+        return found
+
     def _milestone_candidates(self, bounds: dict[str, object], kind: str) -> list[OwnerRow]:
         reached = self.connection.execute(
-            text(
-                "SELECT project_id, MIN(reached_on), MAX(reached_on) FROM milestone "
-                "WHERE reached_on BETWEEN :lo AND :hi GROUP BY project_id"
-            ),
+            "SELECT project_id, MIN(reached_on), MAX(reached_on) FROM milestone "
+            "WHERE reached_on BETWEEN :lo AND :hi GROUP BY project_id",
             bounds,
-        ).all()
+        ).fetchall()
         owners: list[OwnerRow] = []
         for project_id, first, last in reached:
             owners.extend(
@@ -219,6 +267,8 @@ class DueQuery:
         return owners
 
     def _owner_rule(self, rule: Rule) -> list[DueRow]:
+        if not rule.multi:
+            return self._single_rule(rule)
         candidates = self._candidates(rule)
         if not candidates:
             return []
@@ -243,10 +293,8 @@ class DueQuery:
         for batch in _batches(ids):
             placeholders, params = _in_list("id", batch)
             result = self.connection.execute(
-                text(
-                    "SELECT referred_by, id, signed_on, delivered_on FROM owner "
-                    f"WHERE referred_by IN ({placeholders})"
-                ),
+                "SELECT referred_by, id, signed_on, delivered_on FROM owner "
+                f"WHERE referred_by IN ({placeholders})",
                 params,
             )
             for referrer, owner_id, signed_on, delivered_on in result:
@@ -276,17 +324,15 @@ class DueQuery:
             condition += " AND id = :pid"
             params["pid"] = self.where.project_id
         projects = self.connection.execute(
-            text(f"SELECT id, code, name, delivery_date FROM project WHERE {condition}"), params
-        ).all()
+            f"SELECT id, code, name, delivery_date FROM project WHERE {condition}", params
+        ).fetchall()
         found: list[DueRow] = []
         for project_id, code, name, delivery_date in projects:
             events = tuple(
                 Event(rule.name, as_date(on), action_id)
                 for on, action_id in self.connection.execute(
-                    text(
-                        "SELECT happened_on, action_id FROM event "
-                        "WHERE project_id = :p AND owner_id IS NULL AND kind = :k"
-                    ),
+                    "SELECT happened_on, action_id FROM event "
+                    "WHERE project_id = :p AND owner_id IS NULL AND kind = :k",
                     {"p": project_id, "k": rule.name},
                 )
             )
@@ -316,7 +362,7 @@ class DueQuery:
             f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}"
         )
         found: list[DueRow] = []
-        for row in self.connection.execute(text(sql), params):
+        for row in self.connection.execute(sql, params):
             case_id, kind, opened_on, resolved_on = row[:4]
             owner = _owner_row(row[4:])
             facts = CaseFacts(
@@ -339,21 +385,6 @@ def _month_days(first: date, last: date) -> list[str]:
     if "02-28" in keys and "02-29" not in keys:
         keys.append("02-29")
     return sorted(set(keys))
-
-
-_NAMED = re.compile(r":([a-z_][a-z0-9_]*)")
-
-
-def _positional(sql: str, params: dict[str, object]) -> tuple[str, tuple]:
-    """Named parameters to qmark for exec_driver_sql: the due list runs a handful of
-    statements over many rows, and skipping SQLAlchemy's compile step per call is cheap."""
-    order: list[object] = []
-
-    def swap(match: re.Match) -> str:
-        order.append(params[match.group(1)])
-        return "?"
-
-    return _NAMED.sub(swap, sql), tuple(order)
 
 
 def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
@@ -401,15 +432,28 @@ def load_milestones(
     for batch in _batches(list(project_ids)):
         placeholders, params = _in_list("p", batch)
         result = connection.execute(
-            text(
-                "SELECT project_id, id, kind, reached_on FROM milestone "
-                f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id"
-            ),
+            "SELECT project_id, id, kind, reached_on FROM milestone "
+            f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id",
             params,
         )
         for project_id, milestone_id, kind, reached_on in result:
             found[project_id].append(Milestone(milestone_id, kind, as_date(reached_on)))
     return {key: tuple(value) for key, value in found.items()}
+
+
+def unknown_project(code: str) -> NotFound:
+    return NotFound(f"unknown project {code!r} (add it with: sixplustwo project add)")
+
+
+def project_id_of(connection: Connection, code: str) -> int:
+    """A project's id from its code or, failing that, its name."""
+    for column in ("code", "name"):
+        row = connection.execute(
+            f"SELECT id FROM project WHERE {column} = :code", {"code": code}
+        ).fetchone()
+        if row is not None:
+            return row[0]
+    raise unknown_project(code)
 
 
 def due_rows(

@@ -16,7 +16,13 @@ from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, 
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.playbook import Playbook
 from sixplustwo.store import tables as t
-from sixplustwo.store.queries import DueFilter, DueRow, due_rows, load_milestones
+from sixplustwo.store.queries import (
+    DueFilter,
+    DueRow,
+    due_rows,
+    load_milestones,
+    unknown_project,
+)
 
 MILESTONE_ALIASES = {
     "topping-out": "封顶",
@@ -26,6 +32,11 @@ MILESTONE_ALIASES = {
 }
 CASE_KINDS = {"complaint": "投诉", "repair": "报修"}
 _ACTION_ID = re.compile(r"^([opc])(\d+):([a-z0-9-]+)(?::([A-Za-z0-9-]+))?$")
+
+
+def _dbapi(session: Session):
+    """The DBAPI connection under the session, in its transaction: the bulk queries use it."""
+    return session.connection().connection.driver_connection
 
 
 def _now() -> datetime:
@@ -72,7 +83,7 @@ class Store:
         if project is None:
             project = self.session.exec(select(t.Project).where(t.Project.name == code)).first()
         if project is None:
-            raise NotFound(f"unknown project {code!r} (add it with: sixplustwo project add)")
+            raise unknown_project(code)
         return project
 
     def projects(self) -> list[t.Project]:
@@ -182,7 +193,7 @@ class Store:
         return list(self.session.exec(query)), self.session.exec(count).one()
 
     def owner_facts(self, owner: t.Owner, project: t.Project, events: list[t.Event]) -> OwnerFacts:
-        milestones = load_milestones(self.session.connection(), [project.id]).get(project.id, ())
+        milestones = load_milestones(_dbapi(self.session), [project.id]).get(project.id, ())
         referrals = tuple(
             Referral(r.id, r.signed_on is not None or r.delivered_on is not None, r.delivered_on)
             for r in self.session.exec(select(t.Owner).where(t.Owner.referred_by == owner.id))
@@ -434,7 +445,7 @@ class Store:
     # -- lists ----------------------------------------------------------------------------
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
-        return due_rows(self.session.connection(), self.playbook, today, where)
+        return due_rows(_dbapi(self.session), self.playbook, today, where)
 
     def audit(
         self, command: str, detail: str, rows: int | None = None, target: str | None = None
