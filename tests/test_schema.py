@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from sixplustwo.store import tables  # noqa: F401  (registers the tables)
 from sixplustwo.store.db import open_session
+from sixplustwo.store.migrations import MIGRATIONS
 
 
 def test_migrated_schema_matches_tables(tmp_path):
@@ -19,7 +20,8 @@ def test_migrated_schema_matches_tables(tmp_path):
             columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
             assert columns == {c.name for c in table.columns}, table.name
         applied = [row[0] for row in connection.execute("SELECT name FROM schema_migration")]
-        assert applied == ["0001_initial", "0002_export_log"]
+        assert applied == [name for name, _ in MIGRATIONS]
+        assert applied[:3] == ["0001_initial", "0002_export_log", "0003_statistics"]
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

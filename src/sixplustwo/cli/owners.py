@@ -349,39 +349,38 @@ def import_owners(
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.io.importing import read_owner_file
+    from sixplustwo.io.importing import OwnerFile
 
-    parsed = read_owner_file(file, today())
-    problems = list(parsed.problems)
-    inserted = updated = 0
+    owner_file = OwnerFile(file, today())
     try:
-        with open_store(ctx, write=not dry_run) as store, _progress(parsed.rows) as advance:
-            if not problems:
-                inserted, updated, problems = store.import_owners(
-                    parsed.records, update=update, progress=advance
-                )
-            if problems or dry_run:
+        with (
+            open_store(ctx, write=not dry_run) as store,
+            _progress(owner_file.estimated_rows()) as advance,
+        ):
+            result = store.import_owners(owner_file, update=update, progress=advance)
+            if result.problems or dry_run:
                 raise _RollBack
     except _RollBack:
         pass
-    if problems:
-        for line in problems[:50]:
+    if result.problems:
+        for line in result.problems:
             typer.echo(line, err=True)
-        more = f", {len(problems) - 50} not shown" if len(problems) > 50 else ""
-        raise InvalidInput(f"{file}: {len(problems)} bad row(s){more}; nothing imported")
+        hidden = result.problem_count - len(result.problems)
+        more = f", {hidden} not shown" if hidden else ""
+        raise InvalidInput(f"{file}: {result.problem_count} bad row(s){more}; nothing imported")
     written = not dry_run
-    result = {
-        "rows": parsed.rows,
-        "imported": inserted if written else 0,
-        "updated": updated if written else 0,
+    summary = {
+        "rows": result.rows,
+        "imported": result.inserted if written else 0,
+        "updated": result.updated if written else 0,
         "dry_run": dry_run,
     }
     if fmt is Format.json:
-        emit_json(result)
+        emit_json(summary)
     elif dry_run:
-        typer.echo(f"{file}: {parsed.rows} rows valid (dry run, nothing written)")
+        typer.echo(f"{file}: {result.rows} rows valid (dry run, nothing written)")
     else:
-        typer.echo(f"{file}: imported {inserted} customers, updated {updated}")
+        typer.echo(f"{file}: imported {result.inserted} customers, updated {result.updated}")
 
 
 _PROGRESS_FROM_ROWS = 5000

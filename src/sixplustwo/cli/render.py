@@ -33,12 +33,25 @@ def _plain(value: object) -> object:
 
 
 def emit_json(data: object) -> None:
-    """Lists print one object per line: readable, and each line goes through json's C encoder
-    (``indent`` would switch to the pure-Python one, 10× slower on a 100k-row list)."""
+    """Lists print one object per line, encoded by orjson: the due list of a large company is
+    ~100k objects, which the standard library encodes ~10x slower."""
     if isinstance(data, list):
-        lines = ",\n".join(json.dumps(item, ensure_ascii=False, default=_plain) for item in data)
-        sys.stdout.write(f"[\n{lines}\n]\n" if data else "[]\n")
+        import orjson
+
         sys.stdout.flush()
+        out = sys.stdout.buffer
+        if not data:
+            out.write(b"[]\n")
+        else:
+            # Written one by one: each orjson result holds a buffer of several kB, so joining
+            # 100k of them first would take ~1 GB.
+            separator = b"[\n"
+            for item in data:
+                out.write(separator)
+                out.write(orjson.dumps(item, default=_plain))
+                separator = b",\n"
+            out.write(b"\n]\n")
+        out.flush()
         return
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
 

@@ -1,4 +1,8 @@
-"""The facts actions are derived from: plain frozen values, filled by the store."""
+"""The facts actions are derived from: plain values, filled by the store.
+
+The ones built per row in bulk (events, owners, cases) are slotted but not frozen: a frozen
+dataclass is ~8x slower to build, and the due list builds them by the hundred thousand.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Event:
     """A recorded journey event. ``action_id`` is set when it completes one named action."""
 
@@ -31,7 +35,7 @@ class Referral:
     delivered_on: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OwnerFacts:
     id: int
     visited_on: date | None = None
@@ -60,7 +64,7 @@ class ProjectFacts:
     events: tuple[Event, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CaseFacts:
     id: int
     owner_id: int

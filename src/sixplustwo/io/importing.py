@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -59,22 +59,39 @@ class ParsedFile:
     rows: int
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: neither UTF-8 nor GB18030 text") from None
+_CHUNK = 1 << 20
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, decided by decoding the file chunk by chunk,
+    so that a large file is never held in memory whole."""
+    with path.open("rb") as file:
+        if file.read(3) == b"\xef\xbb\xbf":
+            return "utf-8-sig"
+        for encoding in ("utf-8", "gb18030"):
+            file.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while chunk := file.read(_CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    raise InvalidInput(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def _line_count(path: Path) -> int:
+    count = 0
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            count += chunk.count(b"\n")
+    return count
 
 
 def _csv_rows(path: Path) -> Iterator[list[object]]:
-    text = _decode(path.read_bytes(), path)
-    yield from csv.reader(io.StringIO(text, newline=""))
+    with path.open(encoding=_encoding(path), newline="") as file:
+        yield from csv.reader(file)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:
@@ -115,48 +132,77 @@ def _cell(field: str, value: object) -> object:
     return value
 
 
+class OwnerFile:
+    """An owner file opened for streaming: iterating validates one row at a time and yields
+    ``(row_number, record)``, or ``(row_number, problem)`` naming the row (header = row 1)
+    and the column as the file calls it."""
+
+    def __init__(self, path: Path, today: date) -> None:
+        if not path.exists():
+            raise InvalidInput(f"{path}: no such file")
+        suffix = path.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            self._rows = _xlsx_rows(path)
+        elif suffix in (".csv", ".txt", ""):
+            self._rows = _csv_rows(path)
+        else:
+            raise InvalidInput(f"{path}: import reads .csv or .xlsx files, not {suffix}")
+        self.path = path
+        self.today = today
+        self.rows = 0  # non-blank data rows seen so far
+        header = next(self._rows, None)
+        if header is None:
+            raise InvalidInput(f"{path}: the file is empty")
+        self._fields: list[str | None] = []
+        for cell in header:
+            name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
+            self._fields.append(HEADER_ALIASES.get(name) or HEADER_ALIASES.get(name.lower()))
+        missing = [f for f in REQUIRED_FIELDS if f not in self._fields]
+        if missing:
+            raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
+        self._labels = {
+            field: str(cell).strip()
+            for field, cell in zip(self._fields, header, strict=False)
+            if field
+        }
+
+    def estimated_rows(self) -> int:
+        """For a progress bar: lines for CSV (a quoted newline counts twice), 0 for XLSX."""
+        return max(0, _line_count(self.path) - 1) if self.path.suffix.lower() in (
+            ".csv", ".txt", "") else 0  # fmt: skip
+
+    def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:
+        fields = self._fields
+        for row_number, row in enumerate(self._rows, start=2):
+            if all(cell is None or str(cell).strip() == "" for cell in row):
+                continue
+            self.rows += 1
+            values = {
+                field: _cell(field, cell)
+                for field, cell in zip(fields, row, strict=False)
+                if field is not None
+            }
+            try:
+                yield row_number, owner_record(values, self.today)
+            except InvalidInput as exc:
+                yield row_number, self._problem(row_number, exc)
+
+    def _problem(self, row_number: int, exc: InvalidInput) -> str:
+        field = getattr(exc, "field", None)
+        reason = getattr(exc, "reason", str(exc))
+        column = self._labels.get(field, field) if field else None
+        where = f"row {row_number}, column {column}" if column else f"row {row_number}"
+        return f"{where}: {reason}"
+
+
 def read_owner_file(path: Path, today: date) -> ParsedFile:
-    """Read and validate every row; problems name the row number (header = row 1) and column."""
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt", ""):
-        rows = _csv_rows(path)
-    else:
-        raise InvalidInput(f"{path}: import reads .csv or .xlsx files, not {suffix}")
-    header = next(rows, None)
-    if header is None:
-        raise InvalidInput(f"{path}: the file is empty")
-    fields: list[str | None] = []
-    for cell in header:
-        name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
-        fields.append(HEADER_ALIASES.get(name) or HEADER_ALIASES.get(name.lower()))
-    missing = [f for f in REQUIRED_FIELDS if f not in fields]
-    if missing:
-        raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
-    labels = {
-        field: str(cell).strip() for field, cell in zip(fields, header, strict=False) if field
-    }
+    """Read and validate a whole (small) file at once."""
+    owner_file = OwnerFile(path, today)
     records: list[tuple[int, OwnerRecord]] = []
     problems: list[str] = []
-    count = 0
-    for row_number, row in enumerate(rows, start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in row):
-            continue
-        count += 1
-        values = {
-            field: _cell(field, cell)
-            for field, cell in zip(fields, row, strict=False)
-            if field is not None
-        }
-        try:
-            records.append((row_number, owner_record(values, today)))
-        except InvalidInput as exc:
-            field = getattr(exc, "field", None)
-            reason = getattr(exc, "reason", str(exc))
-            column = labels.get(field, field) if field else None
-            where = f"row {row_number}, column {column}" if column else f"row {row_number}"
-            problems.append(f"{where}: {reason}")
-    return ParsedFile(records, problems, count)
+    for row_number, item in owner_file:
+        if isinstance(item, str):
+            problems.append(item)
+        else:
+            records.append((row_number, item))
+    return ParsedFile(records, problems, owner_file.rows)

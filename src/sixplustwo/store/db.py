@@ -42,22 +42,24 @@ def resolve_db_path(explicit: str | os.PathLike | None) -> Path:
     return default_db_path()
 
 
-def _prepare(connection: sqlite3.Connection) -> None:
+def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA synchronous = NORMAL")
-    # 64 MB page cache (default 2 MB): a bulk import updates nine owner indexes per row.
-    connection.execute("PRAGMA cache_size = -65536")
+    if write:
+        # 64 MB page cache (default 2 MB): a bulk import updates nine owner indexes per row.
+        # Readers keep the default: a large cache costs more to fill than it saves them.
+        connection.execute("PRAGMA cache_size = -65536")
     # Erased personal data (owner forget) is overwritten, not left in free pages.
     connection.execute("PRAGMA secure_delete = ON")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        _prepare(connection)
+        _prepare(connection, write=write)
     except BaseException:
         connection.close()
         raise
@@ -71,7 +73,7 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
-        _prepare(dbapi_connection)
+        _prepare(dbapi_connection, write=immediate)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -171,7 +173,7 @@ def open_connection(db: str | os.PathLike | None, *, write: bool) -> Iterator[sq
     commands that read in bulk (the due list), which would otherwise pay ~0.5 s to import it."""
     path = _usable_path(db)
     try:
-        connection = _connect(path)
+        connection = _connect(path, write=write)
     except sqlite3.Error as exc:
         raise StoreError(_describe(exc, path)) from None
     try:

@@ -110,7 +110,12 @@ CREATE TABLE export_log (
 )
 """
 
+# Planner statistics: without them SQLite reads "delivery_date IS NULL" as selective and walks
+# a million owners through that index instead of the project's. `owner import` refreshes them.
+_STATISTICS = "ANALYZE"
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
+    ("0003_statistics", _STATISTICS),
 ]

@@ -39,7 +39,7 @@ class DueFilter:
     steps: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per listed row, see Action
 class DueRow:
     """One listed action with what a butler needs to act on it."""
 
@@ -83,7 +83,7 @@ _OWNER_COLUMNS = """
 """
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per candidate, see Action
 class OwnerRow:
     """An owner as read for the due list: facts plus what is shown."""
 
