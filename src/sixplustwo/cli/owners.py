@@ -353,11 +353,11 @@ def import_owners(
 
     owner_file = OwnerFile(file, today())
     try:
-        with (
-            open_store(ctx, write=not dry_run) as store,
-            _progress(owner_file.estimated_rows()) as advance,
-        ):
-            result = store.import_owners(owner_file, update=update, progress=advance)
+        expected = owner_file.estimated_rows()
+        with open_store(ctx, write=not dry_run) as store, _progress(expected) as advance:
+            result = store.import_owners(
+                owner_file, update=update, progress=advance, expected_rows=expected
+            )
             if result.problems or dry_run:
                 raise _RollBack
     except _RollBack:

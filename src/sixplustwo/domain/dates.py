@@ -24,13 +24,14 @@ DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日
 def parse_date(text: str, *, what: str = "date") -> date:
     """Parse one of the accepted input formats; raise InvalidInput naming ``what``."""
     try:
-        return _parse(text)
+        return parse_date_text(text)
     except InvalidInput as exc:
         raise InvalidInput(f"{what}: {exc}") from None
 
 
 @lru_cache(maxsize=65536)
-def _parse(text: str) -> date:
+def parse_date_text(text: str) -> date:
+    """``parse_date`` without naming the field in the message (the importer names it)."""
     # Cached: an import of a million rows repeats a few thousand distinct dates. A refusal
     # raises and is not cached; bad dates are rare.
     match = _SEPARATED.match(text) or _COMPACT.match(text)

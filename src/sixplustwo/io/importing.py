@@ -178,7 +178,10 @@ class OwnerFile:
                 continue
             self.rows += 1
             values = {
-                field: _cell(field, cell)
+                # Plain text cells, nearly all of a CSV, skip _cell.
+                field: cell
+                if type(cell) is str and not (field in _DATE_FIELD_NAMES and cell.strip().isdigit())
+                else _cell(field, cell)
                 for field, cell in zip(fields, row, strict=False)
                 if field is not None
             }
