@@ -395,9 +395,16 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    # Refreshed by the import itself, once per batch: rich's own refresh thread would contend
+    # for the GIL with SQLite's, which gives it up on every row (~4 s at a million rows).
+    with Progress(console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         task = bar.add_task("importing", total=total)
-        yield lambda count: bar.advance(task, count)
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+            bar.refresh()
+
+        yield advance
 
 
 class _RollBack(Exception):

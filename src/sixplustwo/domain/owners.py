@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -138,15 +137,18 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
 
 def check_journey(dates: Mapping[str, date | None], today: date) -> None:
     """Refuse dates that contradict the journey (SPEC §5)."""
-    recorded = [(dates.get(column), label) for column, label in _JOURNEY]
-    recorded = [(day, label) for day, label in recorded if day is not None]
-    for (earlier, earlier_label), (later, later_label) in itertools.pairwise(recorded):
-        if later < earlier:
+    earlier: date | None = None
+    earlier_label = ""
+    for column, label in _JOURNEY:
+        later = dates.get(column)
+        if later is None:
+            continue
+        if earlier is not None and later < earlier:
             raise FieldError(
-                later_label,
-                f"{later_label} {later.isoformat()} is before "
-                f"{earlier_label} {earlier.isoformat()}",
+                label,
+                f"{label} {later.isoformat()} is before {earlier_label} {earlier.isoformat()}",
             )
+        earlier, earlier_label = later, label
     birthday = dates.get("birthday")
     if birthday is not None:
         if birthday > today:

@@ -132,6 +132,10 @@ def _cell(field: str, value: object) -> object:
     return value
 
 
+def _blank(row: list[object]) -> bool:
+    return all(cell is None or str(cell).strip() == "" for cell in row)
+
+
 class OwnerFile:
     """An owner file opened for streaming: iterating validates one row at a time and yields
     ``(row_number, record)``, or ``(row_number, problem)`` naming the row (header = row 1)
@@ -174,7 +178,8 @@ class OwnerFile:
     def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:
         fields = self._fields
         for row_number, row in enumerate(self._rows, start=2):
-            if all(cell is None or str(cell).strip() == "" for cell in row):
+            first = row[0] if row else None
+            if not (type(first) is str and first.strip()) and _blank(row):
                 continue
             self.rows += 1
             values = {
