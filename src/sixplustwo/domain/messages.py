@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 
 
@@ -15,7 +14,7 @@ def render_message(template: str, values: Mapping[str, object]) -> str:
     """Fill ``{name}``-style placeholders; an unknown or empty placeholder becomes ''."""
     known = _Blank({key: "" if value is None else str(value) for key, value in values.items()})
     try:
-        return string.Formatter().vformat(template, (), known)
-    except (ValueError, IndexError):
+        return template.format_map(known)
+    except (ValueError, IndexError, AttributeError, TypeError):
         # A malformed template (a stray brace) is shown as written rather than failing a cron run.
         return template

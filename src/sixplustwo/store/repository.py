@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import ClassVar
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from sixplustwo.domain.actions import Action, actions
@@ -481,9 +481,11 @@ class Store:
         entry = self.audit("export", f"{fmt} for {day.isoformat()}", len(action_ids), target)
         stamp = _now()
         if action_ids:
-            self.session.execute(
-                insert(t.ExportLog).prefix_with("OR IGNORE"),
-                [{"action_id": a, "audit_id": entry.id, "exported_at": stamp} for a in action_ids],
+            stamp_text = _sql_value(stamp)
+            _dbapi(self.session).executemany(
+                "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(action_id, entry.id, stamp_text) for action_id in action_ids],
             )
         return entry
 
