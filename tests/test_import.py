@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
+
+import pytest
 
 
 def _owners(db_path):
@@ -146,3 +149,76 @@ def test_many_bad_rows_show_the_first_50_and_a_count(cli, project, tmp_path, db_
     assert len(errors) == 51
     assert errors[-1].endswith("120 bad row(s), 70 not shown; nothing imported")
     assert errors[0].startswith("row 2, column 手机:")
+
+
+def test_unknown_referrer_is_named_with_its_row(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,推荐人\n王伟,13812345678,HY1,1-101,\n李娜,13900001111,HY1,1-102,o77\n",
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", path, ok=False)
+    assert "row 3, referred_by: no owner 77" in result.stderr
+    assert _owners(db_path) == []
+
+
+def _owner_indexes(db_path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
+            "ORDER BY name"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
+    cli, project, tmp_path, db_path, bad
+):
+    """A file announced as large drops the owner indexes and builds them again at the end;
+    a failed one leaves the database, indexes included, as it was."""
+    from sixplustwo.domain.playbook import default_playbook
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.db import open_session
+    from sixplustwo.store.repository import Store
+
+    before = _owner_indexes(db_path)
+    assert len(before) >= 8
+    rows = [f"客户{i},139{i:08d},HY1,{i}-101" for i in range(300)]
+    if bad:
+        rows.append("重复,13900000001,HY1,7-101")
+    path = tmp_path / "big.csv"
+    path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    class RollBack(Exception):
+        pass
+
+    try:
+        with open_session(db_path, write=True) as session:
+            store = Store(session, default_playbook())
+            result = store.import_owners(
+                OwnerFile(path, date(2026, 11, 22)), expected_rows=1_000_000
+            )
+            indexes_at_end = _owner_indexes_of(session)
+            if result.problems:
+                raise RollBack
+    except RollBack:
+        pass
+    # Rebuilt at the end of a good import; a bad one stops with them dropped (the bulk path
+    # was taken) and its rollback brings them back.
+    assert (indexes_at_end == []) == bad
+    assert _owner_indexes(db_path) == before
+    assert len(_owners(db_path)) == (0 if bad else 300)
+    if bad:
+        assert result.problems == ["row 302, unit: flat HY1 7-101 is also on row 9"]
+
+
+def _owner_indexes_of(session) -> list[str]:
+    from sqlalchemy import text
+
+    return [
+        row[0]
+        for row in session.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
+                 "AND sql IS NOT NULL")
+        )
+    ]  # fmt: skip

@@ -1,10 +1,20 @@
 """Every rule of the default playbook at its window edges, and completion semantics."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sixplustwo.domain.actions import actions, rule_actions, stage, status_of
+from sixplustwo.domain.actions import (
+    actions,
+    listed_anchor_range,
+    rule_actions,
+    stage,
+    status_of,
+)
+from sixplustwo.domain.dates import Offset
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import default_playbook
 
@@ -288,3 +298,43 @@ def test_multi_action_owner_rules_window_edges(rule_name, owner):
         assert status_of(A, due, rule.grace, None, today) == expected
         if today >= A:
             assert found[0].status == expected
+
+
+_OFFSET_PARTS = st.tuples(st.integers(-5, 5), st.integers(-14, 14), st.integers(-60, 60)).map(
+    lambda parts: Offset(*parts)
+)
+
+
+@given(
+    opens=_OFFSET_PARTS,
+    extra=_OFFSET_PARTS,
+    grace=st.one_of(st.none(), st.integers(0, 90)),
+    today=st.dates(date(2001, 1, 1), date(2099, 12, 31)),
+    repair=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_listed_anchor_range_is_exactly_the_listed_anchors(opens, extra, grace, today, repair):
+    """The due list's SQL trusts these interval ends: every anchor inside lists its action on
+    ``today``, none outside does (checked a year around each end, month ends included)."""
+    due = Offset(opens.years + abs(extra.years), opens.months + abs(extra.months),
+                 opens.days + abs(extra.days))  # fmt: skip
+    rule = replace(
+        default_playbook().get("revisit-3m"),
+        opens=opens,
+        due=due,
+        grace=grace,
+        due_repair=Offset(opens.years, opens.months, opens.days) if repair else None,
+    )
+    first, last = listed_anchor_range(rule, today, repair=repair)
+
+    def listed(anchor: date) -> bool:
+        opens_on, due_on = rule.opens_on(anchor), rule.due_on(anchor, repair=repair)
+        return status_of(opens_on, due_on, grace, None, today) in ("open", "overdue")
+
+    for anchor in (last + timedelta(days=step) for step in range(-370, 370, 7)):
+        assert listed(anchor) == ((first is None or anchor >= first) and anchor <= last), anchor
+    if first is not None:
+        for anchor in (first + timedelta(days=step) for step in range(-40, 40)):
+            assert listed(anchor) == (first <= anchor <= last), anchor
+    for anchor in (last + timedelta(days=step) for step in range(-40, 40)):
+        assert listed(anchor) == ((first is None or first <= anchor) and anchor <= last), anchor

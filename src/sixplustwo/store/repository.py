@@ -559,9 +559,11 @@ class Store:
         if not result.problems:
             for statement in suspended:
                 connection.execute(statement)
-            # Fresh planner statistics for the due queries (a bounded sample: milliseconds).
-            connection.execute("PRAGMA analysis_limit = 1000")
-            connection.execute("ANALYZE")
+            if result.inserted * 10 >= owners + result.inserted:
+                # Fresh planner statistics once the table has grown by a tenth: with stale
+                # ones SQLite may scan owners project by project for the due list (a sampled
+                # ANALYZE misled it so; the full one takes ~0.5 s at a million owners).
+                connection.execute("ANALYZE")
         return result
 
     def _existing_units(self) -> dict[tuple[int, str], int]:
