@@ -52,11 +52,17 @@ def root(
         metavar="PATH",
         help="Database file (else $SIXPLUSTWO_DB, else one in the user data directory).",
     ),
+    playbook: str | None = typer.Option(
+        None,
+        "--playbook",
+        metavar="FILE.toml",
+        help="Playbook overrides for this run (else the one stored with `playbook --use`).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
 ) -> None:
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "playbook": playbook}
 
 
 def _register() -> None:

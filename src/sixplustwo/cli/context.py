@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from sixplustwo.domain.errors import InvalidInput
+
 if TYPE_CHECKING:
+    from sixplustwo.domain.playbook import Playbook
     from sixplustwo.store.repository import Store
 
 
@@ -32,11 +35,30 @@ def db_option(ctx: typer.Context) -> str | None:
     return (ctx.find_root().obj or {}).get("db")
 
 
+def playbook_in_force(ctx: typer.Context, connection) -> Playbook:
+    """``--playbook FILE`` for this run, else the one stored in the database, else the
+    default; both override the default rule by rule."""
+    from pathlib import Path
+
+    from sixplustwo.domain.playbook import default_playbook, parse_playbook
+    from sixplustwo.store.queries import PLAYBOOK_SETTING, stored_setting
+
+    file = (ctx.find_root().obj or {}).get("playbook")
+    if file:
+        path = Path(file)
+        if not path.is_file():
+            raise InvalidInput(f"--playbook {file}: no such file")
+        return parse_playbook(path.read_text("utf-8"), base=default_playbook(), source=file)
+    stored = stored_setting(connection, PLAYBOOK_SETTING)
+    if stored:
+        return parse_playbook(stored, base=default_playbook(), source="stored playbook")
+    return default_playbook()
+
+
 @contextmanager
 def open_store(ctx: typer.Context, *, write: bool) -> Iterator[Store]:
-    from sixplustwo.domain.playbook import default_playbook
     from sixplustwo.store.db import open_session
-    from sixplustwo.store.repository import Store
+    from sixplustwo.store.repository import Store, dbapi
 
     with open_session(db_option(ctx), write=write) as session:
-        yield Store(session, default_playbook())
+        yield Store(session, playbook_in_force(ctx, dbapi(session)))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from sixplustwo.cli.context import db_option, parse_day, today
+from sixplustwo.cli.context import db_option, open_store, parse_day, playbook_in_force, today
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
 DUE_COLUMNS = [
@@ -59,7 +61,7 @@ def due(
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.playbook import STEPS, default_playbook
+    from sixplustwo.domain.playbook import STEPS
     from sixplustwo.store.db import open_connection
     from sixplustwo.store.queries import DueFilter, due_rows, project_id_of
 
@@ -72,7 +74,7 @@ def due(
     with open_connection(db_option(ctx), write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
         where = DueFilter(project_id, butler, frozenset(steps) or None)
-        rows = due_rows(connection, default_playbook(), day, where)
+        rows = due_rows(connection, playbook_in_force(ctx, connection), day, where)
     records = due_records(rows, day)
     if fmt is Format.table:
         from sixplustwo.domain.actions import STATUS_LABELS
@@ -100,10 +102,44 @@ def due(
         render(records, DUE_COLUMNS, fmt)
 
 
-def playbook(fmt: Format = FORMAT_OPTION) -> None:
+def playbook(
+    ctx: typer.Context,
+    fmt: str = typer.Option(
+        "table", "--format", "-f", help="table, json, csv, or toml (a file to start editing)."
+    ),
+    use: Path | None = typer.Option(
+        None, "--use", metavar="FILE.toml", help="Store this playbook: it stays in force."
+    ),
+    reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
+) -> None:
     """The rules in force: step, anchor, window, grace, title."""
-    from sixplustwo.domain.playbook import STEPS, default_playbook
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.domain.playbook import STEPS, default_playbook, parse_playbook, playbook_toml
+    from sixplustwo.store.queries import PLAYBOOK_SETTING
 
+    if fmt not in ("table", "json", "csv", "toml"):
+        raise typer.BadParameter(
+            f"{fmt!r} is not one of table, json, csv, toml", param_hint="--format"
+        )
+    if use is not None and reset:
+        raise InvalidInput("--use and --reset: choose one")
+    if use is not None or reset:
+        text = None
+        if use is not None:
+            if not use.is_file():
+                raise InvalidInput(f"--use {use}: no such file")
+            text = use.read_text("utf-8")
+            parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
+        with open_store(ctx, write=True) as store:
+            store.set_setting(PLAYBOOK_SETTING, text)
+            store.audit("playbook", f"use {use}" if use else "reset to default")
+        typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
+        return
+    with open_store(ctx, write=False) as store:
+        book = store.playbook
+    if fmt == "toml":
+        typer.echo(playbook_toml(book), nl=False)
+        return
     rows = [
         {
             "rule": rule.name,
@@ -119,7 +155,7 @@ def playbook(fmt: Format = FORMAT_OPTION) -> None:
             "template": rule.template,
             "source": rule.source,
         }
-        for rule in default_playbook()
+        for rule in book
     ]
     render(
         rows,
@@ -133,6 +169,6 @@ def playbook(fmt: Format = FORMAT_OPTION) -> None:
             ("due", "due"),
             ("grace", "grace"),
         ],
-        fmt,
-        title="6+2 playbook",
+        Format(fmt),
+        title="6+2 playbook" + ("（工作日顺延）" if book.settings.workdays else ""),
     )

@@ -6,8 +6,10 @@ rule's offsets, grace, title and template with a TOML file of the same shape.
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from typing import Literal
@@ -79,8 +81,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """Playbook-wide settings (``[settings]`` in the TOML file)."""
+
+    # Move due dates off weekends and public holidays onto the next working day (调休 aware).
+    workdays: bool = False
+
+
+@dataclass(frozen=True)
 class Playbook:
     rules: tuple[Rule, ...]
+    settings: Settings = Settings()
     _by_name: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -109,68 +120,150 @@ _REQUIRED = ("step", "subject", "anchor", "opens", "due", "grace", "completion",
 def _rule_from_table(name: str, table: dict) -> Rule:
     missing = [key for key in _REQUIRED if key not in table]
     if missing:
-        raise InvalidInput(f"playbook rule {name!r}: missing {', '.join(missing)}")
+        raise _KeyError(missing[0], f"missing {', '.join(missing)}")
+    unknown = set(table) - set(_REQUIRED) - {"template", "source", "due_repair"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _KeyError(key, f"unknown key {key!r}")
     step = str(table["step"])
     if step not in STEPS:
-        raise InvalidInput(f"playbook rule {name!r}: step {step!r} is not one of {list(STEPS)}")
+        raise _KeyError("step", f"step {step!r} is not one of {list(STEPS)}")
     anchor = table["anchor"]
     if anchor not in ANCHORS:
-        raise InvalidInput(f"playbook rule {name!r}: unknown anchor {anchor!r}")
+        raise _KeyError("anchor", f"unknown anchor {anchor!r} (anchors: {', '.join(ANCHORS)})")
     subject = table["subject"]
     if ANCHORS[anchor] != subject:
-        raise InvalidInput(
-            f"playbook rule {name!r}: anchor {anchor!r} belongs to {ANCHORS[anchor]}, not {subject}"
-        )
+        raise _KeyError("subject", f"anchor {anchor!r} belongs to {ANCHORS[anchor]}, not {subject}")
     grace = table["grace"]
     if grace == "none":
         grace = None
     elif not isinstance(grace, int) or isinstance(grace, bool) or grace < 0:
-        raise InvalidInput(f'playbook rule {name!r}: grace must be days ≥ 0 or "none"')
+        raise _KeyError("grace", 'grace must be days ≥ 0 or "none"')
     completion = table["completion"]
     if completion not in ("event", "done", "case-resolved"):
-        raise InvalidInput(f"playbook rule {name!r}: unknown completion {completion!r}")
-    try:
-        opens = Offset.parse(str(table["opens"]))
-        due = Offset.parse(str(table["due"]))
-        due_repair = Offset.parse(str(table["due_repair"])) if "due_repair" in table else None
-    except InvalidInput as exc:
-        raise InvalidInput(f"playbook rule {name!r}: {exc}") from None
+        raise _KeyError("completion", f"unknown completion {completion!r}")
+    offsets: dict[str, Offset | None] = {}
+    for key in ("opens", "due", "due_repair"):
+        try:
+            offsets[key] = Offset.parse(str(table[key])) if key in table else None
+        except InvalidInput as exc:
+            raise _KeyError(key, str(exc)) from None
+    for key in ("title", "template", "source"):
+        if key in table and not isinstance(table[key], str):
+            raise _KeyError(key, f"{key} must be text")
     return Rule(
         name=name,
         step=step,
         subject=subject,
         anchor=anchor,
-        opens=opens,
-        due=due,
+        opens=offsets["opens"],  # type: ignore[arg-type]
+        due=offsets["due"],  # type: ignore[arg-type]
         grace=grace,
         completion=completion,
-        title=str(table["title"]),
-        template=str(table.get("template", "")),
-        source=str(table.get("source", "")),
-        due_repair=due_repair,
+        title=table["title"],
+        template=table.get("template", ""),
+        source=table.get("source", ""),
+        due_repair=offsets["due_repair"],
     )
 
 
-def parse_playbook(text: str, *, base: Playbook | None = None) -> Playbook:
-    """Read a playbook from TOML text. With ``base``, the text overrides base's rules."""
+class PlaybookError(InvalidInput):
+    """A playbook file that cannot be used, with the line it went wrong on when known."""
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
+_SETTINGS = {"workdays": bool}
+
+
+def parse_playbook(
+    text: str, *, base: Playbook | None = None, source: str = "playbook"
+) -> Playbook:
+    """Read a playbook from TOML text. With ``base``, the text overrides base's rules: a rule
+    named in it changes only the keys it gives, ``enabled = false`` turns a rule off, and an
+    unknown name adds a rule. Errors name ``source`` and, where it can be found, the line."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"playbook is not valid TOML: {exc}") from None
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        if position:
+            reason = message[: position.start()]
+            raise PlaybookError(f"{source}, line {position.group(1)}: {reason}") from None
+        raise PlaybookError(f"{source}: not valid TOML: {message}") from None
+    unknown = set(document) - {"rules", "settings"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise PlaybookError(
+            f"{source}, line {_line_of(text, None, name)}: unknown table {name!r} "
+            "(a playbook has [rules.NAME] and [settings])"
+        )
     tables = document.get("rules", {})
-    if not isinstance(tables, dict):
-        raise InvalidInput("playbook: [rules] must be a table of rules")
-    if base is None:
-        return Playbook(tuple(_rule_from_table(name, table) for name, table in tables.items()))
-    merged: dict[str, Rule] = {rule.name: rule for rule in base.rules}
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise PlaybookError(f"{source}: [rules] must hold one table per rule, [rules.NAME]")
+    settings = _settings(document.get("settings", {}), base, text, source)
+    merged: dict[str, Rule] = {rule.name: rule for rule in base.rules} if base else {}
     for name, table in tables.items():
-        if name in merged:
-            current = _rule_table(merged[name])
-            current.update(table)
+        try:
+            enabled = table.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise _KeyError("enabled", "must be true or false")
+            if not enabled:
+                merged.pop(name, None)
+                continue
+            current = _rule_table(merged[name]) if name in merged else {}
+            current.update({k: v for k, v in table.items() if k != "enabled"})
             merged[name] = _rule_from_table(name, current)
-        else:
-            merged[name] = _rule_from_table(name, table)
-    return Playbook(tuple(merged.values()))
+        except _KeyError as exc:
+            line = _line_of(text, name, exc.key)
+            raise PlaybookError(f"{source}, line {line}: rule {name!r}: {exc.reason}") from None
+    return Playbook(tuple(merged.values()), settings)
+
+
+def _settings(table: object, base: Playbook | None, text: str, source: str) -> Settings:
+    current = base.settings if base else Settings()
+    if not isinstance(table, dict):
+        raise PlaybookError(f"{source}: [settings] must be a table")
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        line = _line_of(text, "settings", key)
+        if key not in _SETTINGS:
+            raise PlaybookError(f"{source}, line {line}: unknown setting {key!r}")
+        if not isinstance(value, _SETTINGS[key]):
+            raise PlaybookError(f"{source}, line {line}: setting {key!r} must be true or false")
+        values[key] = value
+    return replace(current, **values)  # type: ignore[arg-type]
+
+
+def _line_of(text: str, table: str | None, key: str) -> int:
+    """The line of ``key`` inside ``[rules.TABLE]`` (or ``[settings]``, or of the table
+    header itself when ``table`` is None), for error messages; 1 when it cannot be found."""
+    lines = text.splitlines()
+    headers = (
+        {f"[{key}]", f"[{key}."} if table is None
+        else {"[settings]"} if table == "settings"
+        else {f"[rules.{table}]", f'[rules."{table}"]'}
+    )  # fmt: skip
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if table is None and any(stripped.startswith(h) for h in headers):
+                return number
+            inside = stripped.replace(" ", "") in headers
+            continue
+        if inside and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    for number, line in enumerate(lines, start=1):
+        if table and table in line and line.strip().startswith("["):
+            return number
+    return 1
+
+
+class _KeyError(InvalidInput):
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+        self.reason = reason
 
 
 def _rule_table(rule: Rule) -> dict:
@@ -201,3 +294,29 @@ def default_playbook() -> Playbook:
         text = resources.files(__package__).joinpath("default_playbook.toml").read_text("utf-8")
         _DEFAULT = parse_playbook(text)
     return _DEFAULT
+
+
+def playbook_toml(playbook: Playbook) -> str:
+    """The playbook as a TOML file that ``--playbook`` reads back: a starting point to edit."""
+    lines = [
+        "# sixplustwo playbook: edit and use with `sixplustwo --playbook FILE` or",
+        "# `sixplustwo playbook --use FILE`. A rule changes only the keys you keep; set",
+        "# `enabled = false` to turn a rule off. Offsets: +3mo+14d (units y, mo, d).",
+        "",
+        "[settings]",
+        f"workdays = {'true' if playbook.settings.workdays else 'false'}",
+    ]
+    for rule in playbook:
+        lines += ["", f"[rules.{rule.name}]"]
+        for key, value in _rule_table(rule).items():
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # JSON's string escapes are valid in TOML basic strings.
+    return json.dumps(str(value), ensure_ascii=False)

@@ -114,8 +114,18 @@ CREATE TABLE export_log (
 # a million owners through that index instead of the project's. `owner import` refreshes them.
 _STATISTICS = "ANALYZE"
 
+# Company-wide settings, such as the playbook in force (its TOML text).
+_SETTING = """
+CREATE TABLE setting (
+    name VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
     ("0003_statistics", _STATISTICS),
+    ("0004_setting", _SETTING),
 ]

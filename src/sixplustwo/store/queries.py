@@ -465,3 +465,11 @@ def due_rows(
     return sorted(
         rows, key=lambda r: (*urgency(r.action)[:2], r.project, r.unit or "", r.action.action_id)
     )
+
+
+PLAYBOOK_SETTING = "playbook"
+
+
+def stored_setting(connection: Connection, name: str) -> str | None:
+    row = connection.execute("SELECT value FROM setting WHERE name = :n", {"n": name}).fetchone()
+    return None if row is None else row[0]

@@ -37,7 +37,7 @@ CASE_KINDS = {"complaint": "投诉", "repair": "报修"}
 _ACTION_ID = re.compile(r"^([opc])(\d+):([a-z0-9-]+)(?::([A-Za-z0-9-]+))?$")
 
 
-def _dbapi(session: Session):
+def dbapi(session: Session):
     """The DBAPI connection under the session, in its transaction: the bulk queries use it."""
     return session.connection().connection.driver_connection
 
@@ -196,7 +196,7 @@ class Store:
         return list(self.session.exec(query)), self.session.exec(count).one()
 
     def owner_facts(self, owner: t.Owner, project: t.Project, events: list[t.Event]) -> OwnerFacts:
-        milestones = load_milestones(_dbapi(self.session), [project.id]).get(project.id, ())
+        milestones = load_milestones(dbapi(self.session), [project.id]).get(project.id, ())
         referrals = tuple(
             Referral(r.id, r.signed_on is not None or r.delivered_on is not None, r.delivered_on)
             for r in self.session.exec(select(t.Owner).where(t.Owner.referred_by == owner.id))
@@ -448,7 +448,19 @@ class Store:
     # -- lists ----------------------------------------------------------------------------
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
-        return due_rows(_dbapi(self.session), self.playbook, today, where)
+        return due_rows(dbapi(self.session), self.playbook, today, where)
+
+    def set_setting(self, name: str, value: str | None) -> None:
+        connection = dbapi(self.session)
+        if value is None:
+            connection.execute("DELETE FROM setting WHERE name = ?", (name,))
+            return
+        connection.execute(
+            "INSERT INTO setting (name, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            (name, value, _sql_value(_now())),
+        )
 
     def audit(
         self, command: str, detail: str, rows: int | None = None, target: str | None = None
@@ -482,7 +494,7 @@ class Store:
         stamp = _now()
         if action_ids:
             stamp_text = _sql_value(stamp)
-            _dbapi(self.session).executemany(
+            dbapi(self.session).executemany(
                 "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 [(action_id, entry.id, stamp_text) for action_id in action_ids],
@@ -512,7 +524,7 @@ class Store:
         known = [(p.id, p.code, p.name) for p in self.projects()]
         projects = {name: (project_id, code) for project_id, code, name in known}
         projects.update({code: (project_id, code) for project_id, code, _ in known})  # codes win
-        connection = _dbapi(self.session)
+        connection = dbapi(self.session)
         result = ImportResult()
         batch = _OwnerBatch(connection, result, _sql_value(_now()), progress)
         existing = self._existing_units() if update else {}

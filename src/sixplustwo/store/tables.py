@@ -91,3 +91,12 @@ class ExportLog(SQLModel, table=True):
     action_id: str = Field(primary_key=True)
     audit_id: int = Field(foreign_key="audit.id")
     exported_at: datetime
+
+
+class Setting(SQLModel, table=True):
+    """Company-wide settings; ``playbook`` holds the TOML of the playbook in force."""
+
+    __tablename__ = "setting"
+    name: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime
