@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING
@@ -62,3 +62,30 @@ def open_store(ctx: typer.Context, *, write: bool) -> Iterator[Store]:
 
     with open_session(db_option(ctx), write=write) as session:
         yield Store(session, playbook_in_force(ctx, dbapi(session)))
+
+
+WORKDAYS_OPTION = typer.Option(
+    False,
+    "--workdays",
+    help="Move due dates off weekends and public holidays to the next working day (调休 aware).",
+)
+
+
+def with_workdays(book: Playbook, workdays: bool) -> Playbook:
+    return book.with_settings(workdays=True) if workdays and not book.settings.workdays else book
+
+
+def warn_unpublished_years(book: Playbook, days: Iterable[date]) -> None:
+    """With working days on, a year whose official holiday schedule is not published yet
+    counts weekends only: say so on stderr for the years these dates fall in."""
+    if not book.settings.workdays:
+        return
+    from sixplustwo.domain.calendars import has_official_schedule
+
+    for year in sorted({day.year for day in days}):
+        if not has_official_schedule(year):
+            typer.echo(
+                f"sixplustwo: warning: no official {year} holiday schedule yet; "
+                f"working days in {year} skip weekends only",
+                err=True,
+            )

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import db_option, open_store, parse_day, playbook_in_force, today
+from sixplustwo.cli.context import (
+    WORKDAYS_OPTION,
+    db_option,
+    open_store,
+    parse_day,
+    playbook_in_force,
+    today,
+    warn_unpublished_years,
+    with_workdays,
+)
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
 DUE_COLUMNS = [
@@ -57,6 +66,7 @@ def due(
     project: str | None = typer.Option(None, "--project", help="Only this project."),
     butler: str | None = typer.Option(None, "--butler", help="Only this butler's customers."),
     step: list[str] = typer.Option([], "--step", help="Only these steps: 1 … 6, +1, +2."),
+    workdays: bool = WORKDAYS_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
@@ -74,7 +84,9 @@ def due(
     with open_connection(db_option(ctx), write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
         where = DueFilter(project_id, butler, frozenset(steps) or None)
-        rows = due_rows(connection, playbook_in_force(ctx, connection), day, where)
+        book = with_workdays(playbook_in_force(ctx, connection), workdays)
+        rows = due_rows(connection, book, day, where)
+    warn_unpublished_years(book, [day, *(row.action.due_on for row in rows)])
     records = due_records(rows, day)
     if fmt is Format.table:
         from sixplustwo.domain.actions import STATUS_LABELS

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.context import (
+    WORKDAYS_OPTION,
+    open_store,
+    parse_day,
+    today,
+    warn_unpublished_years,
+    with_workdays,
+)
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
 
@@ -90,6 +97,7 @@ def export(
         False, "--new-only", help="Skip actions an earlier export already wrote."
     ),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for another export."),
+    workdays: bool = WORKDAYS_OPTION,
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
@@ -100,7 +108,10 @@ def export(
     db = resolve_db_path((ctx.find_root().obj or {}).get("db"))
     target = Path(out)
     with export_lock(db, wait), open_store(ctx, write=True) as store:
-        records = export_records(store.due(day, DueFilter()), store.playbook, day)
+        store.playbook = with_workdays(store.playbook, workdays)
+        rows = store.due(day, DueFilter())
+        warn_unpublished_years(store.playbook, [day, *(row.action.due_on for row in rows)])
+        records = export_records(rows, store.playbook, day)
         if fmt is not ExportFormat.ics:
             # The SMS platform needs someone to message: project actions go to the calendar only.
             records = [r for r in records if r["phone"]]

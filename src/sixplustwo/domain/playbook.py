@@ -63,6 +63,7 @@ class Rule:
     template: str
     source: str = ""
     due_repair: Offset | None = None  # case-resolve: repairs are due sooner than complaints
+    workdays: bool = False  # due dates move off weekends and holidays (Settings.workdays)
 
     @property
     def step_name(self) -> str:
@@ -77,7 +78,12 @@ class Rule:
 
     def due_on(self, anchor: date, *, repair: bool = False) -> date:
         offset = self.due_repair if repair and self.due_repair is not None else self.due
-        return offset.apply(anchor)
+        due = offset.apply(anchor)
+        if self.workdays:
+            from sixplustwo.domain.calendars import next_working_day
+
+            return next_working_day(due)
+        return due
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,13 @@ class Playbook:
     _by_name: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if any(rule.workdays != self.settings.workdays for rule in self.rules):
+            rules = tuple(replace(rule, workdays=self.settings.workdays) for rule in self.rules)
+            object.__setattr__(self, "rules", rules)
         self._by_name.update({rule.name: rule for rule in self.rules})
+
+    def with_settings(self, **changes: object) -> Playbook:
+        return Playbook(self.rules, replace(self.settings, **changes))  # type: ignore[arg-type]
 
     def __iter__(self):
         return iter(self.rules)
