@@ -61,3 +61,80 @@ def test_workdays_warns_for_a_year_without_official_schedule(cli):
     result = cli("due", "--date", "2040-03-01", "--workdays")
     assert "no official 2040 holiday schedule yet" in result.stderr
     assert "warning" not in cli("due", "--date", "2026-03-02", "--workdays").stderr
+
+
+def test_festival_days_come_from_the_holiday_and_lunar_calendars():
+    from sixplustwo.domain.calendars import festival_days
+
+    assert dict(festival_days(2026)) == {
+        "new-year": date(2026, 1, 1),
+        "spring-festival": date(2026, 2, 17),
+        "lantern-festival": date(2026, 3, 3),  # 正月十五
+        "dragon-boat": date(2026, 6, 19),
+        "mid-autumn": date(2026, 9, 25),
+        "national-day": date(2026, 10, 1),
+    }
+
+
+def _greetings(owner, today):
+    from sixplustwo.domain.actions import rule_actions
+
+    rule = default_playbook().get("holiday-greeting")
+    return {
+        a.action_id: (a.status, a.detail)
+        for a in rule_actions(rule, owner, today)
+        if a.status in ("open", "overdue")
+    }
+
+
+def test_spring_festival_greeting_window_and_who_gets_one():
+    from sixplustwo.domain.model import Event, OwnerFacts
+
+    signed = OwnerFacts(1, signed_on=date(2025, 5, 1))
+    key = "o1:holiday-greeting:2026-spring-festival"
+    assert _greetings(signed, date(2026, 2, 15)) == {}
+    assert _greetings(signed, date(2026, 2, 16)) == {key: ("open", "春节")}  # the day before
+    assert _greetings(signed, date(2026, 2, 19)) == {key: ("overdue", "春节")}  # two days late
+    assert _greetings(signed, date(2026, 2, 20)) == {}  # missed
+    greeted = OwnerFacts(
+        1, signed_on=date(2025, 5, 1), events=(Event("holiday-greeting", date(2026, 2, 17)),)
+    )
+    assert _greetings(greeted, date(2026, 2, 18)) == {}
+    assert (
+        _greetings(
+            OwnerFacts(1, signed_on=date(2025, 5, 1), wants_greetings=False), date(2026, 2, 17)
+        )
+        == {}
+    )
+    assert _greetings(OwnerFacts(1, subscribed_on=date(2025, 5, 1)), date(2026, 2, 17)) == {}
+    assert _greetings(OwnerFacts(1, signed_on=date(2026, 2, 18)), date(2026, 2, 18)) == {}
+
+
+def test_greeting_export_uses_the_festival_template_and_overrides(cli, cli_json, project, tmp_path):
+    import csv
+    import io
+
+    cli("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+        "--unit", "1-101", "--signed", "2025-03-01")  # fmt: skip
+    cli("owner", "add", "--name", "李娜", "--phone", "13912345678", "--project", "HY1",
+        "--unit", "1-102", "--signed", "2025-03-01")  # fmt: skip
+    cli("owner", "edit", "2", "--no-greetings")
+    out = tmp_path / "sms.csv"
+    cli("export", "--date", "2025-10-01", "--format", "csv", "--out", out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert [(r["owner"], r["rule"]) for r in rows] == [("王伟", "holiday-greeting")]
+    assert (
+        rows[0]["message"]
+        == "尊敬的王伟，华苑一期客户管家祝您国庆快乐，假期愉快！——华苑一期客户管家"
+    )
+    book = tmp_path / "book.toml"
+    book.write_text(
+        '[rules.holiday-greeting.templates]\n"国庆节" = "{name}：国庆快乐！"\n', encoding="utf-8"
+    )
+    cli("--playbook", book, "export", "--date", "2025-10-01", "--format", "csv", "--out", out)
+    assert (
+        next(iter(csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))))["message"]
+        == "王伟：国庆快乐！"
+    )
+    titles = {r["rule"]: r["title"] for r in cli_json("due", "--date", "2025-10-01")}
+    assert titles["holiday-greeting"] == "节日祝福（国庆节）"

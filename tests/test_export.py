@@ -14,7 +14,10 @@ import pytest
 
 from sixplustwo.io import exporting
 
-DAY = "2024-06-10"
+DAY = "2024-06-10"  # also 端午节 2024
+# Rows for the SMS platform on DAY: the visit follow-up, and for the signed owner the birthday,
+# the 端午 greeting and the delivery notice.
+SMS_ROWS = 4
 
 
 @pytest.fixture
@@ -44,20 +47,29 @@ def test_csv_for_the_sms_platform(cli, journey, tmp_path, db_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     by_rule = {row["rule"]: row for row in rows}
-    # Project actions have nobody to message: they go to the calendar only.
-    assert set(by_rule) == {"visit-followup", "birthday", "delivery-notice"}
+    # Project actions have nobody to message: they go to the calendar only. DAY is 端午节
+    # 2024, so the signed owner is greeted too, with the festival's own template.
+    assert set(by_rule) == {"visit-followup", "birthday", "delivery-notice", "holiday-greeting"}
+    greeting = by_rule["holiday-greeting"]
+    assert greeting["message"].startswith("尊敬的李娜，端午安康！")
+    assert greeting["title"] == "节日祝福" and greeting["owner"] == "李娜"
     birthday = by_rule["birthday"]
     assert birthday["phone"] == "13900001111"
     assert birthday["message"] == "尊敬的李娜，祝您生日快乐！——华苑一期客户管家"
     assert birthday["due_on"] == DAY and birthday["owner"] == "李娜" and birthday["unit"] == "1-102"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert _audit(db_path) == [("export", f"csv for {DAY}", 3, str(out))]
+    assert _audit(db_path) == [("export", f"csv for {DAY}", SMS_ROWS, str(out))]
 
 
 def test_json_and_stdout(cli, journey):
     result = cli("export", "--date", DAY, "--format", "json", "--out", "-")
     rows = json.loads(result.stdout)
-    assert {r["rule"] for r in rows} == {"visit-followup", "birthday", "delivery-notice"}
+    assert {r["rule"] for r in rows} == {
+        "visit-followup",
+        "birthday",
+        "delivery-notice",
+        "holiday-greeting",
+    }
     assert {r["phone"] for r in rows} == {"13812345678", "13900001111"}
 
 
@@ -85,7 +97,7 @@ def test_ics_parses_back_with_stable_uids(cli, journey, tmp_path):
 def test_new_only_never_writes_an_action_twice(cli, cli_json, journey, tmp_path, db_path):
     first = tmp_path / "a.json"
     cli("export", "--date", DAY, "--format", "json", "--out", first, "--new-only")
-    assert len(json.loads(first.read_text("utf-8"))) == 3
+    assert len(json.loads(first.read_text("utf-8"))) == SMS_ROWS
     second = tmp_path / "b.json"
     cli("export", "--date", DAY, "--format", "json", "--out", second, "--new-only")
     assert json.loads(second.read_text("utf-8")) == []
@@ -96,7 +108,7 @@ def test_new_only_never_writes_an_action_twice(cli, cli_json, journey, tmp_path,
     third = tmp_path / "c.json"
     cli("export", "--date", "2024-06-12", "--format", "json", "--out", third, "--new-only")
     assert [r["owner"] for r in json.loads(third.read_text("utf-8"))] == ["张敏"]
-    assert [row[2] for row in _audit(db_path)] == [3, 0, 1]
+    assert [row[2] for row in _audit(db_path)] == [SMS_ROWS, 0, 1]
 
 
 def test_export_failing_half_way_leaves_no_file(cli, journey, tmp_path, monkeypatch, db_path):
@@ -115,7 +127,7 @@ def test_export_failing_half_way_leaves_no_file(cli, journey, tmp_path, monkeypa
     assert list(tmp_path.glob("*sms.csv*")) == []
     assert _audit(db_path) == []  # and nothing is remembered as exported
     cli("export", "--date", DAY, "--format", "csv", "--out", out, "--new-only")
-    assert len(out.read_text("utf-8-sig").splitlines()) == 4
+    assert len(out.read_text("utf-8-sig").splitlines()) == 1 + SMS_ROWS
 
 
 def test_an_existing_file_is_replaced_whole(cli, journey, tmp_path):
@@ -183,4 +195,4 @@ def test_forgotten_owner_leaves_no_trace_and_loses_future_actions(cli, cli_json,
 def test_audit_command_lists_exports(cli, cli_json, journey, tmp_path):
     cli("export", "--date", DAY, "--format", "csv", "--out", tmp_path / "x.csv")
     entries = cli_json("audit")
-    assert entries[0]["command"] == "export" and entries[0]["rows"] == 3
+    assert entries[0]["command"] == "export" and entries[0]["rows"] == SMS_ROWS

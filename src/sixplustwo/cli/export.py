@@ -80,7 +80,7 @@ def export_records(rows, playbook, day: date) -> list[dict]:
             title=rule.title,
             phone=row.phone,
             phone_masked=record["phone"],
-            message=render_message(rule.template, values),
+            message=render_message(rule.template_for(action.detail), values),
         )
         records.append(record)
     return records

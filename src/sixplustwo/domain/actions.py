@@ -135,6 +135,8 @@ def _schedule_owner(rule: Rule, owner: OwnerFacts, today: date) -> list[_Schedul
             return single(owner.planned_delivery) if owner.signed_effective else []
         case "birthday":
             return _schedule_birthdays(rule, owner, today)
+        case "holiday":
+            return _schedule_festivals(rule, owner, today)
         case "milestone":
             signed = owner.signed_effective
             if signed is None:
@@ -187,6 +189,34 @@ def _schedule_birthdays(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
         scheduled.append(
             _Scheduled(owner_action_id(owner.id, rule.name, str(year)), opens_on, rule.due_on(day))
         )
+    return scheduled
+
+
+def _schedule_festivals(rule: Rule, owner: OwnerFacts, today: date) -> list[_Scheduled]:
+    """A greeting for each festival after signing, from last year on (older greetings are
+    not kept as actions), up to the next one ahead."""
+    from sixplustwo.domain.calendars import FESTIVAL_NAMES, festival_days
+
+    signed = owner.signed_effective
+    if signed is None or not owner.wants_greetings:
+        return []
+    scheduled: list[_Scheduled] = []
+    for year in range(max(signed.year, today.year - 1), today.year + 2):
+        for key, day in festival_days(year):
+            if day < signed:
+                continue
+            opens_on = rule.opens_on(day)
+            if opens_on > today and scheduled and scheduled[-1].opens_on > today:
+                return scheduled
+            scheduled.append(
+                _Scheduled(
+                    owner_action_id(owner.id, rule.name, f"{year}-{key}"),
+                    opens_on,
+                    rule.due_on(day),
+                    detail=FESTIVAL_NAMES[key],
+                    detail_on=day,
+                )
+            )
     return scheduled
 
 

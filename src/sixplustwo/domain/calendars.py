@@ -41,3 +41,52 @@ def next_working_day(day: date) -> date:
     while not is_working_day(day):
         day += _ONE_DAY
     return day
+
+
+# Festivals greeted by SMS (seed 004 重大节日祝福): key, the name the holidays library gives
+# the public holiday (None: not a public holiday, dated from the lunar calendar instead).
+FESTIVALS: tuple[tuple[str, str, str | None], ...] = (
+    ("new-year", "元旦", "元旦"),
+    ("spring-festival", "春节", "春节"),
+    ("lantern-festival", "元宵节", None),  # 正月十五
+    ("dragon-boat", "端午节", "端午节"),
+    ("mid-autumn", "中秋节", "中秋节"),
+    ("national-day", "国庆节", "国庆节"),
+)
+FESTIVAL_NAMES: dict[str, str] = {key: name for key, name, _ in FESTIVALS}
+
+
+@lru_cache(maxsize=256)
+def festival_days(year: int) -> tuple[tuple[str, date], ...]:
+    """The first day of each greeted festival in ``year``, in date order."""
+    by_name: dict[str, date] = {}
+    for day, name in sorted(_china(year).items()):
+        by_name.setdefault(name, day)
+    found = []
+    for key, _, holiday_name in FESTIVALS:
+        if holiday_name is None:
+            found.append((key, lunar_to_solar(year, 1, 15)))
+        elif holiday_name in by_name:
+            found.append((key, by_name[holiday_name]))
+    return tuple(sorted(found, key=lambda item: item[1]))
+
+
+def lunar_to_solar(year: int, month: int, day: int, *, leap: bool = False) -> date:
+    """A lunar date of lunar ``year`` as a solar date. A leap month the year lacks becomes the
+    month itself; a 30th in a 29-day month becomes the 29th (how families keep 农历生日)."""
+    from lunardate import LunarDate
+
+    if leap and LunarDate.leap_month_for_year(year) != month:
+        leap = False
+    try:
+        return LunarDate(year, month, day, leap).to_solar_date()
+    except ValueError:
+        return LunarDate(year, month, day - 1, leap).to_solar_date()
+
+
+def solar_to_lunar(day: date) -> tuple[int, int, int, bool]:
+    """(lunar year, month, day, leap month?) of a solar date."""
+    from lunardate import LunarDate
+
+    lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    return lunar.year, lunar.month, lunar.day, bool(lunar.isLeapMonth)

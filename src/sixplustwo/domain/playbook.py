@@ -38,6 +38,7 @@ ANCHORS: dict[str, Subject] = {
     "planned_delivery": "owner",
     "delivered_on": "owner",
     "birthday": "owner",
+    "holiday": "owner",
     "milestone": "owner",
     "referral_delivered": "owner",
     "project_delivery": "project",
@@ -46,7 +47,7 @@ ANCHORS: dict[str, Subject] = {
 }
 
 # Rules with several actions per owner; every other owner rule has at most one.
-MULTI_ACTION_ANCHORS = frozenset({"birthday", "milestone", "referral_delivered"})
+MULTI_ACTION_ANCHORS = frozenset({"birthday", "holiday", "milestone", "referral_delivered"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Rule:
     source: str = ""
     due_repair: Offset | None = None  # case-resolve: repairs are due sooner than complaints
     workdays: bool = False  # due dates move off weekends and holidays (Settings.workdays)
+    # Templates by action detail, e.g. one per festival for holiday-greeting; else template.
+    templates: tuple[tuple[str, str], ...] = ()
 
     @property
     def step_name(self) -> str:
@@ -72,6 +75,12 @@ class Rule:
     @property
     def multi(self) -> bool:
         return self.anchor in MULTI_ACTION_ANCHORS
+
+    def template_for(self, detail: str | None) -> str:
+        for key, template in self.templates:
+            if key == detail:
+                return template
+        return self.template
 
     def opens_on(self, anchor: date) -> date:
         return self.opens.apply(anchor)
@@ -133,7 +142,7 @@ def _rule_from_table(name: str, table: dict) -> Rule:
     missing = [key for key in _REQUIRED if key not in table]
     if missing:
         raise _KeyError(missing[0], f"missing {', '.join(missing)}")
-    unknown = set(table) - set(_REQUIRED) - {"template", "source", "due_repair"}
+    unknown = set(table) - set(_REQUIRED) - {"template", "templates", "source", "due_repair"}
     if unknown:
         key = sorted(unknown)[0]
         raise _KeyError(key, f"unknown key {key!r}")
@@ -163,6 +172,11 @@ def _rule_from_table(name: str, table: dict) -> Rule:
     for key in ("title", "template", "source"):
         if key in table and not isinstance(table[key], str):
             raise _KeyError(key, f"{key} must be text")
+    templates = table.get("templates", {})
+    if not isinstance(templates, dict) or not all(
+        isinstance(text, str) for text in templates.values()
+    ):
+        raise _KeyError("templates", "[rules.NAME.templates] must map names to message text")
     return Rule(
         name=name,
         step=step,
@@ -176,6 +190,7 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         template=table.get("template", ""),
         source=table.get("source", ""),
         due_repair=offsets["due_repair"],
+        templates=tuple(templates.items()),
     )
 
 
@@ -293,6 +308,8 @@ def _rule_table(rule: Rule) -> dict:
     }
     if rule.due_repair is not None:
         table["due_repair"] = str(rule.due_repair)
+    if rule.templates:
+        table["templates"] = dict(rule.templates)
     return table
 
 
@@ -320,8 +337,15 @@ def playbook_toml(playbook: Playbook) -> str:
     ]
     for rule in playbook:
         lines += ["", f"[rules.{rule.name}]"]
-        for key, value in _rule_table(rule).items():
+        table = _rule_table(rule)
+        templates = table.pop("templates", {})
+        for key, value in table.items():
             lines.append(f"{key} = {_toml_value(value)}")
+        if templates:
+            lines += ["", f"[rules.{rule.name}.templates]"]
+            lines += [
+                f"{_toml_value(key)} = {_toml_value(text)}" for key, text in templates.items()
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -248,6 +248,69 @@ class DueQuery:
                 )
         return found
 
+    def _holiday_rule(self, rule: Rule) -> list[DueRow]:
+        """Festival greetings, answered by SQL like one-action rules: for each festival whose
+        day lies in today's interval, every signed owner who wants greetings and has no event
+        naming that greeting, nor an unnamed one within its window (windows never overlap)."""
+        from sixplustwo.domain.calendars import FESTIVAL_NAMES, festival_days
+
+        low, high = anchor_range(rule, self.today)
+        festivals = [
+            (year, key, day)
+            for year in range(self.today.year - 1, self.today.year + 2)
+            for key, day in festival_days(year)
+            if (low is None or low <= day) and day <= high
+        ]
+        base, params = self._owner_filter()
+        found: list[DueRow] = []
+        today = self.today
+        for year, key, day in festivals:
+            opens_on, due_on = rule.opens_on(day), rule.due_on(day)
+            last = due_on + timedelta(days=rule.grace or 0)
+            suffix = f":{rule.name}:{year}-{key}"
+            sql = (
+                "SELECT o.id, o.unit, o.name, o.phone, o.butler, p.code, p.name "
+                "FROM owner o JOIN project p ON p.id = o.project_id "
+                f"WHERE {base} AND o.wants_greetings "
+                "AND COALESCE(o.signed_on, o.delivered_on) <= :day AND NOT EXISTS ("
+                "SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind AND "
+                "(e.action_id = 'o' || o.id || :suffix OR ((e.action_id IS NULL OR "
+                "e.action_id NOT LIKE :named) AND e.happened_on BETWEEN :opens AND :last)))"
+            )
+            values = {
+                **params,
+                "day": iso(day),
+                "kind": rule.name,
+                "suffix": suffix,
+                "named": f"%:{rule.name}:%",
+                "opens": iso(opens_on),
+                "last": iso(last),
+            }
+            status = "open" if today <= due_on else "overdue"
+            detail = FESTIVAL_NAMES[key]
+            for owner_id, unit, name, phone, butler, code, project_name in self.connection.execute(
+                sql, values
+            ):
+                action = Action(
+                    action_id=f"o{owner_id}{suffix}",
+                    rule=rule.name,
+                    step=rule.step,
+                    subject="owner",
+                    subject_id=owner_id,
+                    opens_on=opens_on,
+                    due_on=due_on,
+                    grace=rule.grace,
+                    status=status,  # type: ignore[arg-type]
+                    detail=detail,
+                    detail_on=day,
+                )
+                found.append(
+                    DueRow(
+                        action, rule.title, code, project_name, owner_id, name, phone, unit, butler
+                    )
+                )
+        return found
+
     def _milestone_candidates(self, bounds: dict[str, object], kind: str) -> list[OwnerRow]:
         reached = self.connection.execute(
             "SELECT project_id, MIN(reached_on), MAX(reached_on) FROM milestone "
@@ -269,6 +332,8 @@ class DueQuery:
     def _owner_rule(self, rule: Rule) -> list[DueRow]:
         if not rule.multi:
             return self._single_rule(rule)
+        if rule.anchor == "holiday":
+            return self._holiday_rule(rule)
         candidates = self._candidates(rule)
         if not candidates:
             return []
