@@ -138,3 +138,87 @@ def test_greeting_export_uses_the_festival_template_and_overrides(cli, cli_json,
     )
     titles = {r["rule"]: r["title"] for r in cli_json("due", "--date", "2025-10-01")}
     assert titles["holiday-greeting"] == "节日祝福（国庆节）"
+
+
+def _lunar_greetings(born: date, today: date) -> dict[str, date]:
+    from sixplustwo.domain.actions import rule_actions
+    from sixplustwo.domain.model import OwnerFacts
+
+    owner = OwnerFacts(7, signed_on=date(2020, 1, 1), birthday=born, birthday_lunar=True)
+    rule = default_playbook().get("birthday")
+    return {a.action_id: a.due_on for a in rule_actions(rule, owner, today)}
+
+
+def test_lunar_birthday_falls_on_the_lunar_date_each_year():
+    # Born on 中秋 1990 (八月十五): greeted on 中秋 each year, as the holiday calendar has it.
+    from sixplustwo.domain.calendars import festival_days
+
+    found = _lunar_greetings(date(1990, 10, 3), date(2027, 1, 1))
+    assert found["o7:birthday:L2026"] == dict(festival_days(2026))["mid-autumn"]
+    assert found["o7:birthday:L2025"] == dict(festival_days(2025))["mid-autumn"]
+    assert date(1990, 10, 3).replace(year=2026) not in found.values()
+
+
+def test_lunar_birthday_across_a_leap_month():
+    from lunardate import LunarDate
+
+    born = date(2023, 4, 5)  # 闰二月十五 of 2023
+    assert LunarDate.from_solar_date(2023, 4, 5) == LunarDate(2023, 2, 15, True)
+    found = _lunar_greetings(born, date(2043, 1, 1))
+    # 2024 has no leap second month: the greeting keeps to 二月十五.
+    assert found["o7:birthday:L2024"] == LunarDate(2024, 2, 15).to_solar_date() == date(2024, 3, 24)
+    # 2042 has one again: the greeting is in the leap month, a month after 二月十五.
+    assert LunarDate.leap_month_for_year(2042) == 2
+    assert found["o7:birthday:L2042"] == LunarDate(2042, 2, 15, True).to_solar_date()
+    assert found["o7:birthday:L2042"] != LunarDate(2042, 2, 15).to_solar_date()
+    # And the year of birth itself is never greeted: the first greeting is the year after.
+    assert "o7:birthday:L2023" not in found
+
+
+def test_lunar_thirtieth_is_kept_on_the_29th_of_a_short_month():
+    from lunardate import LunarDate
+
+    def has_30(year: int, month: int) -> bool:
+        try:
+            LunarDate(year, month, 30).to_solar_date()
+        except ValueError:
+            return False
+        return True
+
+    year = next(y for y in range(1980, 2000) if has_30(y, 8))
+    born = LunarDate(year, 8, 30).to_solar_date()
+    assert not has_30(2026, 8)
+    found = _lunar_greetings(born, date(2027, 1, 1))
+    assert found["o7:birthday:L2026"] == LunarDate(2026, 8, 29).to_solar_date()
+
+
+def test_lunar_birthday_through_the_cli_and_import(cli, cli_json, project, tmp_path):
+    owner = cli_json("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+                     "--unit", "1-101", "--signed", "2024-01-02", "--birthday", "1990-10-03",
+                     "--lunar-birthday")["id"]  # fmt: skip
+    path = tmp_path / "sales.csv"
+    rows = [
+        "姓名,手机,项目,房号,签约日期,生日,农历生日",
+        "李娜,13900001111,HY1,1-102,2024-01-02,1990-10-03,是",
+        "张敏,13700002222,HY1,1-103,2024-01-02,1990-10-03,否",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli("owner", "import", path)
+
+    def birthdays(day: str) -> set[str]:
+        return {r["owner"] for r in cli_json("due", "--date", day) if r["rule"] == "birthday"}
+
+    assert birthdays("2026-09-25") == {"王伟", "李娜"}  # 中秋 2026, their lunar birthday
+    assert birthdays("2026-10-03") == {"张敏"}  # the solar birthday
+    shown = cli_json("owner", "show", str(owner))
+    assert shown["lunar_birthday"] is True
+    assert "按农历" in cli("owner", "show", str(owner)).stdout
+    cli("owner", "edit", str(owner), "--solar-birthday")
+    assert birthdays("2026-10-03") == {"张敏", "王伟"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "姓名,手机,项目,房号,生日,农历生日\n刘强,13600003333,HY1,1-104,1990-10-03,也许\n",
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", bad, ok=False)
+    assert "row 2, column 农历生日: '也许' is not yes or no" in result.stderr

@@ -71,6 +71,7 @@ def _build(db) -> None:
                 delivery_date=contract,
                 delivered_on=delivered if delivered and delivered <= today else None,
                 birthday=birthday, butler=f"管家{index % 7}",
+                birthday_lunar=rng.random() < 0.15,
                 referred_by=rng.choice(ids) if ids and rng.random() < 0.1 else None,
             )  # fmt: skip
             ids.append(store.add_owner(record).id)
@@ -116,10 +117,10 @@ def _slow_facts(session):
             project_events[pid].append(event)
     owners = rows(
         "SELECT id, project_id, visited_on, subscribed_on, signed_on, delivery_date, delivered_on, "
-        "birthday, referred_by FROM owner"
+        "birthday, referred_by, birthday_lunar FROM owner"
     )
     referrals = defaultdict(list)
-    for oid, _, _, _, signed, _, delivered, _, referrer in owners:
+    for oid, _, _, _, signed, _, delivered, _, referrer, _ in owners:
         if referrer is not None:
             referrals[referrer].append(Referral(oid, bool(signed or delivered), as_date(delivered)))
     subjects = [
@@ -131,11 +132,12 @@ def _slow_facts(session):
             planned_delivery=as_date(d) or projects[pid],
             delivered_on=as_date(dl),
             birthday=as_date(b),
+            birthday_lunar=bool(lunar),
             milestones=tuple(milestones[pid]),
             referrals=tuple(referrals[oid]),
             events=tuple(events[oid]),
         )
-        for oid, pid, v, s, g, d, dl, b, _ in owners
+        for oid, pid, v, s, g, d, dl, b, _, lunar in owners
     ]
     subjects += [ProjectFacts(pid, d, tuple(project_events[pid])) for pid, d in projects.items()]
     subjects += [

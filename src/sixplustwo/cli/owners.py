@@ -31,6 +31,9 @@ def add(
     ),
     delivered: str | None = typer.Option(None, "--delivered", help="Actual delivery date."),
     birthday: str | None = typer.Option(None, "--birthday", help=_DATE_HELP),
+    lunar_birthday: bool = typer.Option(
+        False, "--lunar-birthday", help="Greet on the lunar date of birth (农历生日)."
+    ),
     butler: str | None = typer.Option(None, "--butler", help="Butler (管家) in charge."),
     referred_by: str | None = typer.Option(None, "--referred-by", help="Referrer's owner id."),
     fmt: Format = FORMAT_OPTION,
@@ -52,6 +55,7 @@ def add(
             "birthday": birthday,
             "butler": butler,
             "referred_by": referred_by,
+            "lunar_birthday": lunar_birthday,
         },
         today(),
     )
@@ -83,6 +87,7 @@ def owner_row(owner, project, on) -> dict:
         "delivery_date": owner.delivery_date,
         "delivered": owner.delivered_on,
         "birthday": owner.birthday,
+        "lunar_birthday": owner.birthday_lunar,
         "referred_by": owner.referred_by,
         "wants_greetings": owner.wants_greetings,
     }
@@ -205,8 +210,11 @@ def show(
         ("交付", "delivered"),
         ("生日", "birthday"),
     ]
+    shown = {**summary}
+    if summary["lunar_birthday"] and summary["birthday"]:
+        shown["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
-        "  ".join(f"{label} {summary[key]}" for label, key in journey if summary[key] is not None)
+        "  ".join(f"{label} {shown[key]}" for label, key in journey if shown[key] is not None)
         or "no journey dates recorded"
     )
     status_style = {"overdue": "red", "open": "yellow", "done": "green", "missed": "dim"}
@@ -280,6 +288,11 @@ def edit(
     greetings: bool | None = typer.Option(
         None, "--greetings/--no-greetings", help="Whether the customer wants greeting SMS."
     ),
+    lunar_birthday: bool | None = typer.Option(
+        None,
+        "--lunar-birthday/--solar-birthday",
+        help="Greet on the lunar (农历) or the solar date of birth.",
+    ),
 ) -> None:
     """Change a customer's details or journey dates."""
     from sixplustwo.domain.errors import InvalidInput
@@ -311,6 +324,8 @@ def edit(
             changes[DATE_FIELDS[field]] = parse_day(value, f"--{field.replace('_', '-')}")
     if greetings is not None:
         changes["wants_greetings"] = greetings
+    if lunar_birthday is not None:
+        changes["birthday_lunar"] = lunar_birthday
     if not changes and not clear:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     with open_store(ctx, write=True) as store:

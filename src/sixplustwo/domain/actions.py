@@ -178,6 +178,8 @@ def _schedule_birthdays(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
     signed = owner.signed_effective
     if owner.birthday is None or signed is None or not owner.wants_greetings:
         return []
+    if owner.birthday_lunar:
+        return _schedule_lunar_birthdays(rule, owner, signed, today)
     scheduled: list[_Scheduled] = []
     for year in range(max(signed.year, owner.birthday.year + 1), today.year + 2):
         day = anniversary(owner.birthday, year)
@@ -188,6 +190,35 @@ def _schedule_birthdays(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
             break
         scheduled.append(
             _Scheduled(owner_action_id(owner.id, rule.name, str(year)), opens_on, rule.due_on(day))
+        )
+    return scheduled
+
+
+def _schedule_lunar_birthdays(
+    rule: Rule, owner: OwnerFacts, signed: date, today: date
+) -> list[_Scheduled]:
+    """As for solar birthdays, by lunar year: ids carry it ("L2026"), since two lunar
+    birthdays can fall in one solar year."""
+    from sixplustwo.domain.calendars import lunar_anniversary, solar_to_lunar
+
+    assert owner.birthday is not None
+    born = solar_to_lunar(owner.birthday)[0]
+    scheduled: list[_Scheduled] = []
+    for year in range(max(solar_to_lunar(signed)[0], born + 1), today.year + 2):
+        day = lunar_anniversary(owner.birthday, year)
+        if day < signed:
+            continue
+        opens_on = rule.opens_on(day)
+        if opens_on > today and scheduled and scheduled[-1].opens_on > today:
+            break
+        scheduled.append(
+            _Scheduled(
+                owner_action_id(owner.id, rule.name, f"L{year}"),
+                opens_on,
+                rule.due_on(day),
+                detail="农历",
+                detail_on=day,
+            )
         )
     return scheduled
 

@@ -89,4 +89,32 @@ def solar_to_lunar(day: date) -> tuple[int, int, int, bool]:
     from lunardate import LunarDate
 
     lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
-    return lunar.year, lunar.month, lunar.day, bool(lunar.isLeapMonth)
+    return lunar.year, lunar.month, lunar.day, bool(lunar.is_leap_month)
+
+
+def birthday_key(birthday: date | None, lunar: bool) -> str | None:
+    """The indexed key a birthday greeting is found by: "MM-DD" of the solar birthday, or for
+    a 农历 birthday "L" and the lunar month and day (leap months share their month's key)."""
+    if birthday is None:
+        return None
+    if not lunar:
+        return birthday.isoformat()[5:]
+    _, month, day, _ = solar_to_lunar(birthday)
+    return f"L{month:02d}-{day:02d}"
+
+
+def lunar_birthday_keys(day: date) -> list[str]:
+    """Keys of the lunar birthdays that can fall on ``day``: its lunar month and day, and the
+    30th when ``day`` is the 29th of a 29-day month (the 30th is kept on the 29th)."""
+    _, month, lunar_day, _ = solar_to_lunar(day)
+    keys = [f"L{month:02d}-{lunar_day:02d}"]
+    if lunar_day == 29 and solar_to_lunar(day + _ONE_DAY)[2] == 1:
+        keys.append(f"L{month:02d}-30")
+    return keys
+
+
+def lunar_anniversary(birthday: date, lunar_year: int) -> date:
+    """The solar date of a lunar birthday in ``lunar_year`` (a leap-month birth is kept in the
+    leap month when the year has one, else in the month itself)."""
+    _, month, day, leap = solar_to_lunar(birthday)
+    return lunar_to_solar(lunar_year, month, day, leap=leap)

@@ -44,6 +44,7 @@ class OwnerFacts:
     planned_delivery: date | None = None  # the owner's contract date, else the project's
     delivered_on: date | None = None
     birthday: date | None = None
+    birthday_lunar: bool = False  # greeted on the lunar date of birth (农历生日)
     wants_greetings: bool = True
     forgotten: bool = False
     milestones: tuple[Milestone, ...] = ()  # the owner's project's milestones

@@ -20,7 +20,7 @@ DATE_FIELDS: dict[str, str] = {
     "birthday": "birthday",
 }
 TEXT_FIELDS = ("name", "phone", "project", "unit", "butler")
-INPUT_FIELDS = (*TEXT_FIELDS[:4], *DATE_FIELDS, "butler", "referred_by")
+INPUT_FIELDS = (*TEXT_FIELDS[:4], *DATE_FIELDS, "butler", "referred_by", "lunar_birthday")
 REQUIRED_FIELDS = ("name", "phone", "project", "unit")
 
 # Journey dates in the order they must happen when both are recorded.
@@ -46,6 +46,7 @@ class OwnerRecord:
     birthday: date | None = None
     butler: str | None = None
     referred_by: int | None = None
+    birthday_lunar: bool = False
 
     def journey(self) -> dict[str, date | None]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in _DATE_COLUMNS}
@@ -81,6 +82,22 @@ def _date_value(field: str, value: object) -> date | None:
         return parse_date(text, what=field)
     except InvalidInput as exc:
         raise FieldError(field, str(exc).removeprefix(f"{field}: ")) from None
+
+
+_YES = frozenset({"是", "y", "yes", "true", "1", "农历", "阴历", "lunar"})
+_NO = frozenset({"否", "n", "no", "false", "0", "公历", "阳历", "solar", ""})
+
+
+def parse_flag(value: object, field: str) -> bool:
+    """A yes/no cell as a sales system writes it: 是/否, yes/no, 1/0; 农历/公历 for birthdays."""
+    if isinstance(value, bool):
+        return value
+    text = (_text(value) or "").lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise FieldError(field, f"{text!r} is not yes or no (是/否, 农历/公历)")
 
 
 def parse_owner_id(value: object, field: str = "referred_by") -> int:
@@ -123,6 +140,10 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
             dates[column] = _date_value(name, value)
     referred = get("referred_by")
     referred_by = parse_owner_id(referred) if _text(referred) else None
+    lunar = get("lunar_birthday")
+    birthday_lunar = parse_flag(lunar, "lunar_birthday") if lunar else False
+    if birthday_lunar and dates["birthday"] is None:
+        raise FieldError("lunar_birthday", "a lunar birthday needs the date of birth (birthday)")
     check_journey(dates, today)
     return OwnerRecord(
         name=texts["name"] or "",
@@ -131,6 +152,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
         unit=texts["unit"] or "",
         butler=texts["butler"],
         referred_by=referred_by,
+        birthday_lunar=birthday_lunar,
         **dates,
     )
 

@@ -40,6 +40,8 @@ HEADER_ALIASES: dict[str, str] = {
     "客户管家": "butler",
     "推荐人": "referred_by",
     "推荐人编号": "referred_by",
+    "农历生日": "lunar_birthday",
+    "生日类型": "lunar_birthday",
 }
 for _field in INPUT_FIELDS:
     HEADER_ALIASES[_field] = _field

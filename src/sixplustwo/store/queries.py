@@ -78,7 +78,7 @@ def _in_list(name: str, ids: Sequence[object]) -> tuple[str, dict[str, object]]:
 _OWNER_COLUMNS = """
     o.id, o.project_id, o.unit, o.name, o.phone, o.butler,
     o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, o.delivered_on,
-    o.birthday, o.wants_greetings, o.forgotten_on,
+    o.birthday, o.birthday_lunar, o.wants_greetings, o.forgotten_on,
     p.code, p.name AS project_name, p.delivery_date AS project_delivery
 """
 
@@ -440,12 +440,15 @@ class DueQuery:
 
 
 def _month_days(first: date, last: date) -> list[str]:
-    """ "MM-DD" keys of the days from first to last; 02-29 birthdays fall on 02-28 in common
-    years, so that key is added whenever 02-28 is in range."""
+    """Birthday keys of the days from first to last: solar "MM-DD" (02-29 birthdays fall on
+    02-28 in common years, so that key is added whenever 02-28 is in range) and lunar."""
+    from sixplustwo.domain.calendars import lunar_birthday_keys
+
     keys: list[str] = []
     day = first
     while day <= last:
-        keys.append(day.strftime("%m-%d"))
+        keys.append(day.isoformat()[5:])
+        keys.extend(lunar_birthday_keys(day))  # 农历 birthdays: "LMM-DD"
         day += timedelta(days=1)
     if "02-28" in keys and "02-29" not in keys:
         keys.append("02-29")
@@ -456,7 +459,8 @@ def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
     (
         owner_id, project_id, unit, name, phone, butler,
         visited_on, subscribed_on, signed_on, delivery_date, delivered_on,
-        birthday, wants_greetings, forgotten_on, code, project_name, project_delivery,
+        birthday, birthday_lunar, wants_greetings, forgotten_on, code, project_name,
+        project_delivery,
     ) = row  # fmt: skip
     facts = OwnerFacts(
         id=owner_id,
@@ -466,6 +470,7 @@ def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
         planned_delivery=as_date(delivery_date) or as_date(project_delivery),
         delivered_on=as_date(delivered_on),
         birthday=as_date(birthday),
+        birthday_lunar=bool(birthday_lunar),
         wants_greetings=bool(wants_greetings),
         forgotten=forgotten_on is not None,
         events=events,

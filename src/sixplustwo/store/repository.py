@@ -14,6 +14,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
@@ -151,7 +152,9 @@ class Store:
         for column, value in changes.items():
             setattr(owner, column, value)
         check_journey({column: getattr(owner, column) for column in DATE_FIELDS.values()}, today)
-        owner.birthday_md = owner.birthday.strftime("%m-%d") if owner.birthday else None
+        if owner.birthday is None:
+            owner.birthday_lunar = False
+        owner.birthday_md = birthday_key(owner.birthday, owner.birthday_lunar)
         project = self.session.get(t.Project, owner.project_id)
         self._check_unit_free(owner.project_id, owner.unit, project.code, owner.id)
         self.session.add(owner)
@@ -558,7 +561,7 @@ class Store:
                     )
                     continue
                 updated_keys[key] = row_number
-                updates.append((*_owner_values(record, project_id)[2:13], existing[key]))
+                updates.append((*_owner_values(record, project_id)[2:14], existing[key]))
                 continue
             batch.add(row_number, code, record, _owner_values(record, project_id))
         batch.flush()
@@ -593,6 +596,7 @@ def journey_facts(owner: t.Owner, project: t.Project) -> OwnerFacts:
         planned_delivery=owner.delivery_date or project.delivery_date,
         delivered_on=owner.delivered_on,
         birthday=owner.birthday,
+        birthday_lunar=owner.birthday_lunar,
         wants_greetings=owner.wants_greetings,
         forgotten=owner.forgotten_on is not None,
     )
@@ -619,7 +623,8 @@ def _owner_columns(record: OwnerRecord, project_id: int) -> dict:
         "delivery_date": record.delivery_date,
         "delivered_on": record.delivered_on,
         "birthday": record.birthday,
-        "birthday_md": record.birthday.strftime("%m-%d") if record.birthday else None,
+        "birthday_md": birthday_key(record.birthday, record.birthday_lunar),
+        "birthday_lunar": record.birthday_lunar,
         "butler": record.butler,
         "referred_by": record.referred_by,
         "wants_greetings": True,
@@ -630,16 +635,16 @@ def _owner_columns(record: OwnerRecord, project_id: int) -> dict:
 _OWNER_INSERT_COLUMNS = (
     "project_id", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
     "delivery_date", "delivered_on", "birthday", "birthday_md", "butler", "referred_by",
-    "wants_greetings", "created_at",
+    "birthday_lunar", "wants_greetings", "created_at",
 )  # fmt: skip
 _INSERT_OWNER = (
     f"INSERT INTO owner ({', '.join(_OWNER_INSERT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _OWNER_INSERT_COLUMNS)})"
 )
-# Columns 2..12 of the insert (name … referred_by), then the id.
+# Columns 2..13 of the insert (name … birthday_lunar), then the id.
 _UPDATE_OWNER = (
     "UPDATE owner SET "
-    + ", ".join(f"{column} = ?" for column in _OWNER_INSERT_COLUMNS[2:13])
+    + ", ".join(f"{column} = ?" for column in _OWNER_INSERT_COLUMNS[2:14])
     + " WHERE id = ? AND forgotten_on IS NULL"
 )
 _BATCH_ROWS = 5000
@@ -669,8 +674,9 @@ def _owner_values(record: OwnerRecord, project_id: int) -> tuple:
     return (
         project_id, record.unit, record.name, record.phone, _iso(record.visited_on),
         _iso(record.subscribed_on), _iso(record.signed_on), _iso(record.delivery_date),
-        _iso(record.delivered_on), birthday, birthday and birthday[5:], record.butler,
-        record.referred_by, True,
+        _iso(record.delivered_on), birthday,
+        birthday_key(record.birthday, True) if record.birthday_lunar else birthday and birthday[5:],
+        record.butler, record.referred_by, record.birthday_lunar, True,
     )  # fmt: skip
 
 

@@ -40,10 +40,11 @@ class Owner(SQLModel, table=True):
     delivery_date: date | None = None
     delivered_on: date | None = None
     birthday: date | None = None
-    birthday_md: str | None = None  # "MM-DD", so that the birthday query uses an index
+    birthday_md: str | None = None  # "MM-DD" (lunar: "LMM-DD"), for the birthday query's index
     butler: str | None = None
     referred_by: int | None = Field(default=None, foreign_key="owner.id")
     wants_greetings: bool = True
+    birthday_lunar: bool = False
     forgotten_on: date | None = None
     created_at: datetime
 
