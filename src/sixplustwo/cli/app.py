@@ -72,6 +72,7 @@ def _register() -> None:
     app.add_typer(owners.app, name="owner")
     app.add_typer(journey.event_app, name="event")
     app.add_typer(journey.case_app, name="case")
+    app.add_typer(journey.survey_app, name="survey")
     app.command("due")(due.due)
     app.command("done")(journey.done)
     app.command("export")(export.export)

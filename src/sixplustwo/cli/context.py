@@ -89,3 +89,18 @@ def warn_unpublished_years(book: Playbook, days: Iterable[date]) -> None:
                 f"working days in {year} skip weekends only",
                 err=True,
             )
+
+
+class RollBack(Exception):
+    """Leaves a command's transaction without writing (a dry run, or bad rows)."""
+
+
+def refuse_bad_rows(file: object, problems: list[str], count: int) -> None:
+    """The first problems on stderr, one per line, then the one-line refusal (exit 1)."""
+    if not count:
+        return
+    for line in problems:
+        typer.echo(line, err=True)
+    hidden = count - len(problems)
+    more = f", {hidden} not shown" if hidden else ""
+    raise InvalidInput(f"{file}: {count} bad row(s){more}; nothing imported")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.context import RollBack, day_or_today, open_store, refuse_bad_rows, today
 from sixplustwo.cli.render import FORMAT_OPTION, Format, emit_json, render
 
 event_app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
 case_app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)
+survey_app = typer.Typer(help="Satisfaction surveys (满意度调查).", no_args_is_help=True)
 
 
 @event_app.command("add")
@@ -43,12 +46,17 @@ def done(
     on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
     note: str | None = typer.Option(None, "--note"),
     channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    score: int | None = typer.Option(
+        None, "--score", help="The customer's satisfaction 1–5 (回访 and surveys)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Complete an action (records the completing event)."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        action = store.complete(action_id, day, note=note, channel=channel, today=today())
+        action = store.complete(
+            action_id, day, note=note, channel=channel, score=score, today=today()
+        )
     if fmt is Format.json:
         emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
     else:
@@ -130,3 +138,34 @@ def list_cases(
         fmt,
         empty="no cases",
     )
+
+
+@survey_app.command("import")
+def import_survey(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., help="CSV or XLSX: 业主编号 (or 项目 and 房号), 日期, 评分, 意见."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Import a third-party satisfaction survey's results (第三方客户满意度调查): all rows or
+    none; each answer becomes a ``survey`` event with its 1–5 score and comment."""
+    from sixplustwo.io.importing import SurveyFile
+
+    survey = SurveyFile(file, today())
+    try:
+        with open_store(ctx, write=not dry_run) as store:
+            result = store.import_survey(survey, today())
+            if result.problems or dry_run:
+                raise RollBack
+    except RollBack:
+        pass
+    refuse_bad_rows(file, result.problems, result.problem_count)
+    imported = 0 if dry_run else result.inserted
+    if fmt is Format.json:
+        emit_json({"rows": result.rows, "imported": imported, "dry_run": dry_run})
+    else:
+        typer.echo(
+            f"{file}: {result.rows} answers" + (" valid (dry run)" if dry_run else " imported")
+        )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.context import RollBack, open_store, parse_day, refuse_bad_rows, today
 from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, emit_json, render
 
 app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
@@ -363,7 +363,6 @@ def import_owners(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
-    from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.io.importing import OwnerFile
 
     owner_file = OwnerFile(file, today())
@@ -374,15 +373,10 @@ def import_owners(
                 owner_file, update=update, progress=advance, expected_rows=expected
             )
             if result.problems or dry_run:
-                raise _RollBack
-    except _RollBack:
+                raise RollBack
+    except RollBack:
         pass
-    if result.problems:
-        for line in result.problems:
-            typer.echo(line, err=True)
-        hidden = result.problem_count - len(result.problems)
-        more = f", {hidden} not shown" if hidden else ""
-        raise InvalidInput(f"{file}: {result.problem_count} bad row(s){more}; nothing imported")
+    refuse_bad_rows(file, result.problems, result.problem_count)
     written = not dry_run
     summary = {
         "rows": result.rows,
@@ -420,7 +414,3 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
             bar.refresh()
 
         yield advance
-
-
-class _RollBack(Exception):
-    """Leaves the import's transaction without writing (dry run or bad rows)."""

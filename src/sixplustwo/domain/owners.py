@@ -184,3 +184,43 @@ def check_journey(dates: Mapping[str, date | None], today: date) -> None:
             "delivery_date",
             f"delivery_date {delivery_date.isoformat()} is before signed {signed.isoformat()}",
         )
+
+
+@dataclass(slots=True)
+class SurveyRow:
+    """One answer of a satisfaction survey (third-party or the butler's own)."""
+
+    owner_id: int | None
+    project: str | None
+    unit: str | None
+    on: date
+    score: int
+    comment: str | None
+    source: str | None
+
+
+def survey_row(values: Mapping[str, object]) -> SurveyRow:
+    """Validate one survey answer: the owner by id or by project and unit, a date, a 1–5 score."""
+    owner = _text(values.get("owner_id"))
+    project, unit = _text(values.get("project")), _text(values.get("unit"))
+    if not owner and not (project and unit):
+        raise FieldError("owner_id", "name the owner: an owner id, or project and unit")
+    day = _date_value("date", values.get("date"))
+    if day is None:
+        raise FieldError("date", "is required")
+    raw_score = _text(values.get("score")) or ""
+    try:
+        score = int(float(raw_score))
+    except ValueError:
+        raise FieldError("score", f"{raw_score!r} is not a score from 1 to 5") from None
+    if not 1 <= score <= 5 or float(raw_score) != score:
+        raise FieldError("score", f"{raw_score!r} is not a score from 1 to 5")
+    return SurveyRow(
+        owner_id=parse_owner_id(owner, "owner_id") if owner else None,
+        project=project,
+        unit=unit,
+        on=day,
+        score=score,
+        comment=_text(values.get("comment")),
+        source=_text(values.get("source")) or "第三方调查",
+    )

@@ -8,9 +8,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
-from sixplustwo.domain.owners import INPUT_FIELDS, REQUIRED_FIELDS, OwnerRecord, owner_record
+from sixplustwo.domain.owners import (
+    INPUT_FIELDS,
+    REQUIRED_FIELDS,
+    OwnerRecord,
+    SurveyRow,
+    owner_record,
+    survey_row,
+)
 
 # Header as a sales system writes it → input field. English headers are the field names.
 HEADER_ALIASES: dict[str, str] = {
@@ -111,23 +119,19 @@ def _xlsx_rows(path: Path) -> Iterator[list[object]]:
         workbook.close()
 
 
-def _cell(field: str, value: object) -> object:
+def _cell(field: str, value: object, is_date: bool) -> object:
     """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
-    if type(value) is str and not (field in _DATE_FIELD_NAMES and len(value.strip()) == 5):
+    if type(value) is str and not (is_date and len(value.strip()) == 5):
         return value  # the common CSV case, kept cheap
     if isinstance(value, datetime):
         return value.date()
-    if (
-        field in _DATE_FIELD_NAMES
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
+    if is_date and isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 100000:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # phone numbers typed as numbers in Excel
-    if field in _DATE_FIELD_NAMES and isinstance(value, str) and value.strip().isdigit():
+    if is_date and isinstance(value, str) and value.strip().isdigit():
         digits = value.strip()
         if len(digits) == 5:  # a serial number exported as text
             return _EXCEL_EPOCH + timedelta(days=int(digits))
@@ -138,10 +142,15 @@ def _blank(row: list[object]) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in row)
 
 
-class OwnerFile:
-    """An owner file opened for streaming: iterating validates one row at a time and yields
-    ``(row_number, record)``, or ``(row_number, problem)`` naming the row (header = row 1)
-    and the column as the file calls it."""
+class TableFile:
+    """A CSV or XLSX file opened for streaming, its header mapped to input fields through
+    ``aliases``. Iterating validates one row at a time and yields ``(row_number, item)``, or
+    ``(row_number, problem)`` naming the row (header = row 1) and the column as the file
+    calls it."""
+
+    aliases: ClassVar[dict[str, str]] = {}
+    required: tuple[str, ...] = ()
+    date_fields: frozenset[str] = frozenset()
 
     def __init__(self, path: Path, today: date) -> None:
         if not path.exists():
@@ -162,8 +171,8 @@ class OwnerFile:
         self._fields: list[str | None] = []
         for cell in header:
             name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
-            self._fields.append(HEADER_ALIASES.get(name) or HEADER_ALIASES.get(name.lower()))
-        missing = [f for f in REQUIRED_FIELDS if f not in self._fields]
+            self._fields.append(self.aliases.get(name) or self.aliases.get(name.lower()))
+        missing = [f for f in self.required if f not in self._fields]
         if missing:
             raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
         self._labels = {
@@ -177,8 +186,12 @@ class OwnerFile:
         return max(0, _line_count(self.path) - 1) if self.path.suffix.lower() in (
             ".csv", ".txt", "") else 0  # fmt: skip
 
-    def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:
+    def validate(self, values: dict[str, object]) -> object:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
         fields = self._fields
+        dates = self.date_fields
         for row_number, row in enumerate(self._rows, start=2):
             first = row[0] if row else None
             if not (type(first) is str and first.strip()) and _blank(row):
@@ -187,13 +200,13 @@ class OwnerFile:
             values = {
                 # Plain text cells, nearly all of a CSV, skip _cell.
                 field: cell
-                if type(cell) is str and not (field in _DATE_FIELD_NAMES and cell.strip().isdigit())
-                else _cell(field, cell)
+                if type(cell) is str and not (field in dates and cell.strip().isdigit())
+                else _cell(field, cell, field in dates)
                 for field, cell in zip(fields, row, strict=False)
                 if field is not None
             }
             try:
-                yield row_number, owner_record(values, self.today)
+                yield row_number, self.validate(values)
             except InvalidInput as exc:
                 yield row_number, self._problem(row_number, exc)
 
@@ -203,6 +216,59 @@ class OwnerFile:
         column = self._labels.get(field, field) if field else None
         where = f"row {row_number}, column {column}" if column else f"row {row_number}"
         return f"{where}: {reason}"
+
+
+class OwnerFile(TableFile):
+    """A sales system's customer file: rows become OwnerRecords."""
+
+    aliases = HEADER_ALIASES
+    required = REQUIRED_FIELDS
+    date_fields = _DATE_FIELD_NAMES
+
+    def validate(self, values: dict[str, object]) -> OwnerRecord:
+        return owner_record(values, self.today)
+
+    def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:  # type: ignore[override]
+        return super().__iter__()  # type: ignore[return-value]
+
+
+SURVEY_ALIASES: dict[str, str] = {
+    "业主编号": "owner_id",
+    "客户编号": "owner_id",
+    "owner": "owner_id",
+    "owner_id": "owner_id",
+    "项目": "project",
+    "project": "project",
+    "房号": "unit",
+    "unit": "unit",
+    "日期": "date",
+    "调查日期": "date",
+    "回访日期": "date",
+    "date": "date",
+    "评分": "score",
+    "满意度": "score",
+    "得分": "score",
+    "score": "score",
+    "意见": "comment",
+    "评价": "comment",
+    "备注": "comment",
+    "comment": "comment",
+    "调查机构": "source",
+    "来源": "source",
+    "source": "source",
+}
+
+
+class SurveyFile(TableFile):
+    """A third-party satisfaction survey's results: owner (id, or project and unit), date,
+    score 1–5, comment."""
+
+    aliases = SURVEY_ALIASES
+    required = ("date", "score")
+    date_fields = frozenset({"date"})
+
+    def validate(self, values: dict[str, object]) -> SurveyRow:
+        return survey_row(values)
 
 
 def read_owner_file(path: Path, today: date) -> ParsedFile:

@@ -17,7 +17,7 @@ from sixplustwo.domain.actions import Action, actions
 from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
+from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, SurveyRow, check_journey
 from sixplustwo.domain.playbook import Playbook
 from sixplustwo.store import tables as t
 from sixplustwo.store.queries import (
@@ -27,6 +27,7 @@ from sixplustwo.store.queries import (
     load_milestones,
     unknown_project,
 )
+from sixplustwo.store.rows import iso
 
 MILESTONE_ALIASES = {
     "topping-out": "封顶",
@@ -256,8 +257,7 @@ class Store:
             raise InvalidInput("event kind must not be empty")
         if on > today:
             raise InvalidInput(f"event date {on} is in the future")
-        if score is not None and not 1 <= score <= 5:
-            raise InvalidInput(f"--score {score}: satisfaction scores are 1 to 5")
+        _check_score(score)
         owner = self.owner(owner_id)
         case_id = None
         if kind in self.playbook:
@@ -283,6 +283,46 @@ class Store:
         self.session.flush()
         completed = sorted(self._done_ids(owner, kind, today) - before)
         return event, completed
+
+    def import_survey(
+        self, rows: Iterable[tuple[int, SurveyRow | str]], today: date
+    ) -> ImportResult:
+        """Third-party satisfaction survey results (第三方客户满意度调查) as ``survey`` events:
+        each row names its owner by id, or by project and unit."""
+        result = ImportResult()
+        units = {
+            (code, unit): owner_id
+            for owner_id, code, unit in self.session.execute(
+                text(
+                    "SELECT o.id, p.code, o.unit FROM owner o JOIN project p ON p.id = o.project_id"
+                )
+            )
+        }
+        known = set(units.values())
+        events = []
+        for row_number, row in rows:
+            result.rows += 1
+            if isinstance(row, str):
+                result.problem(row)
+                continue
+            owner_id = row.owner_id if row.owner_id in known else units.get((row.project, row.unit))
+            if owner_id is None:
+                who = f"o{row.owner_id}" if row.owner_id else f"{row.project} {row.unit}"
+                result.problem(f"row {row_number}: no owner {who}")
+                continue
+            if row.on > today:
+                result.problem(f"row {row_number}: date {row.on} is in the future")
+                continue
+            events.append((owner_id, "survey", iso(row.on), row.comment, row.source, row.score))
+        if not result.problems:
+            stamp = _sql_value(_now())
+            dbapi(self.session).executemany(
+                "INSERT INTO event (owner_id, kind, happened_on, note, channel, score, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*event, stamp) for event in events],
+            )
+            result.inserted = len(events)
+        return result
 
     def _done_ids(self, owner: t.Owner, kind: str, today: date) -> set[str]:
         if kind not in self.playbook:
@@ -311,9 +351,11 @@ class Store:
         note: str | None,
         channel: str | None,
         today: date,
+        score: int | None = None,
     ) -> Action:
         if on > today:
             raise InvalidInput(f"--date {on} is in the future")
+        _check_score(score)
         match = _ACTION_ID.match(action_id.strip())
         if match is None:
             raise InvalidInput(f"{action_id!r} is not an action id (e.g. o12:revisit-3m)")
@@ -334,6 +376,7 @@ class Store:
             note=note,
             channel=channel,
             action_id=found.action_id,
+            score=score,
             recorded_at=_now(),
         )
         if kind == "o":
@@ -766,3 +809,8 @@ class _OwnerBatch:
         if 0 <= offset < len(self.row_of):
             return f"{flat} is also on row {self.row_of[offset]}"
         return f"{flat} already belongs to owner {holder[0]}"
+
+
+def _check_score(score: int | None) -> None:
+    if score is not None and not 1 <= score <= 5:
+        raise InvalidInput(f"--score {score}: satisfaction scores are 1 to 5")
