@@ -66,13 +66,23 @@ def root(
 
 
 def _register() -> None:
-    from sixplustwo.cli import demo, due, export, journey, maintenance, owners, projects
+    from sixplustwo.cli import (
+        demo,
+        due,
+        export,
+        journey,
+        maintenance,
+        owners,
+        projects,
+        referrals,
+    )
 
     app.add_typer(projects.app, name="project")
     app.add_typer(owners.app, name="owner")
     app.add_typer(journey.event_app, name="event")
     app.add_typer(journey.case_app, name="case")
     app.add_typer(journey.survey_app, name="survey")
+    app.add_typer(referrals.app, name="referral")
     app.command("due")(due.due)
     app.command("done")(journey.done)
     app.command("export")(export.export)

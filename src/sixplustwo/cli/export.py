@@ -74,6 +74,8 @@ def export_records(rows, playbook, day: date) -> list[dict]:
             "title": rule.title,
             "milestone": action.detail if action.rule == "milestone-bulletin" else "",
             "milestone_on": action.detail_on.isoformat() if action.detail_on else "",
+            "amount": playbook.settings.referral_reward,
+            "settlement": playbook.settings.referral_settlement,
         }
         record.pop("subject")
         record.update(

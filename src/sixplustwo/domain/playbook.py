@@ -101,6 +101,9 @@ class Settings:
 
     # Move due dates off weekends and public holidays onto the next working day (调休 aware).
     workdays: bool = False
+    # 滚雪球计划: the reward per referred customer who signed, and how it is paid out.
+    referral_reward: int = 3000
+    referral_settlement: str = "抵扣物业费"
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,8 @@ class PlaybookError(InvalidInput):
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
-_SETTINGS = {"workdays": bool}
+_SETTINGS: dict[str, type] = {"workdays": bool, "referral_reward": int, "referral_settlement": str}
+SETTLEMENTS = ("抵扣物业费", "抵扣契税")
 
 
 def parse_playbook(
@@ -255,8 +259,16 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
         line = _line_of(text, "settings", key)
         if key not in _SETTINGS:
             raise PlaybookError(f"{source}, line {line}: unknown setting {key!r}")
-        if not isinstance(value, _SETTINGS[key]):
-            raise PlaybookError(f"{source}, line {line}: setting {key!r} must be true or false")
+        kind = _SETTINGS[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            wanted = {bool: "true or false", int: "a whole number", str: "text"}[kind]
+            raise PlaybookError(f"{source}, line {line}: setting {key!r} must be {wanted}")
+        if key == "referral_reward" and value < 0:
+            raise PlaybookError(f"{source}, line {line}: referral_reward must be ≥ 0 yuan")
+        if key == "referral_settlement" and value not in SETTLEMENTS:
+            raise PlaybookError(
+                f"{source}, line {line}: referral_settlement is one of {', '.join(SETTLEMENTS)}"
+            )
         values[key] = value
     return replace(current, **values)  # type: ignore[arg-type]
 
@@ -333,7 +345,9 @@ def playbook_toml(playbook: Playbook) -> str:
         "# `enabled = false` to turn a rule off. Offsets: +3mo+14d (units y, mo, d).",
         "",
         "[settings]",
-        f"workdays = {'true' if playbook.settings.workdays else 'false'}",
+        f"workdays = {_toml_value(playbook.settings.workdays)}",
+        f"referral_reward = {_toml_value(playbook.settings.referral_reward)}",
+        f"referral_settlement = {_toml_value(playbook.settings.referral_settlement)}",
     ]
     for rule in playbook:
         lines += ["", f"[rules.{rule.name}]"]

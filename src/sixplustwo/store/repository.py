@@ -27,7 +27,7 @@ from sixplustwo.store.queries import (
     load_milestones,
     unknown_project,
 )
-from sixplustwo.store.rows import iso
+from sixplustwo.store.rows import as_date, iso
 
 MILESTONE_ALIASES = {
     "topping-out": "封顶",
@@ -149,6 +149,13 @@ class Store:
         if changes.get("referred_by") is not None:
             if changes["referred_by"] == owner_id:
                 raise InvalidInput("an owner cannot refer themselves")
+            if owner.referred_by is not None and owner.referred_by != changes["referred_by"]:
+                # 滚雪球计划: the first referrer of a customer wins; --clear referred_by first
+                # to correct a mistake.
+                raise Conflict(
+                    f"owner {owner_id} was referred by owner {owner.referred_by} first "
+                    "(the first referrer wins; --clear referred_by to correct a mistake)"
+                )
             self.owner(int(changes["referred_by"]))  # type: ignore[arg-type]
         for column, value in changes.items():
             setattr(owner, column, value)
@@ -283,6 +290,51 @@ class Store:
         self.session.flush()
         completed = sorted(self._done_ids(owner, kind, today) - before)
         return event, completed
+
+    def referral_ledger(self, today: date, referrer: int | None = None) -> list[dict]:
+        """滚雪球计划: every referral with its state. pending: the referred customer has not
+        signed; confirmed: signed, reward owed; settled: the referral-reward action is done."""
+        settings = self.playbook.settings
+        where = "r.id = :referrer" if referrer is not None else "1 = 1"
+        rows = self.session.execute(
+            text(
+                "SELECT r.id, r.name, r.phone, o.id, o.name, o.signed_on, o.delivered_on "
+                "FROM owner o JOIN owner r ON r.id = o.referred_by "
+                f"WHERE {where} ORDER BY r.id, o.id"
+            ),
+            {"referrer": referrer},
+        ).all()
+        settled: dict[int, dict[str, tuple[date, str | None]]] = {}
+        for referrer_id in {row[0] for row in rows}:
+            view = self.owner_view(referrer_id, today)
+            channels = {e.action_id: e.channel for e in view.events if e.action_id}
+            settled[referrer_id] = {
+                a.detail or "": (a.done_on, channels.get(a.action_id))
+                for a in view.actions
+                if a.rule == "referral-reward" and a.done_on is not None
+            }
+        ledger = []
+        for r_id, r_name, r_phone, o_id, o_name, signed_on, delivered_on in rows:
+            done = settled[r_id].get(f"o{o_id}")
+            signed = signed_on is not None or delivered_on is not None
+            status = "settled" if done else "confirmed" if signed else "pending"
+            method = done[1] if done and done[1] else settings.referral_settlement
+            ledger.append(
+                {
+                    "referrer_id": r_id,
+                    "referrer": r_name,
+                    "referrer_phone": r_phone,
+                    "referred_id": o_id,
+                    "referred": o_name,
+                    "signed": as_date(signed_on),
+                    "delivered": as_date(delivered_on),
+                    "status": status,
+                    "amount": settings.referral_reward if signed else 0,
+                    "settlement": method if signed else None,
+                    "settled_on": done[0] if done else None,
+                }
+            )
+        return ledger
 
     def import_survey(
         self, rows: Iterable[tuple[int, SurveyRow | str]], today: date
@@ -687,7 +739,11 @@ _INSERT_OWNER = (
 # Columns 2..13 of the insert (name … birthday_lunar), then the id.
 _UPDATE_OWNER = (
     "UPDATE owner SET "
-    + ", ".join(f"{column} = ?" for column in _OWNER_INSERT_COLUMNS[2:14])
+    # The first referrer wins: an update never replaces one already recorded.
+    + ", ".join(
+        f"{column} = COALESCE({column}, ?)" if column == "referred_by" else f"{column} = ?"
+        for column in _OWNER_INSERT_COLUMNS[2:14]
+    )
     + " WHERE id = ? AND forgotten_on IS NULL"
 )
 _BATCH_ROWS = 5000

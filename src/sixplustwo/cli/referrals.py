@@ -1,0 +1,65 @@
+"""``sixplustwo referral``: the 滚雪球计划 ledger of who referred whom and what is owed."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, render
+
+app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args_is_help=True)
+
+STATUS_LABELS = {"pending": "待签约", "confirmed": "待结算", "settled": "已结算"}
+
+
+@app.command("list")
+def list_referrals(
+    ctx: typer.Context,
+    referrer: int | None = typer.Option(None, "--referrer", help="Only this referrer's."),
+    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Each referrer's referrals: pending (not signed), confirmed (signed, reward owed) or
+    settled, with the reward and how it is paid (抵扣物业费 or 抵扣契税)."""
+    from sixplustwo.domain.phones import mask_phone
+
+    day = parse_day(on, "--date") or today()
+    with open_store(ctx, write=False) as store:
+        if referrer is not None:
+            store.owner(referrer)  # an unknown id is an error, not an empty list
+        ledger = store.referral_ledger(day, referrer)
+    for row in ledger:
+        row["referrer_phone"] = mask_phone(row["referrer_phone"])
+    if fmt is not Format.table:
+        render(ledger, [], fmt)
+        return
+    for row in ledger:
+        row["status_label"] = STATUS_LABELS[row["status"]]
+        row["amount"] = row["amount"] or ""
+    render(
+        ledger,
+        [
+            ("referrer_id", "推荐人编号"),
+            ("referrer", "推荐人"),
+            ("referred_id", "被推荐人编号"),
+            ("referred", "被推荐人"),
+            ("signed", "签约"),
+            ("status_label", "状态"),
+            ("amount", "奖励(元)"),
+            ("settlement", "结算方式"),
+            ("settled_on", "结算日"),
+        ],
+        fmt,
+        title="老带新奖励台账（滚雪球计划）",
+        empty="no referrals recorded — 暂无老带新记录",
+    )
+    totals: dict[int, dict[str, int]] = {}
+    for row in ledger:
+        total = totals.setdefault(row["referrer_id"], {"confirmed": 0, "settled": 0})
+        if row["status"] in total:
+            total[row["status"]] += row["amount"] or 0
+    console = console_out()
+    for referrer_id, total in totals.items():
+        console.print(
+            f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
+        )
