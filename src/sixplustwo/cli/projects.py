@@ -65,3 +65,25 @@ def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
         fmt,
         empty="no projects yet: sixplustwo project add CODE --name NAME",
     )
+
+
+@app.command("event")
+def project_event(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="Project code."),
+    kind: str = typer.Argument(..., help="weekly-bulletin, monthly-community-event, or any kind."),
+    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
+    note: str | None = typer.Option(None, "--note", help="What was sent or held."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Record a project-wide event: the week's SMS bulletin, a community event (社区活动)."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        event, completed = store.add_project_event(code, kind, day, note, today=today())
+        event_id = event.id
+    if fmt is Format.json:
+        emit_json({"id": event_id, "completed": completed})
+        return
+    typer.echo(
+        f"event {event_id} recorded" + (f"; done: {', '.join(completed)}" if completed else "")
+    )

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from sixplustwo.domain.dates import Offset, anniversary
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
-from sixplustwo.domain.playbook import Playbook, Rule, default_playbook
+from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
 
 Status = Literal["upcoming", "open", "overdue", "done", "missed"]
 LISTED: frozenset[str] = frozenset({"open", "overdue"})
@@ -251,6 +251,48 @@ def _schedule_festivals(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
     return scheduled
 
 
+_KEPT_PERIODS = 6  # weeks or months of recurring project actions shown back from today
+
+
+def _schedule_periods(
+    rule: Rule, project_id: int, delivered: date, today: date
+) -> list[_Scheduled]:
+    """One action per week (Monday, ISO week) or month (the 1st) from the project's first
+    delivery, the last few periods up to the current one and the next."""
+
+    def start_of(day: date) -> date:
+        if rule.anchor == "project_week":
+            return day - timedelta(days=day.weekday())
+        return day.replace(day=1)
+
+    def step(day: date, count: int) -> date:
+        if rule.anchor == "project_week":
+            return day + timedelta(weeks=count)
+        return day + relativedelta(months=count)
+
+    if delivered > today:
+        return []
+    start = max(start_of(delivered), step(start_of(today), -_KEPT_PERIODS))
+    scheduled: list[_Scheduled] = []
+    while start <= step(start_of(today), 1):
+        if rule.anchor == "project_week":
+            year, week, _ = start.isocalendar()
+            key = f"{year}-W{week:02d}"
+        else:
+            key = f"{start.year}-{start.month:02d}"
+        scheduled.append(
+            _Scheduled(
+                f"p{project_id}:{rule.name}:{key}",
+                rule.opens_on(start),
+                rule.due_on(start),
+                detail=key,
+                detail_on=start,
+            )
+        )
+        start = step(start, 1)
+    return scheduled
+
+
 def _event_fits(rule: Rule, scheduled: _Scheduled, on: date) -> bool:
     if rule.anchor == "birthday":
         # The greeting "that year" counts, even if it was sent a day late.
@@ -331,9 +373,12 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
         if rule.subject != "project" or subject.delivery_date is None:
             return []
         anchor = subject.delivery_date
-        scheduled = [
-            _Scheduled(f"p{subject.id}:{rule.name}", rule.opens_on(anchor), rule.due_on(anchor))
-        ]
+        if rule.anchor in PERIODIC_ANCHORS:
+            scheduled = _schedule_periods(rule, subject.id, anchor, today)
+        else:
+            scheduled = [
+                _Scheduled(f"p{subject.id}:{rule.name}", rule.opens_on(anchor), rule.due_on(anchor))
+            ]
         done = _completions(rule, scheduled, subject.events)
         return _finish(rule, "project", subject.id, scheduled, done, today)
     if isinstance(subject, CaseFacts):

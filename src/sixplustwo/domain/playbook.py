@@ -42,12 +42,18 @@ ANCHORS: dict[str, Subject] = {
     "milestone": "owner",
     "referral_delivered": "owner",
     "project_delivery": "project",
+    "project_week": "project",  # every week (Monday) once the project has delivered
+    "project_month": "project",  # every month (the 1st) once the project has delivered
     "case_opened": "case",
     "case_resolved": "case",
 }
 
 # Rules with several actions per owner; every other owner rule has at most one.
-MULTI_ACTION_ANCHORS = frozenset({"birthday", "holiday", "milestone", "referral_delivered"})
+MULTI_ACTION_ANCHORS = frozenset(
+    {"birthday", "holiday", "milestone", "referral_delivered", "project_week", "project_month"}
+)
+# Project rules that recur for as long as the project has residents.
+PERIODIC_ANCHORS = frozenset({"project_week", "project_month"})
 
 
 @dataclass(frozen=True)

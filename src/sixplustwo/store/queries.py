@@ -24,7 +24,7 @@ from typing import Any
 from sixplustwo.domain.actions import LISTED, Action, listed_anchor_range, rule_actions
 from sixplustwo.domain.errors import NotFound
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.playbook import Playbook, Rule
+from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
 from sixplustwo.store.rows import as_date, iso
 
 # A DBAPI connection (sqlite3's, or the one under a SQLAlchemy session).
@@ -385,6 +385,10 @@ class DueQuery:
             "k": rule.name,
         }
         condition = "delivery_date BETWEEN :lo AND :hi"
+        if rule.anchor in PERIODIC_ANCHORS:
+            # Recurring community work: every project with residents, decided by the domain.
+            condition = "delivery_date <= :hi"
+            params["hi"] = iso(self.today)
         if self.where.project_id is not None:
             condition += " AND id = :pid"
             params["pid"] = self.where.project_id

@@ -416,7 +416,12 @@ class Store:
         if rule_name not in self.playbook:
             raise NotFound(f"no action {action_id}: unknown rule {rule_name}")
         rule = self.playbook.get(rule_name)
-        found = self._action(kind, subject_id, action_id, today)
+        try:
+            found = self._action(kind, subject_id, action_id, today)
+        except NotFound:
+            # Recurring and festival actions are kept only some periods back: look from the
+            # day it was done.
+            found = self._action(kind, subject_id, action_id, on)
         if found.status == "done":
             raise Conflict(f"action {action_id} is already done ({found.done_on})")
         if kind == "c" and rule.completion == "case-resolved":
@@ -469,6 +474,29 @@ class Store:
             project.delivery_date,
             tuple(Event(e.kind, e.happened_on, e.action_id) for e in events),
         )
+
+    def add_project_event(
+        self, code: str, kind: str, on: date, note: str | None, *, today: date
+    ) -> tuple[t.Event, list[str]]:
+        """A project-wide event (a weekly SMS bulletin, a community event …); return it with
+        the ids of the project actions it completed."""
+        kind = kind.strip()
+        if not kind:
+            raise InvalidInput("event kind must not be empty")
+        if on > today:
+            raise InvalidInput(f"event date {on} is in the future")
+        if kind in self.playbook and self.playbook.get(kind).subject != "project":
+            raise InvalidInput(f"{kind} is not a project rule: record it for an owner")
+        project = self.project(code)
+        # Seen from the event's own day: recurring actions are kept only a few periods back.
+        before = {a.action_id for a in self.project_actions(project, on) if a.done_on}
+        event = t.Event(
+            project_id=project.id, kind=kind, happened_on=on, note=note, recorded_at=_now()
+        )
+        self.session.add(event)
+        self.session.flush()
+        after = {a.action_id for a in self.project_actions(project, on) if a.done_on}
+        return event, sorted(after - before)
 
     def project_actions(self, project: t.Project, today: date) -> list[Action]:
         return actions(self._project_facts(project), today, self.playbook)
