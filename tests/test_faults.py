@@ -147,13 +147,13 @@ def test_unusable_paths_get_one_clear_line(cli, tmp_path, make, message):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 256 KiB tmpfs: a full disk or, remounted, a read-only one. Needs root to mount."""
+    """A 512 KiB tmpfs: a full disk or, remounted, a read-only one. Needs root to mount."""
     import subprocess
 
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
         capture_output=True,
     )
     if made.returncode != 0:

@@ -104,3 +104,15 @@ def refuse_bad_rows(file: object, problems: list[str], count: int) -> None:
     hidden = count - len(problems)
     more = f", {hidden} not shown" if hidden else ""
     raise InvalidInput(f"{file}: {count} bad row(s){more}; nothing imported")
+
+
+MEMBERSHIP_OPTION = typer.Option(
+    None, "--membership", help="Only owners of this membership tier (铂金卡, 金卡, 银卡, 蓝卡)."
+)
+
+
+def checked_tier(book: Playbook, tier: str | None) -> str | None:
+    if tier is not None and tier not in {t.name for t in book.tiers}:
+        names = ", ".join(t.name for t in book.tiers)
+        raise InvalidInput(f"--membership {tier}: tiers are {names}")
+    return tier

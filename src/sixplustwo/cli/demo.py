@@ -56,4 +56,4 @@ def demo(
                 store.resolve_case(case.id, item["resolved"], "已处理", today=day)
     typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
     typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
-    due(ctx, on=None, project=None, butler=None, step=[], fmt=fmt)
+    due(ctx, on=None, project=None, butler=None, step=[], workdays=False, membership=None, fmt=fmt)

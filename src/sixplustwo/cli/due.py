@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import (
+    MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
+    checked_tier,
     db_option,
     open_store,
     parse_day,
@@ -67,6 +69,7 @@ def due(
     butler: str | None = typer.Option(None, "--butler", help="Only this butler's customers."),
     step: list[str] = typer.Option([], "--step", help="Only these steps: 1 … 6, +1, +2."),
     workdays: bool = WORKDAYS_OPTION,
+    membership: str | None = MEMBERSHIP_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
@@ -83,8 +86,9 @@ def due(
     # Straight on the DBAPI connection: the morning list must not wait for SQLAlchemy.
     with open_connection(db_option(ctx), write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
-        where = DueFilter(project_id, butler, frozenset(steps) or None)
         book = with_workdays(playbook_in_force(ctx, connection), workdays)
+        tier = checked_tier(book, membership)
+        where = DueFilter(project_id, butler, frozenset(steps) or None, tier)
         rows = due_rows(connection, book, day, where)
     warn_unpublished_years(book, [day, *(row.action.due_on for row in rows)])
     records = due_records(rows, day)

@@ -14,7 +14,9 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import (
+    MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
+    checked_tier,
     open_store,
     parse_day,
     today,
@@ -100,6 +102,7 @@ def export(
     ),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for another export."),
     workdays: bool = WORKDAYS_OPTION,
+    membership: str | None = MEMBERSHIP_OPTION,
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
@@ -111,7 +114,7 @@ def export(
     target = Path(out)
     with export_lock(db, wait), open_store(ctx, write=True) as store:
         store.playbook = with_workdays(store.playbook, workdays)
-        rows = store.due(day, DueFilter())
+        rows = store.due(day, DueFilter(membership=checked_tier(store.playbook, membership)))
         warn_unpublished_years(store.playbook, [day, *(row.action.due_on for row in rows)])
         records = export_records(rows, store.playbook, day)
         if fmt is not ExportFormat.ics:

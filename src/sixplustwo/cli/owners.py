@@ -67,7 +67,7 @@ def add(
         typer.echo(owner_id)
 
 
-def owner_row(owner, project, on) -> dict:
+def owner_row(owner, project, on, membership: str | None = None) -> dict:
     from sixplustwo.domain.actions import stage
     from sixplustwo.domain.phones import mask_phone
     from sixplustwo.store.repository import journey_facts
@@ -81,6 +81,7 @@ def owner_row(owner, project, on) -> dict:
         "unit": owner.unit,
         "stage": "forgotten" if owner.forgotten_on else stage(facts, on),
         "butler": owner.butler,
+        "membership": membership,
         "visited": owner.visited_on,
         "subscribed": owner.subscribed_on,
         "signed": owner.signed_on,
@@ -108,7 +109,8 @@ def list_owners(
     on = today()
     with open_store(ctx, write=False) as store:
         found, total = store.list_owners(project, butler, limit, offset)
-        rows = [owner_row(owner, proj, on) for owner, proj in found]
+        tiers = store.memberships(owner.id for owner, _ in found)
+        rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
     caption = None
     if rows and len(rows) < total:
         shown_to = offset + len(rows)
@@ -150,7 +152,8 @@ def show(
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
         view = store.owner_view(owner_id, day)
-        summary = owner_row(view.owner, view.project, day)
+        tier = store.memberships([owner_id]).get(owner_id)
+        summary = owner_row(view.owner, view.project, day, tier)
         if reveal:
             summary["phone"] = store.reveal_phone(owner_id) or ""
         titles = {rule.name: rule.title for rule in store.playbook}
@@ -201,6 +204,7 @@ def show(
         f"[bold]{summary['name'] or '（已删除）'}[/bold]  #{summary['id']}  {summary['phone']}  "
         f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
         f"阶段: {stage_label} ({summary['stage']})"
+        + (f"  会员: {summary['membership']}" if summary["membership"] else "")
     )
     journey = [
         ("来访", "visited"),

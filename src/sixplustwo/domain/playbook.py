@@ -113,9 +113,41 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Tier:
+    """A membership tier (会员等级) and what earns it: at least ``flats`` flats signed for,
+    or at least ``referrals`` referred customers who signed."""
+
+    name: str
+    flats: int | None = None
+    referrals: int | None = None
+
+    def earned(self, flats: int, referrals: int) -> bool:
+        return (self.flats is not None and flats >= self.flats) or (
+            self.referrals is not None and referrals >= self.referrals
+        )
+
+
+# Seed 004's club cards, best first; a company sets its own with [membership.NAME] tables.
+DEFAULT_TIERS = (
+    Tier("铂金卡", flats=3, referrals=3),
+    Tier("金卡", flats=2, referrals=2),
+    Tier("银卡", referrals=1),
+    Tier("蓝卡", flats=1),
+)
+
+
+def membership_tier(tiers: tuple[Tier, ...], flats: int, referrals: int) -> str | None:
+    """The best tier earned; None for a customer who has not signed for a flat."""
+    if flats < 1:
+        return None
+    return next((tier.name for tier in tiers if tier.earned(flats, referrals)), None)
+
+
+@dataclass(frozen=True)
 class Playbook:
     rules: tuple[Rule, ...]
     settings: Settings = Settings()
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
     _by_name: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -125,7 +157,11 @@ class Playbook:
         self._by_name.update({rule.name: rule for rule in self.rules})
 
     def with_settings(self, **changes: object) -> Playbook:
-        return Playbook(self.rules, replace(self.settings, **changes))  # type: ignore[arg-type]
+        return Playbook(
+            self.rules,
+            replace(self.settings, **changes),  # type: ignore[arg-type]
+            self.tiers,
+        )
 
     def __iter__(self):
         return iter(self.rules)
@@ -227,12 +263,12 @@ def parse_playbook(
             reason = message[: position.start()]
             raise PlaybookError(f"{source}, line {position.group(1)}: {reason}") from None
         raise PlaybookError(f"{source}: not valid TOML: {message}") from None
-    unknown = set(document) - {"rules", "settings"}
+    unknown = set(document) - {"rules", "settings", "membership"}
     if unknown:
         name = sorted(unknown)[0]
         raise PlaybookError(
             f"{source}, line {_line_of(text, None, name)}: unknown table {name!r} "
-            "(a playbook has [rules.NAME] and [settings])"
+            "(a playbook has [rules.NAME], [settings] and [membership.TIER])"
         )
     tables = document.get("rules", {})
     if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
@@ -253,7 +289,42 @@ def parse_playbook(
         except _KeyError as exc:
             line = _line_of(text, name, exc.key)
             raise PlaybookError(f"{source}, line {line}: rule {name!r}: {exc.reason}") from None
-    return Playbook(tuple(merged.values()), settings)
+    tiers = _tiers(document["membership"], text, source) if "membership" in document else None
+    return Playbook(
+        tuple(merged.values()),
+        settings,
+        tiers if tiers is not None else base.tiers if base else DEFAULT_TIERS,
+    )
+
+
+def _tier_line(text: str, name: str) -> int:
+    headers = (f"[membership.{name}]", f'[membership."{name}"]')
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().replace(" ", "") in headers:
+            return number
+    return 1
+
+
+def _tiers(table: object, text: str, source: str) -> tuple[Tier, ...]:
+    """[membership.NAME] tables, best tier first, each with flats and/or referrals."""
+    if not isinstance(table, dict) or not table:
+        raise PlaybookError(f"{source}: [membership] must hold one table per tier")
+    tiers = []
+    for name, criteria in table.items():
+        line = _tier_line(text, name)
+        if not isinstance(criteria, dict) or not set(criteria) <= {"flats", "referrals"}:
+            raise PlaybookError(
+                f"{source}, line {line}: tier {name!r} takes flats and referrals (numbers)"
+            )
+        values = {}
+        for key, value in criteria.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise PlaybookError(f"{source}, line {line}: tier {name!r}: {key} must be ≥ 0")
+            values[key] = value
+        if not values:
+            raise PlaybookError(f"{source}, line {line}: tier {name!r} needs flats or referrals")
+        tiers.append(Tier(name, **values))
+    return tuple(tiers)
 
 
 def _settings(table: object, base: Playbook | None, text: str, source: str) -> Settings:
@@ -355,6 +426,10 @@ def playbook_toml(playbook: Playbook) -> str:
         f"referral_reward = {_toml_value(playbook.settings.referral_reward)}",
         f"referral_settlement = {_toml_value(playbook.settings.referral_settlement)}",
     ]
+    for tier in playbook.tiers:
+        lines += ["", f"[membership.{_toml_value(tier.name)}]"]
+        lines += [f"{key} = {value}" for key, value in (("flats", tier.flats),
+                  ("referrals", tier.referrals)) if value is not None]  # fmt: skip
     for rule in playbook:
         lines += ["", f"[rules.{rule.name}]"]
         table = _rule_table(rule)

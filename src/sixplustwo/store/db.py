@@ -155,10 +155,20 @@ def _describe(exc: Exception, path: Path) -> str:
     if "readonly" in message or "read-only" in message:
         return f"{path} is read-only ({message})"
     if "unable to open" in message:
+        if _read_only_folder(path):
+            # A WAL database needs its -shm file beside it, even to be read.
+            return f"{path} is read-only (its folder is on a read-only file system)"
         return f"cannot open database {path} ({message})"
     if "disk is full" in message or "database or disk is full" in message:
         return f"no space left for database {path}"
     return f"database {path}: {message}"
+
+
+def _read_only_folder(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _usable_path(db: str | os.PathLike | None) -> Path:

@@ -126,10 +126,14 @@ CREATE TABLE setting (
 # 农历生日: greeted on the lunar date of birth; birthday_md then holds "L" + lunar month-day.
 _LUNAR_BIRTHDAY = "ALTER TABLE owner ADD COLUMN birthday_lunar BOOLEAN NOT NULL DEFAULT FALSE"
 
+# Membership counts the flats a customer signed for by phone number.
+_OWNER_PHONE = "CREATE INDEX ix_owner_phone ON owner (phone)"
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
     ("0003_statistics", _STATISTICS),
     ("0004_setting", _SETTING),
     ("0005_lunar_birthday", _LUNAR_BIRTHDAY),
+    ("0006_owner_phone_index", _OWNER_PHONE),
 ]

@@ -37,6 +37,7 @@ class DueFilter:
     project_id: int | None = None
     butler: str | None = None
     steps: frozenset[str] | None = None
+    membership: str | None = None  # only owners of this tier (铂金卡 …)
 
 
 @dataclass(slots=True)  # built per listed row, see Action
@@ -536,6 +537,9 @@ def due_rows(
     from sixplustwo.domain.actions import urgency
 
     rows = DueQuery(connection, playbook, today, where).rows()
+    if where.membership is not None:
+        tiers = memberships(connection, {r.owner_id for r in rows if r.owner_id}, playbook)
+        rows = [r for r in rows if r.owner_id and tiers.get(r.owner_id) == where.membership]
     return sorted(
         rows, key=lambda r: (*urgency(r.action)[:2], r.project, r.unit or "", r.action.action_id)
     )
@@ -547,3 +551,28 @@ PLAYBOOK_SETTING = "playbook"
 def stored_setting(connection: Connection, name: str) -> str | None:
     row = connection.execute("SELECT value FROM setting WHERE name = :n", {"n": name}).fetchone()
     return None if row is None else row[0]
+
+
+_SIGNED = "({alias}.signed_on IS NOT NULL OR {alias}.delivered_on IS NOT NULL)"
+
+
+def memberships(
+    connection: Connection, owner_ids: Iterable[int], playbook: Playbook
+) -> dict[int, str | None]:
+    """Each owner's membership tier: flats signed for under the same phone number, and
+    referred customers who signed, measured against the playbook's tiers."""
+    from sixplustwo.domain.playbook import membership_tier
+
+    found: dict[int, str | None] = {}
+    for batch in _batches(sorted(set(owner_ids))):
+        placeholders, params = _in_list("id", batch)
+        sql = (
+            f"SELECT o.id, CASE WHEN {_SIGNED.format(alias='o')} THEN ("
+            "SELECT COUNT(*) FROM owner f WHERE f.phone = o.phone AND f.forgotten_on IS NULL "
+            f"AND {_SIGNED.format(alias='f')}) ELSE 0 END, "
+            f"(SELECT COUNT(*) FROM owner r WHERE r.referred_by = o.id AND "
+            f"{_SIGNED.format(alias='r')}) FROM owner o WHERE o.id IN ({placeholders})"
+        )
+        for owner_id, flats, referrals in connection.execute(sql, params):
+            found[owner_id] = membership_tier(playbook.tiers, flats, referrals)
+    return found

@@ -25,6 +25,7 @@ from sixplustwo.store.queries import (
     DueRow,
     due_rows,
     load_milestones,
+    memberships,
     unknown_project,
 )
 from sixplustwo.store.rows import as_date, iso
@@ -497,6 +498,9 @@ class Store:
         self.session.flush()
         after = {a.action_id for a in self.project_actions(project, on) if a.done_on}
         return event, sorted(after - before)
+
+    def memberships(self, owner_ids: Iterable[int]) -> dict[int, str | None]:
+        return memberships(dbapi(self.session), owner_ids, self.playbook)
 
     def project_actions(self, project: t.Project, today: date) -> list[Action]:
         return actions(self._project_facts(project), today, self.playbook)
