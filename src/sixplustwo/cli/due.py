@@ -121,7 +121,10 @@ def due(
 def playbook(
     ctx: typer.Context,
     fmt: str = typer.Option(
-        "table", "--format", "-f", help="table, json, csv, or toml (a file to start editing)."
+        "table",
+        "--format",
+        "-f",
+        help="table, json, csv, toml (a file to start editing) or markdown (the README's table).",
     ),
     use: Path | None = typer.Option(
         None, "--use", metavar="FILE.toml", help="Store this playbook: it stays in force."
@@ -130,12 +133,18 @@ def playbook(
 ) -> None:
     """The rules in force: step, anchor, window, grace, title."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.playbook import STEPS, default_playbook, parse_playbook, playbook_toml
+    from sixplustwo.domain.playbook import (
+        STEPS,
+        default_playbook,
+        parse_playbook,
+        playbook_markdown,
+        playbook_toml,
+    )
     from sixplustwo.store.queries import PLAYBOOK_SETTING
 
-    if fmt not in ("table", "json", "csv", "toml"):
+    if fmt not in ("table", "json", "csv", "toml", "markdown"):
         raise typer.BadParameter(
-            f"{fmt!r} is not one of table, json, csv, toml", param_hint="--format"
+            f"{fmt!r} is not one of table, json, csv, toml, markdown", param_hint="--format"
         )
     if use is not None and reset:
         raise InvalidInput("--use and --reset: choose one")
@@ -153,8 +162,8 @@ def playbook(
         return
     with open_store(ctx, write=False) as store:
         book = store.playbook
-    if fmt == "toml":
-        typer.echo(playbook_toml(book), nl=False)
+    if fmt in ("toml", "markdown"):
+        typer.echo(playbook_toml(book) if fmt == "toml" else playbook_markdown(book), nl=False)
         return
     rows = [
         {

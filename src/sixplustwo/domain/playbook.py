@@ -451,3 +451,44 @@ def _toml_value(value: object) -> str:
         return str(value)
     # JSON's string escapes are valid in TOML basic strings.
     return json.dumps(str(value), ensure_ascii=False)
+
+
+ANCHOR_TEXT: dict[str, str] = {
+    "visited_on": "visited",
+    "subscribed_on": "subscribed",
+    "signed_on": "signed",
+    "planned_delivery": "planned delivery (owner's, else project's)",
+    "delivered_on": "delivered",
+    "birthday": "birthday, each year after signing (02-29 → 02-28; 农历 if so marked)",
+    "holiday": "元旦 春节 元宵 端午 中秋 国庆, each year after signing",
+    "milestone": "each project milestone M (owners signed by M, not delivered by M)",
+    "referral_delivered": "referred customer's delivery (if signed)",
+    "project_delivery": "project first delivery",
+    "project_week": "each week (Monday) once the project delivered",
+    "project_month": "each month (the 1st) once the project delivered",
+    "case_opened": "case opened",
+    "case_resolved": "case resolved",
+}
+
+
+def _window(offset: Offset) -> str:
+    text = str(offset)
+    return "A" if text == "+0d" else "A" + text.replace("-", "−")
+
+
+def playbook_markdown(playbook: Playbook) -> str:
+    """The rules as the README's Markdown table (generated, and checked by a test)."""
+    lines = [
+        "| rule | step | anchor (A) | opens | due | grace | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in playbook:
+        due = _window(rule.due)
+        if rule.due_repair is not None:
+            due = f"{due} complaint, {_window(rule.due_repair)} repair"
+        grace = "none" if rule.grace is None else str(rule.grace)
+        lines.append(
+            f"| {rule.name} | {rule.step} | {ANCHOR_TEXT.get(rule.anchor, rule.anchor)} | "
+            f"{_window(rule.opens)} | {due} | {grace} | {rule.source} |"
+        )
+    return "\n".join(lines) + "\n"
