@@ -75,6 +75,7 @@ def _register() -> None:
         owners,
         projects,
         referrals,
+        report,
     )
 
     app.add_typer(projects.app, name="project")
@@ -90,6 +91,7 @@ def _register() -> None:
     app.command("backup")(maintenance.backup)
     app.command("check")(maintenance.check)
     app.command("playbook")(due.playbook)
+    app.command("report")(report.report)
     app.command("demo")(demo.demo)
 
 

@@ -251,7 +251,7 @@ def _schedule_festivals(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
     return scheduled
 
 
-_KEPT_PERIODS = 6  # weeks or months of recurring project actions shown back from today
+_KEPT_PERIODS = 14  # weeks or months of recurring project actions back from today: a quarter
 
 
 def _schedule_periods(

@@ -1,0 +1,115 @@
+"""``sixplustwo report``: what a manager reads about the 6+2 steps, in the terminal or a page."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.render import console_out, emit_json
+
+_BAR = 20
+
+
+def _bar(rate: float | None) -> str:
+    if rate is None:
+        return ""
+    filled = round(rate * _BAR)
+    return "█" * filled + "░" * (_BAR - filled) + f" {rate:.0%}"
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def report(
+    ctx: typer.Context,
+    project: str | None = typer.Option(None, "--project", help="Only this project."),
+    start: str | None = typer.Option(None, "--from", help="First day (default: quarter start)."),
+    end: str | None = typer.Option(None, "--to", help="Last day (default: today)."),
+    html: Path | None = typer.Option(None, "--html", help="Also write a self-contained page."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """The 6+2 execution report: per step and rule done on time, late, missed or open; each
+    butler's workload and on-time rate; satisfaction; complaints and repairs; referrals."""
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.io.exporting import write_atomically
+    from sixplustwo.io.report_html import report_html
+    from sixplustwo.store.reporting import build_report
+    from sixplustwo.store.repository import dbapi
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json", param_hint="--format")
+    day = today()
+    last = parse_day(end, "--to") or day
+    first = parse_day(start, "--from") or _quarter_start(last)
+    if first > last:
+        raise InvalidInput(f"--from {first} is after --to {last}")
+    with open_store(ctx, write=False) as store:
+        found = store.project(project) if project else None
+        data = build_report(
+            dbapi(store.session),
+            store.playbook,
+            start=first,
+            end=last,
+            today=day,
+            project_id=found.id if found else None,
+        )
+    data["project"] = found.code if found else None
+    title = f"6+2 执行报告 · {found.name if found else '全部项目'}"
+    if html is not None:
+        write_atomically(html, report_html(data, title).encode("utf-8"))
+        typer.echo(f"report written to {html}", err=True)
+    if fmt == "json":
+        emit_json(data)
+        return
+    _print(data, title)
+
+
+def _print(data: dict, title: str) -> None:
+    from rich.table import Table
+
+    console = console_out()
+    period = data["period"]
+    console.print(f"[bold]{title}[/bold]  {period['from']} – {period['to']}")
+    heads = ("按时", "逾期完成", "错过", "未完成")
+    keys = ("on_time", "late", "missed", "open")
+
+    def outcome_table(caption: str, first: str, rows: list[dict], label) -> None:
+        table = Table(title=caption, title_justify="left")
+        table.add_column(first)
+        for head in heads:
+            table.add_column(head, justify="right")
+        table.add_column("按时率", no_wrap=True)
+        for row in rows:
+            table.add_row(label(row), *(str(row[k]) for k in keys), _bar(row["on_time_rate"]))
+        console.print(table)
+
+    outcome_table("6+2 各步骤", "步骤", data["steps"], lambda r: f"{r['step']} {r['name']}")
+    rules = [r for r in data["rules"] if any(r[k] for k in keys)]
+    outcome_table("各规则", "事项", rules, lambda r: r["title"])
+    outcome_table("管家工作量与按时率", "管家", data["butlers"], lambda r: r["butler"])
+    satisfaction = data["satisfaction"]
+    most = max(satisfaction["distribution"].values(), default=0) or 1
+    average = satisfaction["average"]
+    console.print(
+        f"客户满意度: {satisfaction['answers']} 份, 平均 {'—' if average is None else average} 分"
+    )
+    for score, count in satisfaction["distribution"].items():
+        console.print(f"  {score} 分 {'█' * round(_BAR * count / most):<{_BAR}} {count}")
+    for kind, cases in data["cases"].items():
+        median = cases["median_days_to_resolve"]
+        rate = cases["revisit_rate"]
+        console.print(
+            f"{'投诉' if kind == 'complaint' else '报修'}: 新增 {cases['opened']}, "
+            f"未解决 {cases['open_now']}, 解决 {cases['resolved']}, "
+            f"用时中位数 {'—' if median is None else median} 天, "
+            f"回访率 {'—' if rate is None else f'{rate:.0%}'}"
+        )
+    referrals = data["referrals"]
+    console.print(
+        f"老带新: 签约 {referrals['referred_signed']} 位, 奖励 {referrals['reward_amount']} 元, "
+        f"已结算 {referrals['rewards_settled']} 项, 待结算 {referrals['rewards_due']} 项"
+    )

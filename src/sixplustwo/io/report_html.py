@@ -1,0 +1,115 @@
+"""The manager's report as one self-contained HTML page: inline CSS and SVG, no requests,
+readable on a phone, printable, fit to mail."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+_COLOURS = {"on_time": "#2e7d32", "late": "#f9a825", "missed": "#c62828", "open": "#90a4ae"}
+_LABELS = {"on_time": "按时完成", "late": "逾期完成", "missed": "错过", "open": "未完成"}
+
+_CSS = """
+body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
+margin:0 auto;max-width:960px;padding:16px;color:#1f2933;background:#fff}
+h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.4em 0 .4em;border-bottom:2px solid
+#e4e7eb;padding-bottom:.2em}p.meta{color:#616e7c;margin:0 0 1em}
+table{border-collapse:collapse;width:100%;font-size:.92em}th,td{padding:4px 6px;text-align:right;
+border-bottom:1px solid #e4e7eb;white-space:nowrap}th:first-child,td:first-child,
+td.name{text-align:left}td.bar{width:40%}.scroll{overflow-x:auto}
+.legend span{display:inline-block;margin-right:12px;font-size:.85em}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+@media (max-width:600px){td.bar{width:30%}body{padding:8px}}
+"""
+
+
+def _stacked_bar(row: dict[str, Any], width: int = 240, height: int = 14) -> str:
+    total = sum(row[key] for key in _COLOURS)
+    if not total:
+        return f'<svg width="{width}" height="{height}" role="img" aria-label="无"></svg>'
+    parts, x = [], 0.0
+    for key, colour in _COLOURS.items():
+        w = width * row[key] / total
+        if w:
+            parts.append(
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
+                f"<title>{_LABELS[key]} {row[key]}</title></rect>"
+            )
+        x += w
+    label = escape(", ".join(f"{_LABELS[k]} {row[k]}" for k in _COLOURS))
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" '
+        f'preserveAspectRatio="none" role="img" aria-label="{label}">{"".join(parts)}</svg>'
+    )
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _outcome_table(rows: list[dict], first: str, name_key: str) -> str:
+    head = "".join(f"<th>{label}</th>" for label in _LABELS.values())
+    body = "".join(
+        f"<tr><td class=name>{escape(str(row[name_key]))}</td>"
+        + "".join(f"<td>{row[key]}</td>" for key in _COLOURS)
+        + f"<td>{_rate(row['on_time_rate'])}</td><td class=bar>{_stacked_bar(row)}</td></tr>"
+        for row in rows
+    )
+    return (
+        f"<div class=scroll><table><tr><th>{first}</th>{head}<th>按时率</th><th></th></tr>"
+        f"{body}</table></div>"
+    )
+
+
+def report_html(report: dict[str, Any], title: str) -> str:
+    period = report["period"]
+    legend = "".join(
+        f'<span><i style="background:{colour}"></i>{_LABELS[key]}</span>'
+        for key, colour in _COLOURS.items()
+    )
+    steps = [dict(row, label=f"{row['step']} {row['name']}") for row in report["steps"]]
+    rules = [
+        dict(row, label=f"{row['title']}（{row['rule']}）")
+        for row in report["rules"]
+        if any(row[key] for key in _COLOURS)
+    ]
+    satisfaction = report["satisfaction"]
+    most = max(satisfaction["distribution"].values(), default=0) or 1
+    score_rows = "".join(
+        f"<tr><td class=name>{score} 分</td><td>{count}</td><td class=bar>"
+        f'<svg viewBox="0 0 240 14" width="100%" height="14" preserveAspectRatio="none">'
+        f'<rect width="{240 * count / most:.1f}" height="14" fill="#1565c0"/></svg></td></tr>'
+        for score, count in satisfaction["distribution"].items()
+    )
+    average = satisfaction["average"]
+    cases = "".join(
+        f"<tr><td class=name>{'投诉' if kind == 'complaint' else '报修'}</td>"
+        f"<td>{c['opened']}</td><td>{c['open_now']}</td><td>{c['resolved']}</td>"
+        f"<td>{'—' if c['median_days_to_resolve'] is None else c['median_days_to_resolve']}</td>"
+        f"<td>{_rate(c['revisit_rate'])}</td></tr>"
+        for kind, c in report["cases"].items()
+    )
+    referrals = report["referrals"]
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><style>{_CSS}</style></head><body>
+<h1>{escape(title)}</h1>
+<p class=meta>统计期间 {period["from"]} 至 {period["to"]}（截至 {period["as_of"]}）。
+按时：截止日当天或之前完成；逾期完成：截止日之后完成；错过：超过宽限期仍未完成；
+按时率 = 按时 ÷（按时 + 逾期 + 错过）。</p>
+<p class=legend>{legend}</p>
+<h2>6+2 各步骤</h2>{_outcome_table(steps, "步骤", "label")}
+<h2>各规则</h2>{_outcome_table(rules, "事项", "label")}
+<h2>管家工作量与按时率</h2>{_outcome_table(report["butlers"], "管家", "butler")}
+<h2>客户满意度</h2>
+<p>回答 {satisfaction["answers"]} 份，平均 {"—" if average is None else average} 分</p>
+<div class=scroll><table><tr><th>评分</th><th>份数</th><th></th></tr>{score_rows}</table></div>
+<h2>投诉与报修</h2>
+<div class=scroll><table><tr><th>类别</th><th>期间新增</th><th>未解决</th><th>期间解决</th>
+<th>解决用时中位数（天）</th><th>回访率</th></tr>{cases}</table></div>
+<h2>老带新（滚雪球计划）</h2>
+<p>期间签约的被推荐客户 {referrals["referred_signed"]} 位，奖励 {referrals["reward_amount"]} 元；
+奖励已结算 {referrals["rewards_settled"]} 项，待结算 {referrals["rewards_due"]} 项。</p>
+</body></html>
+"""
