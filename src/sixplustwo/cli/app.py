@@ -67,6 +67,7 @@ def root(
 
 def _register() -> None:
     from sixplustwo.cli import (
+        actions,
         demo,
         due,
         export,
@@ -84,6 +85,7 @@ def _register() -> None:
     app.add_typer(journey.case_app, name="case")
     app.add_typer(journey.survey_app, name="survey")
     app.add_typer(referrals.app, name="referral")
+    app.add_typer(actions.app, name="action")
     app.command("due")(due.due)
     app.command("done")(journey.done)
     app.command("export")(export.export)

@@ -158,6 +158,16 @@ def show(
             summary["phone"] = store.reveal_phone(owner_id) or ""
         titles = {rule.name: rule.title for rule in store.playbook}
         steps = {rule.name: rule.step for rule in store.playbook}
+        checklist = [
+            {
+                "action_id": r.action_id,
+                "item": r.item,
+                "ok": r.ok,
+                "note": r.note,
+                "case_id": r.case_id,
+            }
+            for r in store.checklist_results(owner_id)
+        ]
     events = [
         {
             "date": e.happened_on,
@@ -196,7 +206,15 @@ def show(
         if fmt is Format.csv:
             render(timeline, [], fmt)
             return
-        emit_json({**summary, "events": events, "actions": timeline, "cases": cases})
+        emit_json(
+            {
+                **summary,
+                "events": events,
+                "actions": timeline,
+                "cases": cases,
+                "checklist": checklist,
+            }
+        )
         return
     console = console_out()
     stage_label = STAGE_LABELS.get(summary["stage"], "已删除")
@@ -267,6 +285,16 @@ def show(
             ],
             Format.table,
             title="投诉与报修",
+        )
+    problems = [r for r in checklist if not r["ok"]]
+    if problems:
+        for row in problems:
+            row["case"] = f"#{row['case_id']}" if row["case_id"] else ""
+        render(
+            problems,
+            [("action_id", "事项"), ("item", "检查项"), ("note", "问题"), ("case", "报修单")],
+            Format.table,
+            title=f"检查发现的问题（共检查 {len(checklist)} 项）",
         )
 
 

@@ -108,6 +108,12 @@ def _print(data: dict, title: str) -> None:
             f"用时中位数 {'—' if median is None else median} 天, "
             f"回访率 {'—' if rate is None else f'{rate:.0%}'}"
         )
+    if data["checklist_problems"]:
+        console.print("检查项问题（按项目，最多的在前）:")
+        for row in data["checklist_problems"]:
+            console.print(
+                f"  {row['project']} {row['item']}: {row['problems']}/{row['checked']} 次有问题"
+            )
     referrals = data["referrals"]
     console.print(
         f"老带新: 签约 {referrals['referred_signed']} 位, 奖励 {referrals['reward_amount']} 元, "

@@ -31,6 +31,18 @@ STEPS: dict[str, str] = {
     "+2": "四年之约",
 }
 
+# 客户典型心态: the customer's typical state of mind at each step (seed 000).
+STEP_MINDSETS: dict[str, str] = {
+    "1": "投资价值最大化——“钱要花得值得”；降低投资风险——广纳信息、谨慎决策、防止受骗",
+    "2": "心态转为被动，有无助感，容易焦虑、急躁；防止合同风险，不信任发展商和合同条款",
+    "3": "憧憬未来的美好生活；忐忑不安",
+    "4": "梦想实现；与交楼标准一致，排除隐患；装扮个性化家庭",
+    "5": "我被持续关注；邻里关系；与开发商和物业公司的关系",
+    "6": "如果被关注，感到惊喜；社区活动；居住氛围",
+    "+1": "及时有效解决我的问题；安全感",
+    "+2": "如果你能想到我，对我就是奢望",
+}
+
 ANCHORS: dict[str, Subject] = {
     "visited_on": "owner",
     "subscribed_on": "owner",
@@ -73,6 +85,10 @@ class Rule:
     workdays: bool = False  # due dates move off weekends and holidays (Settings.workdays)
     # Templates by action detail, e.g. one per festival for holiday-greeting; else template.
     templates: tuple[tuple[str, str], ...] = ()
+    # What the customer cares about at this step (客户关注焦点) and the butler's work points
+    # (工作要点说明), both from the seeds; `done` records the checklist item by item.
+    talking_points: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()
 
     @property
     def step_name(self) -> str:
@@ -181,13 +197,16 @@ class Playbook:
 
 
 _REQUIRED = ("step", "subject", "anchor", "opens", "due", "grace", "completion", "title")
+_OPTIONAL = frozenset(
+    {"template", "templates", "source", "due_repair", "talking_points", "checklist"}
+)
 
 
 def _rule_from_table(name: str, table: dict) -> Rule:
     missing = [key for key in _REQUIRED if key not in table]
     if missing:
         raise _KeyError(missing[0], f"missing {', '.join(missing)}")
-    unknown = set(table) - set(_REQUIRED) - {"template", "templates", "source", "due_repair"}
+    unknown = set(table) - set(_REQUIRED) - _OPTIONAL
     if unknown:
         key = sorted(unknown)[0]
         raise _KeyError(key, f"unknown key {key!r}")
@@ -217,6 +236,10 @@ def _rule_from_table(name: str, table: dict) -> Rule:
     for key in ("title", "template", "source"):
         if key in table and not isinstance(table[key], str):
             raise _KeyError(key, f"{key} must be text")
+    for key in ("talking_points", "checklist"):
+        items = table.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise _KeyError(key, f"{key} must be a list of texts")
     templates = table.get("templates", {})
     if not isinstance(templates, dict) or not all(
         isinstance(text, str) for text in templates.values()
@@ -236,6 +259,8 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         source=table.get("source", ""),
         due_repair=offsets["due_repair"],
         templates=tuple(templates.items()),
+        talking_points=tuple(table.get("talking_points", ())),
+        checklist=tuple(table.get("checklist", ())),
     )
 
 
@@ -397,6 +422,10 @@ def _rule_table(rule: Rule) -> dict:
     }
     if rule.due_repair is not None:
         table["due_repair"] = str(rule.due_repair)
+    if rule.talking_points:
+        table["talking_points"] = list(rule.talking_points)
+    if rule.checklist:
+        table["checklist"] = list(rule.checklist)
     if rule.templates:
         table["templates"] = dict(rule.templates)
     return table
@@ -445,6 +474,8 @@ def playbook_toml(playbook: Playbook) -> str:
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

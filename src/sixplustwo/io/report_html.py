@@ -90,6 +90,11 @@ def report_html(report: dict[str, Any], title: str) -> str:
         for kind, c in report["cases"].items()
     )
     referrals = report["referrals"]
+    problems = "".join(
+        f"<tr><td class=name>{escape(r['project'])}</td><td class=name>{escape(r['item'])}</td>"
+        f"<td>{r['problems']}</td><td>{r['checked']}</td></tr>"
+        for r in report["checklist_problems"]
+    )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -108,6 +113,9 @@ def report_html(report: dict[str, Any], title: str) -> str:
 <h2>投诉与报修</h2>
 <div class=scroll><table><tr><th>类别</th><th>期间新增</th><th>未解决</th><th>期间解决</th>
 <th>解决用时中位数（天）</th><th>回访率</th></tr>{cases}</table></div>
+<h2>检查项问题（改进产品及服务质量）</h2>
+<div class=scroll><table><tr><th>项目</th><th>检查项</th><th>有问题</th><th>检查次数</th></tr>
+{problems}</table></div>
 <h2>老带新（滚雪球计划）</h2>
 <p>期间签约的被推荐客户 {referrals["referred_signed"]} 位，奖励 {referrals["reward_amount"]} 元；
 奖励已结算 {referrals["rewards_settled"]} 项，待结算 {referrals["rewards_due"]} 项。</p>

@@ -129,6 +129,25 @@ _LUNAR_BIRTHDAY = "ALTER TABLE owner ADD COLUMN birthday_lunar BOOLEAN NOT NULL 
 # Membership counts the flats a customer signed for by phone number.
 _OWNER_PHONE = "CREATE INDEX ix_owner_phone ON owner (phone)"
 
+# Checklists recorded item by item by `done`; a problem may open a repair case, linked back.
+_CHECKLIST = """
+CREATE TABLE checklist_result (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES event (id),
+    action_id VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    owner_id INTEGER REFERENCES owner (id),
+    project_id INTEGER REFERENCES project (id),
+    item VARCHAR NOT NULL,
+    ok BOOLEAN NOT NULL,
+    note VARCHAR,
+    case_id INTEGER REFERENCES service_case (id)
+);
+CREATE INDEX ix_checklist_result_owner_id ON checklist_result (owner_id);
+CREATE INDEX ix_checklist_result_project_rule ON checklist_result (project_id, rule);
+ALTER TABLE service_case ADD COLUMN action_id VARCHAR
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -136,4 +155,5 @@ MIGRATIONS: list[Migration] = [
     ("0004_setting", _SETTING),
     ("0005_lunar_birthday", _LUNAR_BIRTHDAY),
     ("0006_owner_phone_index", _OWNER_PHONE),
+    ("0007_checklist", _CHECKLIST),
 ]

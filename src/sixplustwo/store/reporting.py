@@ -157,6 +157,7 @@ def build_report(
             for name, c in sorted(by_butler.items())
         ],
         "satisfaction": _satisfaction(connection, start, end, project_id),
+        "checklist_problems": _checklist_problems(connection, start, end, project_id),
         "cases": _cases(connection, start, end, project_id),
         "referrals": {
             "rewards_due": by_rule.get("referral-reward", Counter())["open"]
@@ -224,3 +225,22 @@ def _referrals(
         "referred_signed": signed,
         "reward_amount": signed * playbook.settings.referral_reward,
     }
+
+
+def _checklist_problems(connection: Any, start: date, end: date, project_id: int | None) -> list:
+    """Which checklist items failed most often, per project (改进产品及服务质量): the
+    product-quality signal the seeds ask to feed back."""
+    rows = connection.execute(
+        "SELECT p.code, r.rule, r.item, COUNT(*), SUM(CASE WHEN r.ok THEN 0 ELSE 1 END) "
+        "FROM checklist_result r JOIN event e ON e.id = r.event_id "
+        "JOIN owner o ON o.id = r.owner_id JOIN project p ON p.id = o.project_id "
+        "WHERE e.happened_on BETWEEN :a AND :b AND (:p IS NULL OR o.project_id = :p) "
+        "GROUP BY p.code, r.rule, r.item",
+        {"a": start.isoformat(), "b": end.isoformat(), "p": project_id},
+    ).fetchall()
+    found = [
+        {"project": code, "rule": rule, "item": item, "checked": checked, "problems": problems}
+        for code, rule, item, checked, problems in rows
+        if problems
+    ]
+    return sorted(found, key=lambda r: (r["project"], -r["problems"], r["rule"], r["item"]))

@@ -18,7 +18,7 @@ from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, SurveyRow, check_journey
-from sixplustwo.domain.playbook import Playbook
+from sixplustwo.domain.playbook import Playbook, Rule
 from sixplustwo.store import tables as t
 from sixplustwo.store.queries import (
     DueFilter,
@@ -181,6 +181,9 @@ class Store:
         self.session.add(owner)
         self.session.execute(
             text("UPDATE event SET note = NULL WHERE owner_id = :o"), {"o": owner_id}
+        )
+        self.session.execute(
+            text("UPDATE checklist_result SET note = NULL WHERE owner_id = :o"), {"o": owner_id}
         )
         self.audit("owner forget", f"owner {owner_id}")
         self.session.flush()
@@ -405,7 +408,11 @@ class Store:
         channel: str | None,
         today: date,
         score: int | None = None,
+        checklist: Sequence[tuple[str, bool, str | None]] = (),
     ) -> Action:
+        """Complete an action with the event that records it; ``checklist`` gives items (text
+        or 1-based number) found fine or with a problem. A problem found at the 1-year check or
+        the 3-month revisit opens a repair case, linked to the action."""
         if on > today:
             raise InvalidInput(f"--date {on} is in the future")
         _check_score(score)
@@ -425,7 +432,10 @@ class Store:
             found = self._action(kind, subject_id, action_id, on)
         if found.status == "done":
             raise Conflict(f"action {action_id} is already done ({found.done_on})")
+        items = [(_checklist_item(rule, item), ok, remark) for item, ok, remark in checklist]
         if kind == "c" and rule.completion == "case-resolved":
+            if items:
+                raise InvalidInput(f"{rule.name} has no checklist to record")
             self.resolve_case(subject_id, on, note, today=today)
             return replace(found, status="done", done_on=on)
         event = t.Event(
@@ -447,7 +457,49 @@ class Store:
             event.owner_id = case.owner_id
         self.session.add(event)
         self.session.flush()
+        for item, ok, remark in items:
+            case_id = None
+            if not ok and kind == "o" and rule.name in REPAIR_FROM_CHECKS:
+                case = self.open_case(
+                    subject_id, "repair", f"{item}：{remark or '检查发现问题'}", on, today
+                )
+                case.action_id = found.action_id
+                case_id = case.id
+            self.session.add(
+                t.ChecklistResult(
+                    event_id=event.id,
+                    action_id=found.action_id,
+                    rule=rule.name,
+                    owner_id=event.owner_id,
+                    project_id=event.project_id,
+                    item=item,
+                    ok=ok,
+                    note=remark,
+                    case_id=case_id,
+                )
+            )
+        self.session.flush()
         return replace(found, status="done", done_on=on)
+
+    def checklist_results(self, owner_id: int) -> list[t.ChecklistResult]:
+        return list(
+            self.session.exec(
+                select(t.ChecklistResult)
+                .where(t.ChecklistResult.owner_id == owner_id)
+                .order_by(t.ChecklistResult.id)
+            )
+        )
+
+    def find_action(self, action_id: str, today: date) -> tuple[Action, Rule]:
+        match = _ACTION_ID.match(action_id.strip())
+        if match is None:
+            raise InvalidInput(f"{action_id!r} is not an action id (e.g. o12:revisit-3m)")
+        kind, number, rule_name, _ = match.groups()
+        if rule_name not in self.playbook:
+            raise NotFound(f"no action {action_id}: unknown rule {rule_name}")
+        return self._action(kind, int(number), action_id.strip(), today), self.playbook.get(
+            rule_name
+        )
 
     def _action(self, kind: str, subject_id: int, action_id: str, today: date) -> Action:
         if kind == "o":
@@ -506,6 +558,9 @@ class Store:
         return actions(self._project_facts(project), today, self.playbook)
 
     # -- cases ----------------------------------------------------------------------------
+
+    def case(self, case_id: int) -> t.ServiceCase:
+        return self._case(case_id)
 
     def _case(self, case_id: int) -> t.ServiceCase:
         case = self.session.get(t.ServiceCase, case_id)
@@ -902,3 +957,20 @@ class _OwnerBatch:
 def _check_score(score: int | None) -> None:
     if score is not None and not 1 <= score <= 5:
         raise InvalidInput(f"--score {score}: satisfaction scores are 1 to 5")
+
+
+# Problems found at these checks are repairs to follow through (承担责任, step 6).
+REPAIR_FROM_CHECKS = frozenset({"quality-check-1y", "revisit-3m"})
+
+
+def _checklist_item(rule: Rule, given: str) -> str:
+    """A checklist item by its text or its 1-based number in the rule's checklist."""
+    text = given.strip()
+    if text.isdigit() and 1 <= int(text) <= len(rule.checklist):
+        return rule.checklist[int(text) - 1]
+    if text in rule.checklist:
+        return text
+    if not rule.checklist:
+        raise InvalidInput(f"{rule.name} has no checklist")
+    listed = "; ".join(f"{n}. {item}" for n, item in enumerate(rule.checklist, start=1))
+    raise InvalidInput(f"{given!r} is not on the {rule.name} checklist ({listed})")

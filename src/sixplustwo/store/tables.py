@@ -73,6 +73,7 @@ class ServiceCase(SQLModel, table=True):
     opened_on: date
     resolved_on: date | None = None
     resolution_note: str | None = None
+    action_id: str | None = None  # the check that found the problem, e.g. o12:quality-check-1y
 
 
 class Audit(SQLModel, table=True):
@@ -101,3 +102,19 @@ class Setting(SQLModel, table=True):
     name: str = Field(primary_key=True)
     value: str
     updated_at: datetime
+
+
+class ChecklistResult(SQLModel, table=True):
+    """One checklist item as recorded when an action was done: fine, or a problem (noted)."""
+
+    __tablename__ = "checklist_result"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id")
+    action_id: str
+    rule: str
+    owner_id: int | None = Field(default=None, foreign_key="owner.id")
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    item: str
+    ok: bool
+    note: str | None = None
+    case_id: int | None = Field(default=None, foreign_key="service_case.id")
