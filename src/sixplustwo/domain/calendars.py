@@ -56,6 +56,34 @@ FESTIVALS: tuple[tuple[str, str, str | None], ...] = (
 FESTIVAL_NAMES: dict[str, str] = {key: name for key, name, _ in FESTIVALS}
 
 
+def festivals_between(first: date, last: date) -> list[tuple[int, str, date]]:
+    """(year, key, day) of the greeted festivals from ``first`` to ``last``. Most days are
+    nowhere near one: the lunar calendar (cheap) rules those out before the holiday calendar
+    (~0.1 s to load) is asked for the official dates."""
+    years = range(first.year - 1, last.year + 1)
+    margin = timedelta(days=3)
+    nearby = any(
+        first - margin <= day <= last + margin
+        for year in years
+        for day in (
+            date(year, 1, 1),
+            date(year, 10, 1),
+            *(lunar_to_solar(year, month, lunar_day) for month, lunar_day in _LUNAR_FESTIVALS),
+        )
+    )
+    if not nearby:
+        return []
+    return [
+        (year, key, day)
+        for year in years
+        for key, day in festival_days(year)
+        if first <= day <= last
+    ]
+
+
+_LUNAR_FESTIVALS = ((1, 1), (1, 15), (5, 5), (8, 15))  # 春节 元宵 端午 中秋
+
+
 @lru_cache(maxsize=256)
 def festival_days(year: int) -> tuple[tuple[str, date], ...]:
     """The first day of each greeted festival in ``year``, in date order."""

@@ -253,15 +253,12 @@ class DueQuery:
         """Festival greetings, answered by SQL like one-action rules: for each festival whose
         day lies in today's interval, every signed owner who wants greetings and has no event
         naming that greeting, nor an unnamed one within its window (windows never overlap)."""
-        from sixplustwo.domain.calendars import FESTIVAL_NAMES, festival_days
+        from sixplustwo.domain.calendars import FESTIVAL_NAMES, festivals_between
 
         low, high = anchor_range(rule, self.today)
-        festivals = [
-            (year, key, day)
-            for year in range(self.today.year - 1, self.today.year + 2)
-            for key, day in festival_days(year)
-            if (low is None or low <= day) and day <= high
-        ]
+        # Festival greetings are kept from last year on (see the domain's schedule).
+        first = max(low or date(self.today.year - 1, 1, 1), date(self.today.year - 1, 1, 1))
+        festivals = festivals_between(first, high)
         base, params = self._owner_filter()
         found: list[DueRow] = []
         today = self.today
