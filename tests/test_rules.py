@@ -270,7 +270,9 @@ def test_every_default_rule_has_title_template_and_known_step():
         "delivery-notice", "revisit-3m", "birthday", "quality-check-1y", "warranty-2y",
         "warranty-5y", "case-resolve", "case-revisit", "referral-reward",
         "delivery-risk-check", "mock-acceptance", "site-open-day", "renovation-4y",
-        "holiday-greeting", "weekly-bulletin", "monthly-community-event",
+        "holiday-greeting", "weekly-bulletin", "monthly-community-event", "congratulation",
+        "sales-site-check", "service-handbook", "sales-hall-disclosure", "move-in-ceremony",
+        "decoration-guidance",
     }  # fmt: skip
     for rule in BOOK:
         assert rule.title and rule.template and rule.source

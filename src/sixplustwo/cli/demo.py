@@ -33,8 +33,8 @@ def demo(
     day = today()
     sample = Sample(day)
     with open_store(ctx, write=True) as store:
-        for code, name, city, delivery in sample.projects():
-            store.add_project(code, name, delivery, city)
+        for code, name, city, delivery, opening in sample.projects():
+            store.add_project(code, name, delivery, city, opening)
         for code, kind, on in sample.milestones():
             store.add_milestone(code, kind, on, None, today=day)
         ids = [store.add_owner(record).id for record in sample.owners()]

@@ -101,6 +101,7 @@ def list_owners(
     butler: str | None = typer.Option(None, "--butler"),
     limit: int = typer.Option(200, "--limit", min=0, help="Rows per page (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0, help="Rows to skip."),
+    tag: list[str] = typer.Option([], "--tag", help="Only owners with this archive tag."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List customers (phones masked), a page at a time."""
@@ -108,7 +109,7 @@ def list_owners(
 
     on = today()
     with open_store(ctx, write=False) as store:
-        found, total = store.list_owners(project, butler, limit, offset)
+        found, total = store.list_owners(project, butler, limit, offset, tag)
         tiers = store.memberships(owner.id for owner, _ in found)
         rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
     caption = None
@@ -154,6 +155,8 @@ def show(
         view = store.owner_view(owner_id, day)
         tier = store.memberships([owner_id]).get(owner_id)
         summary = owner_row(view.owner, view.project, day, tier)
+        summary["profile_consent"] = view.owner.profile_consent
+        summary["tags"] = store.tags(owner_id)
         if reveal:
             summary["phone"] = store.reveal_phone(owner_id) or ""
         titles = {rule.name: rule.title for rule in store.playbook}
@@ -232,6 +235,8 @@ def show(
         ("交付", "delivered"),
         ("生日", "birthday"),
     ]
+    if summary["tags"]:
+        console.print("客户档案: " + "  ".join(summary["tags"]))
     shown = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
         shown["birthday"] = f"{summary['birthday']}（按农历）"
@@ -325,10 +330,19 @@ def edit(
         "--lunar-birthday/--solar-birthday",
         help="Greet on the lunar (农历) or the solar date of birth.",
     ),
+    tag: list[str] = typer.Option(
+        [], "--tag", help="Customer-archive tag category:value, e.g. 爱好:羽毛球 (needs consent)."
+    ),
+    untag: list[str] = typer.Option([], "--untag", help="Remove an archive tag."),
+    profile_consent: str | None = typer.Option(
+        None,
+        "--profile-consent",
+        help="yes / no: consent to keep a customer archive (no erases it).",
+    ),
 ) -> None:
-    """Change a customer's details or journey dates."""
+    """Change a customer's details or journey dates, and the customer archive (客户档案)."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.owners import DATE_FIELDS, parse_owner_id
+    from sixplustwo.domain.owners import DATE_FIELDS, parse_flag, parse_owner_id
     from sixplustwo.domain.phones import normalise_phone
 
     changes: dict[str, object] = {}
@@ -358,10 +372,15 @@ def edit(
         changes["wants_greetings"] = greetings
     if lunar_birthday is not None:
         changes["birthday_lunar"] = lunar_birthday
-    if not changes and not clear:
+    consent = None if profile_consent is None else parse_flag(profile_consent, "--profile-consent")
+    archive = consent is not None or tag or untag
+    if not changes and not clear and not archive:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     with open_store(ctx, write=True) as store:
-        store.edit_owner(owner_id, changes, clear, today())
+        if changes or clear:
+            store.edit_owner(owner_id, changes, clear, today())
+        if archive:
+            store.change_archive(owner_id, consent=consent, add=tag, remove=untag)
     typer.echo(f"owner {owner_id} updated")
 
 

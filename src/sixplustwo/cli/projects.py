@@ -16,13 +16,15 @@ def add(
     code: str = typer.Argument(..., help="Short project code, e.g. HY1."),
     name: str = typer.Option(..., "--name", help="Project name, e.g. 华苑一期."),
     delivery_date: str | None = typer.Option(None, "--delivery-date", help="First delivery date."),
+    opening_date: str | None = typer.Option(None, "--opening-date", help="Sales opening (开盘)."),
     city: str | None = typer.Option(None, "--city"),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Register a project (楼盘)."""
     delivery = parse_day(delivery_date, "--delivery-date")
+    opening = parse_day(opening_date, "--opening-date")
     with open_store(ctx, write=True) as store:
-        project = store.add_project(code, name, delivery, city)
+        project = store.add_project(code, name, delivery, city, opening)
         result = {"id": project.id, "code": project.code}
     if fmt is Format.json:
         emit_json(result)
@@ -87,3 +89,33 @@ def project_event(
     typer.echo(
         f"event {event_id} recorded" + (f"; done: {', '.join(completed)}" if completed else "")
     )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="Project code."),
+    name: str | None = typer.Option(None, "--name"),
+    delivery_date: str | None = typer.Option(None, "--delivery-date", help="First delivery date."),
+    opening_date: str | None = typer.Option(None, "--opening-date", help="Sales opening (开盘)."),
+    city: str | None = typer.Option(None, "--city"),
+) -> None:
+    """Change a project's name, city, opening (开盘) or first delivery date."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = name.strip()
+    if city is not None:
+        changes["city"] = city.strip() or None
+    if delivery_date is not None:
+        changes["delivery_date"] = parse_day(delivery_date, "--delivery-date")
+    if opening_date is not None:
+        changes["opening_date"] = parse_day(opening_date, "--opening-date")
+    if not changes:
+        raise InvalidInput(
+            "nothing to change: give --name, --city, --delivery-date or --opening-date"
+        )
+    with open_store(ctx, write=True) as store:
+        store.edit_project(code, changes)
+    typer.echo(f"project {code} updated")

@@ -137,6 +137,8 @@ def _schedule_owner(rule: Rule, owner: OwnerFacts, today: date) -> list[_Schedul
             return _schedule_birthdays(rule, owner, today)
         case "holiday":
             return _schedule_festivals(rule, owner, today)
+        case "celebration":
+            return _schedule_celebrations(rule, owner)
         case "milestone":
             signed = owner.signed_effective
             if signed is None:
@@ -218,6 +220,28 @@ def _schedule_lunar_birthdays(
                 rule.due_on(day),
                 detail="农历",
                 detail_on=day,
+            )
+        )
+    return scheduled
+
+
+CELEBRATION = "celebration"  # the event kind a butler records: event add 12 celebration --note 新婚
+
+
+def _schedule_celebrations(rule: Rule, owner: OwnerFacts) -> list[_Scheduled]:
+    """A congratulation for each celebration recorded (喜庆致贺), its kind in the note."""
+    scheduled: list[_Scheduled] = []
+    seen: dict[date, int] = {}
+    for event in sorted((e for e in owner.events if e.kind == CELEBRATION), key=lambda e: e.on):
+        seen[event.on] = seen.get(event.on, 0) + 1
+        suffix = "" if seen[event.on] == 1 else f"-{seen[event.on]}"
+        scheduled.append(
+            _Scheduled(
+                owner_action_id(owner.id, rule.name, f"{event.on.isoformat()}{suffix}"),
+                rule.opens_on(event.on),
+                rule.due_on(event.on),
+                detail=(event.note or "喜庆").strip()[:20],
+                detail_on=event.on,
             )
         )
     return scheduled
@@ -370,9 +394,11 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
             scheduled = [s for s in scheduled if s.action_id in done]
         return _finish(rule, "owner", subject.id, scheduled, done, today)
     if isinstance(subject, ProjectFacts):
-        if rule.subject != "project" or subject.delivery_date is None:
+        if rule.subject != "project":
             return []
-        anchor = subject.delivery_date
+        anchor = subject.opening_date if rule.anchor == "project_opening" else subject.delivery_date
+        if anchor is None:
+            return []
         if rule.anchor in PERIODIC_ANCHORS:
             scheduled = _schedule_periods(rule, subject.id, anchor, today)
         else:

@@ -17,6 +17,7 @@ class Event:
     kind: str
     on: date
     action_id: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ProjectFacts:
     id: int
     delivery_date: date | None = None  # the project's (first) delivery date
     events: tuple[Event, ...] = ()
+    opening_date: date | None = None  # 开盘, the sales opening
 
 
 @dataclass(slots=True)

@@ -53,7 +53,9 @@ ANCHORS: dict[str, Subject] = {
     "holiday": "owner",
     "milestone": "owner",
     "referral_delivered": "owner",
+    "celebration": "owner",  # a celebration event (新婚, 乔迁, 添丁, 升学 …)
     "project_delivery": "project",
+    "project_opening": "project",  # 开盘, the sales opening
     "project_week": "project",  # every week (Monday) once the project has delivered
     "project_month": "project",  # every month (the 1st) once the project has delivered
     "case_opened": "case",
@@ -62,7 +64,15 @@ ANCHORS: dict[str, Subject] = {
 
 # Rules with several actions per owner; every other owner rule has at most one.
 MULTI_ACTION_ANCHORS = frozenset(
-    {"birthday", "holiday", "milestone", "referral_delivered", "project_week", "project_month"}
+    {
+        "birthday",
+        "holiday",
+        "milestone",
+        "referral_delivered",
+        "celebration",
+        "project_week",
+        "project_month",
+    }
 )
 # Project rules that recur for as long as the project has residents.
 PERIODIC_ANCHORS = frozenset({"project_week", "project_month"})
@@ -495,6 +505,8 @@ ANCHOR_TEXT: dict[str, str] = {
     "milestone": "each project milestone M (owners signed by M, not delivered by M)",
     "referral_delivered": "referred customer's delivery (if signed)",
     "project_delivery": "project first delivery",
+    "project_opening": "project sales opening (开盘)",
+    "celebration": "a celebration recorded for the owner (新婚, 乔迁, 添丁, 升学)",
     "project_week": "each week (Monday) once the project delivered",
     "project_month": "each month (the 1st) once the project delivered",
     "case_opened": "case opened",

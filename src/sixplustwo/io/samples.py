@@ -34,9 +34,15 @@ class Sample:
     def _day(self, text: str) -> date | None:
         return date.fromisoformat(text) + self.shift if text else None
 
-    def projects(self) -> list[tuple[str, str, str, date | None]]:
+    def projects(self) -> list[tuple[str, str, str, date | None, date | None]]:
         return [
-            (r["code"], r["name"], r["city"], self._day(r["delivery_date"]))
+            (
+                r["code"],
+                r["name"],
+                r["city"],
+                self._day(r["delivery_date"]),
+                self._day(r.get("opening_date") or ""),
+            )
             for r in _rows("projects.csv")
         ]
 

@@ -148,6 +148,19 @@ CREATE INDEX ix_checklist_result_project_rule ON checklist_result (project_id, r
 ALTER TABLE service_case ADD COLUMN action_id VARCHAR
 """
 
+# 开盘 (the sales opening) anchors the pre-sale checks; the customer archive (客户档案) keeps
+# profile tags, only with the owner's consent.
+_OPENING_AND_ARCHIVE = """
+ALTER TABLE project ADD COLUMN opening_date DATE;
+ALTER TABLE owner ADD COLUMN profile_consent BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE owner_tag (
+    owner_id INTEGER NOT NULL REFERENCES owner (id),
+    tag VARCHAR NOT NULL,
+    PRIMARY KEY (owner_id, tag)
+);
+CREATE INDEX ix_owner_tag_tag ON owner_tag (tag)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -156,4 +169,5 @@ MIGRATIONS: list[Migration] = [
     ("0005_lunar_birthday", _LUNAR_BIRTHDAY),
     ("0006_owner_phone_index", _OWNER_PHONE),
     ("0007_checklist", _CHECKLIST),
+    ("0008_opening_and_archive", _OPENING_AND_ARCHIVE),
 ]

@@ -21,7 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sixplustwo.domain.actions import LISTED, Action, listed_anchor_range, rule_actions
+from sixplustwo.domain.actions import (
+    CELEBRATION,
+    LISTED,
+    Action,
+    listed_anchor_range,
+    rule_actions,
+)
 from sixplustwo.domain.errors import NotFound
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
@@ -150,14 +156,17 @@ class DueQuery:
         if not rows:
             return []
         events: dict[int, list[Event]] = defaultdict(list)
+        # A congratulation follows from celebration events: both kinds are facts for it.
+        kinds = (kind, CELEBRATION) if kind == "congratulation" else (kind,)
+        placeholders, kind_params = _in_list("event_kind", kinds)
         event_sql = (
-            "SELECT e.owner_id, e.happened_on, e.action_id FROM event e "
-            "WHERE e.kind = :event_kind AND e.owner_id IN (SELECT o.id FROM owner o "
+            "SELECT e.owner_id, e.kind, e.happened_on, e.action_id, e.note FROM event e "
+            f"WHERE e.kind IN ({placeholders}) AND e.owner_id IN (SELECT o.id FROM owner o "
             f"JOIN project p ON p.id = o.project_id WHERE {where})"
         )
-        result = self.connection.execute(event_sql, {**params, "event_kind": kind})
-        for owner_id, happened_on, action_id in result:
-            events[owner_id].append(Event(kind, as_date(happened_on), action_id))
+        result = self.connection.execute(event_sql, {**params, **kind_params})
+        for owner_id, event_kind, happened_on, action_id, note in result:
+            events[owner_id].append(Event(event_kind, as_date(happened_on), action_id, note))
         return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
 
     def _candidates(self, rule: Rule) -> list[OwnerRow]:
@@ -172,6 +181,13 @@ class DueQuery:
                 )
             case "milestone":
                 return self._milestone_candidates(bounds, rule.name)
+            case "celebration":
+                return self._select_owners(
+                    "o.id IN (SELECT c.owner_id FROM event c WHERE c.kind = :celebration "
+                    "AND c.happened_on BETWEEN :lo AND :hi)",
+                    {**bounds, "celebration": CELEBRATION},
+                    rule.name,
+                )
             case "referral_delivered":
                 return self._select_owners(
                     "o.id IN (SELECT r.referred_by FROM owner r WHERE r.referred_by IS NOT NULL "
@@ -382,7 +398,8 @@ class DueQuery:
             "hi": iso(high),
             "k": rule.name,
         }
-        condition = "delivery_date BETWEEN :lo AND :hi"
+        column = "opening_date" if rule.anchor == "project_opening" else "delivery_date"
+        condition = f"{column} BETWEEN :lo AND :hi"
         if rule.anchor in PERIODIC_ANCHORS:
             # Recurring community work: every project with residents, decided by the domain.
             condition = "delivery_date <= :hi"
@@ -391,10 +408,11 @@ class DueQuery:
             condition += " AND id = :pid"
             params["pid"] = self.where.project_id
         projects = self.connection.execute(
-            f"SELECT id, code, name, delivery_date FROM project WHERE {condition}", params
+            f"SELECT id, code, name, delivery_date, opening_date FROM project WHERE {condition}",
+            params,
         ).fetchall()
         found: list[DueRow] = []
-        for project_id, code, name, delivery_date in projects:
+        for project_id, code, name, delivery_date, opening_date in projects:
             events = tuple(
                 Event(rule.name, as_date(on), action_id)
                 for on, action_id in self.connection.execute(
@@ -403,7 +421,7 @@ class DueQuery:
                     {"p": project_id, "k": rule.name},
                 )
             )
-            facts = ProjectFacts(project_id, as_date(delivery_date), events)
+            facts = ProjectFacts(project_id, as_date(delivery_date), events, as_date(opening_date))
             for action in rule_actions(rule, facts, self.today):
                 if action.status in LISTED:
                     found.append(DueRow(action, rule.title, code, name))

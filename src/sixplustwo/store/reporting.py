@@ -39,10 +39,10 @@ def _subjects(
     events: dict[int, list[Event]] = defaultdict(list)
     case_events: dict[int, list[Event]] = defaultdict(list)
     project_events: dict[int, list[Event]] = defaultdict(list)
-    for owner_id, project, case_id, kind, on, action_id in connection.execute(
-        "SELECT owner_id, project_id, case_id, kind, happened_on, action_id FROM event"
+    for owner_id, project, case_id, kind, on, action_id, note in connection.execute(
+        "SELECT owner_id, project_id, case_id, kind, happened_on, action_id, note FROM event"
     ):
-        event = Event(kind, as_date(on), action_id)
+        event = Event(kind, as_date(on), action_id, note)
         if case_id is not None:
             case_events[case_id].append(event)
         elif owner_id is not None:
@@ -61,10 +61,12 @@ def _subjects(
         referrals[referrer].append(
             Referral(owner_id, bool(signed or delivered), as_date(delivered))
         )
-    projects = {
-        pid: as_date(delivery)
-        for pid, delivery in connection.execute("SELECT id, delivery_date FROM project")
-    }
+    projects: dict[int, date | None] = {}
+    openings: dict[int, date | None] = {}
+    for pid, delivery, opening in connection.execute(
+        "SELECT id, delivery_date, opening_date FROM project"
+    ):
+        projects[pid], openings[pid] = as_date(delivery), as_date(opening)
     butlers: dict[int, str | None] = {}
     for row in connection.execute(
         "SELECT o.id, o.project_id, o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, "
@@ -95,7 +97,8 @@ def _subjects(
         )
     for pid, delivery in projects.items():
         if project_id is None or pid == project_id:
-            yield ProjectFacts(pid, delivery, tuple(project_events[pid])), None
+            facts = ProjectFacts(pid, delivery, tuple(project_events[pid]), openings[pid])
+            yield facts, None
     for case_id, owner_id, kind, opened, resolved in connection.execute(
         "SELECT c.id, c.owner_id, c.kind, c.opened_on, c.resolved_on FROM service_case c "
         f"JOIN owner o ON o.id = c.owner_id {where}",

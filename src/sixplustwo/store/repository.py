@@ -35,6 +35,10 @@ MILESTONE_ALIASES = {
     "topping_out": "封顶",
     "scaffold-removal": "落架",
     "scaffold_removal": "落架",
+    "design-change": "设计变更",
+    "design_change": "设计变更",
+    "site-open-day": "工地开放日",
+    "site_open_day": "工地开放日",
 }
 CASE_KINDS = {"complaint": "投诉", "repair": "报修"}
 _ACTION_ID = re.compile(r"^([opc])(\d+):([a-z0-9-]+)(?::([A-Za-z0-9-]+))?$")
@@ -67,7 +71,12 @@ class Store:
     # -- projects -------------------------------------------------------------------------
 
     def add_project(
-        self, code: str, name: str, delivery_date: date | None, city: str | None
+        self,
+        code: str,
+        name: str,
+        delivery_date: date | None,
+        city: str | None,
+        opening_date: date | None = None,
     ) -> t.Project:
         code = code.strip()
         if not code or not name.strip():
@@ -75,8 +84,23 @@ class Store:
         if self._project_or_none(code) is not None:
             raise Conflict(f"project {code} already exists")
         project = t.Project(
-            code=code, name=name.strip(), city=city, delivery_date=delivery_date, created_at=_now()
+            code=code,
+            name=name.strip(),
+            city=city,
+            delivery_date=delivery_date,
+            opening_date=opening_date,
+            created_at=_now(),
         )
+        self.session.add(project)
+        self.session.flush()
+        return project
+
+    def edit_project(self, code: str, changes: dict[str, object]) -> t.Project:
+        project = self.project(code)
+        if "name" in changes and not str(changes["name"]).strip():
+            raise InvalidInput("--name must not be empty")
+        for column, value in changes.items():
+            setattr(project, column, value)
         self.session.add(project)
         self.session.flush()
         return project
@@ -170,6 +194,57 @@ class Store:
         self.session.flush()
         return owner
 
+    def tags(self, owner_id: int) -> list[str]:
+        return list(
+            self.session.exec(
+                select(t.OwnerTag.tag)
+                .where(t.OwnerTag.owner_id == owner_id)
+                .order_by(t.OwnerTag.tag)
+            )
+        )
+
+    def change_archive(
+        self,
+        owner_id: int,
+        *,
+        consent: bool | None,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> list[str]:
+        """The customer archive (客户档案: habits, hobbies, work …) as tags, kept only with the
+        owner's consent: without it tags are refused; withdrawing it erases them."""
+        owner = self.owner(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict(f"owner {owner_id} was forgotten on {owner.forgotten_on}")
+        if consent is not None:
+            owner.profile_consent = consent
+            self.session.add(owner)
+            if not consent:
+                self._erase_tags(owner_id)
+        if add and not owner.profile_consent:
+            raise InvalidInput(
+                f"owner {owner_id} has not agreed to a customer archive: record their consent "
+                "with --profile-consent yes first"
+            )
+        current = set(self.tags(owner_id))
+        for tag in (normalise_tag(tag) for tag in add):
+            if tag not in current:
+                self.session.add(t.OwnerTag(owner_id=owner_id, tag=tag))
+                current.add(tag)
+        for tag in (normalise_tag(tag) for tag in remove):
+            if tag not in current:
+                raise NotFound(f"owner {owner_id} has no tag {tag}")
+            self.session.execute(
+                text("DELETE FROM owner_tag WHERE owner_id = :o AND tag = :t"),
+                {"o": owner_id, "t": tag},
+            )
+            current.discard(tag)
+        self.session.flush()
+        return sorted(current)
+
+    def _erase_tags(self, owner_id: int) -> None:
+        self.session.execute(text("DELETE FROM owner_tag WHERE owner_id = :o"), {"o": owner_id})
+
     def forget_owner(self, owner_id: int, today: date) -> t.Owner:
         """Erase personal data on request (PIPL); the anonymous journey stays for statistics."""
         owner = self.owner(owner_id)
@@ -177,6 +252,8 @@ class Store:
         owner.phone = None
         owner.birthday = None
         owner.birthday_md = None
+        owner.profile_consent = False
+        self._erase_tags(owner_id)
         owner.forgotten_on = today
         self.session.add(owner)
         self.session.execute(
@@ -195,6 +272,7 @@ class Store:
         butler: str | None,
         limit: int,
         offset: int,
+        tags: Sequence[str] = (),
     ) -> tuple[list[tuple[t.Owner, t.Project]], int]:
         query = select(t.Owner, t.Project).join(t.Project, t.Project.id == t.Owner.project_id)
         count = select(func.count()).select_from(t.Owner)
@@ -205,6 +283,10 @@ class Store:
         if butler is not None:
             query = query.where(t.Owner.butler == butler)
             count = count.where(t.Owner.butler == butler)
+        for tag in (normalise_tag(tag) for tag in tags):
+            tagged = select(t.OwnerTag.owner_id).where(t.OwnerTag.tag == tag)
+            query = query.where(t.Owner.id.in_(tagged))
+            count = count.where(t.Owner.id.in_(tagged))
         query = query.order_by(t.Owner.id).offset(offset)
         if limit > 0:
             query = query.limit(limit)
@@ -221,7 +303,9 @@ class Store:
             milestones=milestones,
             referrals=referrals,
             events=tuple(
-                Event(e.kind, e.happened_on, e.action_id) for e in events if e.case_id is None
+                Event(e.kind, e.happened_on, e.action_id, e.note)
+                for e in events
+                if e.case_id is None
             ),
         )
 
@@ -526,6 +610,7 @@ class Store:
             project.id,
             project.delivery_date,
             tuple(Event(e.kind, e.happened_on, e.action_id) for e in events),
+            project.opening_date,
         )
 
     def add_project_event(
@@ -974,3 +1059,11 @@ def _checklist_item(rule: Rule, given: str) -> str:
         raise InvalidInput(f"{rule.name} has no checklist")
     listed = "; ".join(f"{n}. {item}" for n, item in enumerate(rule.checklist, start=1))
     raise InvalidInput(f"{given!r} is not on the {rule.name} checklist ({listed})")
+
+
+def normalise_tag(raw: str) -> str:
+    """ "爱好:羽毛球" (or with a full-width colon) → "爱好:羽毛球": a category and a value."""
+    category, sep, value = raw.replace("：", ":").partition(":")
+    if not sep or not category.strip() or not value.strip():
+        raise InvalidInput(f"tag {raw!r}: write category:value, e.g. 爱好:羽毛球 or 家庭:二孩")
+    return f"{category.strip()}:{value.strip()}"

@@ -16,6 +16,7 @@ class Project(SQLModel, table=True):
     city: str | None = None
     delivery_date: date | None = Field(default=None, index=True)
     created_at: datetime
+    opening_date: date | None = None  # 开盘
 
 
 class Milestone(SQLModel, table=True):
@@ -45,6 +46,7 @@ class Owner(SQLModel, table=True):
     referred_by: int | None = Field(default=None, foreign_key="owner.id")
     wants_greetings: bool = True
     birthday_lunar: bool = False
+    profile_consent: bool = False  # consent to keep a customer archive (客户档案)
     forgotten_on: date | None = None
     created_at: datetime
 
@@ -118,3 +120,11 @@ class ChecklistResult(SQLModel, table=True):
     ok: bool
     note: str | None = None
     case_id: int | None = Field(default=None, foreign_key="service_case.id")
+
+
+class OwnerTag(SQLModel, table=True):
+    """A customer-archive tag such as 爱好:羽毛球, kept only with the owner's consent."""
+
+    __tablename__ = "owner_tag"
+    owner_id: int = Field(foreign_key="owner.id", primary_key=True)
+    tag: str = Field(primary_key=True)
