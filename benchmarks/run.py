@@ -2,6 +2,9 @@
 
     python benchmarks/run.py 10000 100000 1000000 [--runs 3]
 
+The ``sixplustwo`` first on PATH is timed: use a regular ``pip install .`` in its own venv
+(bytecode compiled at install), not an editable one.
+
 Each size gets a fresh database: projects, milestones and cases are set up through the CLI
 (one process per project) or SQL (cases and milestones, which are not what is measured), then
 ``owner import`` of the generated CSV is timed, then the read commands.
