@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import RollBack, day_or_today, open_store, refuse_bad_rows, today
-from sixplustwo.cli.render import FORMAT_OPTION, Format, emit_json, render
+from sixplustwo.cli.render import FORMAT_OPTION, Format, echo_recorded, emit_json, render
 
 event_app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
 case_app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)
@@ -32,12 +32,7 @@ def add_event(
             owner_id, kind, day, note=note, channel=channel, score=score, today=today()
         )
         event_id = event.id
-    if fmt is Format.json:
-        emit_json({"id": event_id, "completed": completed})
-        return
-    typer.echo(
-        f"event {event_id} recorded" + (f"; done: {', '.join(completed)}" if completed else "")
-    )
+    echo_recorded(fmt, event_id, completed)
 
 
 def done(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
-from sixplustwo.cli.render import FORMAT_OPTION, Format, emit_json, render
+from sixplustwo.cli.render import FORMAT_OPTION, Format, echo_recorded, emit_json, render
 
 app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_help=True)
 
@@ -83,12 +83,7 @@ def project_event(
     with open_store(ctx, write=True) as store:
         event, completed = store.add_project_event(code, kind, day, note, today=today())
         event_id = event.id
-    if fmt is Format.json:
-        emit_json({"id": event_id, "completed": completed})
-        return
-    typer.echo(
-        f"event {event_id} recorded" + (f"; done: {', '.join(completed)}" if completed else "")
-    )
+    echo_recorded(fmt, event_id, completed)
 
 
 @app.command("edit")

@@ -113,3 +113,12 @@ def console_out():
 
     # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
     return Console(file=sys.stdout, highlight=False, emoji=False)
+
+
+def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -> None:
+    """What event add / project event print: the new event and the actions it completed."""
+    if fmt is Format.json:
+        emit_json({"id": event_id, "completed": list(completed)})
+        return
+    done = f"; done: {', '.join(completed)}" if completed else ""
+    typer.echo(f"event {event_id} recorded{done}")

@@ -182,16 +182,35 @@ def _schedule_birthdays(rule: Rule, owner: OwnerFacts, today: date) -> list[_Sch
         return []
     if owner.birthday_lunar:
         return _schedule_lunar_birthdays(rule, owner, signed, today)
+    birthday = owner.birthday
+    years = range(max(signed.year, birthday.year + 1), today.year + 2)
+    return _yearly(rule, owner, signed, today, ((str(y), anniversary(birthday, y)) for y in years))
+
+
+def _yearly(
+    rule: Rule,
+    owner: OwnerFacts,
+    signed: date,
+    today: date,
+    occurrences: Iterable[tuple[str, date]],
+    detail: str | None = None,
+) -> list[_Scheduled]:
+    """One action a year (key, day) from signing on, up to the next one ahead."""
     scheduled: list[_Scheduled] = []
-    for year in range(max(signed.year, owner.birthday.year + 1), today.year + 2):
-        day = anniversary(owner.birthday, year)
+    for key, day in occurrences:
         if day < signed:
             continue
         opens_on = rule.opens_on(day)
         if opens_on > today and scheduled and scheduled[-1].opens_on > today:
             break
         scheduled.append(
-            _Scheduled(owner_action_id(owner.id, rule.name, str(year)), opens_on, rule.due_on(day))
+            _Scheduled(
+                owner_action_id(owner.id, rule.name, key),
+                opens_on,
+                rule.due_on(day),
+                detail=detail,
+                detail_on=day if detail else None,
+            )
         )
     return scheduled
 
@@ -204,25 +223,11 @@ def _schedule_lunar_birthdays(
     from sixplustwo.domain.calendars import lunar_anniversary, solar_to_lunar
 
     assert owner.birthday is not None
-    born = solar_to_lunar(owner.birthday)[0]
-    scheduled: list[_Scheduled] = []
-    for year in range(max(solar_to_lunar(signed)[0], born + 1), today.year + 2):
-        day = lunar_anniversary(owner.birthday, year)
-        if day < signed:
-            continue
-        opens_on = rule.opens_on(day)
-        if opens_on > today and scheduled and scheduled[-1].opens_on > today:
-            break
-        scheduled.append(
-            _Scheduled(
-                owner_action_id(owner.id, rule.name, f"L{year}"),
-                opens_on,
-                rule.due_on(day),
-                detail="农历",
-                detail_on=day,
-            )
-        )
-    return scheduled
+    birthday = owner.birthday
+    born = solar_to_lunar(birthday)[0]
+    years = range(max(solar_to_lunar(signed)[0], born + 1), today.year + 2)
+    occurrences = ((f"L{y}", lunar_anniversary(birthday, y)) for y in years)
+    return _yearly(rule, owner, signed, today, occurrences, detail="农历")
 
 
 CELEBRATION = "celebration"  # the event kind a butler records: event add 12 celebration --note 新婚

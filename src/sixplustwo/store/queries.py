@@ -247,16 +247,8 @@ class DueQuery:
             ) in self.connection.execute(sql, params):
                 day = as_date(anchor)
                 due_on = rule.due_on(day)
-                action = Action(
-                    action_id=f"o{owner_id}:{rule.name}",
-                    rule=rule.name,
-                    step=rule.step,
-                    subject="owner",
-                    subject_id=owner_id,
-                    opens_on=rule.opens_on(day),
-                    due_on=due_on,
-                    grace=rule.grace,
-                    status="open" if today <= due_on else "overdue",
+                action = _owner_action(
+                    rule, owner_id, f"o{owner_id}:{rule.name}", rule.opens_on(day), due_on, today
                 )
                 found.append(
                     DueRow(
@@ -300,23 +292,12 @@ class DueQuery:
                 "opens": iso(opens_on),
                 "last": iso(last),
             }
-            status = "open" if today <= due_on else "overdue"
             detail = FESTIVAL_NAMES[key]
             for owner_id, unit, name, phone, butler, code, project_name in self.connection.execute(
                 sql, values
             ):
-                action = Action(
-                    action_id=f"o{owner_id}{suffix}",
-                    rule=rule.name,
-                    step=rule.step,
-                    subject="owner",
-                    subject_id=owner_id,
-                    opens_on=opens_on,
-                    due_on=due_on,
-                    grace=rule.grace,
-                    status=status,  # type: ignore[arg-type]
-                    detail=detail,
-                    detail_on=day,
+                action = _owner_action(
+                    rule, owner_id, f"o{owner_id}{suffix}", opens_on, due_on, today, detail, day
                 )
                 found.append(
                     DueRow(
@@ -457,6 +438,32 @@ class DueQuery:
                 if action.status in LISTED:
                     found.append(_owner_due_row(action, rule, owner, case_id=case_id))
         return found
+
+
+def _owner_action(
+    rule: Rule,
+    owner_id: int,
+    action_id: str,
+    opens_on: date,
+    due_on: date,
+    today: date,
+    detail: str | None = None,
+    detail_on: date | None = None,
+) -> Action:
+    """A listed action decided in SQL (open on or before its due date, else overdue)."""
+    return Action(
+        action_id=action_id,
+        rule=rule.name,
+        step=rule.step,
+        subject="owner",
+        subject_id=owner_id,
+        opens_on=opens_on,
+        due_on=due_on,
+        grace=rule.grace,
+        status="open" if today <= due_on else "overdue",
+        detail=detail,
+        detail_on=detail_on,
+    )
 
 
 def _month_days(first: date, last: date) -> list[str]:
