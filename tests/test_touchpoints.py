@@ -105,5 +105,13 @@ def test_a_celebration_brings_a_congratulation_within_three_days(cli, cli_json, 
     message = next(r["message"] for r in rows if r["rule"] == "congratulation")
     assert message.startswith("尊敬的王伟，欣闻您新婚之喜")
     assert "congratulation" not in {r["rule"] for r in cli_json("due", "--date", "2025-05-19")}
+    statuses = {
+        day: {r["rule"]: r["status"] for r in cli_json("due", "--date", day)}.get("congratulation")
+        for day in ("2025-05-23", "2025-05-24", "2025-05-30", "2025-05-31")
+    }
+    assert statuses == {"2025-05-23": "open", "2025-05-24": "overdue", "2025-05-30": "overdue",
+                        "2025-05-31": None}  # fmt: skip
+    timeline = cli_json("owner", "show", str(owner), "--date", "2025-05-20")["actions"]
+    assert any(a["rule"] == "congratulation" and a["title"] == "喜庆致贺（新婚）" for a in timeline)
     cli("event", "add", str(owner), "congratulation", "--date", "2025-05-21")
     assert "congratulation" not in {r["rule"] for r in cli_json("due", "--date", "2025-05-22")}
