@@ -13,6 +13,7 @@ from sixplustwo.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.queries import DueRow
     from sixplustwo.store.repository import Store
 
 
@@ -75,14 +76,16 @@ def with_workdays(book: Playbook, workdays: bool) -> Playbook:
     return book.with_settings(workdays=True) if workdays and not book.settings.workdays else book
 
 
-def warn_unpublished_years(book: Playbook, days: Iterable[date]) -> None:
+def warn_unpublished_years(book: Playbook, day: date, rows: Iterable[DueRow]) -> None:
     """With working days on, a year whose official holiday schedule is not published yet
-    counts weekends only: say so on stderr for the years these dates fall in."""
+    counts weekends only: say so on stderr for the years of ``day`` and the rows' due dates.
+    The rows are only looked at when working days are on."""
     if not book.settings.workdays:
         return
     from sixplustwo.domain.calendars import has_official_schedule
 
-    for year in sorted({day.year for day in days}):
+    years = {day.year} | {row.action.due_on.year for row in rows}
+    for year in sorted(years):
         if not has_official_schedule(year):
             typer.echo(
                 f"sixplustwo: warning: no official {year} holiday schedule yet; "

@@ -90,7 +90,7 @@ def due(
         tier = checked_tier(book, membership)
         where = DueFilter(project_id, butler, frozenset(steps) or None, tier)
         rows = due_rows(connection, book, day, where)
-    warn_unpublished_years(book, [day, *(row.action.due_on for row in rows)])
+    warn_unpublished_years(book, day, rows)
     records = due_records(rows, day)
     if fmt is Format.table:
         from sixplustwo.domain.actions import STATUS_LABELS

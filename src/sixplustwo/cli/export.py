@@ -115,7 +115,7 @@ def export(
     with export_lock(db, wait), open_store(ctx, write=True) as store:
         store.playbook = with_workdays(store.playbook, workdays)
         rows = store.due(day, DueFilter(membership=checked_tier(store.playbook, membership)))
-        warn_unpublished_years(store.playbook, [day, *(row.action.due_on for row in rows)])
+        warn_unpublished_years(store.playbook, day, rows)
         records = export_records(rows, store.playbook, day)
         if fmt is not ExportFormat.ics:
             # The SMS platform needs someone to message: project actions go to the calendar only.
