@@ -500,20 +500,10 @@ class Store:
         if on > today:
             raise InvalidInput(f"--date {on} is in the future")
         _check_score(score)
-        match = _ACTION_ID.match(action_id.strip())
-        if match is None:
-            raise InvalidInput(f"{action_id!r} is not an action id (e.g. o12:revisit-3m)")
-        kind, number, rule_name, _ = match.groups()
-        subject_id = int(number)
-        if rule_name not in self.playbook:
-            raise NotFound(f"no action {action_id}: unknown rule {rule_name}")
-        rule = self.playbook.get(rule_name)
-        try:
-            found = self._action(kind, subject_id, action_id, today)
-        except NotFound:
-            # Recurring and festival actions are kept only some periods back: look from the
-            # day it was done.
-            found = self._action(kind, subject_id, action_id, on)
+        # Recurring and festival actions are kept only some periods back: look from the day
+        # it was done too.
+        found, rule = self.find_action(action_id, today, also_on=on)
+        kind, subject_id = found.action_id[0], found.subject_id  # "o", "p" or "c"
         if found.status == "done":
             raise Conflict(f"action {action_id} is already done ({found.done_on})")
         items = [(_checklist_item(rule, item), ok, remark) for item, ok, remark in checklist]
@@ -574,16 +564,24 @@ class Store:
             )
         )
 
-    def find_action(self, action_id: str, today: date) -> tuple[Action, Rule]:
-        match = _ACTION_ID.match(action_id.strip())
+    def find_action(
+        self, action_id: str, today: date, *, also_on: date | None = None
+    ) -> tuple[Action, Rule]:
+        """The action and its rule, as of ``today`` or, failing that, ``also_on``."""
+        action_id = action_id.strip()
+        match = _ACTION_ID.match(action_id)
         if match is None:
             raise InvalidInput(f"{action_id!r} is not an action id (e.g. o12:revisit-3m)")
         kind, number, rule_name, _ = match.groups()
         if rule_name not in self.playbook:
             raise NotFound(f"no action {action_id}: unknown rule {rule_name}")
-        return self._action(kind, int(number), action_id.strip(), today), self.playbook.get(
-            rule_name
-        )
+        rule = self.playbook.get(rule_name)
+        try:
+            return self._action(kind, int(number), action_id, today), rule
+        except NotFound:
+            if also_on is None or also_on == today:
+                raise
+            return self._action(kind, int(number), action_id, also_on), rule
 
     def _action(self, kind: str, subject_id: int, action_id: str, today: date) -> Action:
         if kind == "o":
