@@ -526,7 +526,7 @@ class Store:
         elif kind == "p":
             event.project_id = subject_id
         else:
-            case = self._case(subject_id)
+            case = self.case(subject_id)
             event.case_id = case.id
             event.owner_id = case.owner_id
         self.session.add(event)
@@ -592,7 +592,7 @@ class Store:
                 raise NotFound(f"no action {action_id}: no project with id {subject_id}")
             candidates = actions(self._project_facts(project), today, self.playbook)
         else:
-            case = self._case(subject_id)
+            case = self.case(subject_id)
             events = list(self.session.exec(select(t.Event).where(t.Event.case_id == case.id)))
             candidates = actions(self._case_facts(case, events), today, self.playbook)
         for candidate in candidates:
@@ -643,9 +643,6 @@ class Store:
     # -- cases ----------------------------------------------------------------------------
 
     def case(self, case_id: int) -> t.ServiceCase:
-        return self._case(case_id)
-
-    def _case(self, case_id: int) -> t.ServiceCase:
         case = self.session.get(t.ServiceCase, case_id)
         if case is None:
             raise NotFound(f"no case with id {case_id}")
@@ -686,7 +683,7 @@ class Store:
     ) -> t.ServiceCase:
         if on > today:
             raise InvalidInput(f"--date {on} is in the future")
-        case = self._case(case_id)
+        case = self.case(case_id)
         if case.resolved_on is not None:
             raise Conflict(f"case {case_id} was already resolved on {case.resolved_on}")
         if on < case.opened_on:
