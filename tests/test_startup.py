@@ -1,0 +1,67 @@
+"""What a command imports at start: `--help` and the morning list pay only for what they use
+(issue 4: SQLAlchemy, SQLModel and pydantic cost ~0.5 s; the list's budget is 1.5 s)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+# Typer itself prints help with rich, so only the list's own path is held to leaving it out.
+DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar"}
+_PROBE = """
+import sys
+from sixplustwo.cli.app import main
+sys.argv = ["sixplustwo", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code or 0
+else:
+    code = 0
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+sys.stderr.write("LOADED " + " ".join(loaded) + "\\n")
+sys.exit(code)
+"""
+
+
+def _loaded(args: list[str], env: dict[str, str]) -> set[str]:
+    run = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stderr.splitlines() if x.startswith("LOADED "))
+    return set(line.split()[1:])
+
+
+@pytest.fixture()
+def env(tmp_path) -> dict[str, str]:
+    database = tmp_path / "startup.db"
+    environment = {**os.environ, "SIXPLUSTWO_DB": str(database), "COLUMNS": "200"}
+    subprocess.run(
+        [sys.executable, "-m", "sixplustwo", "demo", "--format", "json"],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return environment
+
+
+def test_help_imports_nothing_heavy(env):
+    loaded = _loaded(["--help"], env)
+    assert not loaded & DATABASE_AND_FILES
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["due", "--date", "2026-11-22", "--format", "json"],
+        ["due", "--date", "2026-11-22", "--butler", "王管家", "--step", "1", "-f", "json"],
+    ],
+)
+def test_morning_list_skips_the_orm_and_pydantic(env, args):
+    loaded = _loaded(args, env)
+    assert not loaded & (DATABASE_AND_FILES | {"rich", "phonenumbers"})
