@@ -1,4 +1,5 @@
-"""What a command imports at start: `--help` and the morning list pay only for what they use
+"""What a command imports at start: `--help`, the morning list and the cron export pay only
+for what they use
 (issue 4: SQLAlchemy, SQLModel and pydantic cost ~0.5 s; the list's budget is 1.5 s)."""
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def test_help_imports_nothing_heavy(env):
     [
         ["due", "--date", "2026-11-22", "--format", "json"],
         ["due", "--date", "2026-11-22", "--butler", "王管家", "--step", "1", "-f", "json"],
+        ["export", "--date", "2026-11-22", "--format", "csv", "--out", "-", "--new-only"],
     ],
 )
-def test_morning_list_skips_the_orm_and_pydantic(env, args):
+def test_morning_list_and_export_skip_the_orm_and_pydantic(env, args):
     loaded = _loaded(args, env)
     assert not loaded & (DATABASE_AND_FILES | {"rich", "phonenumbers"})

@@ -43,8 +43,13 @@ def _coerce_plain_values_without_pydantic() -> None:
         plain = info.parser is None and not (self.multiple or self.nargs != 1)
         if plain and value is None:
             pass
-        elif plain and type(value) is annotation and info.min is None and info.max is None:
-            pass  # text for a str, or a default given in its own type
+        elif (
+            plain
+            and type(value) is annotation
+            and (info.min is None or value >= info.min)
+            and (info.max is None or value <= info.max)
+        ):
+            pass  # text for a str, or a default given in its own type (and range)
         elif (
             self.multiple
             and annotation == list[str]

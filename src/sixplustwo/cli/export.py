@@ -17,8 +17,10 @@ from sixplustwo.cli.context import (
     MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
     checked_tier,
+    db_option,
     open_store,
     parse_day,
+    playbook_in_force,
     today,
     warn_unpublished_years,
     with_workdays,
@@ -106,22 +108,24 @@ def export(
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
-    from sixplustwo.store.db import resolve_db_path
-    from sixplustwo.store.queries import DueFilter
+    from sixplustwo.store.audit import exported, record_export
+    from sixplustwo.store.db import open_connection, resolve_db_path
+    from sixplustwo.store.queries import DueFilter, due_rows
 
     day = parse_day(on, "--date") or today()
-    db = resolve_db_path((ctx.find_root().obj or {}).get("db"))
+    db = resolve_db_path(db_option(ctx))
     target = Path(out)
-    with export_lock(db, wait), open_store(ctx, write=True) as store:
-        store.playbook = with_workdays(store.playbook, workdays)
-        rows = store.due(day, DueFilter(membership=checked_tier(store.playbook, membership)))
-        warn_unpublished_years(store.playbook, day, rows)
-        records = export_records(rows, store.playbook, day)
+    # On the DBAPI connection, like `due`: a cron run should not wait for SQLAlchemy.
+    with export_lock(db, wait), open_connection(db_option(ctx), write=True) as connection:
+        book = with_workdays(playbook_in_force(ctx, connection), workdays)
+        rows = due_rows(connection, book, day, DueFilter(membership=checked_tier(book, membership)))
+        warn_unpublished_years(book, day, rows)
+        records = export_records(rows, book, day)
         if fmt is not ExportFormat.ics:
             # The SMS platform needs someone to message: project actions go to the calendar only.
             records = [r for r in records if r["phone"]]
         if new_only:
-            already = store.exported([r["action_id"] for r in records])
+            already = exported(connection, [r["action_id"] for r in records])
             records = [r for r in records if r["action_id"] not in already]
         if fmt is ExportFormat.csv:
             data = csv_bytes(records)
@@ -132,7 +136,7 @@ def export(
         else:
             data = ics_bytes(records)
         write_atomically(target, data)
-        store.record_export(fmt.value, [r["action_id"] for r in records], str(target), day)
+        record_export(connection, fmt.value, [r["action_id"] for r in records], str(target), day)
     if out != "-":
         typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)
 

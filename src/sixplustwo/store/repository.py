@@ -20,6 +20,7 @@ from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, 
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, SurveyRow, check_journey
 from sixplustwo.domain.playbook import Playbook, Rule
 from sixplustwo.store import tables as t
+from sixplustwo.store.audit import now_text, record_audit
 from sixplustwo.store.queries import (
     DueFilter,
     DueRow,
@@ -455,7 +456,7 @@ class Store:
                 continue
             events.append((owner_id, "survey", iso(row.on), row.comment, row.source, row.score))
         if not result.problems:
-            stamp = _sql_value(_now())
+            stamp = now_text()
             dbapi(self.session).executemany(
                 "INSERT INTO event (owner_id, kind, happened_on, note, channel, score, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -724,47 +725,19 @@ class Store:
             "INSERT INTO setting (name, value, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
             "updated_at = excluded.updated_at",
-            (name, value, _sql_value(_now())),
+            (name, value, now_text()),
         )
 
     def audit(
         self, command: str, detail: str, rows: int | None = None, target: str | None = None
-    ) -> t.Audit:
-        entry = t.Audit(at=_now(), command=command, detail=detail, rows=rows, target=target)
-        self.session.add(entry)
-        self.session.flush()
-        return entry
+    ) -> None:
+        record_audit(dbapi(self.session), command, detail, rows, target)
 
     def audits(self, limit: int) -> list[t.Audit]:
         query = select(t.Audit).order_by(t.Audit.id.desc())
         if limit > 0:
             query = query.limit(limit)
         return list(self.session.exec(query))
-
-    def exported(self, action_ids: Sequence[str]) -> set[str]:
-        """Which of these actions an earlier export already wrote."""
-        done: set[str] = set()
-        ids = list(action_ids)
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            found = self.session.exec(
-                select(t.ExportLog.action_id).where(t.ExportLog.action_id.in_(batch))
-            )
-            done.update(found)
-        return done
-
-    def record_export(self, fmt: str, action_ids: Sequence[str], target: str, day: date) -> t.Audit:
-        """Audit the export and remember its actions for ``--new-only``."""
-        entry = self.audit("export", f"{fmt} for {day.isoformat()}", len(action_ids), target)
-        stamp = _now()
-        if action_ids:
-            stamp_text = _sql_value(stamp)
-            dbapi(self.session).executemany(
-                "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(action_id, entry.id, stamp_text) for action_id in action_ids],
-            )
-        return entry
 
     def reveal_phone(self, owner_id: int) -> str | None:
         owner = self.owner(owner_id)
@@ -791,7 +764,7 @@ class Store:
         projects.update({code: (project_id, code) for project_id, code, _ in known})  # codes win
         connection = dbapi(self.session)
         result = ImportResult()
-        batch = _OwnerBatch(connection, result, _sql_value(_now()), progress)
+        batch = _OwnerBatch(connection, result, now_text(), progress)
         existing = self._existing_units() if update else {}
         owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
         # A large file into a smaller table: its secondary indexes are dropped and built again
