@@ -196,7 +196,7 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
         with open_session(db_path, write=True) as session:
             store = Store(session, default_playbook())
             result = store.import_owners(
-                OwnerFile(path, date(2026, 11, 22)), expected_rows=1_000_000
+                OwnerFile(path, date(2026, 11, 22)).values(), expected_rows=1_000_000
             )
             indexes_at_end = _owner_indexes_of(session)
             if result.problems:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import RollBack, open_store, parse_day, refuse_bad_rows, today
+from sixplustwo.cli.context import (
+    RollBack,
+    db_option,
+    open_store,
+    parse_day,
+    refuse_bad_rows,
+    today,
+)
 from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, emit_json, render
 
 app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
@@ -415,13 +422,24 @@ def import_owners(
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
     from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners as import_rows
+    from sixplustwo.store.db import open_connection
 
     owner_file = OwnerFile(file, today())
     try:
         expected = owner_file.estimated_rows()
-        with open_store(ctx, write=not dry_run) as store, _progress(expected) as advance:
-            result = store.import_owners(
-                owner_file, update=update, progress=advance, expected_rows=expected
+        # On the DBAPI connection: the bulk path builds no ORM objects, so it need not wait
+        # ~0.4 s for SQLAlchemy to import.
+        with (
+            open_connection(db_option(ctx), write=not dry_run) as connection,
+            _progress(expected) as advance,
+        ):
+            result = import_rows(
+                connection,
+                owner_file.values(),
+                update=update,
+                progress=advance,
+                expected_rows=expected,
             )
             if result.problems or dry_run:
                 raise RollBack

@@ -8,7 +8,7 @@ from datetime import date
 
 from sixplustwo.domain.dates import parse_date, parse_date_text
 from sixplustwo.domain.errors import InvalidInput
-from sixplustwo.domain.phones import normalise_phone
+from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
 
 # Input field (the `owner add` option name with _ for -) → stored column.
 DATE_FIELDS: dict[str, str] = {
@@ -184,6 +184,98 @@ def check_journey(dates: Mapping[str, date | None], today: date) -> None:
             "delivery_date",
             f"delivery_date {delivery_date.isoformat()} is before signed {signed.isoformat()}",
         )
+
+
+# An owner as stored, for the bulk import: OwnerRecord's fields in the order below, with
+# dates as ISO text and the key its birthday greeting is found by. Plain tuples, because a
+# large company's file has a million rows.
+OWNER_VALUE_FIELDS = (
+    "project", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
+    "delivery_date", "delivered_on", "birthday", "birthday_key", "butler", "referred_by",
+    "birthday_lunar",
+)  # fmt: skip
+OwnerValues = tuple  # laid out as OWNER_VALUE_FIELDS
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def owner_values(record: OwnerRecord) -> OwnerValues:
+    from sixplustwo.domain.calendars import birthday_key
+
+    return (
+        record.project, record.unit, record.name, record.phone, _iso(record.visited_on),
+        _iso(record.subscribed_on), _iso(record.signed_on), _iso(record.delivery_date),
+        _iso(record.delivered_on), _iso(record.birthday),
+        birthday_key(record.birthday, record.birthday_lunar), record.butler,
+        record.referred_by, record.birthday_lunar,
+    )  # fmt: skip
+
+
+# The input fields plain_owner_values takes, in order.
+PLAIN_INPUT_FIELDS = (
+    "name", "phone", "project", "unit", "visited", "subscribed", "signed", "delivery_date",
+    "delivered", "birthday", "butler", "referred_by", "lunar_birthday",
+)  # fmt: skip
+_PLAIN_DATES: dict[str, bool] = {}  # date text → written as a real YYYY-MM-DD date
+_PLAIN_DATES_KEPT = 100_000  # a file repeats a few thousand dates; a hostile one, no more
+
+
+def _is_plain_date(text: str) -> bool:
+    known = _PLAIN_DATES.get(text)
+    if known is None:
+        known = (
+            len(text) == 10
+            and text.isascii()
+            and text[4] == text[7] == "-"
+            and text[:4].isdigit()
+            and text[5:7].isdigit()
+            and text[8:].isdigit()
+        )
+        if known:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                known = False
+        if len(_PLAIN_DATES) < _PLAIN_DATES_KEPT:
+            _PLAIN_DATES[text] = known
+    return known
+
+
+def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues | None:
+    """``owner_values(owner_record(…))`` for a row as sales systems mostly write it: text
+    cells laid out as PLAIN_INPUT_FIELDS, an 11-digit mobile, dates as YYYY-MM-DD (compared as
+    text, which orders them as dates), no referrer, no lunar birthday. Anything else, valid or
+    not, returns None and takes the full path, which also words the errors. A million-row
+    import spends most of its Python time validating; this is ~3x faster."""
+    (
+        name, phone, project, unit, visited, subscribed, signed, delivery_date, delivered,
+        birthday, butler, referred, lunar,
+    ) = cells  # fmt: skip
+    name, project, unit = name.strip(), project.strip(), unit.strip()
+    if not (name and project and unit) or referred.strip() or lunar.strip():
+        return None
+    phone = phone.strip()
+    if not is_plain_mobile(phone):
+        return None
+    earlier = ""
+    for day in (visited, subscribed, signed, delivered):  # the journey's order
+        if day:
+            if not _is_plain_date(day) or day < earlier:
+                return None
+            earlier = day
+    if delivery_date and (not _is_plain_date(delivery_date) or delivery_date < signed):
+        return None
+    if birthday and (
+        not _is_plain_date(birthday) or birthday > today_text or birthday < "1900-01-01"
+    ):
+        return None
+    return (
+        project, unit, name, phone, visited or None, subscribed or None, signed or None,
+        delivery_date or None, delivered or None, birthday or None,
+        birthday[5:] if birthday else None, butler.strip() or None, None, False,
+    )  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -10,6 +10,17 @@ _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
 
 
+def is_plain_mobile(text: str) -> bool:
+    """A mainland mobile number written as its 11 digits and nothing else: stored as it is."""
+    return (
+        len(text) == 11
+        and text.isascii()
+        and text.isdigit()
+        and text[0] == "1"
+        and text[1] in "3456789"
+    )
+
+
 def normalise_phone(raw: str) -> str:
     """Return the stored form: 11 digits for a mainland mobile, E.164 for anything else.
 
@@ -17,7 +28,7 @@ def normalise_phone(raw: str) -> str:
     blocks open faster than phone libraries learn them; other numbers go through
     ``phonenumbers`` with China as the default region (landlines, Hong Kong, abroad).
     """
-    if len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789":
+    if is_plain_mobile(raw):
         return raw  # the usual case, decided without a regular expression
     text = _SEPARATORS.sub("", raw.strip())
     if not text:

@@ -7,16 +7,21 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.owners import (
     INPUT_FIELDS,
+    PLAIN_INPUT_FIELDS,
     REQUIRED_FIELDS,
     OwnerRecord,
+    OwnerValues,
     SurveyRow,
     owner_record,
+    owner_values,
+    plain_owner_values,
     survey_row,
 )
 
@@ -156,7 +161,9 @@ class TableFile:
         if not path.exists():
             raise InvalidInput(f"{path}: no such file")
         suffix = path.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
+        # CSV cells are all text; XLSX ones may be numbers and datetimes.
+        self._plain_text = suffix not in (".xlsx", ".xlsm")
+        if not self._plain_text:
             self._rows = _xlsx_rows(path)
         elif suffix in (".csv", ".txt", ""):
             self._rows = _csv_rows(path)
@@ -189,26 +196,34 @@ class TableFile:
     def validate(self, values: dict[str, object]) -> object:
         raise NotImplementedError
 
-    def __iter__(self) -> Iterator[tuple[int, object]]:
-        fields = self._fields
-        dates = self.date_fields
+    def _data_rows(self) -> Iterator[tuple[int, list[object]]]:
+        """The file's rows but blank ones, numbered as a spreadsheet shows them."""
         for row_number, row in enumerate(self._rows, start=2):
             first = row[0] if row else None
             if not (type(first) is str and first.strip()) and _blank(row):
                 continue
             self.rows += 1
-            values = {
-                # Plain text cells, nearly all of a CSV, skip _cell.
-                field: cell
-                if type(cell) is str and not (field in dates and cell.strip().isdigit())
-                else _cell(field, cell, field in dates)
-                for field, cell in zip(fields, row, strict=False)
-                if field is not None
-            }
-            try:
-                yield row_number, self.validate(values)
-            except InvalidInput as exc:
-                yield row_number, self._problem(row_number, exc)
+            yield row_number, row
+
+    def _validated(self, row_number: int, row: list[object]) -> object:
+        """One row validated, or the problem naming it."""
+        dates = self.date_fields
+        values = {
+            # Plain text cells, nearly all of a CSV, skip _cell.
+            field: cell
+            if type(cell) is str and not (field in dates and cell.strip().isdigit())
+            else _cell(field, cell, field in dates)
+            for field, cell in zip(self._fields, row, strict=False)
+            if field is not None
+        }
+        try:
+            return self.validate(values)
+        except InvalidInput as exc:
+            return self._problem(row_number, exc)
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
+        for row_number, row in self._data_rows():
+            yield row_number, self._validated(row_number, row)
 
     def _problem(self, row_number: int, exc: InvalidInput) -> str:
         field = getattr(exc, "field", None)
@@ -230,6 +245,30 @@ class OwnerFile(TableFile):
 
     def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:  # type: ignore[override]
         return super().__iter__()  # type: ignore[return-value]
+
+    def values(self) -> Iterator[tuple[int, OwnerValues | str]]:
+        """The rows as stored values (for the bulk import), or problems. CSV rows in the plain
+        form sales systems mostly write take the domain's fast check; the rest, and every
+        XLSX row, the full validation."""
+        if not self._plain_text:
+            for row_number, item in self:
+                yield row_number, item if isinstance(item, str) else owner_values(item)
+            return
+        # Last column wins for a repeated header, as in the full path; absent ones read "".
+        position = {field: index for index, field in enumerate(self._fields) if field}
+        pick = itemgetter(*(position.get(field, -1) for field in PLAIN_INPUT_FIELDS))
+        width = len(self._fields)
+        today_text = self.today.isoformat()
+        for row_number, row in self._data_rows():
+            if len(row) == width:
+                row.append("")
+                plain = plain_owner_values(pick(row), today_text)
+                row.pop()
+                if plain is not None:
+                    yield row_number, plain
+                    continue
+            item = self._validated(row_number, row)
+            yield row_number, item if isinstance(item, str) else owner_values(item)
 
 
 SURVEY_ALIASES: dict[str, str] = {

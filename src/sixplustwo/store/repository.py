@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import ClassVar
 
 from sqlalchemy import func, text
 from sqlmodel import Session, select
@@ -17,10 +14,11 @@ from sixplustwo.domain.actions import Action, actions
 from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, SurveyRow, check_journey
+from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, OwnerValues, SurveyRow, check_journey
 from sixplustwo.domain.playbook import Playbook, Rule
 from sixplustwo.store import tables as t
 from sixplustwo.store.audit import now_text, record_audit
+from sixplustwo.store.bulk import ImportResult, import_owners
 from sixplustwo.store.queries import (
     DueFilter,
     DueRow,
@@ -748,77 +746,19 @@ class Store:
 
     def import_owners(
         self,
-        records: Iterable[tuple[int, OwnerRecord | str]],
+        rows: Iterable[tuple[int, OwnerValues | str]],
         *,
         update: bool = False,
         progress: Callable[[int], None] | None = None,
         expected_rows: int = 0,
     ) -> ImportResult:
-        """Insert (or with ``update``, also update) records as they stream in, in batches of
-        the DBAPI's executemany. ``records`` carries the file's own problems as strings. On
-        any problem the caller rolls the transaction back; insertion goes on meanwhile, so
-        that later duplicates of a row are still found and reported."""
-        # Plain (id, code) pairs: ORM attribute access per row costs a second at a million.
-        known = [(p.id, p.code, p.name) for p in self.projects()]
-        projects = {name: (project_id, code) for project_id, code, name in known}
-        projects.update({code: (project_id, code) for project_id, code, _ in known})  # codes win
-        connection = dbapi(self.session)
-        result = ImportResult()
-        batch = _OwnerBatch(connection, result, now_text(), progress)
-        existing = self._existing_units() if update else {}
-        owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
-        # A large file into a smaller table: its secondary indexes are dropped and built again
-        # at the end (a sort), which at a million rows is several times faster than keeping
-        # nine indexes up to date row by row. Same transaction: a failure restores them.
-        suspended = (
-            _drop_owner_indexes(connection)
-            if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners
-            else []
+        return import_owners(
+            dbapi(self.session),
+            rows,
+            update=update,
+            progress=progress,
+            expected_rows=expected_rows,
         )
-        updates: list[tuple] = []
-        updated_keys: dict[tuple[int, str], int] = {}
-        for row_number, record in records:
-            result.rows += 1
-            if isinstance(record, str):
-                result.problem(record)
-                continue
-            found = projects.get(record.project)
-            if found is None:
-                result.problem(f"row {row_number}, project: unknown project {record.project!r}")
-                continue
-            project_id, code = found
-            key = (project_id, record.unit)
-            if key in existing:
-                if key in updated_keys:
-                    result.problem(
-                        f"row {row_number}, unit: flat {code} {record.unit} "
-                        f"is also on row {updated_keys[key]}"
-                    )
-                    continue
-                updated_keys[key] = row_number
-                updates.append((*_owner_values(record, project_id)[2:14], existing[key]))
-                continue
-            batch.add(row_number, code, record, _owner_values(record, project_id))
-        batch.flush()
-        for start in range(0, len(updates), _BATCH_ROWS):
-            chunk = updates[start : start + _BATCH_ROWS]
-            connection.executemany(_UPDATE_OWNER, chunk)
-            result.updated += len(chunk)
-            if progress:
-                progress(len(chunk))
-        if not result.problems:
-            for statement in suspended:
-                connection.execute(statement)
-            if result.inserted * 10 >= owners + result.inserted:
-                # Fresh planner statistics once the table has grown by a tenth: with stale
-                # ones SQLite may scan owners project by project for the due list (a sampled
-                # ANALYZE misled it so; the full one takes ~0.5 s at a million owners).
-                connection.execute("ANALYZE")
-        return result
-
-    def _existing_units(self) -> dict[tuple[int, str], int]:
-        result = self.session.execute(text("SELECT project_id, unit, id FROM owner"))
-        return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
 
 
 def journey_facts(owner: t.Owner, project: t.Project) -> OwnerFacts:
@@ -865,146 +805,6 @@ def _owner_columns(record: OwnerRecord, project_id: int) -> dict:
         "wants_greetings": True,
         "forgotten_on": None,
     }
-
-
-_OWNER_INSERT_COLUMNS = (
-    "project_id", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
-    "delivery_date", "delivered_on", "birthday", "birthday_md", "butler", "referred_by",
-    "birthday_lunar", "wants_greetings", "created_at",
-)  # fmt: skip
-_INSERT_OWNER = (
-    f"INSERT INTO owner ({', '.join(_OWNER_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _OWNER_INSERT_COLUMNS)})"
-)
-# Columns 2..13 of the insert (name … birthday_lunar), then the id.
-_UPDATE_OWNER = (
-    "UPDATE owner SET "
-    # The first referrer wins: an update never replaces one already recorded.
-    + ", ".join(
-        f"{column} = COALESCE({column}, ?)" if column == "referred_by" else f"{column} = ?"
-        for column in _OWNER_INSERT_COLUMNS[2:14]
-    )
-    + " WHERE id = ? AND forgotten_on IS NULL"
-)
-_BATCH_ROWS = 5000
-_BULK_FROM_ROWS = 50_000
-
-
-def _drop_owner_indexes(connection: sqlite3.Connection) -> list[str]:
-    """Drop the owner table's own indexes (not the UNIQUE one, which finds duplicate flats);
-    return the statements that make them again."""
-    found = connection.execute(
-        "SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'index' AND tbl_name = 'owner' AND sql IS NOT NULL"
-    ).fetchall()
-    for name, _ in found:
-        connection.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-def _owner_values(record: OwnerRecord, project_id: int) -> tuple:
-    """The insert's values but created_at, which the batch adds: built directly as a tuple,
-    since a million-row import spends its Python time here."""
-    birthday = None if record.birthday is None else record.birthday.isoformat()
-    return (
-        project_id, record.unit, record.name, record.phone, _iso(record.visited_on),
-        _iso(record.subscribed_on), _iso(record.signed_on), _iso(record.delivery_date),
-        _iso(record.delivered_on), birthday,
-        birthday_key(record.birthday, True) if record.birthday_lunar else birthday and birthday[5:],
-        record.butler, record.referred_by, record.birthday_lunar, True,
-    )  # fmt: skip
-
-
-@dataclass
-class ImportResult:
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS
-    problem_count: int = 0
-
-    SHOWN_PROBLEMS: ClassVar[int] = 50
-
-    def problem(self, text: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < self.SHOWN_PROBLEMS:
-            self.problems.append(text)
-
-
-class _OwnerBatch:
-    """Rows waiting for one executemany. A batch that breaks a constraint is rolled back to
-    its savepoint and replayed row by row, to name each bad row: the fast path stays fast."""
-
-    def __init__(
-        self,
-        connection: sqlite3.Connection,
-        result: ImportResult,
-        created_at: object,
-        progress: Callable[[int], None] | None,
-    ) -> None:
-        self.connection = connection
-        self.result = result
-        self.created_at = created_at
-        self.progress = progress
-        self.pending: list[tuple[int, str, OwnerRecord, tuple]] = []
-        self.first_id: int = connection.execute(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM owner"
-        ).fetchone()[0]
-        self.row_of = array("q")  # file row of each owner inserted, by id - first_id
-
-    def add(self, row_number: int, project: str, record: OwnerRecord, values: tuple) -> None:
-        self.pending.append((row_number, project, record, (*values, self.created_at)))
-        if len(self.pending) >= _BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        pending, self.pending = self.pending, []
-        if not pending:
-            return
-        connection = self.connection
-        connection.execute("SAVEPOINT owner_batch")
-        try:
-            connection.executemany(_INSERT_OWNER, [item[3] for item in pending])
-        except sqlite3.IntegrityError:
-            connection.execute("ROLLBACK TO owner_batch")
-            connection.execute("RELEASE owner_batch")
-            for item in pending:
-                self._insert_one(*item)
-        else:
-            connection.execute("RELEASE owner_batch")
-            self.row_of.extend(item[0] for item in pending)
-            self.result.inserted += len(pending)
-        if self.progress:
-            self.progress(len(pending))
-
-    def _insert_one(self, row_number: int, project: str, record: OwnerRecord, values) -> None:
-        try:
-            cursor = self.connection.execute(_INSERT_OWNER, values)
-        except sqlite3.IntegrityError:
-            self.result.problem(self._explain(row_number, project, record))
-            return
-        offset = cursor.lastrowid - self.first_id
-        self.row_of.extend([0] * (offset - len(self.row_of)))
-        self.row_of.append(row_number)
-        self.result.inserted += 1
-
-    def _explain(self, row_number: int, project: str, record: OwnerRecord) -> str:
-        holder = self.connection.execute(
-            "SELECT o.id FROM owner o JOIN project p ON p.id = o.project_id "
-            "WHERE p.code = ? AND o.unit = ?",
-            (project, record.unit),
-        ).fetchone()
-        if holder is None:  # not the flat, so the one other constraint: the referrer
-            return f"row {row_number}, referred_by: no owner {record.referred_by}"
-        flat = f"row {row_number}, unit: flat {project} {record.unit}"
-        offset = holder[0] - self.first_id
-        if 0 <= offset < len(self.row_of):
-            return f"{flat} is also on row {self.row_of[offset]}"
-        return f"{flat} already belongs to owner {holder[0]}"
 
 
 def _check_score(score: int | None) -> None:
