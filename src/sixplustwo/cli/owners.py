@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import typer
@@ -421,25 +421,31 @@ def import_owners(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
+    from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
     from sixplustwo.store.db import open_connection
 
     owner_file = OwnerFile(file, today())
+    expected = owner_file.estimated_rows()
+    rows = owner_file.values()
+    # A large file is read and checked by a second process while this one inserts; it is
+    # started before the database is opened, so that it holds no connection.
+    reader = (
+        BackgroundRows(rows, str(file))
+        if expected >= _BACKGROUND_FROM_ROWS and can_fork()
+        else nullcontext(rows)
+    )
     try:
-        expected = owner_file.estimated_rows()
         # On the DBAPI connection: the bulk path builds no ORM objects, so it need not wait
         # ~0.4 s for SQLAlchemy to import.
         with (
+            reader as rows,
             open_connection(db_option(ctx), write=not dry_run) as connection,
             _progress(expected) as advance,
         ):
             result = import_rows(
-                connection,
-                owner_file.values(),
-                update=update,
-                progress=advance,
-                expected_rows=expected,
+                connection, rows, update=update, progress=advance, expected_rows=expected
             )
             if result.problems or dry_run:
                 raise RollBack
@@ -462,6 +468,7 @@ def import_owners(
 
 
 _PROGRESS_FROM_ROWS = 5000
+_BACKGROUND_FROM_ROWS = 20_000
 
 
 @contextmanager

@@ -218,29 +218,33 @@ PLAIN_INPUT_FIELDS = (
     "name", "phone", "project", "unit", "visited", "subscribed", "signed", "delivery_date",
     "delivered", "birthday", "butler", "referred_by", "lunar_birthday",
 )  # fmt: skip
-_PLAIN_DATES: dict[str, bool] = {}  # date text → written as a real YYYY-MM-DD date
+_PLAIN_DATES: dict[str, str | None] = {}  # date text → itself if a real YYYY-MM-DD date
 _PLAIN_DATES_KEPT = 100_000  # a file repeats a few thousand dates; a hostile one, no more
 
 
-def _is_plain_date(text: str) -> bool:
-    known = _PLAIN_DATES.get(text)
-    if known is None:
-        known = (
-            len(text) == 10
-            and text.isascii()
-            and text[4] == text[7] == "-"
-            and text[:4].isdigit()
-            and text[5:7].isdigit()
-            and text[8:].isdigit()
-        )
-        if known:
-            try:
-                date.fromisoformat(text)
-            except ValueError:
-                known = False
-        if len(_PLAIN_DATES) < _PLAIN_DATES_KEPT:
-            _PLAIN_DATES[text] = known
-    return known
+def _plain_date(text: str) -> str | None:
+    """``text`` if it is a real date written YYYY-MM-DD, else None. The first string seen for
+    each date stands for all later ones: rows share their date strings, which the bulk
+    import then pickles (and SQLite binds) once per batch instead of once per cell."""
+    if text in _PLAIN_DATES:
+        return _PLAIN_DATES[text]
+    plain: str | None = None
+    if (
+        len(text) == 10
+        and text.isascii()
+        and text[4] == text[7] == "-"
+        and text[:4].isdigit()
+        and text[5:7].isdigit()
+        and text[8:].isdigit()
+    ):
+        try:
+            date.fromisoformat(text)
+            plain = text
+        except ValueError:
+            pass
+    if len(_PLAIN_DATES) < _PLAIN_DATES_KEPT:
+        _PLAIN_DATES[text] = plain
+    return plain
 
 
 def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues | None:
@@ -259,22 +263,30 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     phone = phone.strip()
     if not is_plain_mobile(phone):
         return None
+    journey = []
     earlier = ""
     for day in (visited, subscribed, signed, delivered):  # the journey's order
         if day:
-            if not _is_plain_date(day) or day < earlier:
+            day = _plain_date(day)  # type: ignore[assignment]
+            if day is None or day < earlier:
                 return None
             earlier = day
-    if delivery_date and (not _is_plain_date(delivery_date) or delivery_date < signed):
-        return None
-    if birthday and (
-        not _is_plain_date(birthday) or birthday > today_text or birthday < "1900-01-01"
-    ):
-        return None
+            journey.append(day)
+        else:
+            journey.append(None)
+    visited, subscribed, signed, delivered = journey
+    if delivery_date:
+        delivery_date = _plain_date(delivery_date)  # type: ignore[assignment]
+        if delivery_date is None or (signed is not None and delivery_date < signed):
+            return None
+    if birthday:
+        birthday = _plain_date(birthday)  # type: ignore[assignment]
+        if birthday is None or birthday > today_text or birthday < "1900-01-01":
+            return None
     return (
-        project, unit, name, phone, visited or None, subscribed or None, signed or None,
-        delivery_date or None, delivered or None, birthday or None,
-        birthday[5:] if birthday else None, butler.strip() or None, None, False,
+        project, unit, name, phone, visited, subscribed, signed, delivery_date or None,
+        delivered, birthday or None, birthday[5:] if birthday else None, butler.strip() or None,
+        None, False,
     )  # fmt: skip
 
 

@@ -1,0 +1,101 @@
+"""A large file is read in a second process: the same rows, the same problems, one-line
+errors, and a child that stops with its parent."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.io.background import BackgroundRows, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
+
+HEADER = "姓名,手机,项目,房号,签约日期,实际交付日期,生日,管家,推荐人\n"
+
+
+def _table(db_path) -> list[tuple]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(
+            "SELECT id, project_id, unit, name, phone, signed_on, delivered_on, birthday, "
+            "birthday_md, butler, referred_by FROM owner ORDER BY id"
+        ).fetchall()
+
+
+def _rows(count: int) -> str:
+    return "".join(
+        f"客户{i},139{i:08d},HY1,{i}-101,2023-0{1 + i % 9}-1{i % 10},"
+        f"{'2024-06-30' if i % 3 else ''},{'1980-02-29' if i % 7 == 0 else ''},"
+        f"管家{i % 4},{'o1' if i % 11 == 5 else ''}\n"
+        for i in range(count)
+    )
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_background_and_inline_imports_write_and_refuse_the_same(
+    cli, project, tmp_path, db_path, monkeypatch, bad
+):
+    from sixplustwo.cli import owners
+
+    body = HEADER + _rows(400)
+    if bad:
+        body += "坏行,12345,HY1,x-1,,,,,\n客户3,13900000003,HY1,3-101,,,,,\n"
+    path = tmp_path / "owners.csv"
+    path.write_text(body, encoding="utf-8")
+    outcomes = []
+    for threshold in (10**9, 1):  # inline, then in the background
+        monkeypatch.setattr(owners, "_BACKGROUND_FROM_ROWS", threshold)
+        result = cli("owner", "import", path, ok=False)
+        outcomes.append((result.exit_code, result.stdout, result.stderr, _table(db_path)))
+        if not bad:
+            cli("owner", "import", path, "--update")  # back to the same rows, same ids
+            assert _table(db_path) == outcomes[-1][3]
+            db_path.unlink()
+            cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    assert outcomes[0] == outcomes[1]
+    if bad:
+        assert outcomes[1][0] == 1
+        assert "row 402, column 手机" in outcomes[1][2]
+        assert "row 403, unit: flat HY1 3-101 is also on row 5" in outcomes[1][2]
+    else:
+        assert len(outcomes[1][3]) == 400
+
+
+def _failing(after: int, error: Exception):
+    yield from range(after)
+    raise error
+
+
+@pytest.mark.parametrize(
+    "error, message",
+    [
+        (InvalidInput("row 9: broken"), "owners.csv: row 9: broken"),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad byte"), "owners.csv: UnicodeDecodeError"),
+    ],
+)
+def test_a_failure_while_reading_is_one_error_in_the_parent(error, message):
+    with BackgroundRows(_failing(12_000, error), "owners.csv") as rows:
+        seen = []
+        with pytest.raises(InvalidInput) as raised:
+            for item in rows:
+                seen.append(item)
+    assert seen == list(range(10_000))  # whole batches arrive before the failure
+    assert str(raised.value).startswith(message)
+
+
+def test_leaving_early_stops_the_child():
+    def endless():
+        number = 0
+        while True:
+            yield number
+            number += 1
+
+    started = time.monotonic()
+    with BackgroundRows(endless(), "endless") as rows:
+        first = next(iter(rows))
+        child = rows._child
+    assert first == 0
+    assert not child.is_alive()
+    assert time.monotonic() - started < 10
