@@ -65,29 +65,36 @@ def export_records(rows, playbook, day: date) -> list[dict]:
     from sixplustwo.cli.due import due_records
     from sixplustwo.domain.messages import render_message
 
+    amount = playbook.settings.referral_reward
+    settlement = playbook.settings.referral_settlement
+    # A cron run renders ~90k messages from a few dozen (rule, detail) templates.
+    templates: dict[tuple[str, str | None], tuple[str, str]] = {}
     records = []
     for row, record in zip(rows, due_records(rows, day), strict=True):
         action = row.action
-        rule = playbook.get(action.rule)
+        key = (action.rule, action.detail)
+        found = templates.get(key)
+        if found is None:
+            rule = playbook.get(action.rule)
+            found = templates[key] = (rule.title, rule.template_for(action.detail))
+        title, template = found
         values = {
             "name": row.owner,
             "project": row.project_name,
             "unit": row.unit,
-            "due_on": action.due_on.isoformat(),
+            "due_on": action.due_on,
             "butler": row.butler,
-            "title": rule.title,
+            "title": title,
             "milestone": action.detail if action.rule == "milestone-bulletin" else "",
-            "milestone_on": action.detail_on.isoformat() if action.detail_on else "",
-            "amount": playbook.settings.referral_reward,
-            "settlement": playbook.settings.referral_settlement,
+            "milestone_on": action.detail_on or "",
+            "amount": amount,
+            "settlement": settlement,
         }
-        record.pop("subject")
-        record.update(
-            title=rule.title,
-            phone=row.phone,
-            phone_masked=record["phone"],
-            message=render_message(rule.template_for(action.detail), values),
-        )
+        del record["subject"]
+        record["title"] = title
+        record["phone_masked"] = record["phone"]
+        record["phone"] = row.phone
+        record["message"] = render_message(template, values)
         records.append(record)
     return records
 

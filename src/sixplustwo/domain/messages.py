@@ -12,7 +12,8 @@ class _Blank(dict):
 
 def render_message(template: str, values: Mapping[str, object]) -> str:
     """Fill ``{name}``-style placeholders; an unknown or empty placeholder becomes ''."""
-    known = _Blank({key: "" if value is None else str(value) for key, value in values.items()})
+    # Dates print as ISO dates (str of a date), numbers as numbers.
+    known = _Blank({key: "" if value is None else value for key, value in values.items()})
     try:
         return template.format_map(known)
     except (ValueError, IndexError, AttributeError, TypeError):
