@@ -44,20 +44,22 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def measure(name: str, args: list[str], env: dict[str, str], runs: int, results: dict) -> None:
-    times, peaks = [], []
-    for _ in range(runs):
-        elapsed, peak = timed(args, env)
-        times.append(elapsed)
-        peaks.append(peak)
+def record(name: str, samples: list[tuple[float, float]], results: dict) -> None:
+    """Median time, peak memory and every run's time (this machine is noisy: ±30%)."""
     results[name] = {
-        "median_s": round(statistics.median(times), 3),
-        "peak_mb": round(max(peaks), 1),
+        "median_s": round(statistics.median(t for t, _ in samples), 3),
+        "peak_mb": round(max(m for _, m in samples), 1),
+        "runs_s": [round(t, 3) for t, _ in samples],
     }
+    entry = results[name]
     print(
-        f"  {name:<28} {results[name]['median_s']:>8.3f} s  {results[name]['peak_mb']:>8.1f} MB",
+        f"  {name:<22} {entry['median_s']:>8.3f} s {entry['peak_mb']:>8.1f} MB  {entry['runs_s']}",
         flush=True,
     )
+
+
+def measure(name: str, args: list[str], env: dict[str, str], runs: int, results: dict) -> None:
+    record(name, [timed(args, env) for _ in range(runs)], results)
 
 
 def bench(size: int, runs: int, today: date) -> dict:
@@ -65,20 +67,22 @@ def bench(size: int, runs: int, today: date) -> dict:
     if not (folder / "owners.csv").exists():
         generate(size, folder, today)
     db = folder / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
     env = {**os.environ, "SIXPLUSTWO_DB": str(db), "COLUMNS": "200"}
     setup = json.loads((folder / "setup.json").read_text("utf-8"))
-    for project in setup["projects"]:
-        subprocess.run([SCRIPT, "project", "add", project["code"], "--name", project["name"],
-                        "--delivery-date", project["delivery_date"]], env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
     results: dict = {}
     print(f"{size:,} owners", flush=True)
-    # The import runs once: a second run would refuse the same flats.
-    measure(
-        "owner import", [SCRIPT, "owner", "import", str(folder / "owners.csv")], env, 1, results
-    )
+    # A second import into the same database would refuse the same flats: each run imports
+    # into a fresh one (projects added first, untimed).
+    imports = []
+    for _ in range(runs):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        for project in setup["projects"]:
+            subprocess.run([SCRIPT, "project", "add", project["code"], "--name",
+                            project["name"], "--delivery-date", project["delivery_date"]],
+                           env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        imports.append(timed([SCRIPT, "owner", "import", str(folder / "owners.csv")], env))
+    record("owner import", imports, results)
     with sqlite3.connect(db) as connection:
         connection.executemany(
             "INSERT INTO milestone (project_id, kind, reached_on) VALUES (?, ?, ?)",
