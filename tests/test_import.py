@@ -176,10 +176,10 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
 ):
     """A file announced as large drops the owner indexes and builds them again at the end;
     a failed one leaves the database, indexes included, as it was."""
-    from sixplustwo.domain.playbook import default_playbook
     from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
     from sixplustwo.store.db import open_session
-    from sixplustwo.store.repository import Store
+    from sixplustwo.store.repository import dbapi
 
     before = _owner_indexes(db_path)
     assert len(before) >= 8
@@ -194,10 +194,10 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
 
     try:
         with open_session(db_path, write=True) as session:
-            store = Store(session, default_playbook())
-            result = store.import_owners(
-                OwnerFile(path, date(2026, 11, 22)).values(), expected_rows=1_000_000
-            )
+            connection = dbapi(session)
+            owners = OwnerFile(path, date(2026, 11, 22)).values()
+            rows = insert_rows(owners, load_projects(connection))
+            result = import_owners(connection, rows, expected_rows=1_000_000)
             indexes_at_end = _owner_indexes_of(session)
             if result.problems:
                 raise RollBack

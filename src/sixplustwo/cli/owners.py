@@ -424,13 +424,16 @@ def import_owners(
     from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
+    from sixplustwo.store.bulk import insert_rows, load_projects
     from sixplustwo.store.db import open_connection
 
     owner_file = OwnerFile(file, today())
     expected = owner_file.estimated_rows()
-    rows = owner_file.values()
-    # A large file is read and checked by a second process while this one inserts; it is
-    # started before the database is opened, so that it holds no connection.
+    with open_connection(db_option(ctx), write=False) as connection:
+        projects = load_projects(connection)
+    rows = insert_rows(owner_file.values(), projects)
+    # A large file is read, checked and laid out as insert rows by a second process while
+    # this one inserts; it is started while no database connection is open.
     reader = (
         BackgroundRows(rows, str(file))
         if expected >= _BACKGROUND_FROM_ROWS and can_fork()

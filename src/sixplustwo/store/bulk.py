@@ -4,37 +4,62 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues
+from sixplustwo.domain.owners import OwnerValues
 from sixplustwo.store.audit import now_text
 
-_UNIT = OWNER_VALUE_FIELDS.index("unit")
-_REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
+# Projects by code and by name (codes win): the id and code of each.
+Projects = dict[str, tuple[int, str]]
+InsertRow = tuple  # the insert's values, laid out as _OWNER_INSERT_COLUMNS but the last two
+_UNIT = 1
+_REFERRED_BY = 12
+
+
+def load_projects(connection: sqlite3.Connection) -> Projects:
+    known = connection.execute("SELECT id, code, name FROM project").fetchall()
+    projects = {name: (project_id, code) for project_id, code, name in known}
+    projects.update({code: (project_id, code) for project_id, code, _ in known})
+    return projects
+
+
+def insert_rows(
+    owners: Iterable[tuple[int, OwnerValues | str]], projects: Projects
+) -> Iterator[tuple[int, InsertRow | str]]:
+    """Owners as the owner table's insert rows (the project's id for its code or name), or
+    problems. Pure: it runs in the process that reads the file, so that the one writing to
+    the database only writes."""
+    for row_number, owner in owners:
+        if isinstance(owner, str):
+            yield row_number, owner
+            continue
+        found = projects.get(owner[0])
+        if found is None:
+            yield row_number, f"row {row_number}, project: unknown project {owner[0]!r}"
+            continue
+        yield row_number, (found[0], *owner[1:])
 
 
 def import_owners(
     connection: sqlite3.Connection,
-    rows: Iterable[tuple[int, OwnerValues | str]],
+    rows: Iterable[tuple[int, InsertRow | str]],
     *,
     update: bool = False,
     progress: Callable[[int], None] | None = None,
     expected_rows: int = 0,
 ) -> ImportResult:
-    """Insert (or with ``update``, also update) owners as they stream in. ``rows`` carries
-    the file's own problems as strings. On any problem the caller rolls the transaction back;
-    insertion goes on meanwhile, so that later duplicates of a row are still found and
-    reported."""
-    known = connection.execute("SELECT id, code, name FROM project").fetchall()
-    projects = {name: (project_id, code) for project_id, code, name in known}
-    projects.update({code: (project_id, code) for project_id, code, _ in known})  # codes win
+    """Insert (or with ``update``, also update) rows from ``insert_rows`` as they stream in;
+    they carry the file's own problems as strings. On any problem the caller rolls the
+    transaction back; insertion goes on meanwhile, so that later duplicates of a row are still
+    found and reported."""
     result = ImportResult()
-    created_at = now_text()
-    batch = _OwnerBatch(connection, result, progress)
+    codes = {project_id: code for project_id, code in load_projects(connection).values()}
+    batch = _OwnerBatch(connection, result, progress, codes)
     existing = _existing_units(connection) if update else {}
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
     # A large file into a smaller table: its secondary indexes are dropped and built again
@@ -47,30 +72,27 @@ def import_owners(
     )
     updates: list[tuple] = []
     updated_keys: dict[tuple[int, str], int] = {}
-    for row_number, owner in rows:
-        result.rows += 1
-        if isinstance(owner, str):
-            result.problem(owner)
+    add = batch.add
+    count = 0
+    for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
+        if type(row) is str:
+            result.problem(row)
             continue
-        found = projects.get(owner[0])
-        if found is None:
-            result.problem(f"row {row_number}, project: unknown project {owner[0]!r}")
-            continue
-        project_id, code = found
         if existing:
-            key = (project_id, owner[_UNIT])
+            key = (row[0], row[_UNIT])
             if key in existing:
                 if key in updated_keys:
                     result.problem(
-                        f"row {row_number}, unit: flat {code} {owner[_UNIT]} "
+                        f"row {row_number}, unit: flat {codes[row[0]]} {row[_UNIT]} "
                         f"is also on row {updated_keys[key]}"
                     )
                     continue
                 updated_keys[key] = row_number
-                updates.append((*owner[2:], existing[key]))
+                updates.append((*row[2:14], existing[key]))
                 continue
-        batch.add(row_number, code, owner, (project_id, *owner[1:], True, created_at))
+        add(row_number, row)
     batch.flush()
+    result.rows = count
     for start in range(0, len(updates), _BATCH_ROWS):
         chunk = updates[start : start + _BATCH_ROWS]
         connection.executemany(_UPDATE_OWNER, chunk)
@@ -97,10 +119,21 @@ _OWNER_INSERT_COLUMNS = (
     "delivery_date", "delivered_on", "birthday", "birthday_md", "butler", "referred_by",
     "birthday_lunar", "wants_greetings", "created_at",
 )  # fmt: skip
-_INSERT_OWNER = (
-    f"INSERT INTO owner ({', '.join(_OWNER_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _OWNER_INSERT_COLUMNS)})"
-)
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+
+
+def _insert_owner(created_at: str) -> str:
+    """The insert with its two constant columns (wants_greetings, created_at) written into the
+    statement: binding them on every row cost a quarter of a million-row insert."""
+    if not _STAMP.fullmatch(created_at):
+        raise ValueError(f"not a timestamp: {created_at!r}")
+    bound = ", ".join("?" for _ in _OWNER_INSERT_COLUMNS[:-2])
+    return (
+        f"INSERT INTO owner ({', '.join(_OWNER_INSERT_COLUMNS)}) "
+        f"VALUES ({bound}, TRUE, '{created_at}')"
+    )
+
+
 # Columns 2..13 of the insert (name … birthday_lunar), then the id.
 _UPDATE_OWNER = (
     "UPDATE owner SET "
@@ -169,61 +202,65 @@ class _OwnerBatch:
         connection: sqlite3.Connection,
         result: ImportResult,
         progress: Callable[[int], None] | None,
+        codes: dict[int, str],
     ) -> None:
         self.connection = connection
         self.result = result
         self.progress = progress
-        self.pending: list[tuple[int, str, OwnerValues, tuple]] = []
+        self.codes = codes
+        self.insert = _insert_owner(now_text())
+        self.numbers: list[int] = []
+        self.pending: list[InsertRow] = []
         self.first_id: int = connection.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM owner"
         ).fetchone()[0]
         self.row_of = array("q")  # file row of each owner inserted, by id - first_id
 
-    def add(self, row_number: int, project: str, owner: OwnerValues, row: tuple) -> None:
-        self.pending.append((row_number, project, owner, row))
+    def add(self, row_number: int, row: InsertRow) -> None:
+        self.numbers.append(row_number)
+        self.pending.append(row)
         if len(self.pending) >= _BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        pending, self.pending = self.pending, []
+        numbers, pending = self.numbers, self.pending
         if not pending:
             return
+        self.numbers, self.pending = [], []
         connection = self.connection
         connection.execute("SAVEPOINT owner_batch")
         try:
-            connection.executemany(_INSERT_OWNER, [item[3] for item in pending])
+            connection.executemany(self.insert, pending)
         except sqlite3.IntegrityError:
             connection.execute("ROLLBACK TO owner_batch")
             connection.execute("RELEASE owner_batch")
-            for item in pending:
-                self._insert_one(*item)
+            for row_number, row in zip(numbers, pending, strict=True):
+                self._insert_one(row_number, row)
         else:
             connection.execute("RELEASE owner_batch")
-            self.row_of.extend(item[0] for item in pending)
+            self.row_of.extend(numbers)
             self.result.inserted += len(pending)
         if self.progress:
             self.progress(len(pending))
 
-    def _insert_one(self, row_number: int, project: str, owner: OwnerValues, values) -> None:
+    def _insert_one(self, row_number: int, row: InsertRow) -> None:
         try:
-            cursor = self.connection.execute(_INSERT_OWNER, values)
+            cursor = self.connection.execute(self.insert, row)
         except sqlite3.IntegrityError:
-            self.result.problem(self._explain(row_number, project, owner))
+            self.result.problem(self._explain(row_number, row))
             return
         offset = cursor.lastrowid - self.first_id
         self.row_of.extend([0] * (offset - len(self.row_of)))
         self.row_of.append(row_number)
         self.result.inserted += 1
 
-    def _explain(self, row_number: int, project: str, owner: OwnerValues) -> str:
+    def _explain(self, row_number: int, row: InsertRow) -> str:
         holder = self.connection.execute(
-            "SELECT o.id FROM owner o JOIN project p ON p.id = o.project_id "
-            "WHERE p.code = ? AND o.unit = ?",
-            (project, owner[_UNIT]),
+            "SELECT id FROM owner WHERE project_id = ? AND unit = ?", (row[0], row[_UNIT])
         ).fetchone()
         if holder is None:  # not the flat, so the one other constraint: the referrer
-            return f"row {row_number}, referred_by: no owner {owner[_REFERRED_BY]}"
-        flat = f"row {row_number}, unit: flat {project} {owner[_UNIT]}"
+            return f"row {row_number}, referred_by: no owner {row[_REFERRED_BY]}"
+        flat = f"row {row_number}, unit: flat {self.codes[row[0]]} {row[_UNIT]}"
         offset = holder[0] - self.first_id
         if 0 <= offset < len(self.row_of):
             return f"{flat} is also on row {self.row_of[offset]}"

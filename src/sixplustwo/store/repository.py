@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -14,11 +14,11 @@ from sixplustwo.domain.actions import Action, actions
 from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, OwnerValues, SurveyRow, check_journey
+from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, SurveyRow, check_journey
 from sixplustwo.domain.playbook import Playbook, Rule
 from sixplustwo.store import tables as t
 from sixplustwo.store.audit import now_text, record_audit
-from sixplustwo.store.bulk import ImportResult, import_owners
+from sixplustwo.store.bulk import ImportResult
 from sixplustwo.store.queries import (
     DueFilter,
     DueRow,
@@ -743,22 +743,6 @@ class Store:
         return owner.phone
 
     # -- bulk import ----------------------------------------------------------------------
-
-    def import_owners(
-        self,
-        rows: Iterable[tuple[int, OwnerValues | str]],
-        *,
-        update: bool = False,
-        progress: Callable[[int], None] | None = None,
-        expected_rows: int = 0,
-    ) -> ImportResult:
-        return import_owners(
-            dbapi(self.session),
-            rows,
-            update=update,
-            progress=progress,
-            expected_rows=expected_rows,
-        )
 
 
 def journey_facts(owner: t.Owner, project: t.Project) -> OwnerFacts:
