@@ -11,14 +11,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from sixplustwo.domain.owners import OwnerValues
+from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues
 from sixplustwo.store.audit import now_text
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]
 InsertRow = tuple  # the insert's values, laid out as _OWNER_INSERT_COLUMNS but the last two
-_UNIT = 1
-_REFERRED_BY = 12
+# An insert row is an owner's stored values with the project's id in place of its code.
+_UNIT = OWNER_VALUE_FIELDS.index("unit")
+_REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
 
 
 def load_projects(connection: sqlite3.Connection) -> Projects:

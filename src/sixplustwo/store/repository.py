@@ -761,15 +761,6 @@ def journey_facts(owner: t.Owner, project: t.Project) -> OwnerFacts:
     )
 
 
-def _sql_value(value: object) -> object:
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, datetime):
-        # The form SQLAlchemy's SQLite DateTime writes and reads back (UTC, no offset).
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _owner_columns(record: OwnerRecord, project_id: int) -> dict:
     return {
         "project_id": project_id,
