@@ -33,8 +33,10 @@ def _coerce_plain_values_without_pydantic() -> None:
     converted here as typer would; everything else still goes through typer's coercion."""
     from enum import Enum
 
-    from typer.core import _TyperParameter
-
+    try:
+        from typer.core import _TyperParameter
+    except ImportError:  # a Typer without this layer: its own coercion, only slower
+        return
     typer_process_value = _TyperParameter.process_value
 
     def process_value(self: _TyperParameter, ctx: Any, value: Any) -> Any:
