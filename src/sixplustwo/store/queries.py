@@ -84,6 +84,10 @@ def _in_list(name: str, ids: Sequence[object]) -> tuple[str, dict[str, object]]:
     return ", ".join(f":{key}" for key in params), params
 
 
+# What a listed owner row shows, in DueRow's order after the action and its title.
+_SHOWN = "p.code, p.name, o.id, o.name, o.phone, o.unit, o.butler"
+_SHOWN_OWNER_ID = 2
+
 _OWNER_COLUMNS = """
     o.id, o.project_id, o.unit, o.name, o.phone, o.butler,
     o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, o.delivered_on,
@@ -234,30 +238,19 @@ class DueQuery:
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         for anchor_column, condition in queries:
             sql = (
-                "SELECT o.id, o.unit, o.name, o.phone, o.butler, p.code, p.name, "
-                f"{anchor_column} FROM owner o JOIN project p ON p.id = o.project_id "
-                f"WHERE {base} AND {condition} AND {undone}"
+                f"SELECT {_SHOWN}, {anchor_column} FROM owner o "
+                f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition} AND {undone}"
             )
             # The hot loop of the morning list (~90k rows at a million owners): the dates
             # and status depend on the anchor alone, so they are worked out once per date.
-            for (
-                owner_id,
-                unit,
-                owner,
-                phone,
-                butler,
-                code,
-                project_name,
-                anchor,
-            ) in self.connection.execute(sql, params):
+            for *shown, anchor in self.connection.execute(sql, params):
+                owner_id = shown[_SHOWN_OWNER_ID]
                 opens_on, due_on, status = timing.of(anchor)
                 action = Action(
                     f"o{owner_id}:{name}", name, step, "owner", owner_id,
                     opens_on, due_on, grace, status,
                 )  # fmt: skip
-                found.append(
-                    DueRow(action, title, code, project_name, owner_id, owner, phone, unit, butler)
-                )
+                found.append(DueRow(action, title, *shown))
         return found
 
     def _holiday_rule(self, rule: Rule) -> list[DueRow]:
@@ -278,8 +271,7 @@ class DueQuery:
             last = due_on + timedelta(days=rule.grace or 0)
             suffix = f":{rule.name}:{year}-{key}"
             sql = (
-                "SELECT o.id, o.unit, o.name, o.phone, o.butler, p.code, p.name "
-                "FROM owner o JOIN project p ON p.id = o.project_id "
+                f"SELECT {_SHOWN} FROM owner o JOIN project p ON p.id = o.project_id "
                 f"WHERE {base} AND o.wants_greetings "
                 "AND COALESCE(o.signed_on, o.delivered_on) <= :day AND NOT EXISTS ("
                 "SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind AND "
@@ -296,17 +288,12 @@ class DueQuery:
                 "last": iso(last),
             }
             detail = FESTIVAL_NAMES[key]
-            for owner_id, unit, name, phone, butler, code, project_name in self.connection.execute(
-                sql, values
-            ):
+            for shown in self.connection.execute(sql, values):
+                owner_id = shown[_SHOWN_OWNER_ID]
                 action = _owner_action(
                     rule, owner_id, f"o{owner_id}{suffix}", opens_on, due_on, today, detail, day
                 )
-                found.append(
-                    DueRow(
-                        action, rule.title, code, project_name, owner_id, name, phone, unit, butler
-                    )
-                )
+                found.append(DueRow(action, rule.title, *shown))
         return found
 
     def _milestone_candidates(self, bounds: dict[str, object], kind: str) -> list[OwnerRow]:
@@ -430,8 +417,8 @@ class DueQuery:
                 "(SELECT 1 FROM event e WHERE e.case_id = c.id AND e.kind = :k)"
             )
         sql = (
-            f"SELECT c.id, c.kind, {anchor}, o.id, o.unit, o.name, o.phone, o.butler, p.code, "
-            "p.name FROM service_case c JOIN owner o ON o.id = c.owner_id "
+            f"SELECT c.id, c.kind, {anchor}, {_SHOWN} FROM service_case c "
+            "JOIN owner o ON o.id = c.owner_id "
             f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}"
         )
         # Repairs may have their own, shorter deadline to resolve.
@@ -441,18 +428,7 @@ class DueQuery:
         }
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         found: list[DueRow] = []
-        for (
-            case_id,
-            kind,
-            day,
-            owner_id,
-            unit,
-            owner,
-            phone,
-            butler,
-            code,
-            project_name,
-        ) in self.connection.execute(sql, params):
+        for case_id, kind, day, *shown in self.connection.execute(sql, params):
             opens_on, due_on, status = timings[kind == "repair"].of(day)
             if status not in LISTED:
                 continue
@@ -460,9 +436,7 @@ class DueQuery:
                 f"c{case_id}:{name}", name, step, "case", case_id,
                 opens_on, due_on, grace, status, None, kind,
             )  # fmt: skip
-            row = DueRow(action, title, code, project_name, owner_id, owner, phone, unit, butler)
-            row.case_id = case_id
-            found.append(row)
+            found.append(DueRow(action, title, *shown, case_id=case_id))
         return found
 
 
