@@ -13,7 +13,7 @@ from sixplustwo.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
-    from sixplustwo.store.queries import DueRow
+    from sixplustwo.store.queries import DueFilter, DueRow
     from sixplustwo.store.repository import Store
 
 
@@ -119,3 +119,26 @@ def checked_tier(book: Playbook, tier: str | None) -> str | None:
         names = ", ".join(t.name for t in book.tiers)
         raise InvalidInput(f"--membership {tier}: tiers are {names}")
     return tier
+
+
+def due_list(
+    ctx: typer.Context,
+    connection,
+    day: date,
+    where: DueFilter,
+    *,
+    workdays: bool,
+    membership: str | None,
+) -> tuple[Playbook, list[DueRow]]:
+    """The day's listed actions as ``due`` and ``export`` show them: the playbook in force
+    (moved onto working days if asked), only the tier asked for, and a warning on stderr for a
+    year whose holiday schedule is not published yet."""
+    from dataclasses import replace
+
+    from sixplustwo.store.queries import due_rows
+
+    book = with_workdays(playbook_in_force(ctx, connection), workdays)
+    where = replace(where, membership=checked_tier(book, membership))
+    rows = due_rows(connection, book, day, where)
+    warn_unpublished_years(book, day, rows)
+    return book, rows

@@ -9,14 +9,10 @@ import typer
 from sixplustwo.cli.context import (
     MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
-    checked_tier,
+    day_or_today,
     db_option,
+    due_list,
     open_store,
-    parse_day,
-    playbook_in_force,
-    today,
-    warn_unpublished_years,
-    with_workdays,
 )
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
@@ -76,9 +72,9 @@ def due(
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.domain.playbook import STEPS
     from sixplustwo.store.db import open_connection
-    from sixplustwo.store.queries import DueFilter, due_rows, project_id_of
+    from sixplustwo.store.queries import DueFilter, project_id_of
 
-    day = parse_day(on, "--date") or today()
+    day = day_or_today(on)
     steps = {s.strip() for s in step}
     unknown = steps - set(STEPS)
     if unknown:
@@ -86,11 +82,8 @@ def due(
     # Straight on the DBAPI connection: the morning list must not wait for SQLAlchemy.
     with open_connection(db_option(ctx), write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
-        book = with_workdays(playbook_in_force(ctx, connection), workdays)
-        tier = checked_tier(book, membership)
-        where = DueFilter(project_id, butler, frozenset(steps) or None, tier)
-        rows = due_rows(connection, book, day, where)
-    warn_unpublished_years(book, day, rows)
+        where = DueFilter(project_id, butler, frozenset(steps) or None)
+        _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
     records = due_records(rows, day)
     if fmt is Format.table:
         from sixplustwo.domain.actions import STATUS_LABELS

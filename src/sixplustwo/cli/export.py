@@ -16,14 +16,10 @@ import typer
 from sixplustwo.cli.context import (
     MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
-    checked_tier,
+    day_or_today,
     db_option,
+    due_list,
     open_store,
-    parse_day,
-    playbook_in_force,
-    today,
-    warn_unpublished_years,
-    with_workdays,
 )
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
 
@@ -117,16 +113,16 @@ def export(
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
     from sixplustwo.store.audit import exported, record_export
     from sixplustwo.store.db import open_connection, resolve_db_path
-    from sixplustwo.store.queries import DueFilter, due_rows
+    from sixplustwo.store.queries import DueFilter
 
-    day = parse_day(on, "--date") or today()
+    day = day_or_today(on)
     db = resolve_db_path(db_option(ctx))
     target = Path(out)
     # On the DBAPI connection, like `due`: a cron run should not wait for SQLAlchemy.
     with export_lock(db, wait), open_connection(db_option(ctx), write=True) as connection:
-        book = with_workdays(playbook_in_force(ctx, connection), workdays)
-        rows = due_rows(connection, book, day, DueFilter(membership=checked_tier(book, membership)))
-        warn_unpublished_years(book, day, rows)
+        book, rows = due_list(
+            ctx, connection, day, DueFilter(), workdays=workdays, membership=membership
+        )
         records = export_records(rows, book, day)
         if fmt is not ExportFormat.ics:
             # The SMS platform needs someone to message: project actions go to the calendar only.
