@@ -44,6 +44,11 @@ def parse_date_text(text: str) -> date:
         raise InvalidInput(f"{text!r} is not a real calendar date ({exc})") from None
 
 
+def iso(value: date | None) -> str | None:
+    """A date as stored and exported: YYYY-MM-DD, or None."""
+    return None if value is None else value.isoformat()
+
+
 def parse_optional_date(text: str | None, *, what: str = "date") -> date | None:
     if text is None or not text.strip():
         return None

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sixplustwo.domain.dates import parse_date, parse_date_text
+from sixplustwo.domain.dates import iso, parse_date, parse_date_text
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
 
@@ -197,17 +197,13 @@ OWNER_VALUE_FIELDS = (
 OwnerValues = tuple  # laid out as OWNER_VALUE_FIELDS
 
 
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
 def owner_values(record: OwnerRecord) -> OwnerValues:
     from sixplustwo.domain.calendars import birthday_key
 
     return (
-        record.project, record.unit, record.name, record.phone, _iso(record.visited_on),
-        _iso(record.subscribed_on), _iso(record.signed_on), _iso(record.delivery_date),
-        _iso(record.delivered_on), _iso(record.birthday),
+        record.project, record.unit, record.name, record.phone, iso(record.visited_on),
+        iso(record.subscribed_on), iso(record.signed_on), iso(record.delivery_date),
+        iso(record.delivered_on), iso(record.birthday),
         birthday_key(record.birthday, record.birthday_lunar), record.butler,
         record.referred_by, record.birthday_lunar,
     )  # fmt: skip

@@ -190,8 +190,7 @@ class TableFile:
 
     def estimated_rows(self) -> int:
         """For a progress bar: lines for CSV (a quoted newline counts twice), 0 for XLSX."""
-        return max(0, _line_count(self.path) - 1) if self.path.suffix.lower() in (
-            ".csv", ".txt", "") else 0  # fmt: skip
+        return max(0, _line_count(self.path) - 1) if self._plain_text else 0
 
     def validate(self, values: dict[str, object]) -> object:
         raise NotImplementedError

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sixplustwo.domain.dates import iso
+
+__all__ = ["as_date", "iso"]
+
 
 def as_date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value  # type: ignore[return-value]
     return date.fromisoformat(str(value)[:10])
-
-
-def iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
