@@ -1,8 +1,36 @@
-"""Every error a user can cause. The CLI prints the message as one line and exits 1."""
+"""Every error a user can cause. The CLI prints the message as one line and exits 1.
+
+An error carries a message id (the English text with ``{name}`` placeholders, a constant) and
+its parameters, never finished text: only ``cli/`` turns it into words (``cli/messages.py``),
+which is where a translation will be looked up. ``str(error)`` is the English text, for logs
+and tests.
+"""
+
+from __future__ import annotations
 
 
 class SixPlusTwoError(Exception):
     """Base for errors caused by input, not by bugs: the message is shown to the user."""
+
+    def __init__(self, msgid: str, /, **params: object) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+    def render(self, translate=None) -> str:
+        """The message in words: ``translate`` maps a message id to its translation (the CLI's
+        gettext); the parameters are filled in after, so user text is never read as format."""
+        template = translate(self.msgid) if translate else self.msgid
+        if not self.params:
+            return template
+        params = {
+            key: value.render(translate) if isinstance(value, SixPlusTwoError) else value
+            for key, value in self.params.items()
+        }
+        return template.format(**params)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class InvalidInput(SixPlusTwoError):
