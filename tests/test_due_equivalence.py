@@ -12,9 +12,9 @@ from sixplustwo.domain.actions import LISTED, actions
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.owners import OwnerRecord
 from sixplustwo.domain.playbook import default_playbook
-from sixplustwo.store.db import open_session
+from sixplustwo.store.database import open_database
 from sixplustwo.store.queries import DueFilter
-from sixplustwo.store.repository import Store
+from sixplustwo.store.unit import Store
 
 OWNERS = 2500
 
@@ -26,10 +26,10 @@ def _day(rng: random.Random, start: date, span: int) -> date:
 def _build(db) -> None:
     rng = random.Random(2026)
     today = date(2026, 11, 22)
-    with open_session(db, write=True) as session:
+    with open_database(db, write=True) as session:
         store = Store(session, default_playbook())
         for code, delivery in (("A", date(2024, 1, 31)), ("B", date(2024, 2, 29)), ("C", None)):
-            store.add_project(code, f"项目{code}", delivery, None)
+            store.projects.add(code, f"项目{code}", delivery, None)
         milestones = [
             ("A", "封顶", date(2023, 8, 31)),
             ("B", "封顶", date(2024, 2, 29)),
@@ -37,7 +37,7 @@ def _build(db) -> None:
             ("C", "封顶", date(2025, 1, 31)),
         ]
         for code, kind, on in milestones:
-            store.add_milestone(code, kind, on, None, today=today)
+            store.projects.add_milestone(code, kind, on, None, today=today)
         ids: list[int] = []
         start = date(2022, 6, 1)
         for index in range(OWNERS):
@@ -74,29 +74,29 @@ def _build(db) -> None:
                 birthday_lunar=rng.random() < 0.15,
                 referred_by=rng.choice(ids) if ids and rng.random() < 0.1 else None,
             )  # fmt: skip
-            ids.append(store.add_owner(record).id)
+            ids.append(store.owners.add(record).id)
         for owner_id in rng.sample(ids, 300):
             kind = rng.choice(
                 ["revisit-3m", "birthday", "milestone-bulletin", "first-contact", "referral-reward"]
             )
-            store.add_event(owner_id, kind, _day(rng, date(2023, 1, 1), 900), today=today)
+            store.journey.add_event(owner_id, kind, _day(rng, date(2023, 1, 1), 900), today=today)
         for owner_id in rng.sample(ids, 80):
             opened = _day(rng, date(2023, 6, 1), 600)
-            case = store.open_case(
+            case = store.journey.open_case(
                 owner_id, rng.choice(["complaint", "repair"]), "问题", opened, today
             )
             if rng.random() < 0.6:
-                store.resolve_case(
+                store.journey.resolve_case(
                     case.id, opened + timedelta(days=rng.randrange(12)), None, today=today
                 )
-        store.complete(
+        store.journey.complete(
             "p1:mock-acceptance", date(2023, 12, 20), note=None, channel=None, today=today
         )
 
 
 def _slow_facts(session):
     """Every subject with all its facts, read naively, table by table."""
-    rows = lambda sql: session.connection().exec_driver_sql(sql).fetchall()  # noqa: E731
+    rows = session.query
     as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
     projects = {pid: as_date(d) for pid, d in rows("SELECT id, delivery_date FROM project")}
     milestones = defaultdict(list)
@@ -164,7 +164,7 @@ def test_sql_due_list_equals_pure_evaluation(db_path, workdays):
     book = default_playbook().with_settings(workdays=workdays)
     # Working days are checked on every third date: the same queries, a third of the time.
     dates = _check_dates()[:: 3 if workdays else 1]
-    with open_session(db_path, write=False) as session:
+    with open_database(db_path, write=False) as session:
         subjects = _slow_facts(session)
         store = Store(session, book)
         compared = 0

@@ -56,8 +56,8 @@ def test_a_database_from_a_newer_release_is_refused_untouched(cli, tmp_path):
 def _writer(db: str, worker: int, count: int) -> None:
     from sixplustwo.domain.owners import owner_record
     from sixplustwo.domain.playbook import default_playbook
-    from sixplustwo.store.db import open_session
-    from sixplustwo.store.repository import Store
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.unit import Store
 
     today = date(2026, 11, 22)
     for index in range(count):
@@ -71,20 +71,20 @@ def _writer(db: str, worker: int, count: int) -> None:
             },
             today,
         )
-        with open_session(db, write=True) as session:
+        with open_database(db, write=True) as session:
             store = Store(session, default_playbook())
-            owner = store.add_owner(record)
-            store.add_event(owner.id, "signing-revisit", date(2024, 1, 3), today=today)
+            owner = store.owners.add(record)
+            store.journey.add_event(owner.id, "signing-revisit", date(2024, 1, 3), today=today)
 
 
 def _reader(db: str, rounds: int) -> None:
     from sixplustwo.domain.playbook import default_playbook
-    from sixplustwo.store.db import open_session
+    from sixplustwo.store.database import open_database
     from sixplustwo.store.queries import DueFilter
-    from sixplustwo.store.repository import Store
+    from sixplustwo.store.unit import Store
 
     for _ in range(rounds):
-        with open_session(db, write=False) as session:
+        with open_database(db, write=False) as session:
             Store(session, default_playbook()).due(date(2024, 1, 5), DueFilter())
 
 

@@ -178,8 +178,7 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
     a failed one leaves the database, indexes included, as it was."""
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
-    from sixplustwo.store.db import open_session
-    from sixplustwo.store.repository import dbapi
+    from sixplustwo.store.database import open_database
 
     before = _owner_indexes(db_path)
     assert len(before) >= 8
@@ -193,12 +192,11 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
         pass
 
     try:
-        with open_session(db_path, write=True) as session:
-            connection = dbapi(session)
+        with open_database(db_path, write=True) as connection:
             owners = OwnerFile(path, date(2026, 11, 22)).values()
             rows = insert_rows(owners, load_projects(connection))
             result = import_owners(connection, rows, expected_rows=1_000_000)
-            indexes_at_end = _owner_indexes_of(session)
+            indexes_at_end = _owner_indexes_of(connection)
             if result.problems:
                 raise RollBack
     except RollBack:
@@ -212,13 +210,11 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
         assert result.problems == ["row 302, unit: flat HY1 7-101 is also on row 9"]
 
 
-def _owner_indexes_of(session) -> list[str]:
-    from sqlalchemy import text
-
+def _owner_indexes_of(db) -> list[str]:
     return [
         row[0]
-        for row in session.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
-                 "AND sql IS NOT NULL")
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
+            "AND sql IS NOT NULL"
         )
-    ]  # fmt: skip
+    ]

@@ -1,24 +1,28 @@
-"""The migrations and the SQLModel tables describe the same schema."""
+"""The migrations and the store's records (the owner's from its one definition) describe the
+same schema."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from sqlmodel import SQLModel
-
-from sixplustwo.store import tables  # noqa: F401  (registers the tables)
-from sixplustwo.store.db import open_session
+from sixplustwo.domain.fields import OWNER_FIELDS
+from sixplustwo.store import records
+from sixplustwo.store.database import open_database
 from sixplustwo.store.migrations import MIGRATIONS
 
 
 def test_migrated_schema_matches_tables(tmp_path):
     path = tmp_path / "schema.db"
-    with open_session(path, write=True):
+    with open_database(path, write=True):
         pass
+    kinds = [records.Project, records.Milestone, records.Owner, records.Event, records.Case]
+    kinds += [records.ChecklistResult, records.AuditEntry]
     with sqlite3.connect(path) as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
-            assert columns == {c.name for c in table.columns}, table.name
+        for record in kinds:
+            found = [row[1] for row in connection.execute(f"PRAGMA table_info({record.TABLE})")]
+            assert set(found) == set(record.columns()), record.TABLE
+        owner = [row[1] for row in connection.execute("PRAGMA table_info(owner)")]
+        assert set(owner) == {field.name for field in OWNER_FIELDS}
         applied = [row[0] for row in connection.execute("SELECT name FROM schema_migration")]
         assert applied == [name for name, _ in MIGRATIONS]
         assert applied[:3] == ["0001_initial", "0002_export_log", "0003_statistics"]

@@ -26,16 +26,16 @@ def show(
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
-        action, rule = store.find_action(action_id, day)
+        action, rule = store.journey.find_action(action_id, day)
         owner_id = action.subject_id if action.subject == "owner" else None
         if action.subject == "case":
-            owner_id = store.case(action.subject_id).owner_id
+            owner_id = store.journey.case(action.subject_id).owner_id
         owner = None
         events: list[dict] = []
         cases: list[dict] = []
         recorded: list[dict] = []
         if owner_id is not None:
-            view = store.owner_view(owner_id, day)
+            view = store.journey.owner_view(owner_id, day)
             owner = {
                 "id": view.owner.id,
                 "name": view.owner.name,
@@ -55,7 +55,7 @@ def show(
             ]
             recorded = [
                 {"item": r.item, "ok": r.ok, "note": r.note, "case_id": r.case_id}
-                for r in store.checklist_results(owner_id)
+                for r in store.journey.checklist_results(owner_id)
                 if r.action_id == action.action_id
             ]
     shown = {

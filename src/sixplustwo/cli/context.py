@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,8 +14,9 @@ from sixplustwo.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.database import Database
     from sixplustwo.store.queries import DueFilter, DueRow
-    from sixplustwo.store.repository import Store
+    from sixplustwo.store.unit import Command, Store
 
 
 def today() -> date:
@@ -36,13 +38,13 @@ def db_option(ctx: typer.Context) -> str | None:
     return (ctx.find_root().obj or {}).get("db")
 
 
-def playbook_in_force(ctx: typer.Context, connection) -> Playbook:
+def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:
     """``--playbook FILE`` for this run, else the one stored in the database, else the
     default; both override the default rule by rule."""
     from pathlib import Path
 
     from sixplustwo.domain.playbook import default_playbook, parse_playbook
-    from sixplustwo.store.queries import PLAYBOOK_SETTING, stored_setting
+    from sixplustwo.store.audit import PLAYBOOK_SETTING, Settings
 
     file = (ctx.find_root().obj or {}).get("playbook")
     if file:
@@ -50,19 +52,43 @@ def playbook_in_force(ctx: typer.Context, connection) -> Playbook:
         if not path.is_file():
             raise InvalidInput(f"--playbook {file}: no such file")
         return parse_playbook(path.read_text("utf-8"), base=default_playbook(), source=file)
-    stored = stored_setting(connection, PLAYBOOK_SETTING)
+    stored = Settings(db).get(PLAYBOOK_SETTING)
     if stored:
         return parse_playbook(stored, base=default_playbook(), source="stored playbook")
     return default_playbook()
 
 
+def command_line() -> Command:
+    """Who runs this command (the operating-system user) and its argument line."""
+    import getpass
+    import sys
+
+    from sixplustwo.store.unit import Command
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        user = str(os.getuid()) if hasattr(os, "getuid") else None
+    return Command(user=user, argv=tuple(sys.argv[1:]))
+
+
+@contextmanager
+def open_database(ctx: typer.Context, *, write: bool) -> Iterator[Database]:
+    """The command's database in one transaction (the fast path: no store aggregates)."""
+    from sixplustwo.store.database import open_database as open_db
+
+    with open_db(db_option(ctx), write=write) as db:
+        yield db
+
+
 @contextmanager
 def open_store(ctx: typer.Context, *, write: bool) -> Iterator[Store]:
-    from sixplustwo.store.db import open_session
-    from sixplustwo.store.repository import Store, dbapi
+    """The command's unit of work: one transaction, who runs it, the playbook in force.
+    ``write=False`` is a read: it takes no write lock and writes nothing."""
+    from sixplustwo.store.unit import Store
 
-    with open_session(db_option(ctx), write=write) as session:
-        yield Store(session, playbook_in_force(ctx, dbapi(session)))
+    with open_database(ctx, write=write) as db:
+        yield Store(db, playbook_in_force(ctx, db), command_line())
 
 
 WORKDAYS_OPTION = typer.Option(
@@ -123,7 +149,7 @@ def checked_tier(book: Playbook, tier: str | None) -> str | None:
 
 def due_list(
     ctx: typer.Context,
-    connection,
+    connection: Database,
     day: date,
     where: DueFilter,
     *,

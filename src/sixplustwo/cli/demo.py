@@ -34,12 +34,12 @@ def demo(
     sample = Sample(day)
     with open_store(ctx, write=True) as store:
         for code, name, city, delivery, opening in sample.projects():
-            store.add_project(code, name, delivery, city, opening)
+            store.projects.add(code, name, delivery, city, opening)
         for code, kind, on in sample.milestones():
-            store.add_milestone(code, kind, on, None, today=day)
-        ids = [store.add_owner(record).id for record in sample.owners()]
+            store.projects.add_milestone(code, kind, on, None, today=day)
+        ids = [store.owners.add(record).id for record in sample.owners()]
         for item in sample.events():
-            store.add_event(
+            store.journey.add_event(
                 ids[item["owner_row"] - 1],
                 item["kind"],
                 item["on"],
@@ -49,11 +49,11 @@ def demo(
                 today=day,
             )
         for item in sample.cases():
-            case = store.open_case(
+            case = store.journey.open_case(
                 ids[item["owner_row"] - 1], item["kind"], item["note"], item["opened"], day
             )
             if item["resolved"] is not None:
-                store.resolve_case(case.id, item["resolved"], "已处理", today=day)
+                store.journey.resolve_case(case.id, item["resolved"], "已处理", today=day)
     typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
     typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
     due(ctx, on=None, project=None, butler=None, step=[], workdays=False, membership=None, fmt=fmt)

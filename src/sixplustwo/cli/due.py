@@ -10,8 +10,8 @@ from sixplustwo.cli.context import (
     MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
     day_or_today,
-    db_option,
     due_list,
+    open_database,
     open_store,
 )
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
@@ -71,7 +71,6 @@ def due(
     """The morning list: open and overdue actions, most urgent first."""
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.domain.playbook import STEPS
-    from sixplustwo.store.db import open_connection
     from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
@@ -79,8 +78,8 @@ def due(
     unknown = steps - set(STEPS)
     if unknown:
         raise InvalidInput(f"--step {', '.join(sorted(unknown))}: steps are {', '.join(STEPS)}")
-    # Straight on the DBAPI connection: the morning list must not wait for SQLAlchemy.
-    with open_connection(db_option(ctx), write=False) as connection:
+    # Straight on the database, without the store's aggregates: the morning list is read.
+    with open_database(ctx, write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
         where = DueFilter(project_id, butler, frozenset(steps) or None)
         _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
@@ -133,7 +132,7 @@ def playbook(
         playbook_markdown,
         playbook_toml,
     )
-    from sixplustwo.store.queries import PLAYBOOK_SETTING
+    from sixplustwo.store.audit import PLAYBOOK_SETTING
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
         raise typer.BadParameter(
@@ -149,8 +148,8 @@ def playbook(
             text = use.read_text("utf-8")
             parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
         with open_store(ctx, write=True) as store:
-            store.set_setting(PLAYBOOK_SETTING, text)
-            store.audit("playbook", f"use {use}" if use else "reset to default")
+            store.settings.set(PLAYBOOK_SETTING, text)
+            store.audit.record("playbook", f"use {use}" if use else "reset to default")
         typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
         return
     with open_store(ctx, write=False) as store:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -16,9 +11,11 @@ import typer
 from sixplustwo.cli.context import (
     MEMBERSHIP_OPTION,
     WORKDAYS_OPTION,
+    command_line,
     day_or_today,
     db_option,
     due_list,
+    open_database,
     open_store,
 )
 from sixplustwo.cli.render import FORMAT_OPTION, Format, render
@@ -28,31 +25,6 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     ics = "ics"
-
-
-@contextmanager
-def export_lock(db: Path, wait: float) -> Iterator[None]:
-    """One export at a time per database; a second waits up to ``wait`` seconds."""
-    from sixplustwo.domain.errors import Conflict
-
-    lock_path = db.with_name(db.name + ".export.lock")
-    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise Conflict(
-                        f"another export is still running (lock {lock_path}); "
-                        f"waited {wait:g} s, wrote nothing"
-                    ) from None
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(handle)  # closing releases the lock
 
 
 def export_records(rows, playbook, day: date) -> list[dict]:
@@ -111,15 +83,15 @@ def export(
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
-    from sixplustwo.store.audit import exported, record_export
-    from sixplustwo.store.db import open_connection, resolve_db_path
+    from sixplustwo.store.audit import Audit
+    from sixplustwo.store.database import lock
     from sixplustwo.store.queries import DueFilter
 
     day = day_or_today(on)
-    db = resolve_db_path(db_option(ctx))
     target = Path(out)
     # On the DBAPI connection, like `due`: a cron run should not wait for SQLAlchemy.
-    with export_lock(db, wait), open_connection(db_option(ctx), write=True) as connection:
+    with lock(db_option(ctx), "export", wait), open_database(ctx, write=True) as connection:
+        audit = Audit(connection, command_line().user)
         book, rows = due_list(
             ctx, connection, day, DueFilter(), workdays=workdays, membership=membership
         )
@@ -128,7 +100,7 @@ def export(
             # The SMS platform needs someone to message: project actions go to the calendar only.
             records = [r for r in records if r["phone"]]
         if new_only:
-            already = exported(connection, [r["action_id"] for r in records])
+            already = audit.exported([r["action_id"] for r in records])
             records = [r for r in records if r["action_id"] not in already]
         if fmt is ExportFormat.csv:
             data = csv_bytes(records)
@@ -139,7 +111,7 @@ def export(
         else:
             data = ics_bytes(records)
         write_atomically(target, data)
-        record_export(connection, fmt.value, [r["action_id"] for r in records], str(target), day)
+        audit.record_export(fmt.value, [r["action_id"] for r in records], str(target), day)
     if out != "-":
         typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)
 
@@ -160,7 +132,7 @@ def audit(
                 "rows": a.rows,
                 "target": a.target,
             }
-            for a in store.audits(limit)
+            for a in store.audit.entries(limit)
         ]
     render(
         rows,

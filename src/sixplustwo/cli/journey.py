@@ -28,7 +28,7 @@ def add_event(
     """Record a journey event; an event named after a rule completes that rule's action."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        event, completed = store.add_event(
+        event, completed = store.journey.add_event(
             owner_id, kind, day, note=note, channel=channel, score=score, today=today()
         )
         event_id = event.id
@@ -65,7 +65,7 @@ def done(
     if not checklist and (interactive or _terminal()):
         checklist = _ask_checklist(ctx, action_id)
     with open_store(ctx, write=True) as store:
-        action = store.complete(
+        action = store.journey.complete(
             action_id,
             day,
             note=note,
@@ -98,7 +98,7 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
     """Each checklist item in turn: Enter for fine, or type the problem. Asked before the
     write transaction opens, so that a butler on the phone holds no lock."""
     with open_store(ctx, write=False) as store:
-        _, rule = store.find_action(action_id, today())
+        _, rule = store.journey.find_action(action_id, today())
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:
         typer.echo(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）")
@@ -122,7 +122,7 @@ def open_case(
     """Open a complaint or repair case; prints the new case id."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        case_id = store.open_case(owner_id, kind, note, day, today()).id
+        case_id = store.journey.open_case(owner_id, kind, note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})
     else:
@@ -139,7 +139,7 @@ def resolve_case(
     """Mark a case resolved; its revisit (回访) becomes due."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        store.resolve_case(case_id, day, note, today=today())
+        store.journey.resolve_case(case_id, day, note, today=today())
     typer.echo(f"case {case_id} resolved on {day}")
 
 
@@ -167,7 +167,7 @@ def list_cases(
                 "opened_on": case.opened_on,
                 "resolved_on": case.resolved_on,
             }
-            for case, owner, project_ in store.list_cases(only_open, project)
+            for case, owner, project_ in store.journey.list_cases(only_open, project)
         ]
     render(
         rows,
@@ -202,8 +202,8 @@ def import_survey(
 
     survey = SurveyFile(file, today())
     try:
-        with open_store(ctx, write=not dry_run) as store:
-            result = store.import_survey(survey, today())
+        with open_store(ctx, write=True) as store:
+            result = store.journey.import_survey(survey, today())
             if result.problems or dry_run:
                 raise RollBack
     except RollBack:

@@ -12,7 +12,7 @@ def backup(
     target: Path = typer.Argument(..., help="Backup file to write (mode 0600)."),
 ) -> None:
     """A consistent copy of the database, safe while others use it."""
-    from sixplustwo.store.db import backup as make_backup
+    from sixplustwo.store.database import backup as make_backup
 
     pages = make_backup((ctx.find_root().obj or {}).get("db"), target)
     typer.echo(f"backup written to {target} ({pages} pages)")
@@ -20,7 +20,7 @@ def backup(
 
 def check(ctx: typer.Context) -> None:
     """Integrity and foreign-key checks, reported in one line (exit 1 if anything is wrong)."""
-    from sixplustwo.store.db import check as run_check
+    from sixplustwo.store.database import check as run_check
 
     healthy, line = run_check((ctx.find_root().obj or {}).get("db"))
     typer.echo(line, err=not healthy)

@@ -11,6 +11,7 @@ import typer
 from sixplustwo.cli.context import (
     RollBack,
     db_option,
+    open_database,
     open_store,
     parse_day,
     refuse_bad_rows,
@@ -67,7 +68,7 @@ def add(
         today(),
     )
     with open_store(ctx, write=True) as store:
-        owner_id = store.add_owner(record).id
+        owner_id = store.owners.add(record).id
     if fmt is Format.json:
         emit_json({"id": owner_id})
     else:
@@ -75,30 +76,30 @@ def add(
 
 
 def owner_row(owner, project, on, membership: str | None = None) -> dict:
+    """An owner as ``owner list`` and ``owner show`` give it: the listed fields of the owner
+    definition (phone masked, the project by code), with the stage after the flat and the
+    membership after the butler."""
     from sixplustwo.domain.actions import stage
+    from sixplustwo.domain.fields import OWNER_FIELDS
     from sixplustwo.domain.phones import mask_phone
-    from sixplustwo.store.repository import journey_facts
+    from sixplustwo.store.owners import journey_facts
 
-    facts = journey_facts(owner, project)
-    return {
-        "id": owner.id,
-        "name": owner.name,
-        "phone": mask_phone(owner.phone),
-        "project": project.code,
-        "unit": owner.unit,
-        "stage": "forgotten" if owner.forgotten_on else stage(facts, on),
-        "butler": owner.butler,
-        "membership": membership,
-        "visited": owner.visited_on,
-        "subscribed": owner.subscribed_on,
-        "signed": owner.signed_on,
-        "delivery_date": owner.delivery_date,
-        "delivered": owner.delivered_on,
-        "birthday": owner.birthday,
-        "lunar_birthday": owner.birthday_lunar,
-        "referred_by": owner.referred_by,
-        "wants_greetings": owner.wants_greetings,
-    }
+    row: dict[str, object] = {}
+    for field in OWNER_FIELDS:
+        if field.listed is None:
+            continue
+        value = getattr(owner, field.name, None)
+        if field.name == "phone":
+            value = mask_phone(value)
+        elif field.name == "project_id":
+            value = project.code
+        row[field.listed] = value
+        if field.name == "unit":
+            forgotten = owner.forgotten_on is not None
+            row["stage"] = "forgotten" if forgotten else stage(journey_facts(owner, project), on)
+        elif field.name == "butler":
+            row["membership"] = membership
+    return row
 
 
 @app.command("list")
@@ -116,8 +117,8 @@ def list_owners(
 
     on = today()
     with open_store(ctx, write=False) as store:
-        found, total = store.list_owners(project, butler, limit, offset, tag)
-        tiers = store.memberships(owner.id for owner, _ in found)
+        found, total = store.owners.list(project, butler, limit, offset, tag)
+        tiers = store.owners.memberships(owner.id for owner, _ in found)
         rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
     caption = None
     if rows and len(rows) < total:
@@ -159,13 +160,11 @@ def show(
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
-        view = store.owner_view(owner_id, day)
-        tier = store.memberships([owner_id]).get(owner_id)
+        view = store.journey.owner_view(owner_id, day)
+        tier = store.owners.memberships([owner_id]).get(owner_id)
         summary = owner_row(view.owner, view.project, day, tier)
         summary["profile_consent"] = view.owner.profile_consent
-        summary["tags"] = store.tags(owner_id)
-        if reveal:
-            summary["phone"] = store.reveal_phone(owner_id) or ""
+        summary["tags"] = store.owners.tags(owner_id)
         titles = {rule.name: rule.title for rule in store.playbook}
         steps = {rule.name: rule.step for rule in store.playbook}
         checklist = [
@@ -176,8 +175,13 @@ def show(
                 "note": r.note,
                 "case_id": r.case_id,
             }
-            for r in store.checklist_results(owner_id)
+            for r in store.journey.checklist_results(owner_id)
         ]
+    if reveal:
+        # Revealing is audited: a short write transaction of its own, after the read.
+        with open_store(ctx, write=True) as store:
+            summary["phone"] = store.owners.phone(owner_id) or ""
+            store.audit.record("owner show --reveal", f"owner {owner_id}")
     events = [
         {
             "date": e.happened_on,
@@ -385,9 +389,9 @@ def edit(
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     with open_store(ctx, write=True) as store:
         if changes or clear:
-            store.edit_owner(owner_id, changes, clear, today())
+            store.owners.edit(owner_id, changes, clear, today())
         if archive:
-            store.change_archive(owner_id, consent=consent, add=tag, remove=untag)
+            store.owners.change_archive(owner_id, consent=consent, add=tag, remove=untag)
     typer.echo(f"owner {owner_id} updated")
 
 
@@ -402,11 +406,11 @@ def forget(
         typer.confirm(
             f"Erase the personal data of owner {owner_id}? This cannot be undone", abort=True
         )
-    from sixplustwo.store.db import checkpoint
+    from sixplustwo.store.database import scrub
 
     with open_store(ctx, write=True) as store:
-        store.forget_owner(owner_id, today())
-    checkpoint((ctx.find_root().obj or {}).get("db"))
+        store.owners.forget(owner_id, today())
+    scrub(db_option(ctx))
     typer.echo(f"owner {owner_id}: name, phone and birthday erased")
 
 
@@ -425,12 +429,11 @@ def import_owners(
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
     from sixplustwo.store.bulk import insert_rows, load_projects
-    from sixplustwo.store.db import open_connection
 
     owner_file = OwnerFile(file, today())
     expected = owner_file.estimated_rows()
-    with open_connection(db_option(ctx), write=False) as connection:
-        projects = load_projects(connection)
+    with open_database(ctx, write=False) as db:
+        projects = load_projects(db)
     rows = insert_rows(owner_file.values(), projects)
     # A large file is read, checked and laid out as insert rows by a second process while
     # this one inserts; it is started while no database connection is open.
@@ -440,11 +443,10 @@ def import_owners(
         else nullcontext(rows)
     )
     try:
-        # On the DBAPI connection: the bulk path builds no ORM objects, so it need not wait
-        # ~0.4 s for SQLAlchemy to import.
+        # A dry run writes too, and rolls back: every row is checked against the database.
         with (
             reader as rows,
-            open_connection(db_option(ctx), write=not dry_run) as connection,
+            open_database(ctx, write=True) as connection,
             _progress(expected) as advance,
         ):
             result = import_rows(

@@ -24,7 +24,7 @@ def add(
     delivery = parse_day(delivery_date, "--delivery-date")
     opening = parse_day(opening_date, "--opening-date")
     with open_store(ctx, write=True) as store:
-        project = store.add_project(code, name, delivery, city, opening)
+        project = store.projects.add(code, name, delivery, city, opening)
         result = {"id": project.id, "code": project.code}
     if fmt is Format.json:
         emit_json(result)
@@ -43,7 +43,7 @@ def milestone(
     """Record a milestone; it drives the milestone bulletin for waiting owners."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        recorded = store.add_milestone(code, kind, day, note, today=today())
+        recorded = store.projects.add_milestone(code, kind, day, note, today=today())
         typer.echo(f"milestone {recorded.kind} recorded for {code} on {recorded.reached_on}")
 
 
@@ -59,7 +59,7 @@ def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
                 "city": p.city,
                 "delivery_date": p.delivery_date,
             }
-            for p in store.projects()
+            for p in store.projects.all()
         ]
     render(
         rows,
@@ -81,7 +81,7 @@ def project_event(
     """Record a project-wide event: the week's SMS bulletin, a community event (社区活动)."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        event, completed = store.add_project_event(code, kind, day, note, today=today())
+        event, completed = store.projects.add_event(code, kind, day, note, today=today())
         event_id = event.id
     echo_recorded(fmt, event_id, completed)
 
@@ -112,5 +112,5 @@ def edit(
             "nothing to change: give --name, --city, --delivery-date or --opening-date"
         )
     with open_store(ctx, write=True) as store:
-        store.edit_project(code, changes)
+        store.projects.edit(code, changes)
     typer.echo(f"project {code} updated")

@@ -21,13 +21,15 @@ def list_referrals(
 ) -> None:
     """Each referrer's referrals: pending (not signed), confirmed (signed, reward owed) or
     settled, with the reward and how it is paid (抵扣物业费 or 抵扣契税)."""
+    from dataclasses import asdict
+
     from sixplustwo.domain.phones import mask_phone
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
         if referrer is not None:
-            store.owner(referrer)  # an unknown id is an error, not an empty list
-        ledger = store.referral_ledger(day, referrer)
+            store.owners.get(referrer)  # an unknown id is an error, not an empty list
+        ledger = [asdict(entry) for entry in store.referrals.ledger(day, referrer)]
     for row in ledger:
         row["referrer_phone"] = mask_phone(row["referrer_phone"])
     if fmt is not Format.table:

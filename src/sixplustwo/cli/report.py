@@ -38,7 +38,6 @@ def report(
     from sixplustwo.io.exporting import write_atomically
     from sixplustwo.io.report_html import report_html
     from sixplustwo.store.reporting import build_report
-    from sixplustwo.store.repository import dbapi
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json", param_hint="--format")
@@ -48,9 +47,9 @@ def report(
     if first > last:
         raise InvalidInput(f"--from {first} is after --to {last}")
     with open_store(ctx, write=False) as store:
-        found = store.project(project) if project else None
+        found = store.projects.get(project) if project else None
         data = build_report(
-            dbapi(store.session),
+            store.db,
             store.playbook,
             start=first,
             end=last,

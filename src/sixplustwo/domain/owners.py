@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from sixplustwo.domain.dates import iso, parse_date, parse_date_text
@@ -47,6 +47,7 @@ class OwnerRecord:
     butler: str | None = None
     referred_by: int | None = None
     birthday_lunar: bool = False
+    other: dict[str, object] = field(default_factory=dict)  # plain fields, by column
 
     def journey(self) -> dict[str, date | None]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in _DATE_COLUMNS}

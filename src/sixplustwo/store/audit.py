@@ -1,61 +1,92 @@
-"""The audit log and the export log, on a DBAPI connection: ``export`` runs without SQLAlchemy
-(its import costs ~0.4 s of a cron run over a large company's reminders)."""
+"""The audit log, the export log and company-wide settings.
+
+Every audited entry names who ran the command (the operating-system user) and the command,
+through the command's unit of work (``store.Store``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-Connection = Any  # sqlite3's, or the one under a SQLAlchemy session
-_BATCH = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
+from sixplustwo.store.records import AuditEntry
+
+if TYPE_CHECKING:
+    from sixplustwo.store.database import Database
+
+PLAYBOOK_SETTING = "playbook"
 
 
 def now_text() -> str:
-    """Now, in the form SQLAlchemy's SQLite DateTime writes and reads back (UTC, no offset)."""
+    """Now, as the tables hold times (UTC, no offset)."""
     return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def record_audit(
-    connection: Connection,
-    command: str,
-    detail: str,
-    rows: int | None = None,
-    target: str | None = None,
-) -> int:
-    """Append an entry to the audit log; its id."""
-    cursor = connection.execute(
-        "INSERT INTO audit (at, command, detail, rows, target) VALUES (?, ?, ?, ?, ?)",
-        (now_text(), command, detail, rows, target),
-    )
-    return cursor.lastrowid
+class Audit:
+    """The audit log as written by one command run by ``user``."""
 
+    def __init__(self, db: Database, user: str | None = None) -> None:
+        self.db = db
+        self.user = user
 
-def exported(connection: Connection, action_ids: Sequence[str]) -> set[str]:
-    """Which of these actions an earlier export already wrote."""
-    done: set[str] = set()
-    ids = list(action_ids)
-    for start in range(0, len(ids), _BATCH):
-        batch = ids[start : start + _BATCH]
-        placeholders = ", ".join("?" for _ in batch)
-        found = connection.execute(
-            f"SELECT action_id FROM export_log WHERE action_id IN ({placeholders})", batch
+    def record(
+        self, command: str, detail: str, rows: int | None = None, target: str | None = None
+    ) -> int:
+        """Append an entry to the audit log; its id."""
+        values = {
+            "at": now_text(),
+            "command": command,
+            "detail": detail,
+            "rows": rows,
+            "target": target,
+            "os_user": self.user,
+        }
+        return self.db.insert("audit", values)
+
+    def entries(self, limit: int) -> list[AuditEntry]:
+        page = f" LIMIT {int(limit)}" if limit > 0 else ""
+        rows = self.db.query(f"SELECT {AuditEntry.select()} FROM audit ORDER BY id DESC{page}")
+        return [AuditEntry.from_row(row) for row in rows]
+
+    # -- the export log -----------------------------------------------------------------
+
+    def exported(self, action_ids: Sequence[str]) -> set[str]:
+        """Which of these actions an earlier export already wrote."""
+        done: set[str] = set()
+        for placeholders, params in self.db.in_bulk(action_ids):
+            found = self.db.execute(
+                f"SELECT action_id FROM export_log WHERE action_id IN ({placeholders})", params
+            )
+            done.update(action_id for (action_id,) in found)
+        return done
+
+    def record_export(self, fmt: str, action_ids: Sequence[str], target: str, day: date) -> int:
+        """Audit the export and remember its actions for ``--new-only``; the audit entry's id."""
+        entry = self.record("export", f"{fmt} for {day.isoformat()}", len(action_ids), target)
+        stamp = now_text()
+        self.db.change_many(
+            "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (:a, :e, :s) "
+            "ON CONFLICT DO NOTHING",
+            ({"a": action_id, "e": entry, "s": stamp} for action_id in action_ids),
         )
-        done.update(action_id for (action_id,) in found)
-    return done
+        return entry
 
 
-def record_export(
-    connection: Connection, fmt: str, action_ids: Sequence[str], target: str, day: date
-) -> int:
-    """Audit the export and remember its actions for ``--new-only``; the audit entry's id."""
-    entry = record_audit(
-        connection, "export", f"{fmt} for {day.isoformat()}", len(action_ids), target
-    )
-    stamp = now_text()
-    connection.executemany(
-        "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(action_id, entry, stamp) for action_id in action_ids],
-    )
-    return entry
+class Settings:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, name: str) -> str | None:
+        return self.db.scalar("SELECT value FROM setting WHERE name = :n", {"n": name})
+
+    def set(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.db.change("DELETE FROM setting WHERE name = :n", {"n": name})
+            return
+        self.db.change(
+            "INSERT INTO setting (name, value, updated_at) VALUES (:n, :v, :at) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            {"n": name, "v": value, "at": now_text()},
+        )

@@ -1,18 +1,18 @@
-"""The bulk owner import: a file's rows streamed into SQLite in batches through the DBAPI's
-``executemany``, in the command's one transaction, without ORM objects (a million rows)."""
+"""The bulk owner import: a file's rows streamed into the database in batches, through the
+gateway's bulk load (``Database.insert_many``), in the command's one transaction (a million
+rows)."""
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues
 from sixplustwo.store.audit import now_text
+from sixplustwo.store.database import Database
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]
@@ -22,7 +22,7 @@ _UNIT = OWNER_VALUE_FIELDS.index("unit")
 _REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
 
 
-def load_projects(connection: sqlite3.Connection) -> Projects:
+def load_projects(connection: Database) -> Projects:
     known = connection.execute("SELECT id, code, name FROM project").fetchall()
     projects = {name: (project_id, code) for project_id, code, name in known}
     projects.update({code: (project_id, code) for project_id, code, _ in known})
@@ -47,7 +47,7 @@ def insert_rows(
 
 
 def import_owners(
-    connection: sqlite3.Connection,
+    connection: Database,
     rows: Iterable[tuple[int, InsertRow | str]],
     *,
     update: bool = False,
@@ -67,11 +67,16 @@ def import_owners(
     # at the end (a sort), which at a million rows is several times faster than keeping
     # nine indexes up to date row by row. Same transaction: a failure restores them.
     suspended = (
-        _drop_owner_indexes(connection)
+        connection.drop_indexes("owner")
         if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners
         else []
     )
     updates: list[tuple] = []
+    assignments = [
+        # The first referrer wins: an update never replaces one already recorded.
+        f"{column} = COALESCE({column}, {{}})" if column == "referred_by" else f"{column} = {{}}"
+        for column in _OWNER_INSERT_COLUMNS[2:14]
+    ]
     updated_keys: dict[tuple[int, str], int] = {}
     add = batch.add
     count = 0
@@ -96,21 +101,21 @@ def import_owners(
     result.rows = count
     for start in range(0, len(updates), _BATCH_ROWS):
         chunk = updates[start : start + _BATCH_ROWS]
-        connection.executemany(_UPDATE_OWNER, chunk)
+        connection.update_many("owner", assignments, "id", chunk, where="forgotten_on IS NULL")
         result.updated += len(chunk)
         if progress:
             progress(len(chunk))
     if not result.problems:
-        _rebuild_indexes(connection, suspended)
+        connection.rebuild_indexes(suspended)
         if result.inserted * 10 >= owners + result.inserted:
             # Fresh planner statistics once the table has grown by a tenth: with stale
             # ones SQLite may scan owners project by project for the due list (a sampled
             # ANALYZE misled it so; the full one takes ~0.5 s at a million owners).
-            connection.execute("ANALYZE")
+            connection.analyze()
     return result
 
 
-def _existing_units(connection: sqlite3.Connection) -> dict[tuple[int, str], int]:
+def _existing_units(connection: Database) -> dict[tuple[int, str], int]:
     result = connection.execute("SELECT project_id, unit, id FROM owner")
     return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
 
@@ -123,59 +128,16 @@ _OWNER_INSERT_COLUMNS = (
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 
-def _insert_owner(created_at: str) -> str:
-    """The insert with its two constant columns (wants_greetings, created_at) written into the
-    statement: binding them on every row cost a quarter of a million-row insert."""
+def _constants(created_at: str) -> dict[str, str]:
+    """The insert's two constant columns as SQL literals, written into the statement: binding
+    them on every row cost a quarter of a million-row insert."""
     if not _STAMP.fullmatch(created_at):
         raise ValueError(f"not a timestamp: {created_at!r}")
-    bound = ", ".join("?" for _ in _OWNER_INSERT_COLUMNS[:-2])
-    return (
-        f"INSERT INTO owner ({', '.join(_OWNER_INSERT_COLUMNS)}) "
-        f"VALUES ({bound}, TRUE, '{created_at}')"
-    )
+    return {"wants_greetings": "TRUE", "created_at": f"'{created_at}'"}
 
 
-# Columns 2..13 of the insert (name … birthday_lunar), then the id.
-_UPDATE_OWNER = (
-    "UPDATE owner SET "
-    # The first referrer wins: an update never replaces one already recorded.
-    + ", ".join(
-        f"{column} = COALESCE({column}, ?)" if column == "referred_by" else f"{column} = ?"
-        for column in _OWNER_INSERT_COLUMNS[2:14]
-    )
-    + " WHERE id = ? AND forgotten_on IS NULL"
-)
 _BATCH_ROWS = 5000
 _BULK_FROM_ROWS = 50_000
-
-
-def _drop_owner_indexes(connection: sqlite3.Connection) -> list[str]:
-    """Drop the owner table's own indexes (not the UNIQUE one, which finds duplicate flats);
-    return the statements that make them again."""
-    found = connection.execute(
-        "SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'index' AND tbl_name = 'owner' AND sql IS NOT NULL"
-    ).fetchall()
-    for name, _ in found:
-        connection.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
-
-
-def _rebuild_indexes(connection: sqlite3.Connection, statements: Sequence[str]) -> None:
-    """Build indexes with a small page cache and sorter threads. SQLite's sorter keeps up to
-    the page cache in memory: with 64 MB it sorts a million keys in one cache-unfriendly run
-    (~0.9 s an index, measured); with 2 MB it sorts runs of a few thousand keys, in parallel
-    threads, and merges them (~0.5 s)."""
-    if not statements:
-        return
-    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
-    connection.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-    connection.execute("PRAGMA cache_size = -2048")
-    try:
-        for statement in statements:
-            connection.execute(statement)
-    finally:
-        connection.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 @dataclass
@@ -200,7 +162,7 @@ class _OwnerBatch:
 
     def __init__(
         self,
-        connection: sqlite3.Connection,
+        connection: Database,
         result: ImportResult,
         progress: Callable[[int], None] | None,
         codes: dict[int, str],
@@ -209,12 +171,11 @@ class _OwnerBatch:
         self.result = result
         self.progress = progress
         self.codes = codes
-        self.insert = _insert_owner(now_text())
+        self.created_at = now_text()
+        self.constants = _constants(self.created_at)
         self.numbers: list[int] = []
         self.pending: list[InsertRow] = []
-        self.first_id: int = connection.execute(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM owner"
-        ).fetchone()[0]
+        self.first_id: int = connection.next_id("owner")
         self.row_of = array("q")  # file row of each owner inserted, by id - first_id
 
     def add(self, row_number: int, row: InsertRow) -> None:
@@ -229,36 +190,37 @@ class _OwnerBatch:
             return
         self.numbers, self.pending = [], []
         connection = self.connection
-        connection.execute("SAVEPOINT owner_batch")
         try:
-            connection.executemany(self.insert, pending)
-        except sqlite3.IntegrityError:
-            connection.execute("ROLLBACK TO owner_batch")
-            connection.execute("RELEASE owner_batch")
+            with connection.savepoint("owner_batch"):
+                connection.insert_many("owner", _OWNER_INSERT_COLUMNS[:-2], pending, self.constants)
+        except connection.IntegrityError:
             for row_number, row in zip(numbers, pending, strict=True):
                 self._insert_one(row_number, row)
         else:
-            connection.execute("RELEASE owner_batch")
             self.row_of.extend(numbers)
             self.result.inserted += len(pending)
         if self.progress:
             self.progress(len(pending))
 
     def _insert_one(self, row_number: int, row: InsertRow) -> None:
+        values = dict(zip(_OWNER_INSERT_COLUMNS, row, strict=False))
+        values.update(wants_greetings=True, created_at=self.created_at)
         try:
-            cursor = self.connection.execute(self.insert, row)
-        except sqlite3.IntegrityError:
+            with self.connection.savepoint("owner_row"):
+                owner_id = self.connection.insert("owner", values)
+        except self.connection.IntegrityError:
             self.result.problem(self._explain(row_number, row))
             return
-        offset = cursor.lastrowid - self.first_id
+        offset = owner_id - self.first_id
         self.row_of.extend([0] * (offset - len(self.row_of)))
         self.row_of.append(row_number)
         self.result.inserted += 1
 
     def _explain(self, row_number: int, row: InsertRow) -> str:
-        holder = self.connection.execute(
-            "SELECT id FROM owner WHERE project_id = ? AND unit = ?", (row[0], row[_UNIT])
-        ).fetchone()
+        holder = self.connection.one(
+            "SELECT id FROM owner WHERE project_id = :p AND unit = :u",
+            {"p": row[0], "u": row[_UNIT]},
+        )
         if holder is None:  # not the flat, so the one other constraint: the referrer
             return f"row {row_number}, referred_by: no owner {row[_REFERRED_BY]}"
         flat = f"row {row_number}, unit: flat {self.codes[row[0]]} {row[_UNIT]}"

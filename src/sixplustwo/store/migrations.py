@@ -172,6 +172,9 @@ CREATE INDEX ix_owner_butler ON owner (
 )
 """
 
+# Who ran an audited command (the operating-system user).
+_AUDIT_USER = "ALTER TABLE audit ADD COLUMN os_user VARCHAR"
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -182,4 +185,5 @@ MIGRATIONS: list[Migration] = [
     ("0007_checklist", _CHECKLIST),
     ("0008_opening_and_archive", _OPENING_AND_ARCHIVE),
     ("0009_owner_butler_journey_index", _OWNER_BUTLER_JOURNEY),
+    ("0010_audit_user", _AUDIT_USER),
 ]

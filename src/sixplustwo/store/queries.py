@@ -9,17 +9,16 @@ event of the rule's kind (any such event completes the single action). Rules wit
 actions per owner (birthdays, milestones, referrals), projects and cases select candidates
 the same way, and the domain decides each exactly.
 
-The queries run on a DBAPI connection with named parameters (``:name``), so that the due list
-does not import SQLAlchemy; SQLite's module takes them as they are.
+The queries are written once, with named parameters (``:name``), and run through the database
+gateway (``store/database.py``), which converts them for its backend.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
 from sixplustwo.domain.actions import (
     CELEBRATION,
@@ -30,14 +29,12 @@ from sixplustwo.domain.actions import (
     rule_actions,
     status_of,
 )
-from sixplustwo.domain.errors import NotFound
 from sixplustwo.domain.model import Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
+from sixplustwo.store.database import Database, in_list
 from sixplustwo.store.rows import as_date, iso
 
-# A DBAPI connection (sqlite3's, or the one under a SQLAlchemy session).
-Connection = Any
-_BATCH = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
+Connection = Database
 
 
 @dataclass(frozen=True)
@@ -72,16 +69,6 @@ def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
         repair_first, _ = listed_anchor_range(rule, today, repair=True)
         first = min(first, repair_first)  # type: ignore[type-var]
     return first, last
-
-
-def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _BATCH):
-        yield ids[start : start + _BATCH]
-
-
-def _in_list(name: str, ids: Sequence[object]) -> tuple[str, dict[str, object]]:
-    params = {f"{name}{i}": value for i, value in enumerate(ids)}
-    return ", ".join(f":{key}" for key in params), params
 
 
 # What a listed owner row shows, in DueRow's order after the action and its title.
@@ -164,7 +151,7 @@ class DueQuery:
         events: dict[int, list[Event]] = defaultdict(list)
         # A congratulation follows from celebration events: both kinds are facts for it.
         kinds = (kind, CELEBRATION) if kind == "congratulation" else (kind,)
-        placeholders, kind_params = _in_list("event_kind", kinds)
+        placeholders, kind_params = in_list("event_kind", kinds)
         event_sql = (
             "SELECT e.owner_id, e.kind, e.happened_on, e.action_id, e.note FROM event e "
             f"WHERE e.kind IN ({placeholders}) AND e.owner_id IN (SELECT o.id FROM owner o "
@@ -181,7 +168,7 @@ class DueQuery:
         bounds = {"lo": iso(low) or "0000-01-01", "hi": iso(high)}
         match rule.anchor:
             case "birthday":
-                placeholders, params = _in_list("md", _month_days(low or self.today, high))
+                placeholders, params = in_list("md", _month_days(low or self.today, high))
                 return self._select_owners(
                     f"o.birthday_md IN ({placeholders}) AND o.wants_greetings", params, rule.name
                 )
@@ -340,8 +327,7 @@ class DueQuery:
 
     def _referrals(self, ids: Sequence[int]) -> dict[int, list[Referral]]:
         referrals: dict[int, list[Referral]] = defaultdict(list)
-        for batch in _batches(ids):
-            placeholders, params = _in_list("id", batch)
+        for placeholders, params in self.connection.in_bulk(ids):
             result = self.connection.execute(
                 "SELECT referred_by, id, signed_on, delivered_on FROM owner "
                 f"WHERE referred_by IN ({placeholders})",
@@ -548,8 +534,7 @@ def load_milestones(
     connection: Connection, project_ids: Sequence[int]
 ) -> dict[int, tuple[Milestone, ...]]:
     found: dict[int, list[Milestone]] = defaultdict(list)
-    for batch in _batches(list(project_ids)):
-        placeholders, params = _in_list("p", batch)
+    for placeholders, params in connection.in_bulk(project_ids):
         result = connection.execute(
             "SELECT project_id, id, kind, reached_on FROM milestone "
             f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id",
@@ -560,10 +545,6 @@ def load_milestones(
     return {key: tuple(value) for key, value in found.items()}
 
 
-def unknown_project(code: str) -> NotFound:
-    return NotFound(f"unknown project {code!r} (add it with: sixplustwo project add)")
-
-
 def project_id_of(connection: Connection, code: str) -> int:
     """A project's id from its code or, failing that, its name."""
     for column in ("code", "name"):
@@ -572,6 +553,8 @@ def project_id_of(connection: Connection, code: str) -> int:
         ).fetchone()
         if row is not None:
             return row[0]
+    from sixplustwo.store.projects import unknown_project
+
     raise unknown_project(code)
 
 
@@ -589,14 +572,6 @@ def due_rows(
     )
 
 
-PLAYBOOK_SETTING = "playbook"
-
-
-def stored_setting(connection: Connection, name: str) -> str | None:
-    row = connection.execute("SELECT value FROM setting WHERE name = :n", {"n": name}).fetchone()
-    return None if row is None else row[0]
-
-
 _SIGNED = "({alias}.signed_on IS NOT NULL OR {alias}.delivered_on IS NOT NULL)"
 
 
@@ -608,8 +583,7 @@ def memberships(
     from sixplustwo.domain.playbook import membership_tier
 
     found: dict[int, str | None] = {}
-    for batch in _batches(sorted(set(owner_ids))):
-        placeholders, params = _in_list("id", batch)
+    for placeholders, params in connection.in_bulk(sorted(set(owner_ids))):
         sql = (
             f"SELECT o.id, CASE WHEN {_SIGNED.format(alias='o')} THEN ("
             "SELECT COUNT(*) FROM owner f WHERE f.phone = o.phone AND f.forgotten_on IS NULL "

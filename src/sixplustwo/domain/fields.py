@@ -1,0 +1,100 @@
+"""The one definition of an owner: every column, with what each layer needs to know of it.
+
+The owner table's expected columns (checked against the migrations by a test), the import's
+input fields and the headers sales systems write (English and Chinese), the bulk insert's
+column order, the owner list's JSON/CSV fields and the labels on screens all derive from
+``OWNER_FIELDS``. Adding a field is one entry here plus a migration that adds its column;
+a field of a plain kind (text, date, int, bool) then flows through import, storage, listings
+and ``owner show`` without another edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Kinds: "id" (the row's id), "ref" (another row's id), "text", "date", "int", "bool",
+# "key" (derived by the store, e.g. the birthday's index key), "stamp" (a time of writing).
+PLAIN_KINDS = frozenset({"text", "date", "int", "bool"})
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # the column, and the record's attribute
+    kind: str = "text"
+    input: str | None = None  # `owner add` option and English header (with _ for -)
+    headers: tuple[str, ...] = ()  # headers a Chinese sales system writes
+    label: str | None = None  # the field's name on screens and in messages
+    listed: str | None = None  # its key in `owner list` JSON/CSV (None: not listed)
+    required: bool = False  # on input
+    core: bool = True  # handled by name in the owner's own validation (not generically)
+
+    @property
+    def is_plain(self) -> bool:
+        return not self.core and self.kind in PLAIN_KINDS
+
+
+OWNER_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", listed="id"),
+    Field("name", "text", input="name", headers=("姓名", "客户姓名", "业主姓名"),
+          label="姓名", listed="name", required=True),
+    Field("phone", "text", input="phone",
+          headers=("手机", "手机号", "手机号码", "联系电话", "电话"), label="手机",
+          listed="phone", required=True),
+    Field("project_id", "ref", input="project", headers=("项目", "项目名称", "楼盘"),
+          label="项目", listed="project", required=True),
+    Field("unit", "text", input="unit", headers=("房号", "房屋编号", "房间号"), label="房号",
+          listed="unit", required=True),
+    Field("butler", "text", input="butler", headers=("管家", "客户管家"), label="管家",
+          listed="butler"),
+    Field("visited_on", "date", input="visited", headers=("来访日期",), label="来访",
+          listed="visited"),
+    Field("subscribed_on", "date", input="subscribed", headers=("认购日期",), label="认购",
+          listed="subscribed"),
+    Field("signed_on", "date", input="signed", headers=("签约日期",), label="签约",
+          listed="signed"),
+    Field("delivery_date", "date", input="delivery_date", headers=("合同交付日期", "交付日期"),
+          label="合同交付", listed="delivery_date"),
+    Field("delivered_on", "date", input="delivered", headers=("实际交付日期",),
+          label="交付", listed="delivered"),
+    Field("birthday", "date", input="birthday", headers=("生日", "出生日期"), label="生日",
+          listed="birthday"),
+    Field("birthday_lunar", "bool", input="lunar_birthday", headers=("农历生日", "生日类型"),
+          label="农历生日", listed="lunar_birthday"),
+    Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号"),
+          label="推荐人", listed="referred_by"),
+    Field("wants_greetings", "bool", listed="wants_greetings"),
+    Field("birthday_md", "key"),
+    Field("profile_consent", "bool"),
+    Field("forgotten_on", "date"),
+    Field("created_at", "stamp"),
+)  # fmt: skip
+
+
+def owner_field(name: str) -> Field:
+    for field in OWNER_FIELDS:
+        if field.name == name:
+            return field
+    raise KeyError(name)
+
+
+def input_fields() -> tuple[Field, ...]:
+    """The fields an owner's input (a form, a file's row) may carry, in definition order."""
+    return tuple(field for field in OWNER_FIELDS if field.input)
+
+
+def plain_fields() -> tuple[Field, ...]:
+    """Fields beyond the owner's own validation: read, stored and shown by their kind."""
+    return tuple(field for field in OWNER_FIELDS if field.is_plain)
+
+
+def header_aliases() -> dict[str, str]:
+    """Every header an owner file may use → its input field: the input names (with _ or -)
+    and the Chinese headers."""
+    aliases: dict[str, str] = {}
+    for field in input_fields():
+        assert field.input is not None
+        for header in field.headers:
+            aliases[header] = field.input
+        aliases[field.input] = field.input
+        aliases[field.input.replace("_", "-")] = field.input
+    return aliases

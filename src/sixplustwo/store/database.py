@@ -1,0 +1,308 @@
+"""The one way into the database.
+
+Every statement, read or write, passes through a ``Database``: queries are written once with
+``:name`` parameters and a mapping of values, and the backend part (``store/backends/``)
+converts them, opens and prepares connections, begins the read or write transaction, makes
+ids, translates driver errors and holds locks, backups, checks and erasure. A second database
+is a second backend module; nothing else imports a driver.
+
+Commands get a ``Database`` from ``open_database`` inside one transaction: committed when the
+block succeeds, else rolled back (``cli/context.py`` wraps it in the command's unit of work).
+Writes can be watched (``on_write``): the hook the journal of changes for ``undo`` plugs into.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sixplustwo.domain.errors import StoreError
+from sixplustwo.store.migrations import MIGRATIONS
+
+DB_ENV = "SIXPLUSTWO_DB"
+
+Params = Mapping[str, object] | None
+WriteHook = Callable[[str, Params], None]
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("sixplustwo", appauthor=False) / "sixplustwo.db"
+
+
+def resolve_target(explicit: str | os.PathLike | None) -> tuple[str | os.PathLike, bool]:
+    """``--db`` first, then ``$SIXPLUSTWO_DB``, then the user data directory; and whether it
+    is that default."""
+    if explicit:
+        return explicit, False
+    from_env = os.environ.get(DB_ENV)
+    if from_env:
+        return from_env, False
+    return default_db_path(), True
+
+
+def resolve_db_path(explicit: str | os.PathLike | None) -> Path:
+    return Path(resolve_target(explicit)[0])
+
+
+def backend_for(target: str | os.PathLike) -> ModuleType:
+    """The backend part for a database: a ``postgresql://`` URL names a server (not yet
+    supported), anything else a SQLite file."""
+    text = os.fspath(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise StoreError(
+            "PostgreSQL databases ({url}) are not supported yet: use a database file",
+            url=text.split("@")[-1],
+        )
+    from sixplustwo.store.backends import sqlite
+
+    return sqlite
+
+
+class Database:
+    """One connection in one transaction, and the statements run on it."""
+
+    def __init__(self, backend: ModuleType, connection: Any, where: object, *, write: bool):
+        self.backend = backend
+        self.connection = connection
+        self.where = where  # the path or URL, for messages
+        self.write = write
+        self.on_write: list[WriteHook] = []
+        self.Error = backend.Error
+        self.IntegrityError = backend.IntegrityError
+
+    # -- statements ---------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Params = None) -> Any:
+        """Run one statement; the cursor (iterable, ``fetchone``, ``fetchall``)."""
+        return self.connection.execute(self.backend.convert(sql), params or {})
+
+    def query(self, sql: str, params: Params = None) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Params = None) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def change(self, sql: str, params: Params = None) -> int:
+        """Run an INSERT, UPDATE or DELETE; the number of rows it touched."""
+        self._written(sql, params)
+        return self.execute(sql, params).rowcount
+
+    def change_many(self, sql: str, rows: Iterable[Mapping[str, object]]) -> None:
+        rows = list(rows)
+        self._written(sql, None)
+        for row in rows if self.on_write else ():
+            self._written(sql, row)
+        self.connection.executemany(self.backend.convert(sql), rows)
+
+    def insert(self, table: str, values: Mapping[str, object]) -> int:
+        """Insert one row; its new id."""
+        columns = ", ".join(values)
+        placeholders = ", ".join(f":{name}" for name in values)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        self._written(sql, values)
+        return self.backend.insert_returning_id(
+            self.connection, self.backend.convert(sql), dict(values)
+        )
+
+    def _written(self, sql: str, params: Params) -> None:
+        if not self.write:
+            raise RuntimeError(f"a reading command tried to write: {sql[:60]}")
+        for hook in self.on_write:
+            hook(sql, params)
+
+    # -- what differs per backend, asked of the backend ---------------------------------
+
+    @property
+    def max_params(self) -> int:
+        return self.backend.MAX_PARAMS
+
+    def next_id(self, table: str) -> int:
+        return self.backend.next_id(self.connection, table)
+
+    def insert_many(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[tuple],
+        constants: dict[str, str] | None = None,
+    ) -> None:
+        """The bulk load: positional rows, as fast as the backend can take them."""
+        self._written(f"INSERT INTO {table}", None)
+        self.backend.insert_many(self.connection, table, columns, rows, constants)
+
+    def update_many(
+        self,
+        table: str,
+        assignments: Sequence[str],
+        key: str,
+        rows: Sequence[tuple],
+        where: str = "",
+    ) -> None:
+        self._written(f"UPDATE {table}", None)
+        self.backend.update_many(self.connection, table, assignments, key, rows, where)
+
+    def drop_indexes(self, table: str) -> list[str]:
+        return self.backend.drop_indexes(self.connection, table)
+
+    def rebuild_indexes(self, statements: Sequence[str]) -> None:
+        self.backend.rebuild_indexes(self.connection, statements)
+
+    def analyze(self) -> None:
+        self.backend.analyze(self.connection)
+
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """A nested transaction: rolled back to on an error, which is raised again."""
+        self.connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute(f"ROLLBACK TO {name}")
+            self.connection.execute(f"RELEASE {name}")
+            raise
+        self.connection.execute(f"RELEASE {name}")
+
+    def in_bulk(self, numbers: Iterable[object]) -> Iterator[tuple[str, dict[str, object]]]:
+        """``IN (…)`` lists for many values, in batches the backend accepts: each a
+        placeholder list and its parameters."""
+        values = list(numbers)
+        for start in range(0, len(values), self.max_params):
+            yield in_list("v", values[start : start + self.max_params])
+
+
+def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
+    """``:name0, :name1, …`` for an ``IN (…)`` list, and its parameters."""
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{key}" for key in params), params
+
+
+# -- opening, migrating ---------------------------------------------------------------------
+
+
+def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
+    """Names of applied migrations; None when the database holds tables that are not ours."""
+    tables = backend.table_names(connection)
+    if "schema_migration" not in tables:
+        return set() if not tables else None
+    return {row[0] for row in connection.execute("SELECT name FROM schema_migration")}
+
+
+@contextmanager
+def _transaction(backend: ModuleType, connection: Any, *, write: bool) -> Iterator[None]:
+    backend.begin(connection, write=write)
+    try:
+        yield
+    except BaseException:
+        backend.rollback(connection)
+        raise
+    backend.commit(connection)
+
+
+def migrate(backend: ModuleType, connection: Any, where: object) -> list[str]:
+    """Apply the migrations this database lacks, each in one transaction with its record."""
+    from sixplustwo.store.audit import now_text
+
+    known = [name for name, _ in MIGRATIONS]
+    with _transaction(backend, connection, write=False):
+        applied = _applied(backend, connection)
+    if applied is None:
+        raise StoreError("{path} is not a sixplustwo database (it holds other tables)", path=where)
+    unknown = applied - set(known)
+    if unknown:
+        raise StoreError(
+            "{path} was written by a newer sixplustwo (schema {schema}); "
+            "upgrade sixplustwo to open it",
+            path=where,
+            schema=max(unknown),
+        )
+    # Only now, with the database known to be ours and not too new, may it be changed.
+    backend.after_migration_check(connection)
+    ran: list[str] = []
+    if len(applied) == len(known):
+        return ran
+    for name, ddl in MIGRATIONS:
+        with _transaction(backend, connection, write=True):
+            # Checked again under the write lock: another process may have just done it.
+            if name in (_applied(backend, connection) or set()):
+                continue
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration "
+                "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+            )
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    connection.execute(backend.convert_ddl(statement))
+            connection.execute(
+                backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
+                {"n": name, "a": now_text()},
+            )
+            ran.append(name)
+    return ran
+
+
+@contextmanager
+def open_database(db: str | os.PathLike | None, *, write: bool) -> Iterator[Database]:
+    """A migrated database in one transaction: committed if the block succeeds, else rolled
+    back. ``write`` takes the write lock up front; a reading command never writes."""
+    target, default = resolve_target(db)
+    backend = backend_for(target)
+    path = backend.usable_path(target, default=default)
+    try:
+        connection = backend.connect(path, write=write)
+    except backend.Error as exc:
+        raise backend.describe_error(exc, path) from None
+    try:
+        migrate(backend, connection, path)
+        with _transaction(backend, connection, write=write):
+            yield Database(backend, connection, path, write=write)
+    except backend.Error as exc:
+        raise backend.describe_error(exc, path) from None
+    finally:
+        connection.close()
+
+
+def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Path]:
+    target, _ = resolve_target(db)
+    return backend_for(target), Path(target)
+
+
+def scrub(db: str | os.PathLike | None) -> None:
+    """Leave no copy of erased data in the backend's logs (SQLite: the WAL)."""
+    backend, path = _backend_and_path(db)
+    backend.scrub(path)
+
+
+def backup(db: str | os.PathLike | None, target: Path) -> int:
+    backend, path = _backend_and_path(db)
+    return backend.backup(path, target)
+
+
+@contextmanager
+def lock(db: str | os.PathLike | None, name: str, wait: float) -> Iterator[None]:
+    """One holder of ``name`` (e.g. "export") at a time per database."""
+    backend, path = _backend_and_path(db)
+    with backend.lock(path, name, wait):
+        yield
+
+
+def check(db: str | os.PathLike | None) -> tuple[bool, str]:
+    """Integrity and foreign-key checks, summed up in one line."""
+    backend, path = _backend_and_path(db)
+    integrity, foreign, schema, owners = backend.check(path)
+    healthy = integrity == ["ok"] and not foreign
+    detail = "ok" if integrity == ["ok"] else f"{len(integrity)} problem(s): {integrity[0]}"
+    line = (
+        f"{path}: integrity {detail}; {foreign} foreign-key problem(s); "
+        f"schema {schema}; {owners} owners"
+    )
+    return healthy, line

@@ -1,0 +1,423 @@
+"""The journey: events, the actions they complete, and service cases (complaints, repairs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.model import CaseFacts, OwnerFacts, Referral
+from sixplustwo.domain.model import Event as EventFact
+from sixplustwo.domain.owners import SurveyRow
+from sixplustwo.domain.playbook import Rule
+from sixplustwo.domain.rules import (
+    ACTION_ID,
+    case_kind,
+    check_score,
+    checklist_item,
+    not_in_future,
+    opens_repair,
+    repair_note,
+)
+from sixplustwo.store.audit import now_text
+from sixplustwo.store.bulk import ImportResult
+from sixplustwo.store.owners import journey_facts
+from sixplustwo.store.queries import load_milestones
+from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
+
+if TYPE_CHECKING:
+    from sixplustwo.store import Store
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    owner: Owner
+    project: Project
+    facts: OwnerFacts
+    events: list[Event]
+    cases: list[Case]
+    actions: list[Action]
+
+
+def _case_facts(case: Case, events: Iterable[Event]) -> CaseFacts:
+    return CaseFacts(
+        case.id,
+        case.owner_id,
+        case.kind,
+        case.opened_on,
+        case.resolved_on,
+        tuple(
+            EventFact(e.kind, e.happened_on, e.action_id) for e in events if e.case_id == case.id
+        ),
+    )
+
+
+class Journey:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    # -- reading ------------------------------------------------------------------------
+
+    def events(self, where: str, params: dict[str, object]) -> list[Event]:
+        rows = self.db.query(
+            f"SELECT {Event.select()} FROM event WHERE {where} ORDER BY happened_on, id", params
+        )
+        return [Event.from_row(row) for row in rows]
+
+    def owner_facts(self, owner: Owner, project: Project, events: list[Event]) -> OwnerFacts:
+        milestones = load_milestones(self.db, [project.id]).get(project.id, ())
+        referred = self.db.query(
+            "SELECT id, signed_on, delivered_on FROM owner WHERE referred_by = :o ORDER BY id",
+            {"o": owner.id},
+        )
+        from sixplustwo.store.rows import as_date
+
+        referrals = tuple(
+            Referral(r_id, signed is not None or delivered is not None, as_date(delivered))
+            for r_id, signed, delivered in referred
+        )
+        return replace(
+            journey_facts(owner, project),
+            milestones=milestones,
+            referrals=referrals,
+            events=tuple(
+                EventFact(e.kind, e.happened_on, e.action_id, e.note)
+                for e in events
+                if e.case_id is None
+            ),
+        )
+
+    def owner_view(self, owner_id: int, today: date) -> OwnerView:
+        owner = self.store.owners.get(owner_id)
+        project = self.store.projects.by_id(owner.project_id)
+        events = self.events("owner_id = :o", {"o": owner_id})
+        cases = self.cases_of(owner_id)
+        facts = self.owner_facts(owner, project, events)
+        playbook = self.store.playbook
+        found = actions(facts, today, playbook)
+        for case in cases:
+            found.extend(actions(_case_facts(case, events), today, playbook))
+        found.sort(key=lambda a: (a.opens_on, a.due_on, a.action_id))
+        return OwnerView(owner, project, facts, events, cases, found)
+
+    def checklist_results(self, owner_id: int) -> list[ChecklistResult]:
+        rows = self.db.query(
+            f"SELECT {ChecklistResult.select()} FROM checklist_result WHERE owner_id = :o "
+            "ORDER BY id",
+            {"o": owner_id},
+        )
+        return [ChecklistResult.from_row(row) for row in rows]
+
+    # -- events -------------------------------------------------------------------------
+
+    def record_event(self, **values: object) -> Event:
+        """Write one event (the columns given; the time of recording is added)."""
+        values = {"recorded_at": now_text(), **values}
+        event_id = self.db.insert("event", values)
+        row = self.db.one(f"SELECT {Event.select()} FROM event WHERE id = :id", {"id": event_id})
+        return Event.from_row(row)
+
+    def add_event(
+        self,
+        owner_id: int,
+        kind: str,
+        on: date,
+        *,
+        note: str | None = None,
+        channel: str | None = None,
+        score: int | None = None,
+        today: date,
+    ) -> tuple[Event, list[str]]:
+        """Record an event; return it with the ids of the actions it completed."""
+        kind = kind.strip()
+        if not kind:
+            raise InvalidInput("event kind must not be empty")
+        not_in_future(on, today, "event date {on} is in the future")
+        check_score(score)
+        self.store.owners.get(owner_id)
+        playbook = self.store.playbook
+        case_id = None
+        if kind in playbook:
+            rule = playbook.get(kind)
+            if rule.subject == "project":
+                raise InvalidInput(
+                    "{kind} is a project action: complete it with sixplustwo done", kind=kind
+                )
+            if rule.completion == "case-resolved":
+                raise InvalidInput(
+                    "{kind}: resolve the case with sixplustwo case resolve", kind=kind
+                )
+            if rule.subject == "case":
+                case_id = self._case_awaiting_revisit(owner_id)
+        before = self._done_ids(owner_id, kind, today)
+        event = self.record_event(
+            owner_id=owner_id,
+            case_id=case_id,
+            kind=kind,
+            happened_on=on,
+            note=note,
+            channel=channel,
+            score=score,
+        )
+        completed = sorted(self._done_ids(owner_id, kind, today) - before)
+        return event, completed
+
+    def _done_ids(self, owner_id: int, kind: str, today: date) -> set[str]:
+        if kind not in self.store.playbook:
+            return set()
+        view = self.owner_view(owner_id, today)
+        return {a.action_id for a in view.actions if a.rule == kind and a.status == "done"}
+
+    def _case_awaiting_revisit(self, owner_id: int) -> int:
+        case_id = self.db.scalar(
+            "SELECT c.id FROM service_case c WHERE c.owner_id = :o "
+            "AND c.resolved_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e "
+            "WHERE e.case_id = c.id AND e.kind = 'case-revisit') ORDER BY c.resolved_on, c.id",
+            {"o": owner_id},
+        )
+        if case_id is None:
+            raise Conflict(
+                "owner {owner} has no resolved case waiting for a revisit", owner=owner_id
+            )
+        return case_id
+
+    def import_survey(
+        self, rows: Iterable[tuple[int, SurveyRow | str]], today: date
+    ) -> ImportResult:
+        """Third-party satisfaction survey results (第三方客户满意度调查) as ``survey`` events:
+        each row names its owner by id, or by project and unit."""
+        result = ImportResult()
+        units = {
+            (code, unit): owner_id
+            for owner_id, code, unit in self.db.query(
+                "SELECT o.id, p.code, o.unit FROM owner o JOIN project p ON p.id = o.project_id"
+            )
+        }
+        known = set(units.values())
+        events = []
+        for row_number, row in rows:
+            result.rows += 1
+            if isinstance(row, str):
+                result.problem(row)
+                continue
+            owner_id = row.owner_id if row.owner_id in known else units.get((row.project, row.unit))
+            if owner_id is None:
+                who = f"o{row.owner_id}" if row.owner_id else f"{row.project} {row.unit}"
+                result.problem(f"row {row_number}: no owner {who}")
+                continue
+            if row.on > today:
+                result.problem(f"row {row_number}: date {row.on} is in the future")
+                continue
+            events.append(
+                {
+                    "owner_id": owner_id,
+                    "kind": "survey",
+                    "happened_on": row.on,
+                    "note": row.comment,
+                    "channel": row.source,
+                    "score": row.score,
+                }
+            )
+        if not result.problems and events:
+            stamp = now_text()
+            self.db.change_many(
+                "INSERT INTO event (owner_id, kind, happened_on, note, channel, score, "
+                "recorded_at) VALUES (:owner_id, :kind, :happened_on, :note, :channel, :score, "
+                ":recorded_at)",
+                [{**event, "recorded_at": stamp} for event in events],
+            )
+            result.inserted = len(events)
+        return result
+
+    # -- actions ------------------------------------------------------------------------
+
+    def find_action(
+        self, action_id: str, today: date, *, also_on: date | None = None
+    ) -> tuple[Action, Rule]:
+        """The action and its rule, as of ``today`` or, failing that, ``also_on``."""
+        action_id = action_id.strip()
+        match = ACTION_ID.match(action_id)
+        if match is None:
+            raise InvalidInput(
+                "{action!r} is not an action id (e.g. o12:revisit-3m)", action=action_id
+            )
+        kind, number, rule_name, _ = match.groups()
+        playbook = self.store.playbook
+        if rule_name not in playbook:
+            raise NotFound(
+                "no action {action}: unknown rule {rule}", action=action_id, rule=rule_name
+            )
+        rule = playbook.get(rule_name)
+        try:
+            return self._action(kind, int(number), action_id, today), rule
+        except NotFound:
+            if also_on is None or also_on == today:
+                raise
+            return self._action(kind, int(number), action_id, also_on), rule
+
+    def _action(self, kind: str, subject_id: int, action_id: str, today: date) -> Action:
+        playbook = self.store.playbook
+        if kind == "o":
+            candidates = self.owner_view(subject_id, today).actions
+        elif kind == "p":
+            try:
+                project = self.store.projects.by_id(subject_id)
+            except NotFound:
+                raise NotFound(
+                    "no action {action}: no project with id {id}", action=action_id, id=subject_id
+                ) from None
+            candidates = self.store.projects.actions(project, today)
+        else:
+            case = self.case(subject_id)
+            events = self.events("case_id = :c", {"c": case.id})
+            candidates = actions(_case_facts(case, events), today, playbook)
+        for candidate in candidates:
+            if candidate.action_id == action_id:
+                return candidate
+        raise NotFound("no action {action} (see sixplustwo due or owner show)", action=action_id)
+
+    def complete(
+        self,
+        action_id: str,
+        on: date,
+        *,
+        note: str | None,
+        channel: str | None,
+        today: date,
+        score: int | None = None,
+        checklist: Sequence[tuple[str, bool, str | None]] = (),
+    ) -> Action:
+        """Complete an action with the event that records it; ``checklist`` gives items (text
+        or 1-based number) found fine or with a problem. A problem found at the 1-year check or
+        the 3-month revisit opens a repair case, linked to the action."""
+        not_in_future(on, today, "--date {on} is in the future")
+        check_score(score)
+        # Recurring and festival actions are kept only some periods back: look from the day
+        # it was done too.
+        found, rule = self.find_action(action_id, today, also_on=on)
+        kind, subject_id = found.action_id[0], found.subject_id  # "o", "p" or "c"
+        if found.status == "done":
+            raise Conflict(
+                "action {action} is already done ({on})", action=action_id, on=found.done_on
+            )
+        items = [(checklist_item(rule, item), ok, remark) for item, ok, remark in checklist]
+        if kind == "c" and rule.completion == "case-resolved":
+            if items:
+                raise InvalidInput("{rule} has no checklist to record", rule=rule.name)
+            self.resolve_case(subject_id, on, note, today=today)
+            return replace(found, status="done", done_on=on)
+        subject: dict[str, object] = {}
+        if kind == "o":
+            subject["owner_id"] = subject_id
+        elif kind == "p":
+            subject["project_id"] = subject_id
+        else:
+            case = self.case(subject_id)
+            subject = {"case_id": case.id, "owner_id": case.owner_id}
+        event = self.record_event(
+            kind=rule.name,
+            happened_on=on,
+            note=note,
+            channel=channel,
+            action_id=found.action_id,
+            score=score,
+            **subject,
+        )
+        for item, ok, remark in items:
+            case_id = None
+            if opens_repair(rule.name, kind, ok):
+                case = self.open_case(subject_id, "repair", repair_note(item, remark), on, today)
+                self.db.change(
+                    "UPDATE service_case SET action_id = :a WHERE id = :c",
+                    {"a": found.action_id, "c": case.id},
+                )
+                case_id = case.id
+            self.db.insert(
+                "checklist_result",
+                {
+                    "event_id": event.id,
+                    "action_id": found.action_id,
+                    "rule": rule.name,
+                    "owner_id": event.owner_id,
+                    "project_id": event.project_id,
+                    "item": item,
+                    "ok": ok,
+                    "note": remark,
+                    "case_id": case_id,
+                },
+            )
+        return replace(found, status="done", done_on=on)
+
+    # -- cases --------------------------------------------------------------------------
+
+    def case(self, case_id: int) -> Case:
+        row = self.db.one(f"SELECT {Case.select()} FROM service_case WHERE id = :c", {"c": case_id})
+        if row is None:
+            raise NotFound("no case with id {id}", id=case_id)
+        return Case.from_row(row)
+
+    def cases_of(self, owner_id: int) -> list[Case]:
+        rows = self.db.query(
+            f"SELECT {Case.select()} FROM service_case WHERE owner_id = :o ORDER BY id",
+            {"o": owner_id},
+        )
+        return [Case.from_row(row) for row in rows]
+
+    def open_case(self, owner_id: int, kind: str, note: str, on: date, today: date) -> Case:
+        case_kind(kind)
+        if not note.strip():
+            raise InvalidInput("--note must say what the case is about")
+        not_in_future(on, today, "case date {on} is in the future")
+        owner = self.store.owners.get(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
+        values = {"owner_id": owner_id, "kind": kind, "note": note.strip(), "opened_on": on}
+        return self.case(self.db.insert("service_case", values))
+
+    def resolve_case(self, case_id: int, on: date, note: str | None, *, today: date) -> Case:
+        not_in_future(on, today, "--date {on} is in the future")
+        case = self.case(case_id)
+        if case.resolved_on is not None:
+            raise Conflict(
+                "case {id} was already resolved on {on}", id=case_id, on=case.resolved_on
+            )
+        if on < case.opened_on:
+            raise InvalidInput(
+                "case {id} cannot be resolved before it opened ({opened})",
+                id=case_id,
+                opened=case.opened_on,
+            )
+        self.db.change(
+            "UPDATE service_case SET resolved_on = :on, resolution_note = :note WHERE id = :c",
+            {"on": on, "note": note, "c": case_id},
+        )
+        return self.case(case_id)
+
+    def list_cases(self, only_open: bool, project: str | None) -> list[tuple[Case, Owner, Project]]:
+        clauses = []
+        params: dict[str, object] = {}
+        if only_open:
+            clauses.append("c.resolved_on IS NULL")
+        if project is not None:
+            clauses.append("o.project_id = :p")
+            params["p"] = self.store.projects.get(project).id
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.query(
+            f"SELECT {Case.select('c')}, {Owner.select('o')}, {Project.select('p')} "
+            "FROM service_case c JOIN owner o ON o.id = c.owner_id "
+            f"JOIN project p ON p.id = o.project_id {where} ORDER BY c.id",
+            params,
+        )
+        cases, owners = len(Case.columns()), len(Case.columns()) + len(Owner.columns())
+        return [
+            (
+                Case.from_row(row[:cases]),
+                Owner.from_row(row[cases:owners]),
+                Project.from_row(row[owners:]),
+            )
+            for row in rows
+        ]

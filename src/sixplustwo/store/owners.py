@@ -1,0 +1,240 @@
+"""Owners (业主): their records, journey dates, customer archive and erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sixplustwo.domain.calendars import birthday_key
+from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.model import OwnerFacts
+from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
+from sixplustwo.domain.rules import check_referrer, normalise_tag
+from sixplustwo.store.audit import now_text
+from sixplustwo.store.queries import memberships
+from sixplustwo.store.records import Owner, Project
+
+if TYPE_CHECKING:
+    from sixplustwo.store import Store
+
+
+def journey_facts(owner: Owner, project: Project) -> OwnerFacts:
+    """An owner's dates as domain facts (no milestones, referrals or events)."""
+    return OwnerFacts(
+        id=owner.id,
+        visited_on=owner.visited_on,
+        subscribed_on=owner.subscribed_on,
+        signed_on=owner.signed_on,
+        planned_delivery=owner.delivery_date or project.delivery_date,
+        delivered_on=owner.delivered_on,
+        birthday=owner.birthday,
+        birthday_lunar=owner.birthday_lunar,
+        wants_greetings=owner.wants_greetings,
+        forgotten=owner.forgotten_on is not None,
+    )
+
+
+def owner_columns(record: OwnerRecord, project_id: int) -> dict[str, object]:
+    """A new owner's stored values, by column."""
+    return {
+        "project_id": project_id,
+        "unit": record.unit,
+        "name": record.name,
+        "phone": record.phone,
+        "visited_on": record.visited_on,
+        "subscribed_on": record.subscribed_on,
+        "signed_on": record.signed_on,
+        "delivery_date": record.delivery_date,
+        "delivered_on": record.delivered_on,
+        "birthday": record.birthday,
+        "birthday_md": birthday_key(record.birthday, record.birthday_lunar),
+        "birthday_lunar": record.birthday_lunar,
+        "butler": record.butler,
+        "referred_by": record.referred_by,
+        "wants_greetings": True,
+        "forgotten_on": None,
+        **record.other,
+    }
+
+
+class Owners:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def find(self, owner_id: int) -> Owner | None:
+        row = self.db.one(f"SELECT {Owner.select()} FROM owner WHERE id = :id", {"id": owner_id})
+        return None if row is None else Owner.from_row(row)
+
+    def get(self, owner_id: int) -> Owner:
+        owner = self.find(owner_id)
+        if owner is None:
+            raise NotFound("no owner with id {id}", id=owner_id)
+        return owner
+
+    def _unforgotten(self, owner_id: int) -> Owner:
+        owner = self.get(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
+        return owner
+
+    def _check_unit_free(self, project_id: int, unit: str, code: str, but: int | None) -> None:
+        existing = self.db.scalar(
+            "SELECT id FROM owner WHERE project_id = :p AND unit = :u", {"p": project_id, "u": unit}
+        )
+        if existing is not None and existing != but:
+            raise Conflict(
+                "flat {code} {unit} already belongs to owner {owner}",
+                code=code,
+                unit=unit,
+                owner=existing,
+            )
+
+    def add(self, record: OwnerRecord) -> Owner:
+        project = self.store.projects.get(record.project)
+        self._check_unit_free(project.id, record.unit, project.code, None)
+        if record.referred_by is not None:
+            self.get(record.referred_by)
+        values = {**owner_columns(record, project.id), "created_at": now_text()}
+        return self.get(self.db.insert("owner", values))
+
+    def edit(
+        self, owner_id: int, changes: dict[str, object], clear: Sequence[str], today: date
+    ) -> Owner:
+        owner = self._unforgotten(owner_id)
+        for name in clear:
+            column = DATE_FIELDS.get(name, name)
+            if column not in {*DATE_FIELDS.values(), "butler", "referred_by"}:
+                raise InvalidInput(
+                    "--clear {name}: only dates, butler and referred_by clear", name=name
+                )
+            changes[column] = None
+        if "project" in changes:
+            changes["project_id"] = self.store.projects.get(str(changes.pop("project"))).id
+        if changes.get("referred_by") is not None:
+            new = int(changes["referred_by"])  # type: ignore[arg-type]
+            check_referrer(owner_id, owner.referred_by, new)
+            self.get(new)
+        values = {**owner.values(), **changes}
+        check_journey({column: values[column] for column in DATE_FIELDS.values()}, today)
+        if values["birthday"] is None:
+            values["birthday_lunar"] = False
+        values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])
+        project = self.store.projects.by_id(values["project_id"])  # type: ignore[arg-type]
+        self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
+        changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
+        if changed:
+            sets = ", ".join(f"{column} = :{column}" for column in changed)
+            self.db.change(f"UPDATE owner SET {sets} WHERE id = :id", {**changed, "id": owner_id})
+        return self.get(owner_id)
+
+    def list(
+        self,
+        project: str | None,
+        butler: str | None,
+        limit: int,
+        offset: int,
+        tags: Sequence[str] = (),
+    ) -> tuple[list[tuple[Owner, Project]], int]:
+        clauses: list[str] = []
+        params: dict[str, object] = {}
+        if project is not None:
+            clauses.append("o.project_id = :project")
+            params["project"] = self.store.projects.get(project).id
+        if butler is not None:
+            clauses.append("o.butler = :butler")
+            params["butler"] = butler
+        for number, tag in enumerate(normalise_tag(tag) for tag in tags):
+            clauses.append(f"o.id IN (SELECT owner_id FROM owner_tag WHERE tag = :tag{number})")
+            params[f"tag{number}"] = tag
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        page = f" LIMIT {int(limit)}" if limit > 0 else " LIMIT -1" if offset else ""
+        page += f" OFFSET {int(offset)}" if offset else ""
+        rows = self.db.query(
+            f"SELECT {Owner.select('o')}, {Project.select('p')} FROM owner o "
+            f"JOIN project p ON p.id = o.project_id {where} ORDER BY o.id{page}",
+            params,
+        )
+        width = len(Owner.columns())
+        found = [(Owner.from_row(row[:width]), Project.from_row(row[width:])) for row in rows]
+        total = self.db.scalar(f"SELECT COUNT(*) FROM owner o {where}", params)
+        return found, total
+
+    def memberships(self, owner_ids: Iterable[int]) -> dict[int, str | None]:
+        return memberships(self.db, owner_ids, self.store.playbook)
+
+    # -- the customer archive -----------------------------------------------------------
+
+    def tags(self, owner_id: int) -> list[str]:
+        rows = self.db.query(
+            "SELECT tag FROM owner_tag WHERE owner_id = :o ORDER BY tag", {"o": owner_id}
+        )
+        return [tag for (tag,) in rows]
+
+    def change_archive(
+        self,
+        owner_id: int,
+        *,
+        consent: bool | None,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> list[str]:
+        """The customer archive (客户档案: habits, hobbies, work …) as tags, kept only with the
+        owner's consent: without it tags are refused; withdrawing it erases them."""
+        owner = self._unforgotten(owner_id)
+        agreed = owner.profile_consent
+        if consent is not None:
+            agreed = consent
+            self.db.change(
+                "UPDATE owner SET profile_consent = :c WHERE id = :o", {"c": consent, "o": owner_id}
+            )
+            if not consent:
+                self._erase_tags(owner_id)
+        if add and not agreed:
+            raise InvalidInput(
+                "owner {id} has not agreed to a customer archive: record their consent "
+                "with --profile-consent yes first",
+                id=owner_id,
+            )
+        current = set(self.tags(owner_id))
+        for tag in (normalise_tag(tag) for tag in add):
+            if tag not in current:
+                self.db.change(
+                    "INSERT INTO owner_tag (owner_id, tag) VALUES (:o, :t)",
+                    {"o": owner_id, "t": tag},
+                )
+                current.add(tag)
+        for tag in (normalise_tag(tag) for tag in remove):
+            if tag not in current:
+                raise NotFound("owner {id} has no tag {tag}", id=owner_id, tag=tag)
+            self.db.change(
+                "DELETE FROM owner_tag WHERE owner_id = :o AND tag = :t", {"o": owner_id, "t": tag}
+            )
+            current.discard(tag)
+        return sorted(current)
+
+    def _erase_tags(self, owner_id: int) -> None:
+        self.db.change("DELETE FROM owner_tag WHERE owner_id = :o", {"o": owner_id})
+
+    # -- personal data ------------------------------------------------------------------
+
+    def forget(self, owner_id: int, today: date) -> Owner:
+        """Erase personal data on request (PIPL); the anonymous journey stays for statistics."""
+        self.get(owner_id)
+        self._erase_tags(owner_id)
+        self.db.change(
+            "UPDATE owner SET name = NULL, phone = NULL, birthday = NULL, birthday_md = NULL, "
+            "profile_consent = FALSE, forgotten_on = :today WHERE id = :o",
+            {"o": owner_id, "today": today},
+        )
+        self.db.change("UPDATE event SET note = NULL WHERE owner_id = :o", {"o": owner_id})
+        self.db.change(
+            "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
+        )
+        self.store.audit.record("owner forget", f"owner {owner_id}")
+        return self.get(owner_id)
+
+    def phone(self, owner_id: int) -> str | None:
+        """The full phone number, as revealed on request: the caller audits it."""
+        return self.get(owner_id).phone

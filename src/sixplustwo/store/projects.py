@@ -1,0 +1,136 @@
+"""Projects (楼盘), their milestones and project-wide events."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.model import Event as EventFact
+from sixplustwo.domain.model import ProjectFacts
+from sixplustwo.domain.rules import milestone_kind, not_in_future
+from sixplustwo.store.audit import now_text
+from sixplustwo.store.records import Event, Milestone, Project
+
+if TYPE_CHECKING:
+    from sixplustwo.store import Store
+
+
+def unknown_project(code: str) -> NotFound:
+    return NotFound("unknown project {code!r} (add it with: sixplustwo project add)", code=code)
+
+
+class Projects:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def add(
+        self,
+        code: str,
+        name: str,
+        delivery_date: date | None,
+        city: str | None,
+        opening_date: date | None = None,
+    ) -> Project:
+        code = code.strip()
+        if not code or not name.strip():
+            raise InvalidInput("project code and name must not be empty")
+        if self._by("code", code) is not None:
+            raise Conflict("project {code} already exists", code=code)
+        values = {
+            "code": code,
+            "name": name.strip(),
+            "city": city,
+            "delivery_date": delivery_date,
+            "opening_date": opening_date,
+            "created_at": now_text(),
+        }
+        return self.by_id(self.db.insert("project", values))
+
+    def edit(self, code: str, changes: dict[str, object]) -> Project:
+        project = self.get(code)
+        if "name" in changes and not str(changes["name"]).strip():
+            raise InvalidInput("--name must not be empty")
+        if changes:
+            sets = ", ".join(f"{column} = :{column}" for column in changes)
+            self.db.change(
+                f"UPDATE project SET {sets} WHERE id = :id", {**changes, "id": project.id}
+            )
+        return self.by_id(project.id)
+
+    def _by(self, column: str, value: object) -> Project | None:
+        row = self.db.one(
+            f"SELECT {Project.select()} FROM project WHERE {column} = :v ORDER BY id", {"v": value}
+        )
+        return None if row is None else Project.from_row(row)
+
+    def by_id(self, project_id: int) -> Project:
+        project = self._by("id", project_id)
+        if project is None:
+            raise NotFound("no project with id {id}", id=project_id)
+        return project
+
+    def get(self, code: str) -> Project:
+        """A project by its code or, failing that, its name."""
+        project = self._by("code", code) or self._by("name", code)
+        if project is None:
+            raise unknown_project(code)
+        return project
+
+    def all(self) -> list[Project]:
+        rows = self.db.query(f"SELECT {Project.select()} FROM project ORDER BY code")
+        return [Project.from_row(row) for row in rows]
+
+    def add_milestone(
+        self, code: str, kind: str, on: date, note: str | None, *, today: date
+    ) -> Milestone:
+        not_in_future(on, today, "--date {on} is in the future: record milestones once reached")
+        project = self.get(code)
+        values = {
+            "project_id": project.id,
+            "kind": milestone_kind(kind),
+            "reached_on": on,
+            "note": note,
+        }
+        return Milestone(id=self.db.insert("milestone", values), **values)
+
+    def facts(self, project: Project) -> ProjectFacts:
+        events = self.db.query(
+            "SELECT kind, happened_on, action_id FROM event "
+            "WHERE project_id = :p AND owner_id IS NULL",
+            {"p": project.id},
+        )
+        from sixplustwo.store.rows import as_date
+
+        return ProjectFacts(
+            project.id,
+            project.delivery_date,
+            tuple(EventFact(kind, as_date(on), action_id) for kind, on, action_id in events),
+            project.opening_date,
+        )
+
+    def actions(self, project: Project, today: date) -> list[Action]:
+        return actions(self.facts(project), today, self.store.playbook)
+
+    def add_event(
+        self, code: str, kind: str, on: date, note: str | None, *, today: date
+    ) -> tuple[Event, list[str]]:
+        """A project-wide event (a weekly SMS bulletin, a community event …); return it with
+        the ids of the project actions it completed."""
+        kind = kind.strip()
+        if not kind:
+            raise InvalidInput("event kind must not be empty")
+        not_in_future(on, today, "event date {on} is in the future")
+        playbook = self.store.playbook
+        if kind in playbook and playbook.get(kind).subject != "project":
+            raise InvalidInput("{kind} is not a project rule: record it for an owner", kind=kind)
+        project = self.get(code)
+        # Seen from the event's own day: recurring actions are kept only a few periods back.
+        before = {a.action_id for a in self.actions(project, on) if a.done_on}
+        event = self.store.journey.record_event(
+            project_id=project.id, kind=kind, happened_on=on, note=note
+        )
+        after = {a.action_id for a in self.actions(project, on) if a.done_on}
+        return event, sorted(after - before)

@@ -1,0 +1,51 @@
+"""A command's unit of work on the store: one database transaction, who runs the command and
+its argument line, and the store's aggregates over that transaction.
+
+``cli/context.py`` opens one per command. Reads and writes of every aggregate go through the
+same ``Database``; the audit log names the user, and a journal of changes (``undo``) hooks in
+here, on ``Database.on_write``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sixplustwo.store.audit import Audit, Settings
+from sixplustwo.store.journey import Journey
+from sixplustwo.store.owners import Owners
+from sixplustwo.store.projects import Projects
+from sixplustwo.store.referrals import Referrals
+
+if TYPE_CHECKING:
+    from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.database import Database
+    from sixplustwo.store.queries import DueFilter, DueRow
+
+
+@dataclass(frozen=True)
+class Command:
+    """Who runs a command, and how it was typed."""
+
+    user: str | None = None
+    argv: Sequence[str] = ()
+
+
+class Store:
+    def __init__(self, db: Database, playbook: Playbook, command: Command | None = None):
+        self.db = db
+        self.playbook = playbook
+        self.command = command or Command()
+        self.audit = Audit(db, self.command.user)
+        self.settings = Settings(db)
+        self.projects = Projects(self)
+        self.owners = Owners(self)
+        self.journey = Journey(self)
+        self.referrals = Referrals(self)
+
+    def due(self, today: date, where: DueFilter) -> list[DueRow]:
+        from sixplustwo.store.queries import due_rows
+
+        return due_rows(self.db, self.playbook, today, where)
