@@ -82,11 +82,11 @@ def _build(db) -> None:
             store.journey.add_event(owner_id, kind, _day(rng, date(2023, 1, 1), 900), today=today)
         for owner_id in rng.sample(ids, 80):
             opened = _day(rng, date(2023, 6, 1), 600)
-            case = store.journey.open_case(
+            case = store.cases.open(
                 owner_id, rng.choice(["complaint", "repair"]), "问题", opened, today
             )
             if rng.random() < 0.6:
-                store.journey.resolve_case(
+                store.cases.resolve(
                     case.id, opened + timedelta(days=rng.randrange(12)), None, today=today
                 )
         store.journey.complete(

@@ -29,7 +29,7 @@ def show(
         action, rule = store.journey.find_action(action_id, day)
         owner_id = action.subject_id if action.subject == "owner" else None
         if action.subject == "case":
-            owner_id = store.journey.case(action.subject_id).owner_id
+            owner_id = store.cases.get(action.subject_id).owner_id
         owner = None
         events: list[dict] = []
         cases: list[dict] = []

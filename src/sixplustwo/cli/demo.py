@@ -49,11 +49,11 @@ def demo(
                 today=day,
             )
         for item in sample.cases():
-            case = store.journey.open_case(
+            case = store.cases.open(
                 ids[item["owner_row"] - 1], item["kind"], item["note"], item["opened"], day
             )
             if item["resolved"] is not None:
-                store.journey.resolve_case(case.id, item["resolved"], "已处理", today=day)
+                store.cases.resolve(case.id, item["resolved"], "已处理", today=day)
     typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
     typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
     due(ctx, on=None, project=None, butler=None, step=[], workdays=False, membership=None, fmt=fmt)

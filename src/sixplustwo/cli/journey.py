@@ -122,7 +122,7 @@ def open_case(
     """Open a complaint or repair case; prints the new case id."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        case_id = store.journey.open_case(owner_id, kind, note, day, today()).id
+        case_id = store.cases.open(owner_id, kind, note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})
     else:
@@ -139,7 +139,7 @@ def resolve_case(
     """Mark a case resolved; its revisit (回访) becomes due."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
-        store.journey.resolve_case(case_id, day, note, today=today())
+        store.cases.resolve(case_id, day, note, today=today())
     typer.echo(f"case {case_id} resolved on {day}")
 
 
@@ -167,7 +167,7 @@ def list_cases(
                 "opened_on": case.opened_on,
                 "resolved_on": case.resolved_on,
             }
-            for case, owner, project_ in store.journey.list_cases(only_open, project)
+            for case, owner, project_ in store.cases.list(only_open, project)
         ]
     render(
         rows,

@@ -238,13 +238,13 @@ def show(
         f"阶段: {stage_label} ({summary['stage']})"
         + (f"  会员: {summary['membership']}" if summary["membership"] else "")
     )
+    from sixplustwo.domain.fields import OWNER_FIELDS
+
+    # The journey's dates, then any plain field, as the owner definition labels them.
     journey = [
-        ("来访", "visited"),
-        ("认购", "subscribed"),
-        ("签约", "signed"),
-        ("合同交付", "delivery_date"),
-        ("交付", "delivered"),
-        ("生日", "birthday"),
+        (field.label, field.listed)
+        for field in OWNER_FIELDS
+        if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
         console.print("客户档案: " + "  ".join(summary["tags"]))

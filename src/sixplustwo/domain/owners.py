@@ -1,4 +1,7 @@
-"""Owner input: the fields a sales system or a butler provides, validated against the journey."""
+"""Owner input: the fields a sales system or a butler provides, validated against the journey.
+
+The fields themselves are defined once, in ``domain/fields.py``; the core ones are validated
+here by name (their meaning is the journey), plain ones by their kind."""
 
 from __future__ import annotations
 
@@ -6,22 +9,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date, parse_date_text
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
 
-# Input field (the `owner add` option name with _ for -) → stored column.
+# Input field (the `owner add` option name with _ for -) → stored column, for the journey's
+# dates; the text fields validated by name; the fields a row must have.
 DATE_FIELDS: dict[str, str] = {
-    "visited": "visited_on",
-    "subscribed": "subscribed_on",
-    "signed": "signed_on",
-    "delivery_date": "delivery_date",
-    "delivered": "delivered_on",
-    "birthday": "birthday",
+    f.input: f.name for f in owner_fields.OWNER_FIELDS if f.core and f.kind == "date" and f.input
 }
-TEXT_FIELDS = ("name", "phone", "project", "unit", "butler")
-INPUT_FIELDS = (*TEXT_FIELDS[:4], *DATE_FIELDS, "butler", "referred_by", "lunar_birthday")
-REQUIRED_FIELDS = ("name", "phone", "project", "unit")
+TEXT_FIELDS = tuple(
+    f.input
+    for f in owner_fields.OWNER_FIELDS
+    if f.core and f.kind in ("text", "ref") and f.input not in (None, "referred_by")
+)
+REQUIRED_FIELDS = tuple(f.input for f in owner_fields.OWNER_FIELDS if f.required)
 
 # Journey dates in the order they must happen when both are recorded.
 _JOURNEY = (
@@ -146,7 +149,9 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
     if birthday_lunar and dates["birthday"] is None:
         raise FieldError("lunar_birthday", "a lunar birthday needs the date of birth (birthday)")
     check_journey(dates, today)
+    other = {f.name: plain_value(f, get(f.input)) for f in owner_fields.plain_fields()}
     return OwnerRecord(
+        other=other,
         name=texts["name"] or "",
         phone=phone,
         project=texts["project"] or "",
@@ -156,6 +161,22 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
         birthday_lunar=birthday_lunar,
         **dates,
     )
+
+
+def plain_value(field: owner_fields.Field, value: object) -> object:
+    """A plain field's cell read by its kind (an empty cell is no value)."""
+    assert field.input is not None
+    if field.kind == "date":
+        return _date_value(field.input, value)
+    if field.kind == "bool":
+        return parse_flag(value, field.input) if _text(value) else None
+    text = _text(value)
+    if text is None or field.kind == "text":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise FieldError(field.input, f"{text!r} is not a whole number") from None
 
 
 def check_journey(dates: Mapping[str, date | None], today: date) -> None:
@@ -188,14 +209,19 @@ def check_journey(dates: Mapping[str, date | None], today: date) -> None:
 
 
 # An owner as stored, for the bulk import: OwnerRecord's fields in the order below, with
-# dates as ISO text and the key its birthday greeting is found by. Plain tuples, because a
-# large company's file has a million rows.
+# dates as ISO text and the key its birthday greeting is found by, then the plain fields of
+# the owner definition (``owner_value_fields``). Plain tuples, because a large company's file
+# has a million rows.
 OWNER_VALUE_FIELDS = (
     "project", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
     "delivery_date", "delivered_on", "birthday", "birthday_key", "butler", "referred_by",
     "birthday_lunar",
 )  # fmt: skip
-OwnerValues = tuple  # laid out as OWNER_VALUE_FIELDS
+OwnerValues = tuple  # laid out as owner_value_fields()
+
+
+def owner_value_fields() -> tuple[str, ...]:
+    return (*OWNER_VALUE_FIELDS, *(f.name for f in owner_fields.plain_fields()))
 
 
 def owner_values(record: OwnerRecord) -> OwnerValues:
@@ -207,7 +233,12 @@ def owner_values(record: OwnerRecord) -> OwnerValues:
         iso(record.delivered_on), iso(record.birthday),
         birthday_key(record.birthday, record.birthday_lunar), record.butler,
         record.referred_by, record.birthday_lunar,
+        *(_stored(record.other.get(f.name)) for f in owner_fields.plain_fields()),
     )  # fmt: skip
+
+
+def _stored(value: object) -> object:
+    return iso(value) if isinstance(value, date) else value
 
 
 # The input fields plain_owner_values takes, in order.

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.fields import header_aliases, input_fields, plain_fields
 from sixplustwo.domain.owners import (
-    INPUT_FIELDS,
     PLAIN_INPUT_FIELDS,
     REQUIRED_FIELDS,
     OwnerRecord,
@@ -25,46 +25,8 @@ from sixplustwo.domain.owners import (
     survey_row,
 )
 
-# Header as a sales system writes it → input field. English headers are the field names.
-HEADER_ALIASES: dict[str, str] = {
-    "姓名": "name",
-    "客户姓名": "name",
-    "业主姓名": "name",
-    "手机": "phone",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "联系电话": "phone",
-    "电话": "phone",
-    "项目": "project",
-    "项目名称": "project",
-    "楼盘": "project",
-    "房号": "unit",
-    "房屋编号": "unit",
-    "房间号": "unit",
-    "来访日期": "visited",
-    "认购日期": "subscribed",
-    "签约日期": "signed",
-    "合同交付日期": "delivery_date",
-    "交付日期": "delivery_date",
-    "实际交付日期": "delivered",
-    "生日": "birthday",
-    "出生日期": "birthday",
-    "管家": "butler",
-    "客户管家": "butler",
-    "推荐人": "referred_by",
-    "推荐人编号": "referred_by",
-    "农历生日": "lunar_birthday",
-    "生日类型": "lunar_birthday",
-}
-for _field in INPUT_FIELDS:
-    HEADER_ALIASES[_field] = _field
-    HEADER_ALIASES[_field.replace("_", "-")] = _field
-
 # Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
 _EXCEL_EPOCH = date(1899, 12, 30)
-_DATE_FIELD_NAMES = frozenset(
-    {"visited", "subscribed", "signed", "delivery_date", "delivered", "birthday"}
-)
 
 
 @dataclass(frozen=True)
@@ -176,9 +138,10 @@ class TableFile:
         if header is None:
             raise InvalidInput(f"{path}: the file is empty")
         self._fields: list[str | None] = []
+        aliases = self.header_aliases()
         for cell in header:
             name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
-            self._fields.append(self.aliases.get(name) or self.aliases.get(name.lower()))
+            self._fields.append(aliases.get(name) or aliases.get(name.lower()))
         missing = [f for f in self.required if f not in self._fields]
         if missing:
             raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
@@ -187,6 +150,9 @@ class TableFile:
             for field, cell in zip(self._fields, header, strict=False)
             if field
         }
+
+    def header_aliases(self) -> dict[str, str]:
+        return self.aliases
 
     def estimated_rows(self) -> int:
         """For a progress bar: lines for CSV (a quoted newline counts twice), 0 for XLSX."""
@@ -235,9 +201,15 @@ class TableFile:
 class OwnerFile(TableFile):
     """A sales system's customer file: rows become OwnerRecords."""
 
-    aliases = HEADER_ALIASES
     required = REQUIRED_FIELDS
-    date_fields = _DATE_FIELD_NAMES
+
+    def header_aliases(self) -> dict[str, str]:
+        # Read when the file is opened: the owner definition is the one place a field is added.
+        return header_aliases()
+
+    def __init__(self, path: Path, today: date) -> None:
+        super().__init__(path, today)
+        self.date_fields = frozenset(f.input for f in input_fields() if f.kind == "date")
 
     def validate(self, values: dict[str, object]) -> OwnerRecord:
         return owner_record(values, self.today)
@@ -249,7 +221,8 @@ class OwnerFile(TableFile):
         """The rows as stored values (for the bulk import), or problems. CSV rows in the plain
         form sales systems mostly write take the domain's fast check; the rest, and every
         XLSX row, the full validation."""
-        if not self._plain_text:
+        if not self._plain_text or plain_fields():
+            # XLSX cells, and the fields beyond the fast check's, take the full path.
             for row_number, item in self:
                 yield row_number, item if isinstance(item, str) else owner_values(item)
             return

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues
+from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues, owner_value_fields
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Database
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]
-InsertRow = tuple  # the insert's values, laid out as _OWNER_INSERT_COLUMNS but the last two
+InsertRow = tuple  # the insert's values, laid out as insert_columns()
 # An insert row is an owner's stored values with the project's id in place of its code.
 _UNIT = OWNER_VALUE_FIELDS.index("unit")
 _REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
@@ -72,10 +72,11 @@ def import_owners(
         else []
     )
     updates: list[tuple] = []
+    columns = insert_columns()
     assignments = [
         # The first referrer wins: an update never replaces one already recorded.
         f"{column} = COALESCE({column}, {{}})" if column == "referred_by" else f"{column} = {{}}"
-        for column in _OWNER_INSERT_COLUMNS[2:14]
+        for column in columns[2:]
     ]
     updated_keys: dict[tuple[int, str], int] = {}
     add = batch.add
@@ -94,7 +95,7 @@ def import_owners(
                     )
                     continue
                 updated_keys[key] = row_number
-                updates.append((*row[2:14], existing[key]))
+                updates.append((*row[2:], existing[key]))
                 continue
         add(row_number, row)
     batch.flush()
@@ -120,11 +121,16 @@ def _existing_units(connection: Database) -> dict[tuple[int, str], int]:
     return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
 
 
-_OWNER_INSERT_COLUMNS = (
-    "project_id", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
-    "delivery_date", "delivered_on", "birthday", "birthday_md", "butler", "referred_by",
-    "birthday_lunar", "wants_greetings", "created_at",
-)  # fmt: skip
+# The stored column of each value the domain lays out (owner_value_fields), where it differs.
+_COLUMN_OF = {"project": "project_id", "birthday_key": "birthday_md"}
+
+
+def insert_columns() -> tuple[str, ...]:
+    """The owner columns an insert row fills, in its order: derived from the owner definition
+    (``domain/fields.py``) through the domain's value layout."""
+    return tuple(_COLUMN_OF.get(name, name) for name in owner_value_fields())
+
+
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 
@@ -171,6 +177,7 @@ class _OwnerBatch:
         self.result = result
         self.progress = progress
         self.codes = codes
+        self.columns = insert_columns()
         self.created_at = now_text()
         self.constants = _constants(self.created_at)
         self.numbers: list[int] = []
@@ -192,7 +199,7 @@ class _OwnerBatch:
         connection = self.connection
         try:
             with connection.savepoint("owner_batch"):
-                connection.insert_many("owner", _OWNER_INSERT_COLUMNS[:-2], pending, self.constants)
+                connection.insert_many("owner", self.columns, pending, self.constants)
         except connection.IntegrityError:
             for row_number, row in zip(numbers, pending, strict=True):
                 self._insert_one(row_number, row)
@@ -203,7 +210,7 @@ class _OwnerBatch:
             self.progress(len(pending))
 
     def _insert_one(self, row_number: int, row: InsertRow) -> None:
-        values = dict(zip(_OWNER_INSERT_COLUMNS, row, strict=False))
+        values = dict(zip(self.columns, row, strict=True))
         values.update(wants_greetings=True, created_at=self.created_at)
         try:
             with self.connection.savepoint("owner_row"):

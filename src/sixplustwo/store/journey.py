@@ -15,7 +15,6 @@ from sixplustwo.domain.owners import SurveyRow
 from sixplustwo.domain.playbook import Rule
 from sixplustwo.domain.rules import (
     ACTION_ID,
-    case_kind,
     check_score,
     checklist_item,
     not_in_future,
@@ -29,7 +28,7 @@ from sixplustwo.store.queries import load_milestones
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
 
 if TYPE_CHECKING:
-    from sixplustwo.store import Store
+    from sixplustwo.store.unit import Store
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Journey:
         owner = self.store.owners.get(owner_id)
         project = self.store.projects.by_id(owner.project_id)
         events = self.events("owner_id = :o", {"o": owner_id})
-        cases = self.cases_of(owner_id)
+        cases = self.store.cases.of_owner(owner_id)
         facts = self.owner_facts(owner, project, events)
         playbook = self.store.playbook
         found = actions(facts, today, playbook)
@@ -272,7 +271,7 @@ class Journey:
                 ) from None
             candidates = self.store.projects.actions(project, today)
         else:
-            case = self.case(subject_id)
+            case = self.store.cases.get(subject_id)
             events = self.events("case_id = :c", {"c": case.id})
             candidates = actions(_case_facts(case, events), today, playbook)
         for candidate in candidates:
@@ -308,7 +307,7 @@ class Journey:
         if kind == "c" and rule.completion == "case-resolved":
             if items:
                 raise InvalidInput("{rule} has no checklist to record", rule=rule.name)
-            self.resolve_case(subject_id, on, note, today=today)
+            self.store.cases.resolve(subject_id, on, note, today=today)
             return replace(found, status="done", done_on=on)
         subject: dict[str, object] = {}
         if kind == "o":
@@ -316,7 +315,7 @@ class Journey:
         elif kind == "p":
             subject["project_id"] = subject_id
         else:
-            case = self.case(subject_id)
+            case = self.store.cases.get(subject_id)
             subject = {"case_id": case.id, "owner_id": case.owner_id}
         event = self.record_event(
             kind=rule.name,
@@ -330,7 +329,9 @@ class Journey:
         for item, ok, remark in items:
             case_id = None
             if opens_repair(rule.name, kind, ok):
-                case = self.open_case(subject_id, "repair", repair_note(item, remark), on, today)
+                case = self.store.cases.open(
+                    subject_id, "repair", repair_note(item, remark), on, today
+                )
                 self.db.change(
                     "UPDATE service_case SET action_id = :a WHERE id = :c",
                     {"a": found.action_id, "c": case.id},
@@ -351,73 +352,3 @@ class Journey:
                 },
             )
         return replace(found, status="done", done_on=on)
-
-    # -- cases --------------------------------------------------------------------------
-
-    def case(self, case_id: int) -> Case:
-        row = self.db.one(f"SELECT {Case.select()} FROM service_case WHERE id = :c", {"c": case_id})
-        if row is None:
-            raise NotFound("no case with id {id}", id=case_id)
-        return Case.from_row(row)
-
-    def cases_of(self, owner_id: int) -> list[Case]:
-        rows = self.db.query(
-            f"SELECT {Case.select()} FROM service_case WHERE owner_id = :o ORDER BY id",
-            {"o": owner_id},
-        )
-        return [Case.from_row(row) for row in rows]
-
-    def open_case(self, owner_id: int, kind: str, note: str, on: date, today: date) -> Case:
-        case_kind(kind)
-        if not note.strip():
-            raise InvalidInput("--note must say what the case is about")
-        not_in_future(on, today, "case date {on} is in the future")
-        owner = self.store.owners.get(owner_id)
-        if owner.forgotten_on is not None:
-            raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
-        values = {"owner_id": owner_id, "kind": kind, "note": note.strip(), "opened_on": on}
-        return self.case(self.db.insert("service_case", values))
-
-    def resolve_case(self, case_id: int, on: date, note: str | None, *, today: date) -> Case:
-        not_in_future(on, today, "--date {on} is in the future")
-        case = self.case(case_id)
-        if case.resolved_on is not None:
-            raise Conflict(
-                "case {id} was already resolved on {on}", id=case_id, on=case.resolved_on
-            )
-        if on < case.opened_on:
-            raise InvalidInput(
-                "case {id} cannot be resolved before it opened ({opened})",
-                id=case_id,
-                opened=case.opened_on,
-            )
-        self.db.change(
-            "UPDATE service_case SET resolved_on = :on, resolution_note = :note WHERE id = :c",
-            {"on": on, "note": note, "c": case_id},
-        )
-        return self.case(case_id)
-
-    def list_cases(self, only_open: bool, project: str | None) -> list[tuple[Case, Owner, Project]]:
-        clauses = []
-        params: dict[str, object] = {}
-        if only_open:
-            clauses.append("c.resolved_on IS NULL")
-        if project is not None:
-            clauses.append("o.project_id = :p")
-            params["p"] = self.store.projects.get(project).id
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.db.query(
-            f"SELECT {Case.select('c')}, {Owner.select('o')}, {Project.select('p')} "
-            "FROM service_case c JOIN owner o ON o.id = c.owner_id "
-            f"JOIN project p ON p.id = o.project_id {where} ORDER BY c.id",
-            params,
-        )
-        cases, owners = len(Case.columns()), len(Case.columns()) + len(Owner.columns())
-        return [
-            (
-                Case.from_row(row[:cases]),
-                Owner.from_row(row[cases:owners]),
-                Project.from_row(row[owners:]),
-            )
-            for row in rows
-        ]

@@ -16,7 +16,7 @@ from sixplustwo.store.queries import memberships
 from sixplustwo.store.records import Owner, Project
 
 if TYPE_CHECKING:
-    from sixplustwo.store import Store
+    from sixplustwo.store.unit import Store
 
 
 def journey_facts(owner: Owner, project: Project) -> OwnerFacts:

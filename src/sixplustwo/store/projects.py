@@ -14,7 +14,7 @@ from sixplustwo.store.audit import now_text
 from sixplustwo.store.records import Event, Milestone, Project
 
 if TYPE_CHECKING:
-    from sixplustwo.store import Store
+    from sixplustwo.store.unit import Store
 
 
 def unknown_project(code: str) -> NotFound:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sixplustwo.store.rows import as_date
 
 if TYPE_CHECKING:
-    from sixplustwo.store import Store
+    from sixplustwo.store.unit import Store
 
 
 @dataclass(frozen=True)

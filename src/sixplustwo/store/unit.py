@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.store.audit import Audit, Settings
+from sixplustwo.store.cases import Cases
 from sixplustwo.store.journey import Journey
 from sixplustwo.store.owners import Owners
 from sixplustwo.store.projects import Projects
@@ -43,6 +44,7 @@ class Store:
         self.projects = Projects(self)
         self.owners = Owners(self)
         self.journey = Journey(self)
+        self.cases = Cases(self)
         self.referrals = Referrals(self)
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:

@@ -1,0 +1,87 @@
+"""Service cases: complaints (投诉) and repairs (报修), opened, resolved and listed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.rules import case_kind, not_in_future
+from sixplustwo.store.records import Case, Owner, Project
+
+if TYPE_CHECKING:
+    from sixplustwo.store.unit import Store
+
+
+class Cases:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def get(self, case_id: int) -> Case:
+        row = self.db.one(f"SELECT {Case.select()} FROM service_case WHERE id = :c", {"c": case_id})
+        if row is None:
+            raise NotFound("no case with id {id}", id=case_id)
+        return Case.from_row(row)
+
+    def of_owner(self, owner_id: int) -> list[Case]:
+        rows = self.db.query(
+            f"SELECT {Case.select()} FROM service_case WHERE owner_id = :o ORDER BY id",
+            {"o": owner_id},
+        )
+        return [Case.from_row(row) for row in rows]
+
+    def open(self, owner_id: int, kind: str, note: str, on: date, today: date) -> Case:
+        case_kind(kind)
+        if not note.strip():
+            raise InvalidInput("--note must say what the case is about")
+        not_in_future(on, today, "case date {on} is in the future")
+        owner = self.store.owners.get(owner_id)
+        if owner.forgotten_on is not None:
+            raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
+        values = {"owner_id": owner_id, "kind": kind, "note": note.strip(), "opened_on": on}
+        return self.get(self.db.insert("service_case", values))
+
+    def resolve(self, case_id: int, on: date, note: str | None, *, today: date) -> Case:
+        not_in_future(on, today, "--date {on} is in the future")
+        case = self.get(case_id)
+        if case.resolved_on is not None:
+            raise Conflict(
+                "case {id} was already resolved on {on}", id=case_id, on=case.resolved_on
+            )
+        if on < case.opened_on:
+            raise InvalidInput(
+                "case {id} cannot be resolved before it opened ({opened})",
+                id=case_id,
+                opened=case.opened_on,
+            )
+        self.db.change(
+            "UPDATE service_case SET resolved_on = :on, resolution_note = :note WHERE id = :c",
+            {"on": on, "note": note, "c": case_id},
+        )
+        return self.get(case_id)
+
+    def list(self, only_open: bool, project: str | None) -> list[tuple[Case, Owner, Project]]:
+        clauses = []
+        params: dict[str, object] = {}
+        if only_open:
+            clauses.append("c.resolved_on IS NULL")
+        if project is not None:
+            clauses.append("o.project_id = :p")
+            params["p"] = self.store.projects.get(project).id
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.query(
+            f"SELECT {Case.select('c')}, {Owner.select('o')}, {Project.select('p')} "
+            "FROM service_case c JOIN owner o ON o.id = c.owner_id "
+            f"JOIN project p ON p.id = o.project_id {where} ORDER BY c.id",
+            params,
+        )
+        cases, owners = len(Case.columns()), len(Case.columns()) + len(Owner.columns())
+        return [
+            (
+                Case.from_row(row[:cases]),
+                Owner.from_row(row[cases:owners]),
+                Project.from_row(row[owners:]),
+            )
+            for row in rows
+        ]
