@@ -56,6 +56,7 @@ def report(
             today=day,
             project_id=found.id if found else None,
         )
+    _name_groups(data)
     data["project"] = found.code if found else None
     title = f"6+2 执行报告 · {found.name if found else '全部项目'}"
     if html is not None:
@@ -65,6 +66,19 @@ def report(
         emit_json(data)
         return
     _print(data, title)
+
+
+# Work that no butler holds, by the store's group code.
+GROUP_LABELS = {"project": "（项目）", "unassigned": "（未分配）"}
+
+
+def _name_groups(data: dict) -> None:
+    """Rows of work with no butler are named by their group, and sorted among the others."""
+    for row in data["butlers"]:
+        group = row.pop("group", None)
+        if group is not None:
+            row["butler"] = GROUP_LABELS[group]
+    data["butlers"].sort(key=lambda row: row["butler"])
 
 
 def _print(data: dict, title: str) -> None:

@@ -126,14 +126,18 @@ def build_report(
     # whenever it is asked for, and recurring actions are scheduled around that day.
     as_of = min(end, today)
     by_rule: dict[str, Counter] = {rule.name: Counter() for rule in playbook}
-    by_butler: dict[str, Counter] = defaultdict(Counter)
+    # Work with no butler is the project team's (project actions) or nobody's yet: grouped by
+    # (butler, None) or (None, "project" / "unassigned"); the CLI names the groups.
+    by_butler: dict[tuple[str | None, str | None], Counter] = defaultdict(Counter)
     for subject, butler in _subjects(connection, project_id):
         for action in actions(subject, as_of, playbook):
             if start <= action.due_on <= end:
                 result = outcome(action)
                 by_rule[action.rule][result] += 1
-                who = butler or ("（项目）" if action.subject == "project" else "（未分配）")
-                by_butler[who][result] += 1
+                group = (
+                    None if butler else "project" if action.subject == "project" else "unassigned"
+                )
+                by_butler[(butler or None, group)][result] += 1
     steps: dict[str, Counter] = {step: Counter() for step in STEPS}
     for rule in playbook:
         steps[rule.step].update(by_rule[rule.name])
@@ -156,8 +160,13 @@ def build_report(
             for rule in playbook
         ],
         "butlers": [
-            {"butler": name, "workload": sum(c[k] for k in OUTCOMES), **counts(c)}
-            for name, c in sorted(by_butler.items())
+            {
+                "butler": name,
+                **({"group": group} if group else {}),
+                "workload": sum(c[k] for k in OUTCOMES),
+                **counts(c),
+            }
+            for (name, group), c in sorted(by_butler.items(), key=lambda item: item[0][0] or "")
         ],
         "satisfaction": _satisfaction(connection, start, end, project_id),
         "checklist_problems": _checklist_problems(connection, start, end, project_id),
