@@ -46,8 +46,10 @@ def export_lock(db: Path, wait: float) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise Conflict(
-                        f"another export is still running (lock {lock_path}); "
-                        f"waited {wait:g} s, wrote nothing"
+                        "another export is still running (lock {lock}); "
+                        "waited {wait:g} s, wrote nothing",
+                        lock=lock_path,
+                        wait=wait,
                     ) from None
                 time.sleep(0.1)
         yield

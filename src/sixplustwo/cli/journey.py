@@ -198,9 +198,10 @@ def import_survey(
 ) -> None:
     """Import a third-party satisfaction survey's results (第三方客户满意度调查): all rows or
     none; each answer becomes a ``survey`` event with its 1–5 score and comment."""
+    from sixplustwo.cli.messages import text
     from sixplustwo.io.importing import SurveyFile
 
-    survey = SurveyFile(file, today())
+    survey = SurveyFile(file, today(), problem_text=text)
     try:
         with open_store(ctx, write=not dry_run) as store:
             result = store.import_survey(survey, today())

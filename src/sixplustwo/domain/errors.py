@@ -32,6 +32,18 @@ class SixPlusTwoError(Exception):
     def __str__(self) -> str:
         return self.render()
 
+    def __reduce__(self):
+        # Pickled whole (a background reader sends its error to the parent): the message id,
+        # the parameters and any attribute a subclass adds, whatever its __init__ takes.
+        return _restore, (type(self), self.msgid, self.__dict__)
+
+
+def _restore(cls: type[SixPlusTwoError], msgid: str, state: dict) -> SixPlusTwoError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, msgid)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidInput(SixPlusTwoError):
     """A value that cannot be accepted: a bad date, phone, option or file row."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import ClassVar
 
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 from sixplustwo.domain.owners import (
     INPUT_FIELDS,
     PLAIN_INPUT_FIELDS,
@@ -93,7 +93,7 @@ def _encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 continue
             return encoding
-    raise InvalidInput(f"{path}: neither UTF-8 nor GB18030 text")
+    raise InvalidInput("{path}: neither UTF-8 nor GB18030 text", path=path)
 
 
 def _line_count(path: Path) -> int:
@@ -115,7 +115,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[object]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput(f"{path}: not a readable .xlsx file ({exc})") from None
+        raise InvalidInput(
+            "{path}: not a readable .xlsx file ({reason})", path=path, reason=str(exc)
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
@@ -151,15 +153,22 @@ class TableFile:
     """A CSV or XLSX file opened for streaming, its header mapped to input fields through
     ``aliases``. Iterating validates one row at a time and yields ``(row_number, item)``, or
     ``(row_number, problem)`` naming the row (header = row 1) and the column as the file
-    calls it."""
+    calls it. A problem is a message (an InvalidInput); ``problem_text`` turns it into the
+    text the store collects, the CLI's ``messages.text`` (English ``str`` by default)."""
 
     aliases: ClassVar[dict[str, str]] = {}
     required: tuple[str, ...] = ()
     date_fields: frozenset[str] = frozenset()
 
-    def __init__(self, path: Path, today: date) -> None:
+    def __init__(
+        self,
+        path: Path,
+        today: date,
+        *,
+        problem_text: Callable[[SixPlusTwoError], str] = str,
+    ) -> None:
         if not path.exists():
-            raise InvalidInput(f"{path}: no such file")
+            raise InvalidInput("{path}: no such file", path=path)
         suffix = path.suffix.lower()
         # CSV cells are all text; XLSX ones may be numbers and datetimes.
         self._plain_text = suffix not in (".xlsx", ".xlsm")
@@ -168,20 +177,25 @@ class TableFile:
         elif suffix in (".csv", ".txt", ""):
             self._rows = _csv_rows(path)
         else:
-            raise InvalidInput(f"{path}: import reads .csv or .xlsx files, not {suffix}")
+            raise InvalidInput(
+                "{path}: import reads .csv or .xlsx files, not {suffix}", path=path, suffix=suffix
+            )
         self.path = path
         self.today = today
+        self._problem_text = problem_text
         self.rows = 0  # non-blank data rows seen so far
         header = next(self._rows, None)
         if header is None:
-            raise InvalidInput(f"{path}: the file is empty")
+            raise InvalidInput("{path}: the file is empty", path=path)
         self._fields: list[str | None] = []
         for cell in header:
             name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
             self._fields.append(self.aliases.get(name) or self.aliases.get(name.lower()))
         missing = [f for f in self.required if f not in self._fields]
         if missing:
-            raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
+            raise InvalidInput(
+                "{path}: header lacks column(s) {columns}", path=path, columns=", ".join(missing)
+            )
         self._labels = {
             field: str(cell).strip()
             for field, cell in zip(self._fields, header, strict=False)
@@ -226,10 +240,16 @@ class TableFile:
 
     def _problem(self, row_number: int, exc: InvalidInput) -> str:
         field = getattr(exc, "field", None)
-        reason = getattr(exc, "reason", str(exc))
+        reason = getattr(exc, "reason", exc)
         column = self._labels.get(field, field) if field else None
-        where = f"row {row_number}, column {column}" if column else f"row {row_number}"
-        return f"{where}: {reason}"
+        problem = (
+            InvalidInput(
+                "row {row}, column {column}: {reason}", row=row_number, column=column, reason=reason
+            )
+            if column
+            else InvalidInput("row {row}: {reason}", row=row_number, reason=reason)
+        )
+        return self._problem_text(problem)
 
 
 class OwnerFile(TableFile):
