@@ -21,8 +21,9 @@ def show(
 ) -> None:
     """The owner (phone masked), the step and the customer's state of mind, the talking points,
     the checklist, and the owner's recent journey: last events and open cases."""
+    from sixplustwo.cli.labels import label
     from sixplustwo.domain.phones import mask_phone
-    from sixplustwo.domain.playbook import STEP_MINDSETS, STEPS
+    from sixplustwo.domain.playbook import STEP_MINDSETS
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
@@ -63,7 +64,7 @@ def show(
         "rule": rule.name,
         "title": rule.title + (f"（{action.detail}）" if action.detail else ""),
         "step": rule.step,
-        "step_name": STEPS[rule.step],
+        "step_name": label("step", rule.step),
         "mindset": STEP_MINDSETS.get(rule.step, ""),
         "status": action.status,
         "opens_on": action.opens_on,
@@ -82,12 +83,12 @@ def show(
 
 
 def _print(shown: dict) -> None:
-    from sixplustwo.domain.actions import STATUS_LABELS
+    from sixplustwo.cli.labels import label
 
     console = console_out()
     console.print(
         f"[bold]{shown['title']}[/bold]  {shown['action_id']}  "
-        f"{STATUS_LABELS[shown['status']]}，截止 {shown['due_on']}"
+        f"{label('status', shown['status'])}，截止 {shown['due_on']}"
     )
     owner = shown["owner"]
     if owner:
@@ -115,5 +116,5 @@ def _print(shown: dict) -> None:
             note = f" {event['note']}" if event["note"] else ""
             console.print(f"  {event['date']} {event['kind']}{score}{note}")
     for case in shown["open_cases"]:
-        kind = "投诉" if case["kind"] == "complaint" else "报修"
+        kind = label("case_kind", case["kind"])
         console.print(f"[red]未结{kind}[/red] #{case['id']} {case['opened']} {case['note']}")

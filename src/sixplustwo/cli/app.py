@@ -17,11 +17,14 @@ class AppGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except SixPlusTwoError as exc:
-            typer.echo(f"sixplustwo: error: {exc}", err=True)
+            from sixplustwo.cli.messages import error_line
+
+            typer.echo(error_line(exc), err=True)
             raise typer.Exit(1) from None
         except OSError as exc:
-            where = f": {exc.filename}" if exc.filename else ""
-            typer.echo(f"sixplustwo: error: {exc.strerror or exc}{where}", err=True)
+            from sixplustwo.cli.messages import error_line, os_error
+
+            typer.echo(error_line(os_error(exc)), err=True)
             raise typer.Exit(1) from None
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
@@ -50,7 +50,7 @@ def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:
     if file:
         path = Path(file)
         if not path.is_file():
-            raise InvalidInput(f"--playbook {file}: no such file")
+            raise InvalidInput("--playbook {file}: no such file", file=file)
         return parse_playbook(path.read_text("utf-8"), base=default_playbook(), source=file)
     stored = Settings(db).get(PLAYBOOK_SETTING)
     if stored:
@@ -113,26 +113,37 @@ def warn_unpublished_years(book: Playbook, day: date, rows: Iterable[DueRow]) ->
     years = {day.year} | {row.action.due_on.year for row in rows}
     for year in sorted(years):
         if not has_official_schedule(year):
-            typer.echo(
-                f"sixplustwo: warning: no official {year} holiday schedule yet; "
-                f"working days in {year} skip weekends only",
-                err=True,
+            from sixplustwo.cli.messages import warning_line
+
+            warning = SixPlusTwoError(
+                "no official {year} holiday schedule yet; "
+                "working days in {year} skip weekends only",
+                year=year,
             )
+            typer.echo(warning_line(warning), err=True)
 
 
 class RollBack(Exception):
     """Leaves a command's transaction without writing (a dry run, or bad rows)."""
 
 
-def refuse_bad_rows(file: object, problems: list[str], count: int) -> None:
+def refuse_bad_rows(file: object, problems: list, count: int) -> None:
     """The first problems on stderr, one per line, then the one-line refusal (exit 1)."""
     if not count:
         return
-    for line in problems:
-        typer.echo(line, err=True)
+    from sixplustwo.cli.messages import text
+
+    for problem in problems:
+        typer.echo(text(problem), err=True)
     hidden = count - len(problems)
-    more = f", {hidden} not shown" if hidden else ""
-    raise InvalidInput(f"{file}: {count} bad row(s){more}; nothing imported")
+    if hidden:
+        raise InvalidInput(
+            "{file}: {count} bad row(s), {hidden} not shown; nothing imported",
+            file=file,
+            count=count,
+            hidden=hidden,
+        )
+    raise InvalidInput("{file}: {count} bad row(s); nothing imported", file=file, count=count)
 
 
 MEMBERSHIP_OPTION = typer.Option(
@@ -143,7 +154,7 @@ MEMBERSHIP_OPTION = typer.Option(
 def checked_tier(book: Playbook, tier: str | None) -> str | None:
     if tier is not None and tier not in {t.name for t in book.tiers}:
         names = ", ".join(t.name for t in book.tiers)
-        raise InvalidInput(f"--membership {tier}: tiers are {names}")
+        raise InvalidInput("--membership {tier}: tiers are {names}", tier=tier, names=names)
     return tier
 
 

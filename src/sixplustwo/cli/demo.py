@@ -26,7 +26,9 @@ def demo(
     if given:
         path = Path(given)
         if path.exists() and path.stat().st_size > 0:
-            raise InvalidInput(f"{path} already exists: demo loads only into a new database")
+            raise InvalidInput(
+                "{path} already exists: demo loads only into a new database", path=path
+            )
     else:
         path = Path(tempfile.mkdtemp(prefix="sixplustwo-demo-")) / "demo.db"
         root.obj = {**(root.obj or {}), "db": str(path)}

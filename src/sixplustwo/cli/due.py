@@ -70,14 +70,18 @@ def due(
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.playbook import STEPS
+    from sixplustwo.domain.playbook import STEP_CODES
     from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
     steps = {s.strip() for s in step}
-    unknown = steps - set(STEPS)
+    unknown = steps - set(STEP_CODES)
     if unknown:
-        raise InvalidInput(f"--step {', '.join(sorted(unknown))}: steps are {', '.join(STEPS)}")
+        raise InvalidInput(
+            "--step {unknown}: steps are {steps}",
+            unknown=", ".join(sorted(unknown)),
+            steps=", ".join(STEP_CODES),
+        )
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
@@ -85,18 +89,16 @@ def due(
         _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
     records = due_records(rows, day)
     if fmt is Format.table:
-        from sixplustwo.domain.actions import STATUS_LABELS
+        from sixplustwo.cli.labels import label
 
         for record in records:
-            label = STATUS_LABELS[record["status"]]
+            status = label("status", record["status"])
             record["status_label"] = (
-                f"[red]{label}[/red]" if record["status"] == "overdue" else label
+                f"[red]{status}[/red]" if record["status"] == "overdue" else status
             )
-            record["step_label"] = f"{record['step']} {STEPS[record['step']]}"
+            record["step_label"] = f"{record['step']} {label('step', record['step'])}"
             record["days_overdue"] = record["days_overdue"] or ""
-            record["owner"] = record["owner"] or (
-                "（项目）" if record["subject"] == "project" else ""
-            )
+            record["owner"] = record["owner"] or label("subject", record["subject"])
         overdue = sum(1 for r in records if r["status"] == "overdue")
         render(
             records,
@@ -124,9 +126,9 @@ def playbook(
     reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
 ) -> None:
     """The rules in force: step, anchor, window, grace, title."""
+    from sixplustwo.cli.labels import label
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.domain.playbook import (
-        STEPS,
         default_playbook,
         parse_playbook,
         playbook_markdown,
@@ -135,8 +137,11 @@ def playbook(
     from sixplustwo.store.audit import PLAYBOOK_SETTING
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
+        from sixplustwo.cli.messages import _
+
         raise typer.BadParameter(
-            f"{fmt!r} is not one of table, json, csv, toml, markdown", param_hint="--format"
+            _("{fmt!r} is not one of table, json, csv, toml, markdown").format(fmt=fmt),
+            param_hint="--format",
         )
     if use is not None and reset:
         raise InvalidInput("--use and --reset: choose one")
@@ -144,7 +149,7 @@ def playbook(
         text = None
         if use is not None:
             if not use.is_file():
-                raise InvalidInput(f"--use {use}: no such file")
+                raise InvalidInput("--use {use}: no such file", use=use)
             text = use.read_text("utf-8")
             parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
         with open_store(ctx, write=True) as store:
@@ -161,7 +166,7 @@ def playbook(
         {
             "rule": rule.name,
             "step": rule.step,
-            "step_name": STEPS[rule.step],
+            "step_name": label("step", rule.step),
             "subject": rule.subject,
             "anchor": rule.anchor,
             "opens": str(rule.opens),

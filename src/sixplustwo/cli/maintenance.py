@@ -20,9 +20,10 @@ def backup(
 
 def check(ctx: typer.Context) -> None:
     """Integrity and foreign-key checks, reported in one line (exit 1 if anything is wrong)."""
+    from sixplustwo.cli.messages import text
     from sixplustwo.store.database import check as run_check
 
     healthy, line = run_check((ctx.find_root().obj or {}).get("db"))
-    typer.echo(line, err=not healthy)
+    typer.echo(text(line), err=not healthy)
     if not healthy:
         raise typer.Exit(1)

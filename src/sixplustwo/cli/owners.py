@@ -113,7 +113,7 @@ def list_owners(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List customers (phones masked), a page at a time."""
-    from sixplustwo.domain.actions import STAGE_LABELS
+    from sixplustwo.cli.labels import label
 
     on = today()
     with open_store(ctx, write=False) as store:
@@ -125,7 +125,7 @@ def list_owners(
         shown_to = offset + len(rows)
         caption = f"{offset + 1}–{shown_to} of {total}; next page: --offset {shown_to}"
     for row in rows if fmt is Format.table else ():
-        row["stage_label"] = STAGE_LABELS.get(row["stage"], "已删除")
+        row["stage_label"] = label("stage", row["stage"])
     render(
         rows,
         [
@@ -156,7 +156,7 @@ def show(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """One customer: stage, journey events and every action as a timeline."""
-    from sixplustwo.domain.actions import STAGE_LABELS, STATUS_LABELS
+    from sixplustwo.cli.labels import label
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
@@ -231,7 +231,7 @@ def show(
         )
         return
     console = console_out()
-    stage_label = STAGE_LABELS.get(summary["stage"], "已删除")
+    stage_label = label("stage", summary["stage"])
     console.print(
         f"[bold]{summary['name'] or '（已删除）'}[/bold]  #{summary['id']}  {summary['phone']}  "
         f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
@@ -252,14 +252,14 @@ def show(
     if summary["lunar_birthday"] and summary["birthday"]:
         shown["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
-        "  ".join(f"{label} {shown[key]}" for label, key in journey if shown[key] is not None)
+        "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
         or "no journey dates recorded"
     )
     status_style = {"overdue": "red", "open": "yellow", "done": "green", "missed": "dim"}
     for row in timeline:
         style = status_style.get(row["status"])
-        label = STATUS_LABELS[row["status"]]
-        row["status_label"] = f"[{style}]{label}[/{style}]" if style else label
+        status = label("status", row["status"])
+        row["status_label"] = f"[{style}]{status}[/{style}]" if style else status
         row["step_label"] = f"{row['step']} {steps.get(row['rule'], '')}".strip()
     render(
         timeline,
@@ -360,7 +360,7 @@ def edit(
     for field, value in (("name", name), ("unit", unit), ("butler", butler)):
         if value is not None:
             if not value.strip() and field != "butler":
-                raise InvalidInput(f"--{field} must not be empty")
+                raise InvalidInput("--{field} must not be empty", field=field)
             changes[field] = value.strip() or None
     if phone is not None:
         changes["phone"] = normalise_phone(phone)

@@ -9,8 +9,6 @@ from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, render
 
 app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args_is_help=True)
 
-STATUS_LABELS = {"pending": "待签约", "confirmed": "待结算", "settled": "已结算"}
-
 
 @app.command("list")
 def list_referrals(
@@ -35,8 +33,10 @@ def list_referrals(
     if fmt is not Format.table:
         render(ledger, [], fmt)
         return
+    from sixplustwo.cli.labels import label
+
     for row in ledger:
-        row["status_label"] = STATUS_LABELS[row["status"]]
+        row["status_label"] = label("referral_status", row["status"])
         row["amount"] = row["amount"] or ""
     render(
         ledger,

@@ -34,18 +34,23 @@ def report(
 ) -> None:
     """The 6+2 execution report: per step and rule done on time, late, missed or open; each
     butler's workload and on-time rate; satisfaction; complaints and repairs; referrals."""
+    from sixplustwo.cli.labels import label
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.io.exporting import write_atomically
     from sixplustwo.io.report_html import report_html
     from sixplustwo.store.reporting import build_report
 
     if fmt not in ("table", "json"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json", param_hint="--format")
+        from sixplustwo.cli.messages import _
+
+        raise typer.BadParameter(
+            _("{fmt!r} is not one of table, json").format(fmt=fmt), param_hint="--format"
+        )
     day = today()
     last = parse_day(end, "--to") or day
     first = parse_day(start, "--from") or _quarter_start(last)
     if first > last:
-        raise InvalidInput(f"--from {first} is after --to {last}")
+        raise InvalidInput("--from {first} is after --to {last}", first=first, last=last)
     with open_store(ctx, write=False) as store:
         found = store.projects.get(project) if project else None
         data = build_report(
@@ -60,7 +65,7 @@ def report(
     data["project"] = found.code if found else None
     title = f"6+2 执行报告 · {found.name if found else '全部项目'}"
     if html is not None:
-        write_atomically(html, report_html(data, title).encode("utf-8"))
+        write_atomically(html, report_html(data, title, label).encode("utf-8"))
         typer.echo(f"report written to {html}", err=True)
     if fmt == "json":
         emit_json(data)
@@ -84,23 +89,27 @@ def _name_groups(data: dict) -> None:
 def _print(data: dict, title: str) -> None:
     from rich.table import Table
 
+    from sixplustwo.cli.labels import label
+
     console = console_out()
     period = data["period"]
     console.print(f"[bold]{title}[/bold]  {period['from']} – {period['to']}")
-    heads = ("按时", "逾期完成", "错过", "未完成")
     keys = ("on_time", "late", "missed", "open")
+    heads = [label("outcome_head", key) for key in keys]
 
-    def outcome_table(caption: str, first: str, rows: list[dict], label) -> None:
+    def outcome_table(caption: str, first: str, rows: list[dict], name_of) -> None:
         table = Table(title=caption, title_justify="left")
         table.add_column(first)
         for head in heads:
             table.add_column(head, justify="right")
         table.add_column("按时率", no_wrap=True)
         for row in rows:
-            table.add_row(label(row), *(str(row[k]) for k in keys), _bar(row["on_time_rate"]))
+            table.add_row(name_of(row), *(str(row[k]) for k in keys), _bar(row["on_time_rate"]))
         console.print(table)
 
-    outcome_table("6+2 各步骤", "步骤", data["steps"], lambda r: f"{r['step']} {r['name']}")
+    outcome_table(
+        "6+2 各步骤", "步骤", data["steps"], lambda r: f"{r['step']} {label('step', r['step'])}"
+    )
     rules = [r for r in data["rules"] if any(r[k] for k in keys)]
     outcome_table("各规则", "事项", rules, lambda r: r["title"])
     outcome_table("管家工作量与按时率", "管家", data["butlers"], lambda r: r["butler"])
@@ -116,7 +125,7 @@ def _print(data: dict, title: str) -> None:
         median = cases["median_days_to_resolve"]
         rate = cases["revisit_rate"]
         console.print(
-            f"{'投诉' if kind == 'complaint' else '报修'}: 新增 {cases['opened']}, "
+            f"{label('case_kind', kind)}: 新增 {cases['opened']}, "
             f"未解决 {cases['open_now']}, 解决 {cases['resolved']}, "
             f"用时中位数 {'—' if median is None else median} 天, "
             f"回访率 {'—' if rate is None else f'{rate:.0%}'}"

@@ -16,16 +16,10 @@ from sixplustwo.domain.dates import Offset, anniversary
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
 
+# Codes only: the words a screen shows for them are in cli/labels.py.
 Status = Literal["upcoming", "open", "overdue", "done", "missed"]
+STATUSES: tuple[Status, ...] = ("upcoming", "open", "overdue", "done", "missed")
 LISTED: frozenset[str] = frozenset({"open", "overdue"})
-
-STATUS_LABELS: dict[str, str] = {
-    "upcoming": "未到期",
-    "open": "待办",
-    "overdue": "逾期",
-    "done": "已完成",
-    "missed": "已错过",
-}
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, ~8x slower to
@@ -464,15 +458,9 @@ def urgency(action: Action) -> tuple:
 
 
 Stage = Literal["prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident"]
-
-STAGE_LABELS: dict[str, str] = {
-    "prospect": "潜在客户",
-    "subscribed": "已认购",
-    "signed": "已签约",
-    "awaiting delivery": "待交付",
-    "delivered": "已交付",
-    "resident": "已入住",
-}
+STAGES: tuple[Stage, ...] = (
+    "prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident",
+)  # fmt: skip
 
 
 def stage(owner: OwnerFacts, today: date) -> Stage:

@@ -26,7 +26,7 @@ def parse_date(text: str, *, what: str = "date") -> date:
     try:
         return parse_date_text(text)
     except InvalidInput as exc:
-        raise InvalidInput(f"{what}: {exc}") from None
+        raise InvalidInput("{what}: {error}", what=what, error=exc) from None
 
 
 @lru_cache(maxsize=65536)
@@ -36,12 +36,16 @@ def parse_date_text(text: str) -> date:
     # raises and is not cached; bad dates are rare.
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
-        raise InvalidInput(f"{text!r} is not a date (use {DATE_FORMATS_HELP})")
+        raise InvalidInput(
+            "{text!r} is not a date (use {formats})", text=text, formats=DATE_FORMATS_HELP
+        )
     year, month, day = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise InvalidInput(f"{text!r} is not a real calendar date ({exc})") from None
+        raise InvalidInput(
+            "{text!r} is not a real calendar date ({reason})", text=text, reason=str(exc)
+        ) from None
 
 
 def iso(value: date | None) -> str | None:
@@ -92,7 +96,8 @@ class Offset:
                 days += amount
         if position != len(compact):
             raise InvalidInput(
-                f"offset {text!r} is not of the form +3mo+14d (units y, mo, d, each signed)"
+                "offset {text!r} is not of the form +3mo+14d (units y, mo, d, each signed)",
+                text=text,
             )
         return cls(years, months, days)
 

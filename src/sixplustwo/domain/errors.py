@@ -32,6 +32,27 @@ class SixPlusTwoError(Exception):
     def __str__(self) -> str:
         return self.render()
 
+    def __eq__(self, other: object) -> bool:
+        """The same message: same kind, id and parameters (a problem read twice, inline or
+        in the background reader, is the same problem)."""
+        if not isinstance(other, SixPlusTwoError):
+            return NotImplemented
+        return (type(self), self.msgid, self.params) == (type(other), other.msgid, other.params)
+
+    __hash__ = Exception.__hash__
+
+    def __reduce__(self):
+        # Pickled whole (a background reader sends its error to the parent): the message id,
+        # the parameters and any attribute a subclass adds, whatever its __init__ takes.
+        return _restore, (type(self), self.msgid, self.__dict__)
+
+
+def _restore(cls: type[SixPlusTwoError], msgid: str, state: dict) -> SixPlusTwoError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, msgid)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidInput(SixPlusTwoError):
     """A value that cannot be accepted: a bad date, phone, option or file row."""

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from sixplustwo.domain import fields as owner_fields
-from sixplustwo.domain.dates import iso, parse_date, parse_date_text
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.dates import iso, parse_date_text
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
 
 # Input field (the `owner add` option name with _ for -) → stored column, for the journey's
@@ -61,10 +61,13 @@ _DATE_ITEMS = tuple(DATE_FIELDS.items())
 
 
 class FieldError(InvalidInput):
-    """A bad value in one named input field (the importer adds the row number)."""
+    """A bad value in one named input field (the importer adds the row number): ``reason``
+    is a message id with its parameters, or an error raised while checking the value."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str | SixPlusTwoError, /, **params: object) -> None:
+        if not isinstance(reason, SixPlusTwoError):
+            reason = InvalidInput(reason, **params)
+        super().__init__("{field}: {reason}", field=field, reason=reason)
         self.field = field
         self.reason = reason
 
@@ -83,9 +86,9 @@ def _date_value(field: str, value: object) -> date | None:
     if not text:
         return None
     try:
-        return parse_date(text, what=field)
+        return parse_date_text(text)
     except InvalidInput as exc:
-        raise FieldError(field, str(exc).removeprefix(f"{field}: ")) from None
+        raise FieldError(field, exc) from None
 
 
 _YES = frozenset({"是", "y", "yes", "true", "1", "农历", "阴历", "lunar"})
@@ -101,14 +104,14 @@ def parse_flag(value: object, field: str) -> bool:
         return True
     if text in _NO:
         return False
-    raise FieldError(field, f"{text!r} is not yes or no (是/否, 农历/公历)")
+    raise FieldError(field, "{text!r} is not yes or no (是/否, 农历/公历)", text=text)
 
 
 def parse_owner_id(value: object, field: str = "referred_by") -> int:
     text = _text(value) or ""
     digits = text[1:] if text[:1] in ("o", "O") else text
     if not digits.isdigit():
-        raise FieldError(field, f"{text!r} is not an owner id")
+        raise FieldError(field, "{text!r} is not an owner id", text=text)
     return int(digits)
 
 
@@ -129,7 +132,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
     try:
         phone = normalise_phone(texts["phone"] or "")
     except InvalidInput as exc:
-        raise FieldError("phone", str(exc)) from None
+        raise FieldError("phone", exc) from None
     dates: dict[str, date | None] = {}
     for name, column in _DATE_ITEMS:
         value = get(name)
@@ -139,7 +142,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
             try:
                 dates[column] = parse_date_text(value.strip()) if value.strip() else None
             except InvalidInput as exc:
-                raise FieldError(name, str(exc)) from None
+                raise FieldError(name, exc) from None
         else:
             dates[column] = _date_value(name, value)
     referred = get("referred_by")
@@ -176,7 +179,7 @@ def plain_value(field: owner_fields.Field, value: object) -> object:
     try:
         return int(text)
     except ValueError:
-        raise FieldError(field.input, f"{text!r} is not a whole number") from None
+        raise FieldError(field.input, "{text!r} is not a whole number", text=text) from None
 
 
 def check_journey(dates: Mapping[str, date | None], today: date) -> None:
@@ -190,21 +193,29 @@ def check_journey(dates: Mapping[str, date | None], today: date) -> None:
         if earlier is not None and later < earlier:
             raise FieldError(
                 label,
-                f"{label} {later.isoformat()} is before {earlier_label} {earlier.isoformat()}",
+                "{label} {later} is before {earlier_label} {earlier}",
+                label=label,
+                later=later.isoformat(),
+                earlier_label=earlier_label,
+                earlier=earlier.isoformat(),
             )
         earlier, earlier_label = later, label
     birthday = dates.get("birthday")
     if birthday is not None:
         if birthday > today:
-            raise FieldError("birthday", f"birthday {birthday.isoformat()} is in the future")
+            raise FieldError(
+                "birthday", "birthday {day} is in the future", day=birthday.isoformat()
+            )
         if birthday.year < 1900:
-            raise FieldError("birthday", f"birthday {birthday.isoformat()} is before 1900")
+            raise FieldError("birthday", "birthday {day} is before 1900", day=birthday.isoformat())
     delivery_date = dates.get("delivery_date")
     signed = dates.get("signed_on")
     if delivery_date is not None and signed is not None and delivery_date < signed:
         raise FieldError(
             "delivery_date",
-            f"delivery_date {delivery_date.isoformat()} is before signed {signed.isoformat()}",
+            "delivery_date {delivery} is before signed {signed}",
+            delivery=delivery_date.isoformat(),
+            signed=signed.isoformat(),
         )
 
 
@@ -344,9 +355,9 @@ def survey_row(values: Mapping[str, object]) -> SurveyRow:
     try:
         score = int(float(raw_score))
     except ValueError:
-        raise FieldError("score", f"{raw_score!r} is not a score from 1 to 5") from None
+        raise FieldError("score", "{score!r} is not a score from 1 to 5", score=raw_score) from None
     if not 1 <= score <= 5 or float(raw_score) != score:
-        raise FieldError("score", f"{raw_score!r} is not a score from 1 to 5")
+        raise FieldError("score", "{score!r} is not a score from 1 to 5", score=raw_score)
     return SurveyRow(
         owner_id=parse_owner_id(owner, "owner_id") if owner else None,
         project=project,

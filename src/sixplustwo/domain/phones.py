@@ -41,16 +41,18 @@ def normalise_phone(raw: str) -> str:
     if _MAINLAND_MOBILE.match(bare):
         return bare
     if bare.isdigit() and bare.startswith("1") and len(bare) == 11:
-        raise InvalidInput(f"phone {raw!r} is not a mainland mobile number (1[3-9] + 9 digits)")
+        raise InvalidInput(
+            "phone {raw!r} is not a mainland mobile number (1[3-9] + 9 digits)", raw=raw
+        )
 
     import phonenumbers  # imported here: it costs ~100 ms and most numbers are mobiles
 
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"phone {raw!r} is not a phone number") from None
+        raise InvalidInput("phone {raw!r} is not a phone number", raw=raw) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"phone {raw!r} is not a valid phone number")
+        raise InvalidInput("phone {raw!r} is not a valid phone number", raw=raw)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

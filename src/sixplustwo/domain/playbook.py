@@ -15,11 +15,17 @@ from importlib import resources
 from typing import Literal
 
 from sixplustwo.domain.dates import Offset
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 Subject = Literal["owner", "project", "case"]
 Completion = Literal["event", "done", "case-resolved"]
 
+# The 6+2 steps by code, in order; the names a screen shows are in cli/labels.py.
+STEP_CODES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "+1", "+2")
+
+# Code → name, kept only for store/reporting.py, which still writes the step names into the
+# report's data; it goes when the store returns codes (tests/test_messages.py keeps the two
+# copies equal meanwhile). Nothing else reads it.
 STEPS: dict[str, str] = {
     "1": "温馨牵手",
     "2": "喜结连理",
@@ -99,10 +105,6 @@ class Rule:
     # (工作要点说明), both from the seeds; `done` records the checklist item by item.
     talking_points: tuple[str, ...] = ()
     checklist: tuple[str, ...] = ()
-
-    @property
-    def step_name(self) -> str:
-        return STEPS[self.step]
 
     @property
     def multi(self) -> bool:
@@ -200,7 +202,9 @@ class Playbook:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(self._by_name)
-            raise InvalidInput(f"unknown rule {name!r} (rules: {known})") from None
+            raise InvalidInput(
+                "unknown rule {name!r} (rules: {known})", name=name, known=known
+            ) from None
 
     def for_subject(self, subject: Subject) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.subject == subject)
@@ -215,20 +219,33 @@ _OPTIONAL = frozenset(
 def _rule_from_table(name: str, table: dict) -> Rule:
     missing = [key for key in _REQUIRED if key not in table]
     if missing:
-        raise _KeyError(missing[0], f"missing {', '.join(missing)}")
+        raise _KeyError(missing[0], "missing {keys}", keys=", ".join(missing))
     unknown = set(table) - set(_REQUIRED) - _OPTIONAL
     if unknown:
         key = sorted(unknown)[0]
-        raise _KeyError(key, f"unknown key {key!r}")
+        raise _KeyError(key, "unknown key {key!r}", key=key)
     step = str(table["step"])
-    if step not in STEPS:
-        raise _KeyError("step", f"step {step!r} is not one of {list(STEPS)}")
+    if step not in STEP_CODES:
+        raise _KeyError(
+            "step", "step {step!r} is not one of {steps}", step=step, steps=list(STEP_CODES)
+        )
     anchor = table["anchor"]
     if anchor not in ANCHORS:
-        raise _KeyError("anchor", f"unknown anchor {anchor!r} (anchors: {', '.join(ANCHORS)})")
+        raise _KeyError(
+            "anchor",
+            "unknown anchor {anchor!r} (anchors: {anchors})",
+            anchor=anchor,
+            anchors=", ".join(ANCHORS),
+        )
     subject = table["subject"]
     if ANCHORS[anchor] != subject:
-        raise _KeyError("subject", f"anchor {anchor!r} belongs to {ANCHORS[anchor]}, not {subject}")
+        raise _KeyError(
+            "subject",
+            "anchor {anchor!r} belongs to {belongs}, not {subject}",
+            anchor=anchor,
+            belongs=ANCHORS[anchor],
+            subject=subject,
+        )
     grace = table["grace"]
     if grace == "none":
         grace = None
@@ -236,20 +253,20 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         raise _KeyError("grace", 'grace must be days ≥ 0 or "none"')
     completion = table["completion"]
     if completion not in ("event", "done", "case-resolved"):
-        raise _KeyError("completion", f"unknown completion {completion!r}")
+        raise _KeyError("completion", "unknown completion {completion!r}", completion=completion)
     offsets: dict[str, Offset | None] = {}
     for key in ("opens", "due", "due_repair"):
         try:
             offsets[key] = Offset.parse(str(table[key])) if key in table else None
         except InvalidInput as exc:
-            raise _KeyError(key, str(exc)) from None
+            raise _KeyError(key, exc) from None
     for key in ("title", "template", "source"):
         if key in table and not isinstance(table[key], str):
-            raise _KeyError(key, f"{key} must be text")
+            raise _KeyError(key, "{key} must be text", key=key)
     for key in ("talking_points", "checklist"):
         items = table.get(key, [])
         if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
-            raise _KeyError(key, f"{key} must be a list of texts")
+            raise _KeyError(key, "{key} must be a list of texts", key=key)
     templates = table.get("templates", {})
     if not isinstance(templates, dict) or not all(
         isinstance(text, str) for text in templates.values()
@@ -280,6 +297,12 @@ class PlaybookError(InvalidInput):
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _SETTINGS: dict[str, type] = {"workdays": bool, "referral_reward": int, "referral_settlement": str}
+# One whole message per kind of value, so that each reads as a sentence when translated.
+_SETTING_WANTED: dict[type, str] = {
+    bool: "{source}, line {line}: setting {key!r} must be true or false",
+    int: "{source}, line {line}: setting {key!r} must be a whole number",
+    str: "{source}, line {line}: setting {key!r} must be text",
+}
 SETTLEMENTS = ("抵扣物业费", "抵扣契税")
 
 
@@ -296,18 +319,30 @@ def parse_playbook(
         position = _TOML_POSITION.search(message)
         if position:
             reason = message[: position.start()]
-            raise PlaybookError(f"{source}, line {position.group(1)}: {reason}") from None
-        raise PlaybookError(f"{source}: not valid TOML: {message}") from None
+            raise PlaybookError(
+                "{source}, line {line}: {reason}",
+                source=source,
+                line=position.group(1),
+                reason=reason,
+            ) from None
+        raise PlaybookError(
+            "{source}: not valid TOML: {reason}", source=source, reason=message
+        ) from None
     unknown = set(document) - {"rules", "settings", "membership"}
     if unknown:
         name = sorted(unknown)[0]
         raise PlaybookError(
-            f"{source}, line {_line_of(text, None, name)}: unknown table {name!r} "
-            "(a playbook has [rules.NAME], [settings] and [membership.TIER])"
+            "{source}, line {line}: unknown table {name!r} "
+            "(a playbook has [rules.NAME], [settings] and [membership.TIER])",
+            source=source,
+            line=_line_of(text, None, name),
+            name=name,
         )
     tables = document.get("rules", {})
     if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
-        raise PlaybookError(f"{source}: [rules] must hold one table per rule, [rules.NAME]")
+        raise PlaybookError(
+            "{source}: [rules] must hold one table per rule, [rules.NAME]", source=source
+        )
     settings = _settings(document.get("settings", {}), base, text, source)
     merged: dict[str, Rule] = {rule.name: rule for rule in base.rules} if base else {}
     for name, table in tables.items():
@@ -323,7 +358,13 @@ def parse_playbook(
             merged[name] = _rule_from_table(name, current)
         except _KeyError as exc:
             line = _line_of(text, name, exc.key)
-            raise PlaybookError(f"{source}, line {line}: rule {name!r}: {exc.reason}") from None
+            raise PlaybookError(
+                "{source}, line {line}: rule {name!r}: {reason}",
+                source=source,
+                line=line,
+                name=name,
+                reason=exc.reason,
+            ) from None
     tiers = _tiers(document["membership"], text, source) if "membership" in document else None
     return Playbook(
         tuple(merged.values()),
@@ -343,21 +384,35 @@ def _tier_line(text: str, name: str) -> int:
 def _tiers(table: object, text: str, source: str) -> tuple[Tier, ...]:
     """[membership.NAME] tables, best tier first, each with flats and/or referrals."""
     if not isinstance(table, dict) or not table:
-        raise PlaybookError(f"{source}: [membership] must hold one table per tier")
+        raise PlaybookError("{source}: [membership] must hold one table per tier", source=source)
     tiers = []
     for name, criteria in table.items():
         line = _tier_line(text, name)
         if not isinstance(criteria, dict) or not set(criteria) <= {"flats", "referrals"}:
             raise PlaybookError(
-                f"{source}, line {line}: tier {name!r} takes flats and referrals (numbers)"
+                "{source}, line {line}: tier {name!r} takes flats and referrals (numbers)",
+                source=source,
+                line=line,
+                name=name,
             )
         values = {}
         for key, value in criteria.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise PlaybookError(f"{source}, line {line}: tier {name!r}: {key} must be ≥ 0")
+                raise PlaybookError(
+                    "{source}, line {line}: tier {name!r}: {key} must be ≥ 0",
+                    source=source,
+                    line=line,
+                    name=name,
+                    key=key,
+                )
             values[key] = value
         if not values:
-            raise PlaybookError(f"{source}, line {line}: tier {name!r} needs flats or referrals")
+            raise PlaybookError(
+                "{source}, line {line}: tier {name!r} needs flats or referrals",
+                source=source,
+                line=line,
+                name=name,
+            )
         tiers.append(Tier(name, **values))
     return tuple(tiers)
 
@@ -365,21 +420,27 @@ def _tiers(table: object, text: str, source: str) -> tuple[Tier, ...]:
 def _settings(table: object, base: Playbook | None, text: str, source: str) -> Settings:
     current = base.settings if base else Settings()
     if not isinstance(table, dict):
-        raise PlaybookError(f"{source}: [settings] must be a table")
+        raise PlaybookError("{source}: [settings] must be a table", source=source)
     values: dict[str, object] = {}
     for key, value in table.items():
         line = _line_of(text, "settings", key)
         if key not in _SETTINGS:
-            raise PlaybookError(f"{source}, line {line}: unknown setting {key!r}")
+            raise PlaybookError(
+                "{source}, line {line}: unknown setting {key!r}", source=source, line=line, key=key
+            )
         kind = _SETTINGS[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            wanted = {bool: "true or false", int: "a whole number", str: "text"}[kind]
-            raise PlaybookError(f"{source}, line {line}: setting {key!r} must be {wanted}")
+            raise PlaybookError(_SETTING_WANTED[kind], source=source, line=line, key=key)
         if key == "referral_reward" and value < 0:
-            raise PlaybookError(f"{source}, line {line}: referral_reward must be ≥ 0 yuan")
+            raise PlaybookError(
+                "{source}, line {line}: referral_reward must be ≥ 0 yuan", source=source, line=line
+            )
         if key == "referral_settlement" and value not in SETTLEMENTS:
             raise PlaybookError(
-                f"{source}, line {line}: referral_settlement is one of {', '.join(SETTLEMENTS)}"
+                "{source}, line {line}: referral_settlement is one of {settlements}",
+                source=source,
+                line=line,
+                settlements=", ".join(SETTLEMENTS),
             )
         values[key] = value
     return replace(current, **values)  # type: ignore[arg-type]
@@ -411,8 +472,13 @@ def _line_of(text: str, table: str | None, key: str) -> int:
 
 
 class _KeyError(InvalidInput):
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(reason)
+    """A bad key of one rule table: ``reason`` is a message id with its parameters, or the
+    error raised while reading the value."""
+
+    def __init__(self, key: str, reason: str | SixPlusTwoError, /, **params: object) -> None:
+        if not isinstance(reason, SixPlusTwoError):
+            reason = InvalidInput(reason, **params)
+        super().__init__("{reason}", reason=reason)
         self.key = key
         self.reason = reason
 

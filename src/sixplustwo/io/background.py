@@ -17,7 +17,7 @@ from contextlib import suppress
 from itertools import islice
 from typing import Generic, TypeVar
 
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 Item = TypeVar("Item")
 _BATCH = 5000
@@ -48,12 +48,14 @@ class BackgroundRows(Generic[Item]):
             try:
                 data = self._receiver.recv_bytes()
             except EOFError:
-                raise InvalidInput(f"{self._source}: the reading process stopped") from None
+                raise InvalidInput(
+                    "{source}: the reading process stopped", source=self._source
+                ) from None
             if data == _END:
                 return
             batch = pickle.loads(data)
-            if isinstance(batch, str):
-                raise InvalidInput(f"{self._source}: {batch}")
+            if isinstance(batch, SixPlusTwoError | str):
+                raise InvalidInput("{source}: {error}", source=self._source, error=batch)
             yield from batch
 
     def close(self) -> None:
@@ -79,10 +81,18 @@ def _produce(items: Iterable[Item], sender) -> None:  # runs in the child
         sender.send_bytes(_END)
     except BrokenPipeError:
         pass  # the parent stopped reading (it failed, or was interrupted)
-    except Exception as exc:  # any failure goes to the parent as text, to be one line there
-        message = str(exc) if isinstance(exc, InvalidInput) else f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # any failure goes to the parent as an error, one line there
+        error = (
+            exc
+            if isinstance(exc, InvalidInput)
+            else InvalidInput("{kind}: {detail}", kind=type(exc).__name__, detail=str(exc))
+        )
+        try:
+            data = pickle.dumps(error)
+        except Exception:  # a parameter that does not pickle: its English text
+            data = pickle.dumps(str(error))
         with suppress(OSError):
-            sender.send_bytes(pickle.dumps(message))
+            sender.send_bytes(data)
     finally:
         sender.close()
         os._exit(0)  # no atexit handlers or finalizers of the parent's copied state

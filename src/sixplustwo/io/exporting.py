@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sixplustwo.domain.errors import NotFound
+
 CSV_FIELDS = (
     "action_id",
     "rule",
@@ -109,7 +111,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise FileNotFoundError(2, "folder does not exist", str(folder))
+        raise NotFound("folder does not exist: {folder}", folder=str(folder))
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         os.fchmod(handle, 0o600)

@@ -32,7 +32,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 @dataclass(frozen=True)
 class ParsedFile:
     records: list[tuple[int, OwnerRecord]]
-    problems: list[str]
+    problems: list[InvalidInput]
     rows: int
 
 
@@ -55,7 +55,7 @@ def _encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 continue
             return encoding
-    raise InvalidInput(f"{path}: neither UTF-8 nor GB18030 text")
+    raise InvalidInput("{path}: neither UTF-8 nor GB18030 text", path=path)
 
 
 def _line_count(path: Path) -> int:
@@ -77,7 +77,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[object]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput(f"{path}: not a readable .xlsx file ({exc})") from None
+        raise InvalidInput(
+            "{path}: not a readable .xlsx file ({reason})", path=path, reason=str(exc)
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
@@ -113,7 +115,7 @@ class TableFile:
     """A CSV or XLSX file opened for streaming, its header mapped to input fields through
     ``aliases``. Iterating validates one row at a time and yields ``(row_number, item)``, or
     ``(row_number, problem)`` naming the row (header = row 1) and the column as the file
-    calls it."""
+    calls it. A problem is a message (an InvalidInput), put into words by the CLI."""
 
     aliases: ClassVar[dict[str, str]] = {}
     required: tuple[str, ...] = ()
@@ -121,7 +123,7 @@ class TableFile:
 
     def __init__(self, path: Path, today: date) -> None:
         if not path.exists():
-            raise InvalidInput(f"{path}: no such file")
+            raise InvalidInput("{path}: no such file", path=path)
         suffix = path.suffix.lower()
         # CSV cells are all text; XLSX ones may be numbers and datetimes.
         self._plain_text = suffix not in (".xlsx", ".xlsm")
@@ -130,13 +132,15 @@ class TableFile:
         elif suffix in (".csv", ".txt", ""):
             self._rows = _csv_rows(path)
         else:
-            raise InvalidInput(f"{path}: import reads .csv or .xlsx files, not {suffix}")
+            raise InvalidInput(
+                "{path}: import reads .csv or .xlsx files, not {suffix}", path=path, suffix=suffix
+            )
         self.path = path
         self.today = today
         self.rows = 0  # non-blank data rows seen so far
         header = next(self._rows, None)
         if header is None:
-            raise InvalidInput(f"{path}: the file is empty")
+            raise InvalidInput("{path}: the file is empty", path=path)
         self._fields: list[str | None] = []
         aliases = self.header_aliases()
         for cell in header:
@@ -144,7 +148,9 @@ class TableFile:
             self._fields.append(aliases.get(name) or aliases.get(name.lower()))
         missing = [f for f in self.required if f not in self._fields]
         if missing:
-            raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
+            raise InvalidInput(
+                "{path}: header lacks column(s) {columns}", path=path, columns=", ".join(missing)
+            )
         self._labels = {
             field: str(cell).strip()
             for field, cell in zip(self._fields, header, strict=False)
@@ -190,12 +196,15 @@ class TableFile:
         for row_number, row in self._data_rows():
             yield row_number, self._validated(row_number, row)
 
-    def _problem(self, row_number: int, exc: InvalidInput) -> str:
+    def _problem(self, row_number: int, exc: InvalidInput) -> InvalidInput:
         field = getattr(exc, "field", None)
-        reason = getattr(exc, "reason", str(exc))
+        reason = getattr(exc, "reason", exc)
         column = self._labels.get(field, field) if field else None
-        where = f"row {row_number}, column {column}" if column else f"row {row_number}"
-        return f"{where}: {reason}"
+        if column:
+            return InvalidInput(
+                "row {row}, column {column}: {reason}", row=row_number, column=column, reason=reason
+            )
+        return InvalidInput("row {row}: {reason}", row=row_number, reason=reason)
 
 
 class OwnerFile(TableFile):
@@ -217,14 +226,14 @@ class OwnerFile(TableFile):
     def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:  # type: ignore[override]
         return super().__iter__()  # type: ignore[return-value]
 
-    def values(self) -> Iterator[tuple[int, OwnerValues | str]]:
+    def values(self) -> Iterator[tuple[int, OwnerValues | InvalidInput]]:
         """The rows as stored values (for the bulk import), or problems. CSV rows in the plain
         form sales systems mostly write take the domain's fast check; the rest, and every
         XLSX row, the full validation."""
         if not self._plain_text or plain_fields():
             # XLSX cells, and the fields beyond the fast check's, take the full path.
             for row_number, item in self:
-                yield row_number, item if isinstance(item, str) else owner_values(item)
+                yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
             return
         # Last column wins for a repeated header, as in the full path; absent ones read "".
         position = {field: index for index, field in enumerate(self._fields) if field}
@@ -240,7 +249,7 @@ class OwnerFile(TableFile):
                     yield row_number, plain
                     continue
             item = self._validated(row_number, row)
-            yield row_number, item if isinstance(item, str) else owner_values(item)
+            yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
 
 
 SURVEY_ALIASES: dict[str, str] = {
@@ -286,9 +295,9 @@ def read_owner_file(path: Path, today: date) -> ParsedFile:
     """Read and validate a whole (small) file at once."""
     owner_file = OwnerFile(path, today)
     records: list[tuple[int, OwnerRecord]] = []
-    problems: list[str] = []
+    problems: list[InvalidInput] = []
     for row_number, item in owner_file:
-        if isinstance(item, str):
+        if isinstance(item, InvalidInput):
             problems.append(item)
         else:
             records.append((row_number, item))

@@ -3,11 +3,13 @@ readable on a phone, printable, fit to mail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
+# The report's outcomes, in the order of the bars; their words are labels of kind "outcome".
 _COLOURS = {"on_time": "#2e7d32", "late": "#f9a825", "missed": "#c62828", "open": "#90a4ae"}
-_LABELS = {"on_time": "按时完成", "late": "逾期完成", "missed": "错过", "open": "未完成"}
+Label = Callable[[str, str], str]  # cli.labels.label: (kind, code) → the word shown
 
 _CSS = """
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
@@ -23,7 +25,7 @@ td.name{text-align:left}td.bar{width:40%}.scroll{overflow-x:auto}
 """
 
 
-def _stacked_bar(row: dict[str, Any], width: int = 240, height: int = 14) -> str:
+def _stacked_bar(row: dict[str, Any], label: Label, width: int = 240, height: int = 14) -> str:
     total = sum(row[key] for key in _COLOURS)
     if not total:
         return f'<svg width="{width}" height="{height}" role="img" aria-label="无"></svg>'
@@ -33,13 +35,13 @@ def _stacked_bar(row: dict[str, Any], width: int = 240, height: int = 14) -> str
         if w:
             parts.append(
                 f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
-                f"<title>{_LABELS[key]} {row[key]}</title></rect>"
+                f"<title>{label('outcome', key)} {row[key]}</title></rect>"
             )
         x += w
-    label = escape(", ".join(f"{_LABELS[k]} {row[k]}" for k in _COLOURS))
+    words = escape(", ".join(f"{label('outcome', k)} {row[k]}" for k in _COLOURS))
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" '
-        f'preserveAspectRatio="none" role="img" aria-label="{label}">{"".join(parts)}</svg>'
+        f'preserveAspectRatio="none" role="img" aria-label="{words}">{"".join(parts)}</svg>'
     )
 
 
@@ -47,12 +49,12 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _outcome_table(rows: list[dict], first: str, name_key: str) -> str:
-    head = "".join(f"<th>{label}</th>" for label in _LABELS.values())
+def _outcome_table(rows: list[dict], first: str, name_key: str, label: Label) -> str:
+    head = "".join(f"<th>{label('outcome', key)}</th>" for key in _COLOURS)
     body = "".join(
         f"<tr><td class=name>{escape(str(row[name_key]))}</td>"
         + "".join(f"<td>{row[key]}</td>" for key in _COLOURS)
-        + f"<td>{_rate(row['on_time_rate'])}</td><td class=bar>{_stacked_bar(row)}</td></tr>"
+        + f"<td>{_rate(row['on_time_rate'])}</td><td class=bar>{_stacked_bar(row, label)}</td></tr>"
         for row in rows
     )
     return (
@@ -61,13 +63,16 @@ def _outcome_table(rows: list[dict], first: str, name_key: str) -> str:
     )
 
 
-def report_html(report: dict[str, Any], title: str) -> str:
+def report_html(report: dict[str, Any], title: str, label: Label) -> str:
+    """The page for ``build_report``'s data; ``label`` gives the words for codes."""
     period = report["period"]
     legend = "".join(
-        f'<span><i style="background:{colour}"></i>{_LABELS[key]}</span>'
+        f'<span><i style="background:{colour}"></i>{label("outcome", key)}</span>'
         for key, colour in _COLOURS.items()
     )
-    steps = [dict(row, label=f"{row['step']} {row['name']}") for row in report["steps"]]
+    steps = [
+        dict(row, label=f"{row['step']} {label('step', row['step'])}") for row in report["steps"]
+    ]
     rules = [
         dict(row, label=f"{row['title']}（{row['rule']}）")
         for row in report["rules"]
@@ -83,7 +88,7 @@ def report_html(report: dict[str, Any], title: str) -> str:
     )
     average = satisfaction["average"]
     cases = "".join(
-        f"<tr><td class=name>{'投诉' if kind == 'complaint' else '报修'}</td>"
+        f"<tr><td class=name>{label('case_kind', kind)}</td>"
         f"<td>{c['opened']}</td><td>{c['open_now']}</td><td>{c['resolved']}</td>"
         f"<td>{'—' if c['median_days_to_resolve'] is None else c['median_days_to_resolve']}</td>"
         f"<td>{_rate(c['revisit_rate'])}</td></tr>"
@@ -104,9 +109,9 @@ def report_html(report: dict[str, Any], title: str) -> str:
 按时：截止日当天或之前完成；逾期完成：截止日之后完成；错过：超过宽限期仍未完成；
 按时率 = 按时 ÷（按时 + 逾期 + 错过）。</p>
 <p class=legend>{legend}</p>
-<h2>6+2 各步骤</h2>{_outcome_table(steps, "步骤", "label")}
-<h2>各规则</h2>{_outcome_table(rules, "事项", "label")}
-<h2>管家工作量与按时率</h2>{_outcome_table(report["butlers"], "管家", "butler")}
+<h2>6+2 各步骤</h2>{_outcome_table(steps, "步骤", "label", label)}
+<h2>各规则</h2>{_outcome_table(rules, "事项", "label", label)}
+<h2>管家工作量与按时率</h2>{_outcome_table(report["butlers"], "管家", "butler", label)}
 <h2>客户满意度</h2>
 <p>回答 {satisfaction["answers"]} 份，平均 {"—" if average is None else average} 分</p>
 <div class=scroll><table><tr><th>评分</th><th>份数</th><th></th></tr>{score_rows}</table></div>

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues, owner_value_fields
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Database
@@ -30,32 +31,37 @@ def load_projects(connection: Database) -> Projects:
 
 
 def insert_rows(
-    owners: Iterable[tuple[int, OwnerValues | str]], projects: Projects
-) -> Iterator[tuple[int, InsertRow | str]]:
+    owners: Iterable[tuple[int, OwnerValues | InvalidInput]], projects: Projects
+) -> Iterator[tuple[int, InsertRow | InvalidInput]]:
     """Owners as the owner table's insert rows (the project's id for its code or name), or
     problems. Pure: it runs in the process that reads the file, so that the one writing to
     the database only writes."""
     for row_number, owner in owners:
-        if isinstance(owner, str):
+        if not isinstance(owner, tuple):  # a problem
             yield row_number, owner
             continue
         found = projects.get(owner[0])
         if found is None:
-            yield row_number, f"row {row_number}, project: unknown project {owner[0]!r}"
+            yield (
+                row_number,
+                InvalidInput(
+                    "row {row}, project: unknown project {code!r}", row=row_number, code=owner[0]
+                ),
+            )
             continue
         yield row_number, (found[0], *owner[1:])
 
 
 def import_owners(
     connection: Database,
-    rows: Iterable[tuple[int, InsertRow | str]],
+    rows: Iterable[tuple[int, InsertRow | InvalidInput]],
     *,
     update: bool = False,
     progress: Callable[[int], None] | None = None,
     expected_rows: int = 0,
 ) -> ImportResult:
     """Insert (or with ``update``, also update) rows from ``insert_rows`` as they stream in;
-    they carry the file's own problems as strings. On any problem the caller rolls the
+    they carry the file's own problems as messages. On any problem the caller rolls the
     transaction back; insertion goes on meanwhile, so that later duplicates of a row are still
     found and reported."""
     result = ImportResult()
@@ -82,7 +88,7 @@ def import_owners(
     add = batch.add
     count = 0
     for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
-        if type(row) is str:
+        if type(row) is not tuple:  # a problem
             result.problem(row)
             continue
         if existing:
@@ -90,8 +96,13 @@ def import_owners(
             if key in existing:
                 if key in updated_keys:
                     result.problem(
-                        f"row {row_number}, unit: flat {codes[row[0]]} {row[_UNIT]} "
-                        f"is also on row {updated_keys[key]}"
+                        InvalidInput(
+                            "row {row}, unit: flat {code} {unit} is also on row {other}",
+                            row=row_number,
+                            code=codes[row[0]],
+                            unit=row[_UNIT],
+                            other=updated_keys[key],
+                        )
                     )
                     continue
                 updated_keys[key] = row_number
@@ -151,15 +162,15 @@ class ImportResult:
     rows: int = 0
     inserted: int = 0
     updated: int = 0
-    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS
+    problems: list[InvalidInput] = field(default_factory=list)  # the first SHOWN_PROBLEMS
     problem_count: int = 0
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 
-    def problem(self, text: str) -> None:
+    def problem(self, problem: InvalidInput) -> None:
         self.problem_count += 1
         if len(self.problems) < self.SHOWN_PROBLEMS:
-            self.problems.append(text)
+            self.problems.append(problem)
 
 
 class _OwnerBatch:
@@ -229,9 +240,19 @@ class _OwnerBatch:
             {"p": row[0], "u": row[_UNIT]},
         )
         if holder is None:  # not the flat, so the one other constraint: the referrer
-            return f"row {row_number}, referred_by: no owner {row[_REFERRED_BY]}"
-        flat = f"row {row_number}, unit: flat {self.codes[row[0]]} {row[_UNIT]}"
+            return InvalidInput(
+                "row {row}, referred_by: no owner {owner}", row=row_number, owner=row[_REFERRED_BY]
+            )
+        flat = {"row": row_number, "code": self.codes[row[0]], "unit": row[_UNIT]}
         offset = holder[0] - self.first_id
         if 0 <= offset < len(self.row_of):
-            return f"{flat} is also on row {self.row_of[offset]}"
-        return f"{flat} already belongs to owner {holder[0]}"
+            return InvalidInput(
+                "row {row}, unit: flat {code} {unit} is also on row {other}",
+                other=self.row_of[offset],
+                **flat,
+            )
+        return InvalidInput(
+            "row {row}, unit: flat {code} {unit} already belongs to owner {owner}",
+            owner=holder[0],
+            **flat,
+        )

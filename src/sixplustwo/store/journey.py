@@ -185,7 +185,7 @@ class Journey:
         return case_id
 
     def import_survey(
-        self, rows: Iterable[tuple[int, SurveyRow | str]], today: date
+        self, rows: Iterable[tuple[int, SurveyRow | InvalidInput]], today: date
     ) -> ImportResult:
         """Third-party satisfaction survey results (第三方客户满意度调查) as ``survey`` events:
         each row names its owner by id, or by project and unit."""
@@ -200,16 +200,18 @@ class Journey:
         events = []
         for row_number, row in rows:
             result.rows += 1
-            if isinstance(row, str):
+            if not isinstance(row, SurveyRow):
                 result.problem(row)
                 continue
             owner_id = row.owner_id if row.owner_id in known else units.get((row.project, row.unit))
             if owner_id is None:
                 who = f"o{row.owner_id}" if row.owner_id else f"{row.project} {row.unit}"
-                result.problem(f"row {row_number}: no owner {who}")
+                result.problem(InvalidInput("row {row}: no owner {who}", row=row_number, who=who))
                 continue
             if row.on > today:
-                result.problem(f"row {row_number}: date {row.on} is in the future")
+                result.problem(
+                    InvalidInput("row {row}: date {on} is in the future", row=row_number, on=row.on)
+                )
                 continue
             events.append(
                 {
