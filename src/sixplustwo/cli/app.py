@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from sixplustwo.cli import compat
 from sixplustwo.domain.errors import SixPlusTwoError
 
 
@@ -28,74 +29,8 @@ class AppGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
-def _coerce_plain_values_without_pydantic() -> None:
-    """Typer 0.29 passes every parameter through a pydantic TypeAdapter: importing pydantic
-    and building the first adapter costs ~0.15 s per command, a third of ``due --butler``'s
-    budget (issue 4). Values that need no such machinery (absent, already of the parameter's
-    type, text for a ``list[str]``, digits for a plain ``int``, one of an enum's values) are
-    converted here as typer would; everything else still goes through typer's coercion."""
-    from enum import Enum
-
-    try:
-        from typer.core import _TyperParameter
-    except ImportError:  # a Typer without this layer: its own coercion, only slower
-        return
-    typer_process_value = _TyperParameter.process_value
-
-    def process_value(self: _TyperParameter, ctx: Any, value: Any) -> Any:
-        annotation = self.type_descriptor.annotation
-        info = self.type_descriptor.parameter_info
-        plain = info.parser is None and not (self.multiple or self.nargs != 1)
-        if plain and value is None:
-            pass
-        elif (
-            plain
-            and type(value) is annotation
-            and (info.min is None or value >= info.min)
-            and (info.max is None or value <= info.max)
-        ):
-            pass  # text for a str, or a default given in its own type (and range)
-        elif (
-            self.multiple
-            and annotation == list[str]
-            and info.parser is None
-            and isinstance(value, list | tuple)
-            and all(type(item) is str for item in value)
-        ):
-            value = list(value)
-        elif (
-            plain
-            and annotation is int
-            and type(value) is str
-            and value.isascii()
-            and value.isdigit()
-            and info.min is None
-            and info.max is None
-        ):
-            value = int(value)
-        elif (
-            plain
-            and isinstance(annotation, type)
-            and issubclass(annotation, Enum)
-            and info.case_sensitive
-            and type(value) is str
-            and value in annotation._value2member_map_
-        ):
-            value = annotation(value)
-        else:
-            return typer_process_value(self, ctx, value)
-        if self.required and self.value_is_missing(value):
-            from typer._click.exceptions import MissingParameter
-
-            raise MissingParameter(ctx=ctx, param=self)
-        if self.callback is not None:
-            value = self.callback(ctx, self, value)
-        return value
-
-    _TyperParameter.process_value = process_value  # type: ignore[method-assign]
-
-
-_coerce_plain_values_without_pydantic()
+# Plain values skip Typer's pydantic coercion (~0.15 s per command): see cli/compat.py.
+compat.install()
 
 app = typer.Typer(
     cls=AppGroup,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import today
-from sixplustwo.cli.render import FORMAT_OPTION, Format
+from sixplustwo.cli.options import FORMAT_OPTION, Format
 
 
 def demo(

@@ -14,7 +14,8 @@ from sixplustwo.cli.context import (
     open_database,
     open_store,
 )
-from sixplustwo.cli.render import FORMAT_OPTION, Format, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format, format_option
+from sixplustwo.cli.render import render
 
 DUE_COLUMNS = [
     ("status_label", "状态"),
@@ -114,10 +115,8 @@ def due(
 
 def playbook(
     ctx: typer.Context,
-    fmt: str = typer.Option(
+    fmt: str = format_option(
         "table",
-        "--format",
-        "-f",
         help="table, json, csv, toml (a file to start editing) or markdown (the README's table).",
     ),
     use: Path | None = typer.Option(

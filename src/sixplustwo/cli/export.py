@@ -18,7 +18,8 @@ from sixplustwo.cli.context import (
     open_database,
     open_store,
 )
-from sixplustwo.cli.render import FORMAT_OPTION, Format, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format, format_option
+from sixplustwo.cli.render import render
 
 
 class ExportFormat(StrEnum):
@@ -69,9 +70,7 @@ def export_records(rows, playbook, day: date) -> list[dict]:
 
 def export(
     ctx: typer.Context,
-    fmt: ExportFormat = typer.Option(
-        ..., "--format", "-f", help="csv (SMS platform), json or ics."
-    ),
+    fmt: ExportFormat = format_option(..., help="csv (SMS platform), json or ics."),
     out: str = typer.Option(..., "--out", "-o", help="File to write (mode 0600), or - for stdout."),
     on: str | None = typer.Option(None, "--date", help="The day to export (default today)."),
     new_only: bool = typer.Option(

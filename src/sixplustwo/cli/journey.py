@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import RollBack, day_or_today, open_store, refuse_bad_rows, today
-from sixplustwo.cli.render import FORMAT_OPTION, Format, echo_recorded, emit_json, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import echo_recorded, emit_json, render
 
 event_app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
 case_app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)

@@ -17,7 +17,8 @@ from sixplustwo.cli.context import (
     refuse_bad_rows,
     today,
 )
-from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, emit_json, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import console_out, emit_json, render
 
 app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
 

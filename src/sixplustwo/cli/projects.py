@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
-from sixplustwo.cli.render import FORMAT_OPTION, Format, echo_recorded, emit_json, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import echo_recorded, emit_json, render
 
 app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_help=True)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
-from sixplustwo.cli.render import FORMAT_OPTION, Format, console_out, render
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import console_out, render
 
 app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args_is_help=True)
 

@@ -7,19 +7,10 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import StrEnum
 
 import typer
 
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
-
+from sixplustwo.cli.options import Format
 
 _KEEP_WHOLE = frozenset(
     {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}

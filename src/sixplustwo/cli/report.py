@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.options import format_option
 from sixplustwo.cli.render import console_out, emit_json
 
 _BAR = 20
@@ -30,7 +31,7 @@ def report(
     start: str | None = typer.Option(None, "--from", help="First day (default: quarter start)."),
     end: str | None = typer.Option(None, "--to", help="Last day (default: today)."),
     html: Path | None = typer.Option(None, "--html", help="Also write a self-contained page."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = format_option("table", help="table or json."),
 ) -> None:
     """The 6+2 execution report: per step and rule done on time, late, missed or open; each
     butler's workload and on-time rate; satisfaction; complaints and repairs; referrals."""
