@@ -75,31 +75,35 @@ def root(
 def _register() -> None:
     from sixplustwo.cli import (
         actions,
+        audit,
+        cases,
         demo,
         due,
+        events,
         export,
-        journey,
         maintenance,
         owners,
+        playbook,
         projects,
         referrals,
         report,
+        surveys,
     )
 
     app.add_typer(projects.app, name="project")
     app.add_typer(owners.app, name="owner")
-    app.add_typer(journey.event_app, name="event")
-    app.add_typer(journey.case_app, name="case")
-    app.add_typer(journey.survey_app, name="survey")
+    app.add_typer(events.app, name="event")
+    app.add_typer(cases.app, name="case")
+    app.add_typer(surveys.app, name="survey")
     app.add_typer(referrals.app, name="referral")
     app.add_typer(actions.app, name="action")
     app.command("due")(due.due)
-    app.command("done")(journey.done)
+    app.command("done")(events.done)
     app.command("export")(export.export)
-    app.command("audit")(export.audit)
+    app.command("audit")(audit.audit)
     app.command("backup")(maintenance.backup)
     app.command("check")(maintenance.check)
-    app.command("playbook")(due.playbook)
+    app.command("playbook")(playbook.playbook)
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
 

@@ -1,4 +1,5 @@
-"""What every command shares: the database option, today's date, the open store."""
+"""What every command shares: the database option, today's date, and the command's unit of
+work (one transaction, who runs it, the playbook in force)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``sixplustwo export`` (reminders for cron) and ``sixplustwo audit``."""
+"""``sixplustwo export``: the day's reminders for cron (SMS platform, calendar, JSON)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ from sixplustwo.cli.context import (
     db_option,
     due_list,
     open_database,
-    open_store,
 )
-from sixplustwo.cli.options import FORMAT_OPTION, Format, format_option
-from sixplustwo.cli.render import render
+from sixplustwo.cli.options import format_option
 
 
 class ExportFormat(StrEnum):
@@ -88,7 +86,7 @@ def export(
 
     day = day_or_today(on)
     target = Path(out)
-    # On the DBAPI connection, like `due`: a cron run should not wait for SQLAlchemy.
+    # On the database directly, like `due`: a cron run needs none of the store's aggregates.
     with lock(db_option(ctx), "export", wait), open_database(ctx, write=True) as connection:
         audit = Audit(connection, command_line().user)
         book, rows = due_list(
@@ -113,35 +111,3 @@ def export(
         audit.record_export(fmt.value, [r["action_id"] for r in records], str(target), day)
     if out != "-":
         typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)
-
-
-def audit(
-    ctx: typer.Context,
-    limit: int = typer.Option(50, "--limit", min=0, help="Most recent entries (0: all)."),
-    fmt: Format = FORMAT_OPTION,
-) -> None:
-    """The audit log: exports, revealed phones, erased owners."""
-    with open_store(ctx, write=False) as store:
-        rows = [
-            {
-                "id": a.id,
-                "at": a.at,
-                "command": a.command,
-                "detail": a.detail,
-                "rows": a.rows,
-                "target": a.target,
-            }
-            for a in store.audit.entries(limit)
-        ]
-    render(
-        rows,
-        [
-            ("at", "时间"),
-            ("command", "命令"),
-            ("detail", "内容"),
-            ("rows", "行数"),
-            ("target", "目标"),
-        ],
-        fmt,
-        empty="the audit log is empty",
-    )

@@ -65,6 +65,9 @@ OUTCOME_HEAD: dict[str, str] = {
 # What the owner column of a listed action shows when the action's subject is not an owner.
 SUBJECT: dict[str, str] = {"owner": "", "project": "（项目）", "case": ""}
 
+# The report's rows of work no butler holds: project actions, and owners with no butler.
+WORK_GROUP: dict[str, str] = {"project": "（项目）", "unassigned": "（未分配）"}
+
 TABLES: dict[str, dict[str, str]] = {
     "status": STATUS,
     "stage": STAGE,
@@ -74,6 +77,7 @@ TABLES: dict[str, dict[str, str]] = {
     "outcome": OUTCOME,
     "outcome_head": OUTCOME_HEAD,
     "subject": SUBJECT,
+    "work_group": WORK_GROUP,
 }
 
 

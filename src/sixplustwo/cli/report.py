@@ -74,16 +74,18 @@ def report(
     _print(data, title)
 
 
-# Work that no butler holds, by the store's group code.
-GROUP_LABELS = {"project": "（项目）", "unassigned": "（未分配）"}
-
-
 def _name_groups(data: dict) -> None:
-    """Rows of work with no butler are named by their group, and sorted among the others."""
+    """The store reports codes: each step gets its name, and rows of work with no butler are
+    named by their group and sorted among the others."""
+    from sixplustwo.cli.labels import label
+
+    data["steps"] = [
+        {"step": row["step"], "name": label("step", row["step"]), **row} for row in data["steps"]
+    ]
     for row in data["butlers"]:
         group = row.pop("group", None)
         if group is not None:
-            row["butler"] = GROUP_LABELS[group]
+            row["butler"] = label("work_group", group)
     data["butlers"].sort(key=lambda row: row["butler"])
 
 

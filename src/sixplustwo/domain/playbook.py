@@ -23,20 +23,6 @@ Completion = Literal["event", "done", "case-resolved"]
 # The 6+2 steps by code, in order; the names a screen shows are in cli/labels.py.
 STEP_CODES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "+1", "+2")
 
-# Code → name, kept only for store/reporting.py, which still writes the step names into the
-# report's data; it goes when the store returns codes (tests/test_messages.py keeps the two
-# copies equal meanwhile). Nothing else reads it.
-STEPS: dict[str, str] = {
-    "1": "温馨牵手",
-    "2": "喜结连理",
-    "3": "亲密接触",
-    "4": "恭迎乔迁",
-    "5": "嘘寒问暖",
-    "6": "承担责任",
-    "+1": "一路同行",
-    "+2": "四年之约",
-}
-
 # 客户典型心态: the customer's typical state of mind at each step (seed 000).
 STEP_MINDSETS: dict[str, str] = {
     "1": "投资价值最大化——“钱要花得值得”；降低投资风险——广纳信息、谨慎决策、防止受骗",

@@ -1,1 +1,2 @@
-"""Persistence: SQLModel tables over SQLite, migrations, and the queries that must scale."""
+"""Persistence: one database gateway (SQLite today), migrations, a module per aggregate, and
+the queries that must scale."""

@@ -45,7 +45,7 @@ class Audit:
         return self.db.insert("audit", values)
 
     def entries(self, limit: int) -> list[AuditEntry]:
-        page = f" LIMIT {int(limit)}" if limit > 0 else ""
+        page = self.db.page(limit)
         rows = self.db.query(f"SELECT {AuditEntry.select()} FROM audit ORDER BY id DESC{page}")
         return [AuditEntry.from_row(row) for row in rows]
 

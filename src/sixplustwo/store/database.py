@@ -126,6 +126,10 @@ class Database:
     def max_params(self) -> int:
         return self.backend.MAX_PARAMS
 
+    def page(self, limit: int, offset: int = 0) -> str:
+        """The clause for a page of ``limit`` rows (0: all) after ``offset`` rows."""
+        return self.backend.page(limit, offset)
+
     def next_id(self, table: str) -> int:
         return self.backend.next_id(self.connection, table)
 

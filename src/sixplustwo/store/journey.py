@@ -1,4 +1,4 @@
-"""The journey: events, the actions they complete, and service cases (complaints, repairs)."""
+"""The journey: events, the actions they complete, and what an owner's timeline shows."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ The SQL is kept to what SQLite and PostgreSQL both accept.
 from __future__ import annotations
 
 # (name, DDL statements separated by ";"): plain SQL, so that commands which only read can
-# check and apply them through the DBAPI without importing SQLAlchemy.
+# check and apply them through the gateway's backend part.
 Migration = tuple[str, str]
 
 

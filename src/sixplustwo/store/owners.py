@@ -149,8 +149,7 @@ class Owners:
             clauses.append(f"o.id IN (SELECT owner_id FROM owner_tag WHERE tag = :tag{number})")
             params[f"tag{number}"] = tag
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        page = f" LIMIT {int(limit)}" if limit > 0 else " LIMIT -1" if offset else ""
-        page += f" OFFSET {int(offset)}" if offset else ""
+        page = self.db.page(limit, offset)
         rows = self.db.query(
             f"SELECT {Owner.select('o')}, {Project.select('p')} FROM owner o "
             f"JOIN project p ON p.id = o.project_id {where} ORDER BY o.id{page}",

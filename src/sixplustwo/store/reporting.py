@@ -18,7 +18,7 @@ from typing import Any
 
 from sixplustwo.domain.actions import Action, actions
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.playbook import STEPS, Playbook
+from sixplustwo.domain.playbook import STEP_CODES, Playbook
 from sixplustwo.store.rows import as_date
 
 OUTCOMES = ("on_time", "late", "missed", "open")
@@ -138,7 +138,7 @@ def build_report(
                     None if butler else "project" if action.subject == "project" else "unassigned"
                 )
                 by_butler[(butler or None, group)][result] += 1
-    steps: dict[str, Counter] = {step: Counter() for step in STEPS}
+    steps: dict[str, Counter] = {step: Counter() for step in STEP_CODES}
     for rule in playbook:
         steps[rule.step].update(by_rule[rule.name])
 
@@ -147,9 +147,7 @@ def build_report(
 
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()},
-        "steps": [
-            {"step": step, "name": name, **counts(steps[step])} for step, name in STEPS.items()
-        ],
+        "steps": [{"step": step, **counts(steps[step])} for step in STEP_CODES],
         "rules": [
             {
                 "rule": rule.name,

@@ -100,6 +100,14 @@ def convert_ddl(statement: str) -> str:
     return statement
 
 
+def page(limit: int, offset: int) -> str:
+    """``LIMIT``/``OFFSET`` for a page of ``limit`` rows (0: all) after ``offset``: SQLite
+    takes an offset only after a limit, -1 for none."""
+    if not limit and not offset:
+        return ""
+    return f" LIMIT {int(limit) or -1}" + (f" OFFSET {int(offset)}" if offset else "")
+
+
 def insert_returning_id(connection: sqlite3.Connection, sql: str, params: object) -> int:
     return connection.execute(sql, params).lastrowid
 

@@ -1,0 +1,43 @@
+"""``sixplustwo audit``: who exported, revealed or erased what, and when."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import open_store
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import render
+
+
+def audit(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", min=0, help="Most recent entries (0: all)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """The audit log: exports, revealed phones, erased owners."""
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {
+                "id": a.id,
+                "at": a.at,
+                "command": a.command,
+                "detail": a.detail,
+                "rows": a.rows,
+                "target": a.target,
+                "user": a.os_user,
+            }
+            for a in store.audit.entries(limit)
+        ]
+    render(
+        rows,
+        [
+            ("at", "时间"),
+            ("command", "命令"),
+            ("detail", "内容"),
+            ("rows", "行数"),
+            ("target", "目标"),
+            ("user", "操作人"),
+        ],
+        fmt,
+        empty="the audit log is empty",
+    )

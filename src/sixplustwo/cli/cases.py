@@ -1,0 +1,88 @@
+"""``sixplustwo case …``: complaints (投诉) and repairs (报修)."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import emit_json, render
+
+app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)
+
+
+@app.command("open")
+def open_case(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    kind: str = typer.Option(..., "--kind", help="complaint (投诉) or repair (报修)."),
+    note: str = typer.Option(..., "--note", help="What it is about."),
+    on: str | None = typer.Option(None, "--date", help="Day it was received (default today)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Open a complaint or repair case; prints the new case id."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        case_id = store.cases.open(owner_id, kind, note, day, today()).id
+    if fmt is Format.json:
+        emit_json({"id": case_id})
+    else:
+        typer.echo(case_id)
+
+
+@app.command("resolve")
+def resolve_case(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., help="Case id."),
+    on: str | None = typer.Option(None, "--date", help="Day it was resolved (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Mark a case resolved; its revisit (回访) becomes due."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        store.cases.resolve(case_id, day, note, today=today())
+    typer.echo(f"case {case_id} resolved on {day}")
+
+
+@app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    only_open: bool = typer.Option(False, "--open", help="Only cases not yet resolved."),
+    project: str | None = typer.Option(None, "--project"),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List complaints and repairs."""
+    from sixplustwo.domain.phones import mask_phone
+
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {
+                "id": case.id,
+                "kind": case.kind,
+                "owner_id": owner.id,
+                "owner": owner.name,
+                "phone": mask_phone(owner.phone),
+                "project": project_.code,
+                "unit": owner.unit,
+                "note": case.note,
+                "opened_on": case.opened_on,
+                "resolved_on": case.resolved_on,
+            }
+            for case, owner, project_ in store.cases.list(only_open, project)
+        ]
+    render(
+        rows,
+        [
+            ("id", "编号"),
+            ("kind", "类型"),
+            ("owner", "业主"),
+            ("phone", "手机"),
+            ("project", "项目"),
+            ("unit", "房号"),
+            ("note", "内容"),
+            ("opened_on", "受理"),
+            ("resolved_on", "解决"),
+        ],
+        fmt,
+        empty="no cases",
+    )

@@ -1,0 +1,107 @@
+"""``sixplustwo event add`` (a journey event) and ``sixplustwo done`` (complete actions)."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import echo_recorded, emit_json
+
+app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
+
+
+@app.command("add")
+def add_event(
+    ctx: typer.Context,
+    owner_id: int = typer.Argument(..., help="Owner id."),
+    kind: str = typer.Argument(..., help="A rule name (e.g. revisit-3m) or any event kind."),
+    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    score: int | None = typer.Option(None, "--score", help="Satisfaction 1–5."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Record a journey event; an event named after a rule completes that rule's action."""
+    day = day_or_today(on)
+    with open_store(ctx, write=True) as store:
+        event, completed = store.journey.add_event(
+            owner_id, kind, day, note=note, channel=channel, score=score, today=today()
+        )
+        event_id = event.id
+    echo_recorded(fmt, event_id, completed)
+
+
+def done(
+    ctx: typer.Context,
+    action_id: str = typer.Argument(..., help="Action id from due, e.g. o12:revisit-3m."),
+    on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
+    note: str | None = typer.Option(None, "--note"),
+    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    score: int | None = typer.Option(
+        None, "--score", help="The customer's satisfaction 1–5 (回访 and surveys)."
+    ),
+    ok: list[str] = typer.Option(
+        [], "--ok", metavar="ITEM", help="A checklist item found fine (its text or number)."
+    ),
+    problem: list[str] = typer.Option(
+        [],
+        "--problem",
+        metavar="'ITEM NOTE'",
+        help="A checklist item with a problem and what it is: '2 地漏返味' or '2=地漏返味'.",
+    ),
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Ask item by item (the default in a terminal)."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Complete an action (records the completing event), with its checklist item by item: a
+    problem found at the 1-year check or the 3-month revisit opens a repair case."""
+    day = day_or_today(on)
+    checklist = [(item, True, None) for item in ok] + [_problem(text) for text in problem]
+    if not checklist and (interactive or _terminal()):
+        checklist = _ask_checklist(ctx, action_id)
+    with open_store(ctx, write=True) as store:
+        action = store.journey.complete(
+            action_id,
+            day,
+            note=note,
+            channel=channel,
+            score=score,
+            today=today(),
+            checklist=checklist,
+        )
+    if fmt is Format.json:
+        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
+    else:
+        typer.echo(f"{action.action_id} done on {day}")
+
+
+def _problem(text: str) -> tuple[str, bool, str | None]:
+    """'ITEM NOTE', 'ITEM=NOTE' or 'ITEM：NOTE' → (item, False, note)."""
+    import re
+
+    parts = re.split(r"\s*[=:：]\s*|\s+", text.strip(), maxsplit=1)
+    return parts[0], False, (parts[1].strip() if len(parts) > 1 else None) or None
+
+
+def _terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, str | None]]:
+    """Each checklist item in turn: Enter for fine, or type the problem. Asked before the
+    write transaction opens, so that a butler on the phone holds no lock."""
+    with open_store(ctx, write=False) as store:
+        _, rule = store.journey.find_action(action_id, today())
+    answers: list[tuple[str, bool, str | None]] = []
+    if rule.checklist:
+        typer.echo(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）")
+    for number, item in enumerate(rule.checklist, start=1):
+        reply = typer.prompt(f"{number}. {item}", default="", show_default=False).strip()
+        answers.append(
+            (item, True, None) if reply in ("", "y", "ok", "好", "正常") else (item, False, reply)
+        )
+    return answers

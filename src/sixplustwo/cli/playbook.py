@@ -1,0 +1,93 @@
+"""``sixplustwo playbook``: the rules in force, and storing a company's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import open_store
+from sixplustwo.cli.options import Format, format_option
+from sixplustwo.cli.render import render
+
+
+def playbook(
+    ctx: typer.Context,
+    fmt: str = format_option(
+        "table",
+        help="table, json, csv, toml (a file to start editing) or markdown (the README's table).",
+    ),
+    use: Path | None = typer.Option(
+        None, "--use", metavar="FILE.toml", help="Store this playbook: it stays in force."
+    ),
+    reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
+) -> None:
+    """The rules in force: step, anchor, window, grace, title."""
+    from sixplustwo.cli.labels import label
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.domain.playbook import (
+        default_playbook,
+        parse_playbook,
+        playbook_markdown,
+        playbook_toml,
+    )
+    from sixplustwo.store.audit import PLAYBOOK_SETTING
+
+    if fmt not in ("table", "json", "csv", "toml", "markdown"):
+        from sixplustwo.cli.messages import _
+
+        raise typer.BadParameter(
+            _("{fmt!r} is not one of table, json, csv, toml, markdown").format(fmt=fmt),
+            param_hint="--format",
+        )
+    if use is not None and reset:
+        raise InvalidInput("--use and --reset: choose one")
+    if use is not None or reset:
+        text = None
+        if use is not None:
+            if not use.is_file():
+                raise InvalidInput("--use {use}: no such file", use=use)
+            text = use.read_text("utf-8")
+            parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
+        with open_store(ctx, write=True) as store:
+            store.settings.set(PLAYBOOK_SETTING, text)
+            store.audit.record("playbook", f"use {use}" if use else "reset to default")
+        typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
+        return
+    with open_store(ctx, write=False) as store:
+        book = store.playbook
+    if fmt in ("toml", "markdown"):
+        typer.echo(playbook_toml(book) if fmt == "toml" else playbook_markdown(book), nl=False)
+        return
+    rows = [
+        {
+            "rule": rule.name,
+            "step": rule.step,
+            "step_name": label("step", rule.step),
+            "subject": rule.subject,
+            "anchor": rule.anchor,
+            "opens": str(rule.opens),
+            "due": str(rule.due) + (f" (repair {rule.due_repair})" if rule.due_repair else ""),
+            "grace": "none" if rule.grace is None else rule.grace,
+            "completion": rule.completion,
+            "title": rule.title,
+            "template": rule.template,
+            "source": rule.source,
+        }
+        for rule in book
+    ]
+    render(
+        rows,
+        [
+            ("rule", "rule"),
+            ("step", "步骤"),
+            ("title", "事项"),
+            ("subject", "对象"),
+            ("anchor", "anchor"),
+            ("opens", "opens"),
+            ("due", "due"),
+            ("grace", "grace"),
+        ],
+        Format(fmt),
+        title="6+2 playbook" + ("（工作日顺延）" if book.settings.workdays else ""),
+    )

@@ -1,0 +1,44 @@
+"""``sixplustwo survey import``: satisfaction survey results (满意度调查)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import RollBack, open_store, refuse_bad_rows, today
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import emit_json
+
+app = typer.Typer(help="Satisfaction surveys (满意度调查).", no_args_is_help=True)
+
+
+@app.command("import")
+def import_survey(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., help="CSV or XLSX: 业主编号 (or 项目 and 房号), 日期, 评分, 意见."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Import a third-party satisfaction survey's results (第三方客户满意度调查): all rows or
+    none; each answer becomes a ``survey`` event with its 1–5 score and comment."""
+    from sixplustwo.io.importing import SurveyFile
+
+    survey = SurveyFile(file, today())
+    try:
+        with open_store(ctx, write=True) as store:
+            result = store.journey.import_survey(survey, today())
+            if result.problems or dry_run:
+                raise RollBack
+    except RollBack:
+        pass
+    refuse_bad_rows(file, result.problems, result.problem_count)
+    imported = 0 if dry_run else result.inserted
+    if fmt is Format.json:
+        emit_json({"rows": result.rows, "imported": imported, "dry_run": dry_run})
+    else:
+        typer.echo(
+            f"{file}: {result.rows} answers" + (" valid (dry run)" if dry_run else " imported")
+        )

@@ -1,0 +1,30 @@
+"""The backend parts of the database gateway (``store/database.py``): one module per kind of
+database, each answering the same questions (connect, begin, convert a query, make ids, load
+in bulk, lock, back up, check, erase, describe an error). Queries are written once, with
+``:name`` parameters; a backend whose driver takes another style converts them."""
+
+from __future__ import annotations
+
+import re
+
+# A ``:name`` parameter: not the second colon of a ``::`` cast, not inside a quoted string.
+_NAMED = re.compile(r"'(?:[^']|'')*'|::|(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def pyformat(sql: str) -> str:
+    """``:name`` → ``%(name)s`` (psycopg's style), leaving quoted strings and ``::`` casts
+    alone and doubling a literal ``%``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0).replace("%", "%%")
+        return f"%({match.group(1)})s"
+
+    parts = []
+    last = 0
+    for match in _NAMED.finditer(sql):
+        parts.append(sql[last : match.start()].replace("%", "%%"))
+        parts.append(replace(match))
+        last = match.end()
+    parts.append(sql[last:].replace("%", "%%"))
+    return "".join(parts)

@@ -1,0 +1,83 @@
+"""The one way into the database (store/database.py): every statement through a Database,
+the driver imported by its backend part alone, reads that never write, and the command's
+unit of work naming who ran it."""
+
+from __future__ import annotations
+
+import ast
+import getpass
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sixplustwo.store.backends import pyformat
+from sixplustwo.store.database import open_database
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "sixplustwo"
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_only_the_backend_part_imports_a_database_driver():
+    drivers = {"sqlite3", "psycopg", "sqlalchemy", "sqlmodel"}
+    offenders = {
+        str(path.relative_to(SOURCE)): sorted(_imports(path) & drivers)
+        for path in SOURCE.rglob("*.py")
+        if _imports(path) & drivers
+    }
+    assert offenders == {"store/backends/sqlite.py": ["sqlite3"]}
+
+
+def test_a_reading_transaction_refuses_to_write(cli, project, db_path):
+    with open_database(db_path, write=False) as db, pytest.raises(RuntimeError):
+        db.change("UPDATE project SET name = :n", {"n": "x"})
+    with open_database(db_path, write=True) as db:
+        assert db.change("UPDATE project SET city = :c", {"c": "广州"}) == 1
+
+
+def test_queries_are_written_once_in_named_style_and_converted_for_psycopg():
+    sql = "SELECT 1 FROM e WHERE e.a LIKE '%:x%' AND e.d::date = :day AND k = :kind"
+    assert pyformat(sql) == (
+        "SELECT 1 FROM e WHERE e.a LIKE '%%:x%%' AND e.d::date = %(day)s AND k = %(kind)s"
+    )
+
+
+def test_reveal_is_audited_in_a_write_of_its_own_even_when_another_process_commits(
+    cli, cli_json, project, db_path, monkeypatch
+):
+    """`owner show --reveal` used to write its audit row inside the read transaction, which
+    failed with "database is locked" once another process had committed meanwhile."""
+    owner = cli_json(
+        "owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+        "--unit", "1-101",
+    )["id"]  # fmt: skip
+    from sixplustwo.store.journey import Journey
+
+    read = Journey.checklist_results
+
+    def read_then_another_process_writes(self, owner_id):
+        found = read(self, owner_id)
+        with sqlite3.connect(db_path) as other:  # another butler's command, committed
+            other.execute("UPDATE project SET city = '广州'")
+        return found
+
+    monkeypatch.setattr(Journey, "checklist_results", read_then_another_process_writes)
+    shown = cli_json("owner", "show", owner, "--reveal")
+    assert shown["phone"] == "13812345678"
+    entry = cli_json("audit")[0]
+    assert entry["command"] == "owner show --reveal"
+    assert entry["user"] == getpass.getuser()
+
+
+def test_export_names_the_user_in_the_audit_log(cli, cli_json, project, tmp_path):
+    cli("export", "--format", "json", "--out", tmp_path / "out.json")
+    assert cli_json("audit")[0]["user"] == getpass.getuser()
