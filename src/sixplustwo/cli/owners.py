@@ -103,6 +103,15 @@ def owner_row(owner, project, on, membership: str | None = None) -> dict:
     return row
 
 
+def _labelled(*keys: str) -> list[tuple[str, str]]:
+    """Columns of owner fields (by their listed key), headed as the owner definition labels
+    them."""
+    from sixplustwo.domain.fields import OWNER_FIELDS
+
+    labels = {field.listed: field.label for field in OWNER_FIELDS if field.listed}
+    return [(key, labels[key] or key) for key in keys]
+
+
 @app.command("list")
 def list_owners(
     ctx: typer.Context,
@@ -131,14 +140,9 @@ def list_owners(
         rows,
         [
             ("id", "编号"),
-            ("name", "姓名"),
-            ("phone", "手机"),
-            ("project", "项目"),
-            ("unit", "房号"),
+            *_labelled("name", "phone", "project", "unit"),
             ("stage_label", "阶段"),
-            ("butler", "管家"),
-            ("signed", "签约"),
-            ("delivered", "交付"),
+            *_labelled("butler", "signed", "delivered"),
         ],
         fmt,
         empty="no customers yet: sixplustwo owner add … or owner import FILE",
@@ -388,9 +392,16 @@ def edit(
     archive = consent is not None or tag or untag
     if not changes and not clear and not archive:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
+    for name in clear:
+        column = DATE_FIELDS.get(name, name)
+        if column not in {*DATE_FIELDS.values(), "butler", "referred_by"}:
+            raise InvalidInput(
+                "--clear {name}: only dates, butler and referred_by clear", name=name
+            )
+        changes[column] = None
     with open_store(ctx, write=True) as store:
-        if changes or clear:
-            store.owners.edit(owner_id, changes, clear, today())
+        if changes:
+            store.owners.edit(owner_id, changes, today())
         if archive:
             store.owners.change_archive(owner_id, consent=consent, add=tag, remove=untag)
     typer.echo(f"owner {owner_id} updated")

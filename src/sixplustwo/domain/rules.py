@@ -40,7 +40,7 @@ def milestone_kind(raw: str) -> str:
 
 def case_kind(raw: str) -> str:
     if raw not in CASE_KINDS:
-        raise InvalidInput("--kind {kind!r}: use complaint (投诉) or repair (报修)", kind=raw)
+        raise InvalidInput("case kind {kind!r}: use complaint (投诉) or repair (报修)", kind=raw)
     return raw
 
 
@@ -52,7 +52,7 @@ def not_in_future(on: date, today: date, msgid: str) -> None:
 
 def check_score(score: int | None) -> None:
     if score is not None and not 1 <= score <= 5:
-        raise InvalidInput("--score {score}: satisfaction scores are 1 to 5", score=score)
+        raise InvalidInput("score {score}: satisfaction scores are 1 to 5", score=score)
 
 
 def check_referrer(owner_id: int, current: int | None, new: int) -> None:
@@ -63,7 +63,7 @@ def check_referrer(owner_id: int, current: int | None, new: int) -> None:
     if current is not None and current != new:
         raise Conflict(
             "owner {owner} was referred by owner {referrer} first "
-            "(the first referrer wins; --clear referred_by to correct a mistake)",
+            "(the first referrer wins; clear referred_by first to correct a mistake)",
             owner=owner_id,
             referrer=current,
         )

@@ -34,7 +34,7 @@ class Cases:
     def open(self, owner_id: int, kind: str, note: str, on: date, today: date) -> Case:
         case_kind(kind)
         if not note.strip():
-            raise InvalidInput("--note must say what the case is about")
+            raise InvalidInput("the note must say what the case is about")
         not_in_future(on, today, "case date {on} is in the future")
         owner = self.store.owners.get(owner_id)
         if owner.forgotten_on is not None:
@@ -43,7 +43,7 @@ class Cases:
         return self.get(self.db.insert("service_case", values))
 
     def resolve(self, case_id: int, on: date, note: str | None, *, today: date) -> Case:
-        not_in_future(on, today, "--date {on} is in the future")
+        not_in_future(on, today, "date {on} is in the future")
         case = self.get(case_id)
         if case.resolved_on is not None:
             raise Conflict(

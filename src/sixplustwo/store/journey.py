@@ -295,7 +295,7 @@ class Journey:
         """Complete an action with the event that records it; ``checklist`` gives items (text
         or 1-based number) found fine or with a problem. A problem found at the 1-year check or
         the 3-month revisit opens a repair case, linked to the action."""
-        not_in_future(on, today, "--date {on} is in the future")
+        not_in_future(on, today, "date {on} is in the future")
         check_score(score)
         # Recurring and festival actions are kept only some periods back: look from the day
         # it was done too.

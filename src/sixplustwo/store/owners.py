@@ -99,17 +99,10 @@ class Owners:
         values = {**owner_columns(record, project.id), "created_at": now_text()}
         return self.get(self.db.insert("owner", values))
 
-    def edit(
-        self, owner_id: int, changes: dict[str, object], clear: Sequence[str], today: date
-    ) -> Owner:
+    def edit(self, owner_id: int, changes: dict[str, object], today: date) -> Owner:
+        """Change columns (None clears one); the journey is checked as it would then be."""
         owner = self._unforgotten(owner_id)
-        for name in clear:
-            column = DATE_FIELDS.get(name, name)
-            if column not in {*DATE_FIELDS.values(), "butler", "referred_by"}:
-                raise InvalidInput(
-                    "--clear {name}: only dates, butler and referred_by clear", name=name
-                )
-            changes[column] = None
+        changes = dict(changes)
         if "project" in changes:
             changes["project_id"] = self.store.projects.get(str(changes.pop("project"))).id
         if changes.get("referred_by") is not None:
@@ -193,7 +186,7 @@ class Owners:
         if add and not agreed:
             raise InvalidInput(
                 "owner {id} has not agreed to a customer archive: record their consent "
-                "with --profile-consent yes first",
+                "(profile consent: yes) first",
                 id=owner_id,
             )
         current = set(self.tags(owner_id))

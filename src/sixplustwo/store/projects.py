@@ -52,7 +52,7 @@ class Projects:
     def edit(self, code: str, changes: dict[str, object]) -> Project:
         project = self.get(code)
         if "name" in changes and not str(changes["name"]).strip():
-            raise InvalidInput("--name must not be empty")
+            raise InvalidInput("project name must not be empty")
         if changes:
             sets = ", ".join(f"{column} = :{column}" for column in changes)
             self.db.change(
@@ -86,7 +86,9 @@ class Projects:
     def add_milestone(
         self, code: str, kind: str, on: date, note: str | None, *, today: date
     ) -> Milestone:
-        not_in_future(on, today, "--date {on} is in the future: record milestones once reached")
+        not_in_future(
+            on, today, "milestone date {on} is in the future: record milestones once reached"
+        )
         project = self.get(code)
         values = {
             "project_id": project.id,
