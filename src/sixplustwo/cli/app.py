@@ -22,6 +22,15 @@ class AppGroup(TyperGroup):
 
             typer.echo(error_line(exc), err=True)
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # The reader has gone (`owner list | head -1`): stop quietly, as `head` expects,
+            # and point stdout at nothing so that the last flush at exit cannot fail again.
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             from sixplustwo.cli.messages import error_line, os_error
 
@@ -69,6 +78,12 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
 ) -> None:
+    import os
+
+    # Every file and folder this command creates holds owners' personal data, or could: the
+    # database and its -wal/-shm (SQLite gives them the database's mode), backups, exports,
+    # the report page, lock files. Private from the first byte, whatever the caller's umask.
+    os.umask(0o077)
     ctx.obj = {"db": db, "playbook": playbook}
 
 

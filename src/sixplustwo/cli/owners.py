@@ -422,7 +422,20 @@ def forget(
 
     with open_store(ctx, write=True) as store:
         store.owners.forget(owner_id, today())
-    scrub(db_option(ctx))
+    if not scrub(db_option(ctx)):
+        from sixplustwo.cli.messages import warning_line
+        from sixplustwo.domain.errors import StoreError
+
+        typer.echo(
+            warning_line(
+                StoreError(
+                    "another process is reading the database: the erased values stay in its "
+                    "write-ahead log until it stops; run sixplustwo owner forget {id} again then",
+                    id=owner_id,
+                )
+            ),
+            err=True,
+        )
     typer.echo(f"owner {owner_id}: name, phone and birthday erased")
 
 

@@ -388,8 +388,9 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
             return []
         scheduled = _schedule_owner(rule, subject, today)
         done = _completions(rule, scheduled, subject.events)
-        if subject.forgotten:
-            # Erasure cancels everything not yet done; what was done stays for statistics.
+        if subject.forgotten or (rule.anchor == "planned_delivery" and subject.delivered_by(today)):
+            # Erasure cancels everything not yet done; so does a handover for the notice that
+            # announces it (the keys are in the owner's hands). What was done stays.
             scheduled = [s for s in scheduled if s.action_id in done]
         return _finish(rule, "owner", subject.id, scheduled, done, today)
     if isinstance(subject, ProjectFacts):

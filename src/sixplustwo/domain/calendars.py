@@ -43,59 +43,38 @@ def next_working_day(day: date) -> date:
     return day
 
 
-# Festivals greeted by SMS (seed 004 重大节日祝福): key, the name the holidays library gives
-# the public holiday (None: not a public holiday, dated from the lunar calendar instead).
-FESTIVALS: tuple[tuple[str, str, str | None], ...] = (
-    ("new-year", "元旦", "元旦"),
-    ("spring-festival", "春节", "春节"),
-    ("lantern-festival", "元宵节", None),  # 正月十五
-    ("dragon-boat", "端午节", "端午节"),
-    ("mid-autumn", "中秋节", "中秋节"),
-    ("national-day", "国庆节", "国庆节"),
+# Festivals greeted by SMS (seed 004 重大节日祝福): key, name, and the date that makes the
+# festival — solar (month, day) or lunar (month, day). Found by their dates, never by a
+# holiday calendar's wording: 中秋 on National Day is named "Mid-Autumn Festival; National
+# Day" there (2020-10-01, 2028-10-03), and a name match would lose it.
+FESTIVALS: tuple[tuple[str, str, str, int, int], ...] = (
+    ("new-year", "元旦", "solar", 1, 1),
+    ("spring-festival", "春节", "lunar", 1, 1),
+    ("lantern-festival", "元宵节", "lunar", 1, 15),  # 正月十五
+    ("dragon-boat", "端午节", "lunar", 5, 5),
+    ("mid-autumn", "中秋节", "lunar", 8, 15),
+    ("national-day", "国庆节", "solar", 10, 1),
 )
-FESTIVAL_NAMES: dict[str, str] = {key: name for key, name, _ in FESTIVALS}
+FESTIVAL_NAMES: dict[str, str] = {key: name for key, name, *_ in FESTIVALS}
 
 
 def festivals_between(first: date, last: date) -> list[tuple[int, str, date]]:
-    """(year, key, day) of the greeted festivals from ``first`` to ``last``. Most days are
-    nowhere near one: the lunar calendar (cheap) rules those out before the holiday calendar
-    (~0.1 s to load) is asked for the official dates."""
-    years = range(first.year - 1, last.year + 1)
-    margin = timedelta(days=3)
-    nearby = any(
-        first - margin <= day <= last + margin
-        for year in years
-        for day in (
-            date(year, 1, 1),
-            date(year, 10, 1),
-            *(lunar_to_solar(year, month, lunar_day) for month, lunar_day in _LUNAR_FESTIVALS),
-        )
-    )
-    if not nearby:
-        return []
+    """(year, key, day) of the greeted festivals from ``first`` to ``last``."""
     return [
         (year, key, day)
-        for year in years
+        for year in range(first.year - 1, last.year + 1)
         for key, day in festival_days(year)
         if first <= day <= last
     ]
 
 
-_LUNAR_FESTIVALS = ((1, 1), (1, 15), (5, 5), (8, 15))  # 春节 元宵 端午 中秋
-
-
 @lru_cache(maxsize=256)
 def festival_days(year: int) -> tuple[tuple[str, date], ...]:
-    """The first day of each greeted festival in ``year``, in date order."""
-    by_name: dict[str, date] = {}
-    for day, name in sorted(_china(year).items()):
-        by_name.setdefault(name, day)
-    found = []
-    for key, _, holiday_name in FESTIVALS:
-        if holiday_name is None:
-            found.append((key, lunar_to_solar(year, 1, 15)))
-        elif holiday_name in by_name:
-            found.append((key, by_name[holiday_name]))
+    """The day of each greeted festival in ``year``, in date order."""
+    found = [
+        (key, date(year, month, day) if calendar == "solar" else lunar_to_solar(year, month, day))
+        for key, _, calendar, month, day in FESTIVALS
+    ]
     return tuple(sorted(found, key=lambda item: item[1]))
 
 

@@ -58,6 +58,10 @@ class OwnerFacts:
         nobody takes delivery of a flat without having signed for it."""
         return self.signed_on or self.delivered_on
 
+    def delivered_by(self, day: date) -> bool:
+        """Has the owner taken delivery (the handover is on record) by ``day``?"""
+        return self.delivered_on is not None and self.delivered_on <= day
+
 
 @dataclass(frozen=True)
 class ProjectFacts:

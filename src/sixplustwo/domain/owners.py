@@ -183,13 +183,18 @@ def plain_value(field: owner_fields.Field, value: object) -> object:
 
 
 def check_journey(dates: Mapping[str, date | None], today: date) -> None:
-    """Refuse dates that contradict the journey (SPEC §5)."""
+    """Refuse dates that contradict the journey (SPEC §5): out of order, or a step that has
+    not happened yet (the planned delivery date may be in the future, nothing else)."""
     earlier: date | None = None
     earlier_label = ""
     for column, label in _JOURNEY:
         later = dates.get(column)
         if later is None:
             continue
+        if later > today:
+            raise FieldError(
+                label, "{label} {day} is in the future", label=label, day=later.isoformat()
+            )
         if earlier is not None and later < earlier:
             raise FieldError(
                 label,
@@ -307,7 +312,7 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     for day in (visited, subscribed, signed, delivered):  # the journey's order
         if day:
             day = _plain_date(day)  # type: ignore[assignment]
-            if day is None or day < earlier:
+            if day is None or day < earlier or day > today_text:
                 return None
             earlier = day
             journey.append(day)

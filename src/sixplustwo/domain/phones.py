@@ -33,6 +33,9 @@ def normalise_phone(raw: str) -> str:
     text = _SEPARATORS.sub("", raw.strip())
     if not text:
         raise InvalidInput("phone is empty")
+    if any(char.isalpha() for char in text):
+        # The phone library reads letters as a keypad (1381234abcd → 13812342223): a typo.
+        raise InvalidInput("phone {raw!r} has letters in it", raw=raw)
     bare = text
     for prefix in ("+86", "0086", "86"):
         if bare.startswith(prefix) and _MAINLAND_MOBILE.match(bare[len(prefix) :]):

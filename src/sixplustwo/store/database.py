@@ -280,10 +280,11 @@ def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Path]:
     return backend_for(target), Path(target)
 
 
-def scrub(db: str | os.PathLike | None) -> None:
-    """Leave no copy of erased data in the backend's logs (SQLite: the WAL)."""
+def scrub(db: str | os.PathLike | None) -> bool:
+    """Leave no copy of erased data in the backend's logs (SQLite: the WAL); False if another
+    process's read held it back."""
     backend, path = _backend_and_path(db)
-    backend.scrub(path)
+    return backend.scrub(path)
 
 
 def backup(db: str | os.PathLike | None, target: Path) -> int:

@@ -58,6 +58,12 @@ def owner_columns(record: OwnerRecord, project_id: int) -> dict[str, object]:
     }
 
 
+def released_unit(owner_id: int) -> str:
+    """What a forgotten owner's flat is recorded as: not the flat (which may be sold again),
+    unique to the owner."""
+    return f"（已删除 {owner_id}）"
+
+
 class Owners:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -212,15 +218,23 @@ class Owners:
     # -- personal data ------------------------------------------------------------------
 
     def forget(self, owner_id: int, today: date) -> Owner:
-        """Erase personal data on request (PIPL); the anonymous journey stays for statistics."""
+        """Erase personal data on request (PIPL): name, phone, birthday, and all free text that
+        can name or reach the person (event and survey notes, case notes, checklist remarks,
+        archive tags). The flat is released, so that a resale can be recorded; the anonymous
+        journey stays for statistics."""
         self.get(owner_id)
         self._erase_tags(owner_id)
         self.db.change(
             "UPDATE owner SET name = NULL, phone = NULL, birthday = NULL, birthday_md = NULL, "
-            "profile_consent = FALSE, forgotten_on = :today WHERE id = :o",
-            {"o": owner_id, "today": today},
+            "birthday_lunar = FALSE, profile_consent = FALSE, forgotten_on = :today, "
+            "unit = :released WHERE id = :o",
+            {"o": owner_id, "today": today, "released": released_unit(owner_id)},
         )
         self.db.change("UPDATE event SET note = NULL WHERE owner_id = :o", {"o": owner_id})
+        self.db.change(
+            "UPDATE service_case SET note = '', resolution_note = NULL WHERE owner_id = :o",
+            {"o": owner_id},
+        )
         self.db.change(
             "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
         )

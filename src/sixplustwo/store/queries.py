@@ -209,7 +209,9 @@ class DueQuery:
                 queries = [("o.delivered_on", "o.delivered_on BETWEEN :lo AND :hi "
                             "AND o.delivered_on <= :today")]  # fmt: skip
             case "planned_delivery":
-                # Two queries, so that each end of the COALESCE uses its own index.
+                # Two queries, so that each end of the COALESCE uses its own index. Once the
+                # handover is on record, the notice announcing it is not sent.
+                signed += " AND (o.delivered_on IS NULL OR o.delivered_on > :today)"
                 queries = [
                     ("o.delivery_date", f"{signed} AND o.delivery_date BETWEEN :lo AND :hi"),
                     ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "

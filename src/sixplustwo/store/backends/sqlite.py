@@ -256,14 +256,17 @@ def lock(path: Path, name: str, wait: float) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-def scrub(path: Path) -> None:
+def scrub(path: Path) -> bool:
     """Fold the WAL into the database file and truncate it, so that overwritten data (an
-    erased owner) no longer lingers in old WAL frames."""
+    erased owner) no longer lingers in old WAL frames. Another process may keep the database
+    open meanwhile; one in the middle of a read holds the checkpoint back (up to the busy
+    timeout): False if it could not be completed."""
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         connection.close()
+    return not busy
 
 
 def backup(path: Path, target: Path) -> int:

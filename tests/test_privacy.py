@@ -1,0 +1,94 @@
+"""Personal data stays private: files created 0600 (folders 0700) whatever the umask, and
+`owner forget` leaves no byte of the person in the database file or its WAL, even while
+another process has the database open."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+
+import pytest
+
+NAME, PHONE = "欧阳娜娜", "13912345678"
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def loose_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_every_file_the_tool_creates_is_private(cli, tmp_path, db_path, loose_umask):
+    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    # A reader keeps the write-ahead log and its index in place while a butler writes.
+    with contextlib.closing(sqlite3.connect(db_path)) as reader:
+        reader.execute("SELECT COUNT(*) FROM project").fetchone()
+        cli("owner", "add", "--name", NAME, "--phone", PHONE, "--project", "HY1",
+            "--unit", "1-1", "--signed", "2024-01-05")  # fmt: skip
+        for suffix in ("", "-wal", "-shm"):
+            path = db_path.with_name(db_path.name + suffix)
+            assert path.exists() and _mode(path) == 0o600, (suffix, oct(_mode(path)))
+    cli("backup", tmp_path / "backup.db")
+    cli("export", "--date", "2024-01-05", "--format", "csv", "--out", tmp_path / "sms.csv")
+    cli("report", "--from", "2024-01-01", "--to", "2024-03-31", "--html", tmp_path / "r.html")
+    for name in ("backup.db", "sms.csv", "r.html", f"{db_path.name}.export.lock"):
+        assert _mode(tmp_path / name) == 0o600, name
+
+
+def test_the_default_data_folder_is_private(cli, tmp_path, monkeypatch, loose_umask):
+    monkeypatch.delenv("SIXPLUSTWO_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cli("project", "add", "HY1", "--name", "华苑一期")
+    folder = tmp_path / "data" / "sixplustwo"
+    assert _mode(folder) == 0o700
+    assert _mode(folder / "sixplustwo.db") == 0o600
+
+
+def test_forget_leaves_no_byte_of_the_person(cli, cli_json, tmp_path, db_path):
+    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    owner = cli_json(
+        "owner", "add", "--name", NAME, "--phone", PHONE, "--project", "HY1", "--unit", "3-1-1201",
+        "--signed", "2024-01-05", "--birthday", "1980-05-06",
+    )["id"]  # fmt: skip
+    cli("owner", "edit", owner, "--profile-consent", "yes", "--tag", f"家庭:{NAME}的女儿")
+    cli("event", "add", owner, "call", "--date", "2024-01-06", "--note", f"{NAME} 说请打 {PHONE}")
+    cli("case", "open", owner, "--kind", "repair", "--note", f"{NAME}家漏水，回电{PHONE}",
+        "--date", "2024-01-07")  # fmt: skip
+    survey = tmp_path / "survey.csv"
+    survey.write_text(f"业主编号,日期,评分,意见\n{owner},2024-01-08,5,{NAME}很满意\n", "utf-8")
+    cli("survey", "import", survey)
+    # Another butler's process has the database open (idle, after a read) the whole time.
+    other = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys, time\n"
+         f"c = sqlite3.connect({str(db_path)!r})\n"
+         "c.execute('SELECT COUNT(*) FROM owner').fetchone()\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert other.stdout.readline().strip() == "ready"
+        cli("owner", "forget", owner, "--yes")
+        files = [db_path.with_name(db_path.name + s) for s in ("", "-wal", "-shm")]
+        data = b"".join(path.read_bytes() for path in files if path.exists())
+    finally:
+        other.kill()
+        other.wait()
+    for secret in (NAME, PHONE, "1980-05-06", "漏水"):
+        assert secret.encode() not in data, secret
+    shown = cli_json("owner", "show", owner)
+    assert shown["name"] is None and shown["phone"] == "" and shown["tags"] == []
+    assert all(event["note"] is None for event in shown["events"])
+    # The flat is released: a resale to a new owner can be recorded.
+    cli("owner", "add", "--name", "新业主", "--phone", "13700000000", "--project", "HY1",
+        "--unit", "3-1-1201")  # fmt: skip
