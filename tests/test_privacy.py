@@ -92,3 +92,18 @@ def test_forget_leaves_no_byte_of_the_person(cli, cli_json, tmp_path, db_path):
     # The flat is released: a resale to a new owner can be recorded.
     cli("owner", "add", "--name", "新业主", "--phone", "13700000000", "--project", "HY1",
         "--unit", "3-1-1201")  # fmt: skip
+
+
+def test_an_export_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(cli, project, tmp_path):
+    """`--out /dev/null` once replaced the device with a file (a rename over it, as root)."""
+    import threading
+
+    fifo = tmp_path / "sms.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    cli("export", "--format", "csv", "--out", fifo)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received and received[0].startswith("\ufeff".encode())

@@ -103,11 +103,27 @@ def ics_bytes(rows: Sequence[dict], generated: datetime | None = None) -> bytes:
     return calendar.to_ical()
 
 
+def _special(target: Path) -> bool:
+    """Is ``target`` something other than a regular file (or nothing yet)?"""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(target).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` so that it appears whole or not at all, mode 0600."""
     if str(target) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        return
+    if _special(target):
+        # A device or a pipe (/dev/null, a FIFO another program reads): written into, never
+        # replaced — renaming a file over /dev/null would turn it into a file.
+        with open(target, "wb") as stream:
+            stream.write(data)
         return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
