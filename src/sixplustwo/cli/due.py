@@ -87,24 +87,51 @@ def due(
         _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
     records = due_records(rows, day)
     if fmt is Format.table:
-        from sixplustwo.cli.labels import label
+        _print_list(records, day, butler is not None)
+        return
+    render(records, DUE_COLUMNS, fmt)
 
-        for record in records:
-            status = label("status", record["status"])
-            record["status_label"] = (
-                f"[red]{status}[/red]" if record["status"] == "overdue" else status
-            )
-            record["step_label"] = f"{record['step']} {label('step', record['step'])}"
-            record["days_overdue"] = record["days_overdue"] or ""
-            record["owner"] = record["owner"] or label("subject", record["subject"])
-        overdue = sum(1 for r in records if r["status"] == "overdue")
-        render(
-            records,
-            DUE_COLUMNS,
-            fmt,
-            title=f"{day.isoformat()} 待办 {len(records)} 项（逾期 {overdue}）",
-            empty=f"{day.isoformat()}: nothing due — 今日无待办事项",
-            caption="complete with: sixplustwo done ACTION_ID",
-        )
-    else:
-        render(records, DUE_COLUMNS, fmt)
+
+def _print_list(records: list[dict], day, one_butler: bool) -> None:
+    """The morning list on a screen: one line an action at any width it can have, what a
+    butler needs least giving way first (see cli/layout.py); two-line cards when even the
+    status, date, title, owner and action id do not fit on one line."""
+    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.render import console_out
+
+    console = console_out()
+    if not records:
+        console.print(f"{day.isoformat()}: nothing due — 今日无待办事项", markup=False)
+        return
+    for record in records:
+        status = label("status", record["status"])
+        late = record["days_overdue"]
+        record["status_label"] = f"{status}{late}天" if late else status
+        due_on = record["due_on"]
+        record["due_short"] = due_on.strftime("%m-%d") if due_on.year == day.year else str(due_on)
+        record["owner"] = record["owner"] or label("subject", record["subject"])
+    overdue = sum(1 for r in records if r["status"] == "overdue")
+
+    def red_when_late(row: dict) -> str | None:
+        return "red" if row["status"] == "overdue" else None
+
+    columns = [
+        Column("status_label", "状态", 10, keep=True, style=red_when_late),
+        Column("due_short", "截止", 10, keep=True),
+        Column("step", "步", 2),
+        Column("title", "事项", 10, keep=True),
+        Column("owner", "业主", 10, keep=True),
+        Column("phone", "手机", 5),
+        Column("project_name", "项目", 4),
+        Column("unit", "房号", 6),
+        *([] if one_butler else [Column("butler", "管家", 3)]),
+        Column("action_id", "编号", 9, essential=True),
+    ]
+    print_rows(
+        console,
+        records,
+        columns,
+        title=f"{day.isoformat()} 待办 {len(records)} 项（逾期 {overdue}）",
+        footer="complete with: sixplustwo done ACTION_ID",
+    )
