@@ -4,6 +4,8 @@ only the commands that add data, and ``demo``, create one."""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 # Commands that only read.
@@ -126,7 +128,7 @@ def test_adding_commands_create_the_database(cli, tmp_path, args):
     ("args", "file", "content"),
     [
         (
-            "owner add --name 王伟 --phone 13812345678 --project HY1 --unit 1-101".split(),
+            shlex.split("owner add --name 王伟 --phone 13812345678 --project HY1 --unit 1-101"),
             None,
             None,
         ),
