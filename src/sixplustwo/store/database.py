@@ -282,10 +282,8 @@ def open_database(
 def require_database(db: str | os.PathLike | None) -> None:
     """Refuse a database that is not there (``no database at PATH``), before anything beside
     it is made (a lock file)."""
-    target, _ = resolve_target(db)
-    backend = backend_for(target)
-    if not backend.exists(target):
-        raise StoreError("no database at {path}", path=Path(target))
+    target, default = resolve_target(db)
+    backend_for(target).usable_path(target, default=default, create=False)
 
 
 def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Path]:

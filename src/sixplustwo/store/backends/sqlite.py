@@ -55,10 +55,6 @@ def usable_path(target: str | os.PathLike, *, default: bool, create: bool = Fals
     return path
 
 
-def exists(target: str | os.PathLike) -> bool:
-    return Path(target).is_file()
-
-
 def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
