@@ -19,6 +19,17 @@ def db_path(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def empty_db(db_path):
+    """An empty database at ``db_path``, for tests that begin with a reading command (which
+    never creates one)."""
+    from sixplustwo.store.database import open_database
+
+    with open_database(db_path, write=True, create=True):
+        pass
+    return db_path
+
+
+@pytest.fixture
 def cli() -> Callable:
     runner = CliRunner()
 

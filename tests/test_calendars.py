@@ -57,7 +57,7 @@ def test_due_with_workdays_lists_an_action_as_open_through_the_holiday(cli, cli_
     assert qc("--workdays") == {"王伟": ("2026-10-08", "open"), "李娜": ("2026-10-10", "open")}
 
 
-def test_workdays_warns_for_a_year_without_official_schedule(cli):
+def test_workdays_warns_for_a_year_without_official_schedule(cli, empty_db):
     result = cli("due", "--date", "2040-03-01", "--workdays")
     assert "no official 2040 holiday schedule yet" in result.stderr
     assert "warning" not in cli("due", "--date", "2026-03-02", "--workdays").stderr

@@ -262,7 +262,7 @@ def test_owner_edit_and_forget(cli, cli_json, project, db_path):
     assert b"13812345678" not in db_path.read_bytes()
 
 
-def test_playbook_lists_every_rule(cli_json):
+def test_playbook_lists_every_rule(cli_json, empty_db):
     rules = cli_json("playbook")
     assert [r["rule"] for r in rules] == [rule.name for rule in default_playbook()]
     assert {"revisit-3m", "birthday", "holiday-greeting", "renovation-4y"} <= {
@@ -276,6 +276,7 @@ def test_db_option_and_env(cli, tmp_path, monkeypatch):
     explicit = tmp_path / "other.db"
     cli("--db", explicit, "project", "add", "X1", "--name", "测试")
     assert explicit.exists()
+    cli("project", "add", "Y1", "--name", "环境")  # the $SIXPLUSTWO_DB one
     assert "X1" not in cli("project", "list").stdout
 
 

@@ -26,7 +26,7 @@ def _day(rng: random.Random, start: date, span: int) -> date:
 def _build(db) -> None:
     rng = random.Random(2026)
     today = date(2026, 11, 22)
-    with open_database(db, write=True) as session:
+    with open_database(db, write=True, create=True) as session:
         store = Store(session, default_playbook())
         for code, delivery in (("A", date(2024, 1, 31)), ("B", date(2024, 2, 29)), ("C", None)):
             store.projects.add(code, f"项目{code}", delivery, None)

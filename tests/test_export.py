@@ -58,7 +58,7 @@ def test_csv_for_the_sms_platform(cli, journey, tmp_path, db_path):
     assert birthday["message"] == "尊敬的李娜，祝您生日快乐！——华苑一期客户管家"
     assert birthday["due_on"] == DAY and birthday["owner"] == "李娜" and birthday["unit"] == "1-102"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert _audit(db_path) == [("export", f"csv for {DAY}", SMS_ROWS, str(out))]
+    assert _audit(db_path) == [("export", f"csv for {DAY} to sms", SMS_ROWS, str(out))]
 
 
 def test_json_and_stdout(cli, journey):

@@ -132,14 +132,20 @@ def test_check_fails_on_a_damaged_file(cli, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("make", "message"),
+    ("make", "command", "message"),
     [
-        (lambda tmp: tmp / "no" / "such" / "folder" / "x.db", "does not exist"),
-        (lambda tmp: tmp, "is a directory"),
+        (lambda tmp: tmp / "no" / "such" / "folder" / "x.db", ["due"], "no database at"),
+        (
+            lambda tmp: tmp / "no" / "such" / "folder" / "x.db",
+            ["project", "add", "X1", "--name", "测试"],
+            "does not exist",
+        ),
+        (lambda tmp: tmp, ["due"], "is a directory"),
+        (lambda tmp: tmp, ["project", "add", "X1", "--name", "测试"], "is a directory"),
     ],
 )
-def test_unusable_paths_get_one_clear_line(cli, tmp_path, make, message):
-    result = cli("--db", make(tmp_path), "due", ok=False)
+def test_unusable_paths_get_one_clear_line(cli, tmp_path, make, command, message):
+    result = cli("--db", make(tmp_path), *command, ok=False)
     assert result.exit_code == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -9,7 +9,7 @@ import pytest
 from sixplustwo.domain.playbook import default_playbook, parse_playbook, playbook_toml
 
 
-def test_toml_output_is_the_default_playbook_read_back(cli):
+def test_toml_output_is_the_default_playbook_read_back(cli, empty_db):
     text = cli("playbook", "--format", "toml").stdout
     assert tomllib.loads(text)["rules"]["revisit-3m"]["due"] == "+3mo+14d"
     assert parse_playbook(text) == default_playbook()
@@ -59,7 +59,7 @@ def test_stored_playbook_stays_in_force_until_reset(cli, cli_json, tmp_path):
     ],
 )
 def test_a_bad_file_is_refused_with_its_line_and_nothing_is_stored(
-    cli, cli_json, tmp_path, body, reason
+    cli, cli_json, tmp_path, body, reason, empty_db
 ):
     lines = "# company playbook\n\n[settings]\nworkdays = false\n\n[rules.first-contact]\n"
     path = _write(tmp_path, lines + body)

@@ -13,7 +13,7 @@ from sixplustwo.store.migrations import MIGRATIONS
 
 def test_migrated_schema_matches_tables(tmp_path):
     path = tmp_path / "schema.db"
-    with open_database(path, write=True):
+    with open_database(path, write=True, create=True):
         pass
     kinds = [records.Project, records.Milestone, records.Owner, records.Event, records.Case]
     kinds += [records.ChecklistResult, records.AuditEntry]

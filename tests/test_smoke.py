@@ -37,6 +37,14 @@ def test_console_script_runs_demo_and_help(tmp_path):
     )
     assert demo.returncode == 0, demo.stderr
     assert len(json.loads(demo.stdout)) > 20
+    missing = subprocess.run(
+        [*_script(), "owner", "show", "42"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"sixplustwo: error: no database at {tmp_path / 'smoke.db'}"
+    assert not (tmp_path / "smoke.db").exists()
+    add = [*_script(), "project", "add", "HY1", "--name", "华苑一期"]
+    assert subprocess.run(add, capture_output=True, env=env, timeout=60).returncode == 0
     bad = subprocess.run(
         [*_script(), "owner", "show", "42"], capture_output=True, text=True, env=env, timeout=60
     )

@@ -43,7 +43,7 @@ def env(tmp_path) -> dict[str, str]:
     database = tmp_path / "startup.db"
     environment = {**os.environ, "SIXPLUSTWO_DB": str(database), "COLUMNS": "200"}
     subprocess.run(
-        [sys.executable, "-m", "sixplustwo", "demo", "--format", "json"],
+        [sys.executable, "-m", "sixplustwo", "--db", str(database), "demo", "--format", "json"],
         env=environment,
         check=True,
         capture_output=True,

@@ -74,21 +74,24 @@ def command_line() -> Command:
 
 
 @contextmanager
-def open_database(ctx: typer.Context, *, write: bool) -> Iterator[Database]:
-    """The command's database in one transaction (the fast path: no store aggregates)."""
+def open_database(ctx: typer.Context, *, write: bool, create: bool = False) -> Iterator[Database]:
+    """The command's database in one transaction (the fast path: no store aggregates).
+    Only the commands that add data pass ``create``: any other stops with
+    ``no database at PATH`` where there is none, and creates nothing."""
     from sixplustwo.store.database import open_database as open_db
 
-    with open_db(db_option(ctx), write=write) as db:
+    with open_db(db_option(ctx), write=write, create=create) as db:
         yield db
 
 
 @contextmanager
-def open_store(ctx: typer.Context, *, write: bool) -> Iterator[Store]:
+def open_store(ctx: typer.Context, *, write: bool, create: bool = False) -> Iterator[Store]:
     """The command's unit of work: one transaction, who runs it, the playbook in force.
-    ``write=False`` is a read: it takes no write lock and writes nothing."""
+    ``write=False`` is a read: it takes no write lock and writes nothing. ``create``: make
+    the database if there is none (only the commands that add data)."""
     from sixplustwo.store.unit import Store
 
-    with open_database(ctx, write=write) as db:
+    with open_database(ctx, write=write, create=create) as db:
         yield Store(db, playbook_in_force(ctx, db), command_line())
 
 

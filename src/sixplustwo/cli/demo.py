@@ -34,7 +34,7 @@ def demo(
         root.obj = {**(root.obj or {}), "db": str(path)}
     day = today()
     sample = Sample(day)
-    with open_store(ctx, write=True) as store:
+    with open_store(ctx, write=True, create=True) as store:
         for code, name, city, delivery, opening in sample.projects():
             store.projects.add(code, name, delivery, city, opening)
         for code, kind, on in sample.milestones():

@@ -26,6 +26,34 @@ class ExportFormat(StrEnum):
     ics = "ics"
 
 
+# Where each format goes unless --destination names another: `--new-only` remembers what was
+# written per destination, so the calendar or a feed never takes a row from the SMS file.
+DEFAULT_DESTINATIONS = {
+    ExportFormat.csv: "sms",
+    ExportFormat.ics: "calendar",
+    ExportFormat.json: "feed",
+}
+DESTINATION_MAX = 64
+
+
+def destination_for(fmt: ExportFormat, name: str | None) -> str:
+    """The destination an export writes to: ``--destination NAME``, else its format's."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    if name is None:
+        return DEFAULT_DESTINATIONS[fmt]
+    if (
+        not name.strip()
+        or len(name) > DESTINATION_MAX
+        or any(not character.isprintable() for character in name)
+    ):
+        raise InvalidInput(
+            "--destination: a name of 1 to {most} printable characters, e.g. sms-backup",
+            most=DESTINATION_MAX,
+        )
+    return name
+
+
 def export_records(rows, playbook, day: date) -> list[dict]:
     """The due list's records with what the SMS platform needs: the full phone, the rule's
     plain title and the message rendered from its template."""
@@ -72,7 +100,16 @@ def export(
     out: str = typer.Option(..., "--out", "-o", help="File to write (mode 0600), or - for stdout."),
     on: str | None = typer.Option(None, "--date", help="The day to export (default today)."),
     new_only: bool = typer.Option(
-        False, "--new-only", help="Skip actions an earlier export already wrote."
+        False,
+        "--new-only",
+        help="Skip actions an earlier export already wrote to the same destination.",
+    ),
+    destination: str | None = typer.Option(
+        None,
+        "--destination",
+        metavar="NAME",
+        help="What --new-only remembers this export under (default: sms for csv, "
+        "calendar for ics, feed for json), e.g. a second SMS platform.",
     ),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for another export."),
     workdays: bool = WORKDAYS_OPTION,
@@ -81,11 +118,13 @@ def export(
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
     from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
     from sixplustwo.store.audit import Audit
-    from sixplustwo.store.database import lock
+    from sixplustwo.store.database import lock, require_database
     from sixplustwo.store.queries import DueFilter
 
     day = day_or_today(on)
     target = Path(out)
+    where = destination_for(fmt, destination)
+    require_database(db_option(ctx))  # before the lock file beside it is made
     # On the database directly, like `due`: a cron run needs none of the store's aggregates.
     with lock(db_option(ctx), "export", wait), open_database(ctx, write=True) as connection:
         audit = Audit(connection, command_line().user)
@@ -97,7 +136,7 @@ def export(
             # The SMS platform needs someone to message: project actions go to the calendar only.
             records = [r for r in records if r["phone"]]
         if new_only:
-            already = audit.exported([r["action_id"] for r in records])
+            already = audit.exported(where, [r["action_id"] for r in records])
             records = [r for r in records if r["action_id"] not in already]
         if fmt is ExportFormat.csv:
             data = csv_bytes(records)
@@ -108,6 +147,7 @@ def export(
         else:
             data = ics_bytes(records)
         write_atomically(target, data)
-        audit.record_export(fmt.value, [r["action_id"] for r in records], str(target), day)
+        written = [r["action_id"] for r in records]
+        audit.record_export(fmt.value, where, written, str(target), day)
     if out != "-":
         typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)

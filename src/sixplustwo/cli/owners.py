@@ -68,7 +68,7 @@ def add(
         },
         today(),
     )
-    with open_store(ctx, write=True) as store:
+    with open_store(ctx, write=True, create=True) as store:
         owner_id = store.owners.add(record).id
     if fmt is Format.json:
         emit_json({"id": owner_id})
@@ -457,7 +457,7 @@ def import_owners(
 
     owner_file = OwnerFile(file, today())
     expected = owner_file.estimated_rows()
-    with open_database(ctx, write=False) as db:
+    with open_database(ctx, write=False, create=True) as db:
         projects = load_projects(db)
     rows = insert_rows(owner_file.values(), projects)
     # A large file is read, checked and laid out as insert rows by a second process while
@@ -471,7 +471,7 @@ def import_owners(
         # A dry run writes too, and rolls back: every row is checked against the database.
         with (
             reader as rows,
-            open_database(ctx, write=True) as connection,
+            open_database(ctx, write=True, create=True) as connection,
             _progress(expected) as advance,
         ):
             result = import_rows(

@@ -49,7 +49,7 @@ def playbook(
                 raise InvalidInput("--use {use}: no such file", use=use)
             text = use.read_text("utf-8")
             parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
-        with open_store(ctx, write=True) as store:
+        with open_store(ctx, write=True, create=use is not None) as store:
             store.settings.set(PLAYBOOK_SETTING, text)
             store.audit.record("playbook", f"use {use}" if use else "reset to default")
         typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")

@@ -24,7 +24,7 @@ def add(
     """Register a project (楼盘)."""
     delivery = parse_day(delivery_date, "--delivery-date")
     opening = parse_day(opening_date, "--opening-date")
-    with open_store(ctx, write=True) as store:
+    with open_store(ctx, write=True, create=True) as store:
         project = store.projects.add(code, name, delivery, city, opening)
         result = {"id": project.id, "code": project.code}
     if fmt is Format.json:

@@ -28,7 +28,7 @@ def import_survey(
 
     survey = SurveyFile(file, today())
     try:
-        with open_store(ctx, write=True) as store:
+        with open_store(ctx, write=True, create=True) as store:
             result = store.journey.import_survey(survey, today())
             if result.problems or dry_run:
                 raise RollBack

@@ -50,25 +50,34 @@ class Audit:
         return [AuditEntry.from_row(row) for row in rows]
 
     # -- the export log -----------------------------------------------------------------
+    # One record per destination and action: what `export --new-only` skips is what was
+    # written to that destination (the SMS platform, the calendar, a feed), never what
+    # another export wrote elsewhere.
 
-    def exported(self, action_ids: Sequence[str]) -> set[str]:
-        """Which of these actions an earlier export already wrote."""
+    def exported(self, destination: str, action_ids: Sequence[str]) -> set[str]:
+        """Which of these actions an earlier export already wrote to ``destination``."""
         done: set[str] = set()
         for placeholders, params in self.db.in_bulk(action_ids):
             found = self.db.execute(
-                f"SELECT action_id FROM export_log WHERE action_id IN ({placeholders})", params
+                "SELECT action_id FROM export_log "
+                f"WHERE destination = :destination AND action_id IN ({placeholders})",
+                {**params, "destination": destination},
             )
             done.update(action_id for (action_id,) in found)
         return done
 
-    def record_export(self, fmt: str, action_ids: Sequence[str], target: str, day: date) -> int:
-        """Audit the export and remember its actions for ``--new-only``; the audit entry's id."""
-        entry = self.record("export", f"{fmt} for {day.isoformat()}", len(action_ids), target)
+    def record_export(
+        self, fmt: str, destination: str, action_ids: Sequence[str], target: str, day: date
+    ) -> int:
+        """Audit the export (its detail starts with the format) and remember its actions as
+        written to ``destination`` for ``--new-only``; the audit entry's id."""
+        detail = f"{fmt} for {day.isoformat()} to {destination}"
+        entry = self.record("export", detail, len(action_ids), target)
         stamp = now_text()
         self.db.change_many(
-            "INSERT INTO export_log (action_id, audit_id, exported_at) VALUES (:a, :e, :s) "
-            "ON CONFLICT DO NOTHING",
-            ({"a": action_id, "e": entry, "s": stamp} for action_id in action_ids),
+            "INSERT INTO export_log (destination, action_id, audit_id, exported_at) "
+            "VALUES (:d, :a, :e, :s) ON CONFLICT DO NOTHING",
+            ({"d": destination, "a": a, "e": entry, "s": stamp} for a in action_ids),
         )
         return entry
 

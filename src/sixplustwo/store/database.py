@@ -255,14 +255,18 @@ def migrate(backend: ModuleType, connection: Any, where: object) -> list[str]:
 
 
 @contextmanager
-def open_database(db: str | os.PathLike | None, *, write: bool) -> Iterator[Database]:
+def open_database(
+    db: str | os.PathLike | None, *, write: bool, create: bool = False
+) -> Iterator[Database]:
     """A migrated database in one transaction: committed if the block succeeds, else rolled
-    back. ``write`` takes the write lock up front; a reading command never writes."""
+    back. ``write`` takes the write lock up front; a reading command never writes. Only
+    ``create`` makes a database that is not there (the commands that add data); without it a
+    missing one is ``no database at PATH``, and nothing is created (no file, no folder)."""
     target, default = resolve_target(db)
     backend = backend_for(target)
-    path = backend.usable_path(target, default=default)
+    path = backend.usable_path(target, default=default, create=create)
     try:
-        connection = backend.connect(path, write=write)
+        connection = backend.connect(path, write=write, create=create)
     except backend.Error as exc:
         raise backend.describe_error(exc, path) from None
     try:
@@ -273,6 +277,13 @@ def open_database(db: str | os.PathLike | None, *, write: bool) -> Iterator[Data
         raise backend.describe_error(exc, path) from None
     finally:
         connection.close()
+
+
+def require_database(db: str | os.PathLike | None) -> None:
+    """Refuse a database that is not there (``no database at PATH``), before anything beside
+    it is made (a lock file)."""
+    target, default = resolve_target(db)
+    backend_for(target).usable_path(target, default=default, create=False)
 
 
 def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Path]:

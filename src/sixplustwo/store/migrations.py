@@ -175,6 +175,30 @@ CREATE INDEX ix_owner_butler ON owner (
 # Who ran an audited command (the operating-system user).
 _AUDIT_USER = "ALTER TABLE audit ADD COLUMN os_user VARCHAR"
 
+# Each export keeps its own record (`export --new-only` per destination: `sms` for csv,
+# `calendar` for ics, `feed` for json, or `--destination NAME`): the key becomes
+# (destination, action_id). Rows written before are given the destination their audit
+# entry's format implies (its detail starts with the format: "csv for 2026-11-22").
+_EXPORT_DESTINATION = """
+CREATE TABLE export_log_by_destination (
+    destination VARCHAR NOT NULL,
+    action_id VARCHAR NOT NULL,
+    audit_id INTEGER NOT NULL REFERENCES audit (id),
+    exported_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (destination, action_id)
+);
+INSERT INTO export_log_by_destination (destination, action_id, audit_id, exported_at)
+SELECT CASE
+        WHEN audit.detail LIKE 'ics %' THEN 'calendar'
+        WHEN audit.detail LIKE 'json %' THEN 'feed'
+        ELSE 'sms'
+    END,
+    export_log.action_id, export_log.audit_id, export_log.exported_at
+FROM export_log LEFT JOIN audit ON audit.id = export_log.audit_id;
+DROP TABLE export_log;
+ALTER TABLE export_log_by_destination RENAME TO export_log
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -186,4 +210,5 @@ MIGRATIONS: list[Migration] = [
     ("0008_opening_and_archive", _OPENING_AND_ARCHIVE),
     ("0009_owner_butler_journey_index", _OWNER_BUTLER_JOURNEY),
     ("0010_audit_user", _AUDIT_USER),
+    ("0011_export_destination", _EXPORT_DESTINATION),
 ]

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sixplustwo.domain.errors import Conflict, StoreError
 
@@ -33,11 +34,16 @@ IntegrityError = sqlite3.IntegrityError
 Connection = sqlite3.Connection
 
 
-def usable_path(target: str | os.PathLike, *, default: bool) -> Path:
-    """The database file to open: its folder must exist (the default one is made)."""
+def usable_path(target: str | os.PathLike, *, default: bool, create: bool = False) -> Path:
+    """The database file to open. Without ``create`` it must exist already (a reading
+    command never makes one); with it, its folder must exist (the default one is made)."""
     path = Path(target)
     if path.is_dir():
         raise StoreError("database path {path} is a directory", path=path)
+    if not create:
+        if not path.is_file():
+            raise StoreError("no database at {path}", path=path)
+        return path
     if default and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     if not path.parent.exists():
@@ -68,8 +74,14 @@ def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     connection.execute("PRAGMA secure_delete = ON")
 
 
-def connect(path: Path, *, write: bool) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connection:
+    """A prepared connection. Without ``create`` the file is opened read-write only if it is
+    there (``mode=rw``): one removed since ``usable_path`` looked is not made again."""
+    if create:
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        uri = f"file:{quote(str(path.absolute()))}?mode=rw"
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         _prepare(connection, write=write)
     except BaseException:
