@@ -17,6 +17,7 @@ is history, not state. A command that changed nothing leaves no entry.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -208,7 +209,7 @@ class Entry:
 
     @property
     def command(self) -> str:
-        return shlex.join(self.argv) if self.argv else "(erased)"
+        return " ".join(map(_shown, self.argv)) if self.argv else "(erased)"
 
     @property
     def name(self) -> str:
@@ -231,6 +232,14 @@ class Entry:
 
     def names(self) -> dict[str, object]:
         return {"command": self.command, "user": self.user or "?", "at": self.when}
+
+
+_SHELL = re.compile(r"[\s'\"\\$`;&|<>*?()\[\]{}!#~]")
+
+
+def _shown(arg: str) -> str:
+    """An argument as typed: quoted only where a shell would need it (not for Chinese)."""
+    return arg if arg and not _SHELL.search(arg) else shlex.quote(arg)
 
 
 _COLUMNS = ("id", "at", "os_user", "argv", "irreversible", "undone_at")
