@@ -332,3 +332,15 @@ def test_a_survey_file_imported_twice_adds_nothing_the_second_time(
 @pytest.mark.parametrize("table", ["journal", "journal_change"])
 def test_the_journal_tables_exist_after_migration(cli, project, db_path, table):
     assert _count(db_path, table) >= 0
+
+
+def test_undo_playbook_use_restores_the_playbook_before(cli, cli_json, tmp_path):
+    path = tmp_path / "ours.toml"
+    path.write_text("[rules.first-contact]\ngrace = 10\n", encoding="utf-8")
+    cli("playbook", "--use", path)
+    path.write_text("[rules.first-contact]\ngrace = 20\n", encoding="utf-8")
+    cli("playbook", "--use", path)
+    cli("undo")
+    assert {r["rule"]: r for r in cli_json("playbook")}["first-contact"]["grace"] == 10
+    cli("undo")
+    assert {r["rule"]: r for r in cli_json("playbook")}["first-contact"]["grace"] == 30

@@ -188,8 +188,9 @@ class Database:
         before = self._rows(table, where, [*key, *values]) if self.on_write else []
         count = self.execute(sql, params).rowcount
         for row in before:
-            prior = {column: row[column] for column in values}
-            self._written(Write(table, "update", {k: row[k] for k in key}, before=prior))
+            prior = {c: row[c] for c, new in values.items() if _differs(row[c], new)}
+            if prior:
+                self._written(Write(table, "update", {k: row[k] for k in key}, before=prior))
         return count
 
     def delete(self, table: str, where: Mapping[str, object], key: Sequence[str] = ID) -> int:
@@ -261,22 +262,29 @@ class Database:
     ) -> None:
         """``UPDATE table SET assignments WHERE key = …`` for positional rows (the assigned
         values, then the key); the watchers get each row's prior values of the assigned
-        columns (an assignment reads "column = …")."""
+        columns (an assignment reads "column = …") where the value changes."""
         self._check(f"UPDATE {table}")
-        before: list[dict[str, object]] = []
+        changed: list[tuple[object, dict[str, object]]] = []
         if self.on_write and rows:
-            columns = [key, *(assignment.split("=")[0].strip() for assignment in assignments)]
-            keys = [row[-1] for row in rows]
-            for placeholders, params in self.in_bulk(keys):
+            columns = [assignment.split("=")[0].strip() for assignment in assignments]
+            new = {row[-1]: row for row in rows}
+            for placeholders, params in self.in_bulk(list(new)):
                 found = f"{key} IN ({placeholders})" + (f" AND {where}" if where else "")
                 cursor = self.execute(
-                    f"SELECT {', '.join(columns)} FROM {table} WHERE {found}", params
+                    f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {found}", params
                 )
-                before.extend(dict(zip(columns, row, strict=True)) for row in cursor.fetchall())
+                for row_key, *old in cursor.fetchall():
+                    given = new[row_key]
+                    prior = {
+                        column: value
+                        for column, value, value_given in zip(columns, old, given, strict=False)
+                        if _differs(value, value_given)
+                    }
+                    if prior:
+                        changed.append((row_key, prior))
         self.backend.update_many(self.connection, table, assignments, key, rows, where)
-        for row in before:
-            prior = {column: value for column, value in row.items() if column != key}
-            self._written(Write(table, "update", {key: row[key]}, before=prior))
+        for row_key, prior in changed:
+            self._written(Write(table, "update", {key: row_key}, before=prior))
 
     def drop_indexes(self, table: str) -> list[str]:
         return self.backend.drop_indexes(self.connection, table)
@@ -305,6 +313,14 @@ class Database:
         values = list(numbers)
         for start in range(0, len(values), self.max_params):
             yield in_list("v", values[start : start + self.max_params])
+
+
+def _differs(old: object, new: object) -> bool:
+    """Whether writing ``new`` over a stored ``old`` changes it (a date over its ISO text,
+    True over 1, do not)."""
+    if old == new:
+        return False
+    return old is None or new is None or str(old) != str(new)
 
 
 def _table_of(sql: str) -> str:
