@@ -192,7 +192,11 @@ def erase_owner(db: Database, owner_id: int) -> None:
         f"(SELECT journal_id FROM journal_change WHERE {touched})",
         {"o": owner_id, "gone": "[]", "r": FORGET},
     )
-    db.execute(f"UPDATE journal_change SET before = NULL WHERE {touched}", {"o": owner_id})
+    # A tag is part of the row's key: gone too.
+    db.execute(
+        f"UPDATE journal_change SET before = NULL, row_key = NULL WHERE {touched}",
+        {"o": owner_id},
+    )
 
 
 # -- undo ------------------------------------------------------------------------------------
