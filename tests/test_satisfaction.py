@@ -51,7 +51,8 @@ def test_third_party_survey_file_becomes_survey_events(cli, cli_json, project, t
         ",HY1,1-102,2025/3/2,3,,\n",
         encoding="utf-8",
     )
-    assert cli_json("survey", "import", path) == {"rows": 2, "imported": 2, "dry_run": False}
+    imported = {"rows": 2, "imported": 2, "skipped": 0, "dry_run": False}
+    assert cli_json("survey", "import", path) == imported
     assert _surveys(db_path) == [
         (first, "survey", "2025-03-01", 5, "管家很负责", "赛惟咨询"),
         (second, "survey", "2025-03-02", 3, None, "第三方调查"),

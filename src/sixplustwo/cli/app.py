@@ -14,6 +14,12 @@ from sixplustwo.domain.errors import SixPlusTwoError
 class AppGroup(TyperGroup):
     """Maps errors caused by input to one line on stderr and exit 1 (usage errors stay 2)."""
 
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        argv = tuple(args)  # the command line as given, for the journal of changes (undo)
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta["argv"] = argv
+        return ctx
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -103,6 +109,7 @@ def _register() -> None:
         referrals,
         report,
         surveys,
+        undo,
     )
 
     app.add_typer(projects.app, name="project")
@@ -121,6 +128,7 @@ def _register() -> None:
     app.command("playbook")(playbook.playbook)
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
+    app.command("undo")(undo.undo)
 
 
 _register()

@@ -44,6 +44,25 @@ def resolve_case(
     typer.echo(f"case {case_id} resolved on {day}")
 
 
+@app.command("reopen")
+def reopen_case(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., help="Case id."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Reopen a resolved case (resolved by mistake, or the fix did not hold): it is open and
+    due again; its revisit (回访) events are deleted, and a new revisit is due once it is
+    resolved again."""
+    with open_store(ctx, write=True) as store:
+        _, revisits = store.cases.reopen(case_id, today())
+    if fmt is Format.json:
+        emit_json({"id": case_id, "deleted_events": [e.id for e in revisits]})
+        return
+    typer.echo(f"case {case_id} reopened")
+    for event in revisits:
+        typer.echo(f"its revisit (event {event.id}, {event.happened_on}) was deleted")
+
+
 @app.command("list")
 def list_cases(
     ctx: typer.Context,

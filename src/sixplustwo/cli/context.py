@@ -59,29 +59,38 @@ def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:
     return default_playbook()
 
 
-def command_line() -> Command:
-    """Who runs this command (the operating-system user) and its argument line."""
+def command_line(ctx: typer.Context | None = None) -> Command:
+    """Who runs this command (the operating-system user) and its argument line (as the
+    command was given: ``cli/app.py`` keeps it, else the process's)."""
     import getpass
     import sys
 
     from sixplustwo.store.unit import Command
 
+    argv = ctx.meta.get("argv") if ctx is not None else None
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a bare container)
         user = str(os.getuid()) if hasattr(os, "getuid") else None
-    return Command(user=user, argv=tuple(sys.argv[1:]))
+    return Command(user=user, argv=tuple(sys.argv[1:] if argv is None else argv))
 
 
 @contextmanager
 def open_database(ctx: typer.Context, *, write: bool, create: bool = False) -> Iterator[Database]:
     """The command's database in one transaction (the fast path: no store aggregates).
     Only the commands that add data pass ``create``: any other stops with
-    ``no database at PATH`` where there is none, and creates nothing."""
+    ``no database at PATH`` where there is none, and creates nothing. A writing command's
+    changes are journaled, for ``undo``."""
     from sixplustwo.store.database import open_database as open_db
 
     with open_db(db_option(ctx), write=write, create=create) as db:
-        yield db
+        if not write:
+            yield db
+            return
+        from sixplustwo.store.journal import Journal
+
+        with Journal.kept(db, command_line(ctx)):
+            yield db
 
 
 @contextmanager
@@ -92,7 +101,7 @@ def open_store(ctx: typer.Context, *, write: bool, create: bool = False) -> Iter
     from sixplustwo.store.unit import Store
 
     with open_database(ctx, write=write, create=create) as db:
-        yield Store(db, playbook_in_force(ctx, db), command_line())
+        yield Store(db, playbook_in_force(ctx, db), command_line(ctx))
 
 
 WORKDAYS_OPTION = typer.Option(

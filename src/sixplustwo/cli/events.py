@@ -1,4 +1,5 @@
-"""``sixplustwo event add`` (a journey event) and ``sixplustwo done`` (complete actions)."""
+"""``sixplustwo event add`` (a journey event), ``event delete`` (one recorded by mistake) and
+``sixplustwo done`` (complete actions)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,44 @@ def add_event(
         )
         event_id = event.id
     echo_recorded(fmt, event_id, completed)
+
+
+@app.command("delete")
+def delete_event(
+    ctx: typer.Context,
+    event_id: int = typer.Argument(..., help="Event id (owner show lists them)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Delete an event recorded by mistake: the action it completed is open again. Checklist
+    results recorded with it go too, and a repair case it opened if still untouched (not
+    resolved, nothing recorded for it); one worked on since is kept."""
+    with open_store(ctx, write=True) as store:
+        deleted = store.journey.delete_event(event_id, today())
+    if fmt is Format.json:
+        emit_json(
+            {
+                "id": event_id,
+                "reopened": deleted.reopened,
+                "checklist": deleted.checklist,
+                "deleted_cases": deleted.deleted_cases,
+                "kept_cases": deleted.kept_cases,
+            }
+        )
+        return
+    event = deleted.event
+    line = f"event {event_id} ({event.kind}, {event.happened_on}) deleted"
+    if deleted.reopened:
+        line += "; open again: " + ", ".join(deleted.reopened)
+    typer.echo(line)
+    if deleted.deleted_cases:
+        typer.echo(
+            "repair case(s) it opened, deleted: " + ", ".join(map(str, deleted.deleted_cases))
+        )
+    if deleted.kept_cases:
+        typer.echo(
+            "repair case(s) it opened, kept (worked on since): "
+            + ", ".join(map(str, deleted.kept_cases))
+        )
 
 
 def done(

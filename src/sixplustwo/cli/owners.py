@@ -189,6 +189,7 @@ def show(
             store.audit.record("owner show --reveal", f"owner {owner_id}")
     events = [
         {
+            "id": e.id,
             "date": e.happened_on,
             "kind": e.kind,
             "note": e.note,
@@ -285,6 +286,7 @@ def show(
         render(
             events,
             [
+                ("id", "编号"),
                 ("date", "日期"),
                 ("kind", "事件"),
                 ("channel", "渠道"),

@@ -37,15 +37,68 @@ def add(
 def milestone(
     ctx: typer.Context,
     code: str = typer.Argument(..., help="Project code."),
-    kind: str = typer.Argument(..., help="封顶 (topping-out), 落架 (scaffold-removal) or other."),
-    on: str = typer.Option(..., "--date", help="The day the milestone was reached."),
+    kind: str | None = typer.Argument(
+        None, help="封顶 (topping-out), 落架 (scaffold-removal) or other; none: list them."
+    ),
+    on: str | None = typer.Option(None, "--date", help="The day the milestone was reached."),
     note: str | None = typer.Option(None, "--note"),
+    milestone_id: int | None = typer.Option(
+        None, "--id", metavar="ID", help="Correct milestone ID: its --date (or KIND, --note)."
+    ),
+    delete: int | None = typer.Option(
+        None, "--delete", metavar="ID", help="Delete milestone ID, recorded by mistake."
+    ),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Record a milestone; it drives the milestone bulletin for waiting owners."""
-    day = day_or_today(on)
+    """Record a milestone (KIND --date D); it drives the milestone bulletin for waiting owners.
+    Without KIND, list the project's milestones with their ids; --id ID --date D re-dates one,
+    --delete ID removes one (the bulletins due from it follow). The same milestone on the same
+    day is recorded once."""
+    if delete is not None and (milestone_id is not None or kind or on or note):
+        raise typer.BadParameter("--delete takes no KIND, --id, --date or --note")
+    if delete is None and milestone_id is None and kind is None:
+        _list_milestones(ctx, code, fmt)
+        return
+    if delete is None and milestone_id is None and on is None:
+        raise typer.BadParameter("required to record a milestone", param_hint="--date")
+    day = parse_day(on, "--date")
     with open_store(ctx, write=True) as store:
-        recorded = store.projects.add_milestone(code, kind, day, note, today=today())
-        typer.echo(f"milestone {recorded.kind} recorded for {code} on {recorded.reached_on}")
+        if delete is not None:
+            found = store.projects.delete_milestone(code, delete)
+            said = "deleted"
+        elif milestone_id is not None:
+            found = store.projects.change_milestone(
+                code, milestone_id, on=day, kind=kind, note=note, today=today()
+            )
+            said = "changed:"
+        else:
+            assert kind is not None and day is not None
+            found = store.projects.add_milestone(code, kind, day, note, today=today())
+            said = "recorded"
+    if fmt is Format.json:
+        emit_json(
+            {"id": found.id, "kind": found.kind, "date": found.reached_on, "deleted": bool(delete)}
+        )
+    elif said == "recorded":
+        typer.echo(
+            f"milestone {found.kind} recorded for {code} on {found.reached_on} (id {found.id})"
+        )
+    else:
+        typer.echo(f"milestone {found.id} of {code} {said} {found.kind} on {found.reached_on}")
+
+
+def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
+    with open_store(ctx, write=False) as store:
+        rows = [
+            {"id": m.id, "kind": m.kind, "date": m.reached_on, "note": m.note}
+            for m in store.projects.milestones(code)
+        ]
+    render(
+        rows,
+        [("id", "编号"), ("kind", "节点"), ("date", "日期"), ("note", "备注")],
+        fmt,
+        empty=f"no milestones for {code} yet",
+    )
 
 
 @app.command("list")

@@ -17,13 +17,14 @@ app = typer.Typer(help="Satisfaction surveys (满意度调查).", no_args_is_hel
 def import_survey(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., help="CSV or XLSX: 业主编号 (or 项目 and 房号), 日期, 评分, 意见."
+        ..., help="CSV or XLSX: 业主编号 (or 项目 code or name, and 房号), 日期, 评分, 意见."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Import a third-party satisfaction survey's results (第三方客户满意度调查): all rows or
-    none; each answer becomes a ``survey`` event with its 1–5 score and comment."""
+    none; each answer becomes a ``survey`` event with its 1–5 score and comment. An answer
+    already recorded (same owner, date, score, source, comment) is skipped and counted."""
     from sixplustwo.io.importing import SurveyFile
 
     survey = SurveyFile(file, today())
@@ -37,8 +38,17 @@ def import_survey(
     refuse_bad_rows(file, result.problems, result.problem_count)
     imported = 0 if dry_run else result.inserted
     if fmt is Format.json:
-        emit_json({"rows": result.rows, "imported": imported, "dry_run": dry_run})
-    else:
-        typer.echo(
-            f"{file}: {result.rows} answers" + (" valid (dry run)" if dry_run else " imported")
+        emit_json(
+            {
+                "rows": result.rows,
+                "imported": imported,
+                "skipped": result.skipped,
+                "dry_run": dry_run,
+            }
         )
+    elif dry_run:
+        typer.echo(
+            f"{file}: {result.rows} answers valid (dry run), {result.skipped} already recorded"
+        )
+    else:
+        typer.echo(f"{file}: {result.inserted} answers imported, {result.skipped} already recorded")

@@ -90,12 +90,8 @@ class Settings:
         return self.db.scalar("SELECT value FROM setting WHERE name = :n", {"n": name})
 
     def set(self, name: str, value: str | None) -> None:
-        if value is None:
-            self.db.change("DELETE FROM setting WHERE name = :n", {"n": name})
-            return
-        self.db.change(
-            "INSERT INTO setting (name, value, updated_at) VALUES (:n, :v, :at) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
-            "updated_at = excluded.updated_at",
-            {"n": name, "v": value, "at": now_text()},
-        )
+        # Delete and insert, each described to the journal of changes (undo).
+        self.db.delete("setting", {"name": name}, key=("name",))
+        if value is not None:
+            values = {"name": name, "value": value, "updated_at": now_text()}
+            self.db.insert_row("setting", values, key=("name",))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.rules import case_kind, not_in_future
-from sixplustwo.store.records import Case, Owner, Project
+from sixplustwo.store.records import Case, Event, Owner, Project
 
 if TYPE_CHECKING:
     from sixplustwo.store.unit import Store
@@ -55,11 +55,26 @@ class Cases:
                 id=case_id,
                 opened=case.opened_on,
             )
-        self.db.change(
-            "UPDATE service_case SET resolved_on = :on, resolution_note = :note WHERE id = :c",
-            {"on": on, "note": note, "c": case_id},
+        self.db.update(
+            "service_case", {"id": case_id}, {"resolved_on": on, "resolution_note": note}
         )
         return self.get(case_id)
+
+    def reopen(self, case_id: int, today: date) -> tuple[Case, list[Event]]:
+        """A case resolved by mistake (or whose fix did not hold) is open again, its
+        resolution note cleared. Its revisit (回访) events are deleted: they followed up a
+        resolution that no longer stands, and a new revisit is due once it is resolved
+        again. The case and the deleted revisits, oldest first."""
+        case = self.get(case_id)
+        if case.resolved_on is None:
+            raise Conflict("case {id} is not resolved", id=case_id)
+        revisits = self.store.journey.events("case_id = :c", {"c": case_id})
+        for event in revisits:
+            self.store.journey.delete_event(event.id, today)
+        self.db.update(
+            "service_case", {"id": case_id}, {"resolved_on": None, "resolution_note": None}
+        )
+        return self.get(case_id), revisits
 
     def list(self, only_open: bool, project: str | None) -> list[tuple[Case, Owner, Project]]:
         clauses = []

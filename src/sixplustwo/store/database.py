@@ -8,14 +8,20 @@ is a second backend module; nothing else imports a driver.
 
 Commands get a ``Database`` from ``open_database`` inside one transaction: committed when the
 block succeeds, else rolled back (``cli/context.py`` wraps it in the command's unit of work).
-Writes can be watched (``on_write``): the hook the journal of changes for ``undo`` plugs into.
+Writes can be watched (``on_write``): the hook the journal of changes for ``undo`` plugs into
+(``store/journal.py``). The described writes (``insert``, ``insert_row``, ``update``,
+``delete``, ``insert_many``, ``update_many``) tell it the table, the rows' keys and their prior
+values; a plain statement (``change``) tells it only the table, which marks the command as one
+that cannot be undone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,7 +32,37 @@ from sixplustwo.store.migrations import MIGRATIONS
 DB_ENV = "SIXPLUSTWO_DB"
 
 Params = Mapping[str, object] | None
-WriteHook = Callable[[str, Params], None]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write as the hooks see it, after it succeeded.
+
+    ``op`` is "insert", "update", "delete", or "sql" for a statement the gateway cannot
+    describe. ``key`` names the row (its id, or the key columns of a table without one);
+    ``last`` ends an id range (a bulk insert: ids ``key["id"]`` to ``last``); ``before`` holds
+    the row's prior values (an update's changed columns, a deleted row's every column);
+    ``values`` what an insert wrote."""
+
+    table: str
+    op: str
+    key: Mapping[str, object] | None = None
+    last: int | None = None
+    before: Mapping[str, object] | None = None
+    values: Mapping[str, object] | None = None
+
+
+WriteHook = Callable[[Write], None]
+ID = ("id",)
+_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+
+
+def _equal(columns: Iterable[str], prefix: str) -> str:
+    return " AND ".join(f"{column} = :{prefix}{column}" for column in columns)
+
+
+def _prefixed(values: Mapping[str, object], prefix: str) -> dict[str, object]:
+    return {f"{prefix}{column}": value for column, value in values.items()}
 
 
 def default_db_path() -> Path:
@@ -73,6 +109,7 @@ class Database:
         self.where = where  # the path or URL, for messages
         self.write = write
         self.on_write: list[WriteHook] = []
+        self.journal: Any = None  # the command's journal of changes (store/journal.py), if kept
         self.Error = backend.Error
         self.IntegrityError = backend.IntegrityError
 
@@ -93,15 +130,23 @@ class Database:
         return None if row is None else row[0]
 
     def change(self, sql: str, params: Params = None) -> int:
-        """Run an INSERT, UPDATE or DELETE; the number of rows it touched."""
-        self._written(sql, params)
-        return self.execute(sql, params).rowcount
+        """Run an INSERT, UPDATE or DELETE the gateway does not describe; the number of rows
+        it touched. A journaled command that runs one cannot be undone: prefer ``insert``,
+        ``update`` and ``delete``."""
+        self._check(sql)
+        count = self.execute(sql, params).rowcount
+        self._written(Write(_table_of(sql), "sql"))
+        return count
 
     def change_many(self, sql: str, rows: Iterable[Mapping[str, object]]) -> None:
         rows = list(rows)
-        self._written(sql, None)
-        for row in rows if self.on_write else ():
-            self._written(sql, row)
+        self._check(sql)
+        self.connection.executemany(self.backend.convert(sql), rows)
+        self._written(Write(_table_of(sql), "sql"))
+
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
+        """Many rows through one statement, unwatched: the journal's own writes."""
+        self._check(sql)
         self.connection.executemany(self.backend.convert(sql), rows)
 
     def insert(self, table: str, values: Mapping[str, object]) -> int:
@@ -109,16 +154,73 @@ class Database:
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-        self._written(sql, values)
-        return self.backend.insert_returning_id(
+        self._check(sql)
+        new_id = self.backend.insert_returning_id(
             self.connection, self.backend.convert(sql), dict(values)
         )
+        self._written(Write(table, "insert", {"id": new_id}, values=values))
+        return new_id
 
-    def _written(self, sql: str, params: Params) -> None:
+    def insert_row(self, table: str, values: Mapping[str, object], key: Sequence[str]) -> None:
+        """Insert one row into a table keyed by ``key`` columns (no id)."""
+        columns = ", ".join(values)
+        placeholders = ", ".join(f":{name}" for name in values)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        self._check(sql)
+        self.execute(sql, values)
+        self._written(Write(table, "insert", {k: values[k] for k in key}, values=values))
+
+    def update(
+        self,
+        table: str,
+        where: Mapping[str, object],
+        values: Mapping[str, object],
+        key: Sequence[str] = ID,
+    ) -> int:
+        """``UPDATE table SET values WHERE`` each ``where`` column equals its value; the
+        number of rows changed. The watchers get each row's prior values of those columns."""
+        if not values:
+            return 0
+        sets = ", ".join(f"{column} = :v_{column}" for column in values)
+        sql = f"UPDATE {table} SET {sets} WHERE {_equal(where, 'w_')}"
+        self._check(sql)
+        params = {**_prefixed(values, "v_"), **_prefixed(where, "w_")}
+        before = self._rows(table, where, [*key, *values]) if self.on_write else []
+        count = self.execute(sql, params).rowcount
+        for row in before:
+            prior = {c: row[c] for c, new in values.items() if _differs(row[c], new)}
+            if prior:
+                self._written(Write(table, "update", {k: row[k] for k in key}, before=prior))
+        return count
+
+    def delete(self, table: str, where: Mapping[str, object], key: Sequence[str] = ID) -> int:
+        """``DELETE FROM table WHERE`` each ``where`` column equals its value; the number of
+        rows deleted. The watchers get each row whole."""
+        sql = f"DELETE FROM {table} WHERE {_equal(where, 'w_')}"
+        self._check(sql)
+        before = self._rows(table, where, None) if self.on_write else []
+        count = self.execute(sql, _prefixed(where, "w_")).rowcount
+        for row in before:
+            self._written(Write(table, "delete", {k: row[k] for k in key}, before=row))
+        return count
+
+    def _rows(
+        self, table: str, where: Mapping[str, object], columns: Sequence[str] | None
+    ) -> list[dict[str, object]]:
+        """Rows as column → value, for the watchers' prior values."""
+        selected = ", ".join(dict.fromkeys(columns)) if columns else "*"
+        sql = f"SELECT {selected} FROM {table} WHERE {_equal(where, 'w_')}"
+        cursor = self.execute(sql, _prefixed(where, "w_"))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _check(self, sql: str) -> None:
         if not self.write:
             raise RuntimeError(f"a reading command tried to write: {sql[:60]}")
+
+    def _written(self, write: Write) -> None:
         for hook in self.on_write:
-            hook(sql, params)
+            hook(write)
 
     # -- what differs per backend, asked of the backend ---------------------------------
 
@@ -140,9 +242,15 @@ class Database:
         rows: Sequence[tuple],
         constants: dict[str, str] | None = None,
     ) -> None:
-        """The bulk load: positional rows, as fast as the backend can take them."""
-        self._written(f"INSERT INTO {table}", None)
+        """The bulk load: positional rows, as fast as the backend can take them. The watchers
+        get the range of new ids (ids are given in order), not a row each."""
+        self._check(f"INSERT INTO {table}")
+        first = self.next_id(table) if self.on_write else 0
         self.backend.insert_many(self.connection, table, columns, rows, constants)
+        if self.on_write:
+            last = self.next_id(table) - 1
+            if last >= first:
+                self._written(Write(table, "insert", {"id": first}, last=last))
 
     def update_many(
         self,
@@ -152,8 +260,31 @@ class Database:
         rows: Sequence[tuple],
         where: str = "",
     ) -> None:
-        self._written(f"UPDATE {table}", None)
+        """``UPDATE table SET assignments WHERE key = …`` for positional rows (the assigned
+        values, then the key); the watchers get each row's prior values of the assigned
+        columns (an assignment reads "column = …") where the value changes."""
+        self._check(f"UPDATE {table}")
+        changed: list[tuple[object, dict[str, object]]] = []
+        if self.on_write and rows:
+            columns = [assignment.split("=")[0].strip() for assignment in assignments]
+            new = {row[-1]: row for row in rows}
+            for placeholders, params in self.in_bulk(list(new)):
+                found = f"{key} IN ({placeholders})" + (f" AND {where}" if where else "")
+                cursor = self.execute(
+                    f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {found}", params
+                )
+                for row_key, *old in cursor.fetchall():
+                    given = new[row_key]
+                    prior = {
+                        column: value
+                        for column, value, value_given in zip(columns, old, given, strict=False)
+                        if _differs(value, value_given)
+                    }
+                    if prior:
+                        changed.append((row_key, prior))
         self.backend.update_many(self.connection, table, assignments, key, rows, where)
+        for row_key, prior in changed:
+            self._written(Write(table, "update", {key: row_key}, before=prior))
 
     def drop_indexes(self, table: str) -> list[str]:
         return self.backend.drop_indexes(self.connection, table)
@@ -182,6 +313,19 @@ class Database:
         values = list(numbers)
         for start in range(0, len(values), self.max_params):
             yield in_list("v", values[start : start + self.max_params])
+
+
+def _differs(old: object, new: object) -> bool:
+    """Whether writing ``new`` over a stored ``old`` changes it (a date over its ISO text,
+    True over 1, do not)."""
+    if old == new:
+        return False
+    return old is None or new is None or str(old) != str(new)
+
+
+def _table_of(sql: str) -> str:
+    found = _TABLE.match(sql)
+    return found.group(1).lower() if found else "?"
 
 
 def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:

@@ -31,6 +31,25 @@ if TYPE_CHECKING:
     from sixplustwo.store.unit import Store
 
 
+@dataclass
+class SurveyResult(ImportResult):
+    """A survey import's counts; ``skipped``: answers already recorded (same owner, date,
+    score, source and comment), in the database or earlier in the file."""
+
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class EventDeletion:
+    """What ``event delete`` removed, and the actions that are open again."""
+
+    event: Event
+    reopened: list[str]
+    checklist: int  # checklist results recorded with the event, deleted with it
+    deleted_cases: list[int]  # repair cases it opened, still untouched: deleted
+    kept_cases: list[int]  # repair cases it opened that were worked on since: kept
+
+
 @dataclass(frozen=True)
 class OwnerView:
     owner: Owner
@@ -186,17 +205,28 @@ class Journey:
 
     def import_survey(
         self, rows: Iterable[tuple[int, SurveyRow | InvalidInput]], today: date
-    ) -> ImportResult:
+    ) -> SurveyResult:
         """Third-party satisfaction survey results (第三方客户满意度调查) as ``survey`` events:
-        each row names its owner by id, or by project and unit."""
-        result = ImportResult()
-        units = {
-            (code, unit): owner_id
-            for owner_id, code, unit in self.db.query(
-                "SELECT o.id, p.code, o.unit FROM owner o JOIN project p ON p.id = o.project_id"
+        each row names its owner by id, or by project (code or name) and unit. An answer
+        already recorded (same owner, date, score, source and comment) is skipped and counted,
+        so that importing a file twice adds nothing the second time."""
+        result = SurveyResult()
+        units: dict[tuple[str, str], int] = {}
+        found = self.db.query(
+            "SELECT o.id, p.code, p.name, o.unit FROM owner o JOIN project p ON p.id = o.project_id"
+        )
+        for owner_id, _, name, unit in found:  # names first: a code wins over a name
+            units[(name, unit)] = owner_id
+        for owner_id, code, _, unit in found:
+            units[(code, unit)] = owner_id
+        known = {owner_id for owner_id, *_ in found}
+        recorded = {
+            (owner_id, str(on), score, channel, note)
+            for owner_id, on, score, channel, note in self.db.query(
+                "SELECT owner_id, happened_on, score, channel, note FROM event "
+                "WHERE kind = 'survey'"
             )
         }
-        known = set(units.values())
         events = []
         for row_number, row in rows:
             result.rows += 1
@@ -213,6 +243,11 @@ class Journey:
                     InvalidInput("row {row}: date {on} is in the future", row=row_number, on=row.on)
                 )
                 continue
+            answer = (owner_id, row.on.isoformat(), row.score, row.source, row.comment)
+            if answer in recorded:
+                result.skipped += 1
+                continue
+            recorded.add(answer)
             events.append(
                 {
                     "owner_id": owner_id,
@@ -225,14 +260,57 @@ class Journey:
             )
         if not result.problems and events:
             stamp = now_text()
-            self.db.change_many(
-                "INSERT INTO event (owner_id, kind, happened_on, note, channel, score, "
-                "recorded_at) VALUES (:owner_id, :kind, :happened_on, :note, :channel, :score, "
-                ":recorded_at)",
-                [{**event, "recorded_at": stamp} for event in events],
-            )
+            for event in events:
+                self.db.insert("event", {**event, "recorded_at": stamp})
             result.inserted = len(events)
         return result
+
+    def event(self, event_id: int) -> Event:
+        row = self.db.one(f"SELECT {Event.select()} FROM event WHERE id = :id", {"id": event_id})
+        if row is None:
+            raise NotFound("no event with id {id}", id=event_id)
+        return Event.from_row(row)
+
+    def delete_event(self, event_id: int, today: date) -> EventDeletion:
+        """Delete an event recorded by mistake: the actions it completed are open again. The
+        checklist results recorded with it go with it, and so does a repair case it opened
+        while still untouched (not resolved, nothing recorded for it); one worked on since is
+        kept."""
+        event = self.event(event_id)
+        before = self._done_of(event, today)
+        results = self.db.query(
+            "SELECT case_id FROM checklist_result WHERE event_id = :e", {"e": event_id}
+        )
+        cases = sorted({case_id for (case_id,) in results if case_id is not None})
+        self.db.delete("checklist_result", {"event_id": event_id})
+        self.db.delete("event", {"id": event_id})
+        deleted, kept = [], []
+        for case_id in cases:
+            untouched = self.db.scalar(
+                "SELECT COUNT(*) FROM service_case c WHERE c.id = :c AND c.resolved_on IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.case_id = c.id) "
+                "AND NOT EXISTS (SELECT 1 FROM checklist_result r WHERE r.case_id = c.id)",
+                {"c": case_id},
+            )
+            if untouched:
+                self.db.delete("service_case", {"id": case_id})
+                deleted.append(case_id)
+            else:
+                kept.append(case_id)
+        reopened = sorted(before - self._done_of(event, today))
+        return EventDeletion(event, reopened, len(results), deleted, kept)
+
+    def _done_of(self, event: Event, today: date) -> set[str]:
+        """The done actions of the event's subject: its owner (with their cases), else its
+        project as seen from the event's day (recurring actions are kept a few periods)."""
+        if event.owner_id is not None:
+            view = self.owner_view(event.owner_id, today)
+            return {a.action_id for a in view.actions if a.status == "done"}
+        if event.project_id is not None:
+            project = self.store.projects.by_id(event.project_id)
+            actions_then = self.store.projects.actions(project, event.happened_on)
+            return {a.action_id for a in actions_then if a.done_on}
+        return set()
 
     # -- actions ------------------------------------------------------------------------
 
@@ -334,10 +412,7 @@ class Journey:
                 case = self.store.cases.open(
                     subject_id, "repair", repair_note(item, remark), on, today
                 )
-                self.db.change(
-                    "UPDATE service_case SET action_id = :a WHERE id = :c",
-                    {"a": found.action_id, "c": case.id},
-                )
+                self.db.update("service_case", {"id": case.id}, {"action_id": found.action_id})
                 case_id = case.id
             self.db.insert(
                 "checklist_result",

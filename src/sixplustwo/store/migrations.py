@@ -199,6 +199,35 @@ DROP TABLE export_log;
 ALTER TABLE export_log_by_destination RENAME TO export_log
 """
 
+# The journal of changes `undo` reverses (store/journal.py): an entry per write command, a row
+# per change with the row's key (an id range for bulk inserts, else row_key for tables keyed
+# by columns), the owner it belongs to (purged by forget) and its prior values as JSON.
+_JOURNAL = """
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    at TIMESTAMP NOT NULL,
+    os_user VARCHAR,
+    argv VARCHAR NOT NULL,
+    irreversible VARCHAR,
+    undone_at TIMESTAMP
+);
+CREATE INDEX ix_journal_os_user ON journal (os_user);
+CREATE TABLE journal_change (
+    journal_id INTEGER NOT NULL REFERENCES journal (id),
+    seq INTEGER NOT NULL,
+    tbl VARCHAR NOT NULL,
+    op VARCHAR NOT NULL,
+    pk INTEGER,
+    pk_last INTEGER,
+    row_key VARCHAR,
+    owner_id INTEGER,
+    before VARCHAR,
+    PRIMARY KEY (journal_id, seq)
+);
+CREATE INDEX ix_journal_change_row ON journal_change (tbl, pk);
+CREATE INDEX ix_journal_change_owner_id ON journal_change (owner_id)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -211,4 +240,5 @@ MIGRATIONS: list[Migration] = [
     ("0009_owner_butler_journey_index", _OWNER_BUTLER_JOURNEY),
     ("0010_audit_user", _AUDIT_USER),
     ("0011_export_destination", _EXPORT_DESTINATION),
+    ("0012_journal", _JOURNAL),
 ]

@@ -64,6 +64,9 @@ def released_unit(owner_id: int) -> str:
     return f"（已删除 {owner_id}）"
 
 
+_TAG_KEY = ("owner_id", "tag")
+
+
 class Owners:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -124,8 +127,7 @@ class Owners:
         self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
         changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
         if changed:
-            sets = ", ".join(f"{column} = :{column}" for column in changed)
-            self.db.change(f"UPDATE owner SET {sets} WHERE id = :id", {**changed, "id": owner_id})
+            self.db.update("owner", {"id": owner_id}, changed)
         return self.get(owner_id)
 
     def list(
@@ -184,9 +186,7 @@ class Owners:
         agreed = owner.profile_consent
         if consent is not None:
             agreed = consent
-            self.db.change(
-                "UPDATE owner SET profile_consent = :c WHERE id = :o", {"c": consent, "o": owner_id}
-            )
+            self.db.update("owner", {"id": owner_id}, {"profile_consent": consent})
             if not consent:
                 self._erase_tags(owner_id)
         if add and not agreed:
@@ -198,22 +198,17 @@ class Owners:
         current = set(self.tags(owner_id))
         for tag in (normalise_tag(tag) for tag in add):
             if tag not in current:
-                self.db.change(
-                    "INSERT INTO owner_tag (owner_id, tag) VALUES (:o, :t)",
-                    {"o": owner_id, "t": tag},
-                )
+                self.db.insert_row("owner_tag", {"owner_id": owner_id, "tag": tag}, key=_TAG_KEY)
                 current.add(tag)
         for tag in (normalise_tag(tag) for tag in remove):
             if tag not in current:
                 raise NotFound("owner {id} has no tag {tag}", id=owner_id, tag=tag)
-            self.db.change(
-                "DELETE FROM owner_tag WHERE owner_id = :o AND tag = :t", {"o": owner_id, "t": tag}
-            )
+            self.db.delete("owner_tag", {"owner_id": owner_id, "tag": tag}, key=_TAG_KEY)
             current.discard(tag)
         return sorted(current)
 
     def _erase_tags(self, owner_id: int) -> None:
-        self.db.change("DELETE FROM owner_tag WHERE owner_id = :o", {"o": owner_id})
+        self.db.delete("owner_tag", {"owner_id": owner_id}, key=_TAG_KEY)
 
     # -- personal data ------------------------------------------------------------------
 
@@ -239,6 +234,7 @@ class Owners:
             "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
         )
         self.store.audit.record("owner forget", f"owner {owner_id}")
+        self.store.erase_from_journal(owner_id)
         return self.get(owner_id)
 
     def phone(self, owner_id: int) -> str | None:

@@ -53,11 +53,7 @@ class Projects:
         project = self.get(code)
         if "name" in changes and not str(changes["name"]).strip():
             raise InvalidInput("project name must not be empty")
-        if changes:
-            sets = ", ".join(f"{column} = :{column}" for column in changes)
-            self.db.change(
-                f"UPDATE project SET {sets} WHERE id = :id", {**changes, "id": project.id}
-            )
+        self.db.update("project", {"id": project.id}, changes)
         return self.by_id(project.id)
 
     def _by(self, column: str, value: object) -> Project | None:
@@ -83,6 +79,34 @@ class Projects:
         rows = self.db.query(f"SELECT {Project.select()} FROM project ORDER BY code")
         return [Project.from_row(row) for row in rows]
 
+    def milestones(self, code: str) -> list[Milestone]:
+        project = self.get(code)
+        rows = self.db.query(
+            f"SELECT {Milestone.select()} FROM milestone WHERE project_id = :p "
+            "ORDER BY reached_on, id",
+            {"p": project.id},
+        )
+        return [Milestone.from_row(row) for row in rows]
+
+    def milestone(self, code: str, milestone_id: int) -> Milestone:
+        for found in self.milestones(code):
+            if found.id == milestone_id:
+                return found
+        raise NotFound("project {code} has no milestone {id}", code=code, id=milestone_id)
+
+    def _refuse_twice(self, project_id: int, kind: str, on: date, but: int | None = None) -> None:
+        """The same milestone (project, kind, day) is recorded once: a second would send every
+        waiting owner a second bulletin."""
+        first = self.db.scalar(
+            "SELECT MIN(id) FROM milestone WHERE project_id = :p AND kind = :k "
+            "AND reached_on = :on AND id <> :but",
+            {"p": project_id, "k": kind, "on": on, "but": -1 if but is None else but},
+        )
+        if first is not None:
+            raise Conflict(
+                "milestone {kind} on {on} is already recorded (id {id})", kind=kind, on=on, id=first
+            )
+
     def add_milestone(
         self, code: str, kind: str, on: date, note: str | None, *, today: date
     ) -> Milestone:
@@ -96,7 +120,63 @@ class Projects:
             "reached_on": on,
             "note": note,
         }
+        self._refuse_twice(project.id, values["kind"], on)
         return Milestone(id=self.db.insert("milestone", values), **values)
+
+    def change_milestone(
+        self,
+        code: str,
+        milestone_id: int,
+        *,
+        on: date | None = None,
+        kind: str | None = None,
+        note: str | None = None,
+        today: date,
+    ) -> Milestone:
+        """Correct a milestone's day (or kind, or note): the bulletins due from it follow; a
+        bulletin already recorded as sent stays done (its action keeps the milestone's id)."""
+        found = self.milestone(code, milestone_id)
+        changes: dict[str, object] = {}
+        if on is not None:
+            not_in_future(
+                on, today, "milestone date {on} is in the future: record milestones once reached"
+            )
+            changes["reached_on"] = on
+        if kind is not None:
+            changes["kind"] = milestone_kind(kind)
+        if note is not None:
+            changes["note"] = note.strip() or None
+        if not changes:
+            raise InvalidInput("nothing to change: give the date, the kind or the note")
+        after = {"kind": found.kind, "reached_on": found.reached_on, **changes}
+        self._refuse_twice(found.project_id, after["kind"], after["reached_on"], but=found.id)
+        self.db.update("milestone", {"id": found.id}, changes)
+        return self.milestone(code, milestone_id)
+
+    def delete_milestone(self, code: str, milestone_id: int) -> Milestone:
+        """Delete a milestone recorded by mistake: the bulletins due from it go. One whose
+        bulletins were already recorded as sent is refused (re-date it, or delete those events
+        first): its id, which they name, could otherwise be given to a new milestone."""
+        found = self.milestone(code, milestone_id)
+        from sixplustwo.store.database import in_list
+
+        rules = [rule.name for rule in self.store.playbook if rule.anchor == "milestone"] or [""]
+        placeholders, params = in_list("r", rules)
+        sent = self.db.query(
+            f"SELECT id FROM event WHERE kind IN ({placeholders}) AND action_id LIKE :suffix "
+            "ORDER BY id",
+            {**params, "suffix": f"%:m{found.id}"},
+        )
+        if sent:
+            raise Conflict(
+                "milestone {id}: {count} bulletin(s) were already recorded as sent for it "
+                "(event {event}); re-date it instead, or delete those events first",
+                id=found.id,
+                count=len(sent),
+                event=sent[0][0],
+            )
+        self.db.delete("milestone", {"id": found.id})
+        return found
 
     def facts(self, project: Project) -> ProjectFacts:
         events = self.db.query(

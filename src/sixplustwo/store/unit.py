@@ -2,8 +2,10 @@
 its argument line, and the store's aggregates over that transaction.
 
 ``cli/context.py`` opens one per command. Reads and writes of every aggregate go through the
-same ``Database``; the audit log names the user, and a journal of changes (``undo``) hooks in
-here, on ``Database.on_write``.
+same ``Database``; the audit log names the user, and the journal of changes (``undo``,
+``store/journal.py``) is kept through ``Database.on_write`` by the command's transaction
+(``cli/context.py``): the aggregates write through the gateway's described writes
+(``insert``, ``update``, ``delete``), which tell it each row's prior values.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ class Store:
         self.journey = Journey(self)
         self.cases = Cases(self)
         self.referrals = Referrals(self)
+
+    def erase_from_journal(self, owner_id: int) -> None:
+        """``owner forget``: no prior values of the owner's rows stay in the journal, and
+        the command cannot be undone."""
+        from sixplustwo.store.journal import erase_owner
+
+        erase_owner(self.db, owner_id)
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
         from sixplustwo.store.queries import due_rows

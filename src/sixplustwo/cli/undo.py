@@ -1,0 +1,49 @@
+"""``sixplustwo undo``: reverse the last write command, from the journal of changes."""
+
+from __future__ import annotations
+
+import typer
+
+from sixplustwo.cli.context import open_store
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import emit_json
+
+
+def undo(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Say what would be undone, change nothing."
+    ),
+    user: str | None = typer.Option(
+        None, "--user", help="The newest command of this operating-system user, not anyone's."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Reverse the last write command (of anyone, or of --user), in one transaction, audited.
+    An export (its files were sent) and owner forget cannot be undone; neither can a command
+    whose records a later command changed."""
+    from sixplustwo.store import journal
+
+    with open_store(ctx, write=not dry_run) as store:
+        entry = journal.last_entry(store.db, user)
+        journal.check_undoable(store.db, entry)
+        if dry_run:
+            count = journal.changes(store.db, entry)
+        else:
+            count = journal.undo(store.db, entry)
+            detail = f"journal {entry.id}: {entry.name} ({entry.user}, {entry.when})"
+            store.audit.record("undo", detail, count)
+    if fmt is Format.json:
+        emit_json(
+            {
+                "journal_id": entry.id,
+                "command": list(entry.argv),
+                "user": entry.user,
+                "at": entry.when,
+                "changes": count,
+                "dry_run": dry_run,
+            }
+        )
+        return
+    said = "would undo" if dry_run else "undone"
+    typer.echo(f"{said}: {entry.command} ({entry.user or '?'}, {entry.when})")
