@@ -389,33 +389,31 @@ def owner_cells(
     result, unless ``clear_empty``, when it clears it (None; a lunar birthday: no). A field
     every owner must have cannot be cleared. Project and unit stay text (the key)."""
     cells: dict[str, object] = {}
-    for column_field in present:
-        name = column_field.input
+    for spec in present:
+        name = spec.input
         assert name is not None
         value = values.get(name)
         if _blank_cell(value):
-            if column_field.required and (clear_empty or name in KEY_FIELDS):
+            if spec.required and (clear_empty or name in KEY_FIELDS):
                 raise FieldError(name, "is required")
             if clear_empty:
-                cells[column_field.name] = (
-                    False if column_field.kind == "bool" and column_field.core else None
-                )
+                cells[spec.name] = False if spec.kind == "bool" and spec.core else None
             continue
         if name == "phone":
             try:
-                cells[column_field.name] = normalise_phone(_text(value) or "")
+                cells[spec.name] = normalise_phone(_text(value) or "")
             except InvalidInput as exc:
                 raise FieldError(name, exc) from None
         elif name == "referred_by":
-            cells[column_field.name] = parse_owner_id(value)
+            cells[spec.name] = parse_owner_id(value)
         elif name == "lunar_birthday":
-            cells[column_field.name] = parse_flag(value, name)
-        elif column_field.core and column_field.kind == "date":
-            cells[column_field.name] = iso(_date_value(name, value))
-        elif column_field.core:
-            cells[column_field.name] = _text(value)
+            cells[spec.name] = parse_flag(value, name)
+        elif spec.core and spec.kind == "date":
+            cells[spec.name] = iso(_date_value(name, value))
+        elif spec.core:
+            cells[spec.name] = _text(value)
         else:
-            cells[column_field.name] = _stored(plain_value(field, value))
+            cells[spec.name] = _stored(plain_value(spec, value))
     return cells
 
 
