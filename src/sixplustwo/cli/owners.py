@@ -484,7 +484,12 @@ def import_owners(
         ):
             if update:
                 result = update_owners(
-                    connection, rows, day, labels=owner_file.headers(), progress=advance
+                    connection,
+                    rows,
+                    day,
+                    labels=owner_file.headers(),
+                    progress=advance,
+                    expected_rows=expected,
                 )
             else:
                 result = import_rows(connection, rows, progress=advance, expected_rows=expected)

@@ -80,14 +80,7 @@ def import_owners(
     codes = {project_id: code for project_id, code in load_projects(connection).values()}
     batch = _OwnerBatch(connection, result, progress, codes)
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
-    # A large file into a smaller table: its secondary indexes are dropped and built again
-    # at the end (a sort), which at a million rows is several times faster than keeping
-    # nine indexes up to date row by row. Same transaction: a failure restores them.
-    suspended = (
-        connection.drop_indexes("owner")
-        if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners
-        else []
-    )
+    suspended = _suspend_indexes(connection, expected_rows, owners)
     add = batch.add
     count = 0
     for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
@@ -99,6 +92,15 @@ def import_owners(
     result.rows = count
     _finish(connection, result, owners, suspended)
     return result
+
+
+def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> list[str]:
+    """A large file into a smaller table: its secondary indexes are dropped and built again
+    at the end (a sort), which at a million rows is several times faster than keeping nine
+    indexes up to date row by row. Same transaction: a failure restores them."""
+    if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners:
+        return connection.drop_indexes("owner")
+    return []
 
 
 def _finish(connection: Database, result: ImportResult, owners: int, suspended: list[str]) -> None:
@@ -145,6 +147,7 @@ def update_owners(
     *,
     labels: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    expected_rows: int = 0,
 ) -> ImportResult:
     """``owner import --update``: each row from ``update_rows`` names an owner on record (by
     flat or id), whose stored values take the row's cells, or a flat with no owner yet, which
@@ -159,8 +162,17 @@ def update_owners(
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
     flats = _existing_units(connection)
     ids = set(flats.values())
+    suspended = _suspend_indexes(connection, expected_rows, owners)
     seen: dict[int, int] = {}  # owner id → the file row that names it
     found: list[tuple[int, int, UpdateRow]] = []
+
+    def update_found() -> None:
+        batch.flush()  # owners the file adds first: a referrer may be one of them
+        _update_chunk(connection, found, today, labels, codes, result)
+        if progress:
+            progress(len(found))
+        found.clear()
+
     count = 0
     for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
         if type(row) is not tuple:  # a problem
@@ -198,15 +210,12 @@ def update_owners(
             continue
         seen[owner_id] = row_number
         found.append((row_number, owner_id, row))
-    batch.flush()
+        if len(found) >= _BATCH_ROWS:
+            update_found()
+    update_found()
     result.rows = count
     result.changes["new"] = result.inserted
-    for start in range(0, len(found), _BATCH_ROWS):
-        chunk = found[start : start + _BATCH_ROWS]
-        _update_chunk(connection, chunk, today, labels, codes, result)
-        if progress:
-            progress(len(chunk))
-    _finish(connection, result, owners, [])
+    _finish(connection, result, owners, suspended)
     return result
 
 
