@@ -422,7 +422,8 @@ def merged_owner(
 ) -> dict[str, object]:
     """A stored owner (columns as stored) with an update's ``owner_cells`` applied: the first
     referrer recorded is kept; the birthday's key follows the birthday. The merged owner is
-    checked like a new one (the journey, a lunar birthday's date); a FieldError names the
+    checked like a new one (the journey, a lunar birthday's date) when the update gives any
+    of its dates (one that gives none leaves the journey as it is); a FieldError names the
     field."""
     from sixplustwo.domain.calendars import birthday_key
 
@@ -431,15 +432,16 @@ def merged_owner(
         if column == "referred_by" and stored.get("referred_by") is not None:
             continue  # the first referrer wins
         merged[column] = value
-    dates = {column: _stored_date(merged.get(column)) for column in _DATE_COLUMNS}
     if "birthday" in cells or "birthday_lunar" in cells:
+        birthday = _stored_date(merged.get("birthday"))
         lunar = bool(merged.get("birthday_lunar"))
-        if lunar and dates["birthday"] is None:
+        if lunar and birthday is None:
             raise FieldError(
                 "lunar_birthday", "a lunar birthday needs the date of birth (birthday)"
             )
-        merged["birthday_md"] = birthday_key(dates["birthday"], lunar)
-    check_journey(dates, today)
+        merged["birthday_md"] = birthday_key(birthday, lunar)
+    if not _DATE_COLUMNS.isdisjoint(cells):
+        check_journey({column: _stored_date(merged.get(column)) for column in _DATE_COLUMNS}, today)
     return merged
 
 

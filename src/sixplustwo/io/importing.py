@@ -322,8 +322,11 @@ class OwnerFile(TableFile):
         problem: the key (the owner id, else None; project and unit as written, or None), the
         cells the file gives (``owner_cells``: only present columns, empty ones only with
         ``clear_empty``), and for a row keyed by its flat, the owner it adds if the flat has
-        none yet (stored values, or the problem that stops it)."""
+        none yet (stored values; or the problem that stops it; or the input field the file
+        lacks that a new owner needs)."""
         by_id = OWNER_ID in self._fields
+        # A column every new owner needs that the file lacks: no row of it can add one.
+        lacking = next((field for field in self.required if field not in self._fields), None)
         present = tuple(
             input_field(field)
             for field in dict.fromkeys(self._fields)
@@ -345,18 +348,16 @@ class OwnerFile(TableFile):
             except InvalidInput as exc:
                 yield row_number, self._problem(row_number, exc)
                 continue
-            new: OwnerValues | InvalidInput | None = None
+            new: OwnerValues | InvalidInput | str | None = None
             if not by_id:
                 project, unit = cells.pop("project_id"), cells.pop("unit")
-                try:
-                    new = owner_values(owner_record(values, self.today))
-                except InvalidInput as exc:
-                    new = InvalidInput(
-                        "{problem} (no owner in flat {project} {unit} yet: the row adds one)",
-                        problem=self._problem(row_number, exc),
-                        project=project,
-                        unit=unit,
-                    )
+                if lacking:
+                    new = lacking  # cheaper than a problem a row, made if the flat is new
+                else:
+                    try:
+                        new = owner_values(owner_record(values, self.today))
+                    except InvalidInput as exc:
+                        new = self._problem(row_number, exc)
             yield row_number, (owner_id, project, unit, cells, new)
 
     def validate(self, values: dict[str, object]) -> OwnerRecord:

@@ -161,9 +161,11 @@ def update_owners(
     batch = _OwnerBatch(connection, result, progress, codes)
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
     flats = _existing_units(connection)
-    ids = set(flats.values())
+    ids: set[int] | None = None  # owners on record, for rows that name one by id
     suspended = _suspend_indexes(connection, expected_rows, owners)
-    seen: dict[int, int] = {}  # owner id → the file row that names it
+    # The file row that names each owner on record, by id (0: none yet); an array, because
+    # at a million owners a dict costs ~100 MB.
+    seen = array("q", bytes(8 * (max(flats.values(), default=0) + 1)))
     found: list[tuple[int, int, UpdateRow]] = []
 
     def update_found() -> None:
@@ -180,6 +182,8 @@ def update_owners(
             continue
         owner_id, project_id, unit, _, new = row
         if owner_id is not None:
+            if ids is None:
+                ids = set(flats.values())
             if owner_id not in ids:
                 result.problem(
                     InvalidInput(
@@ -196,9 +200,11 @@ def update_owners(
                 if isinstance(new, tuple):
                     batch.add(row_number, new)
                 else:
-                    result.problem(new)
+                    result.problem(
+                        _new_flat_problem(row_number, new, codes[project_id], unit, labels)
+                    )
                 continue
-        if owner_id in seen:
+        if seen[owner_id]:
             result.problem(
                 InvalidInput(
                     "row {row}: owner {owner} is also on row {other}",
@@ -243,6 +249,7 @@ def _update_chunk(
             stored[values[0]] = dict(zip(read, values, strict=True))
     writes: dict[tuple[str, ...], list[tuple]] = {}
     referrers: list[tuple[int, int]] = []
+    changes = result.changes
     for row_number, owner_id, (_, project_id, unit, cells, _) in chunk:
         owner = stored[owner_id]
         if owner["forgotten_on"] is not None:
@@ -276,11 +283,11 @@ def _update_chunk(
             )
             continue
         result.updated += 1
-        changed = tuple(c for c in (*columns, "birthday_md") if merged[c] != owner[c])
+        changed = tuple(c for c in (*cells, "birthday_md") if merged[c] != owner[c])
         for column in changed:
             if column in columns:
                 name = columns[column]
-                result.changes[name] = result.changes.get(name, 0) + 1
+                changes[name] = changes.get(name, 0) + 1
         if "referred_by" in changed:
             referrers.append((row_number, merged["referred_by"]))
         if changed:
@@ -314,6 +321,30 @@ def _check_referrers(
                     owner=owner,
                 )
             )
+
+
+def _new_flat_problem(
+    row_number: int,
+    problem: InvalidInput | str,
+    code: str,
+    unit: str,
+    labels: Mapping[str, str],
+) -> InvalidInput:
+    """Why a row cannot add the owner of a flat that has none: its problem, or the column
+    (``problem`` names its field) the file lacks."""
+    if isinstance(problem, str):
+        problem = InvalidInput(
+            "row {row}, column {column}: {reason}",
+            row=row_number,
+            column=labels.get(problem) or _label(problem),
+            reason=InvalidInput("is required"),
+        )
+    return InvalidInput(
+        "{problem} (no owner in flat {code} {unit} yet: the row adds one)",
+        problem=problem,
+        code=code,
+        unit=unit,
+    )
 
 
 def _label(field: str) -> str:
