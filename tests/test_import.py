@@ -39,6 +39,7 @@ def test_utf8_bom_with_english_headers(cli, cli_json, project, tmp_path):
         "imported": 1,
         "updated": 0,
         "dry_run": False,
+        "changes": {"new": 1},
     }
     assert cli_json("owner", "list")[0]["delivery_date"] == "2025-01-01"
 
@@ -80,7 +81,11 @@ def test_missing_header_and_missing_file(cli, project, tmp_path):
     path = tmp_path / "sales.csv"
     path.write_text("姓名,项目\n王伟,HY1\n", encoding="utf-8")
     result = cli("owner", "import", path, ok=False)
-    assert result.exit_code == 1 and "header lacks column(s) phone, unit" in result.stderr
+    assert result.exit_code == 1
+    assert (
+        "header lacks 手机 (accepted: 手机, 手机号, 手机号码, 移动电话, 联系电话, 电话, phone); "
+        "房号 (accepted: 房号, 房间号, 房间编号, 房屋编号, unit)"
+    ) in result.stderr
     missing = cli("owner", "import", tmp_path / "nope.csv", ok=False)
     assert missing.exit_code == 1 and "no such file" in missing.stderr
 
@@ -130,12 +135,9 @@ def test_update_changes_existing_customers_instead_of_refusing(cli, cli_json, pr
     )
     refused = cli("owner", "import", path, ok=False)
     assert refused.exit_code == 1 and "already belongs to owner 1" in refused.stderr
-    assert cli_json("owner", "import", path, "--update") == {
-        "rows": 2,
-        "imported": 1,
-        "updated": 1,
-        "dry_run": False,
-    }
+    summary = cli_json("owner", "import", path, "--update")
+    assert summary == summary | {"rows": 2, "imported": 1, "updated": 1, "dry_run": False}
+    assert summary["changes"] == summary["changes"] | {"new": 1, "delivered": 1, "butler": 1}
     owners = cli_json("owner", "list")
     assert (owners[0]["delivered"], owners[0]["butler"]) == ("2024-06-01", "陈静")
 

@@ -33,29 +33,34 @@ class Field:
         return not self.core and self.kind in PLAIN_KINDS
 
 
+# Headers as the sales systems Chinese developers use write them (明源, 销售台账 exports…).
+# 交付日期 alone is read as the contract's delivery date, 交房日期 as the actual handover.
+# Never a butler: 置业顾问 (the sales consultant who sold the flat).
 OWNER_FIELDS: tuple[Field, ...] = (
-    Field("id", "id", listed="id"),
-    Field("name", "text", input="name", headers=("姓名", "客户姓名", "业主姓名"),
+    Field("id", "id", headers=("owner_id", "编号", "业主编号"), label="编号", listed="id"),
+    Field("name", "text", input="name", headers=("姓名", "客户姓名", "客户名称", "业主姓名"),
           label="姓名", listed="name", required=True),
     Field("phone", "text", input="phone",
-          headers=("手机", "手机号", "手机号码", "联系电话", "电话"), label="手机",
+          headers=("手机", "手机号", "手机号码", "移动电话", "联系电话", "电话"), label="手机",
           listed="phone", required=True),
-    Field("project_id", "ref", input="project", headers=("项目", "项目名称", "楼盘"),
+    Field("project_id", "ref", input="project", headers=("项目", "项目名称", "楼盘", "楼盘名称"),
           label="项目", listed="project", required=True),
-    Field("unit", "text", input="unit", headers=("房号", "房屋编号", "房间号"), label="房号",
-          listed="unit", required=True),
+    Field("unit", "text", input="unit", headers=("房号", "房间号", "房间编号", "房屋编号"),
+          label="房号", listed="unit", required=True),
     Field("butler", "text", input="butler", headers=("管家", "客户管家"), label="管家",
           listed="butler"),
-    Field("visited_on", "date", input="visited", headers=("来访日期",), label="来访",
+    Field("visited_on", "date", input="visited", headers=("来访日期", "到访日期"), label="来访",
           listed="visited"),
-    Field("subscribed_on", "date", input="subscribed", headers=("认购日期",), label="认购",
-          listed="subscribed"),
-    Field("signed_on", "date", input="signed", headers=("签约日期",), label="签约",
-          listed="signed"),
-    Field("delivery_date", "date", input="delivery_date", headers=("合同交付日期", "交付日期"),
+    Field("subscribed_on", "date", input="subscribed", headers=("认购日期", "认筹日期"),
+          label="认购", listed="subscribed"),
+    Field("signed_on", "date", input="signed", headers=("签约日期", "网签日期", "签约时间"),
+          label="签约", listed="signed"),
+    Field("delivery_date", "date", input="delivery_date",
+          headers=("合同交付日期", "合同交房日期", "合同约定交付日期", "交付日期"),
           label="合同交付", listed="delivery_date"),
-    Field("delivered_on", "date", input="delivered", headers=("实际交付日期",),
-          label="交付", listed="delivered"),
+    Field("delivered_on", "date", input="delivered",
+          headers=("实际交付日期", "实际交房日期", "交房日期", "收楼日期"), label="交付",
+          listed="delivered"),
     Field("birthday", "date", input="birthday", headers=("生日", "出生日期"), label="生日",
           listed="birthday"),
     Field("birthday_lunar", "bool", input="lunar_birthday", headers=("农历生日", "生日类型"),
@@ -73,6 +78,14 @@ OWNER_FIELDS: tuple[Field, ...] = (
 def owner_field(name: str) -> Field:
     for field in OWNER_FIELDS:
         if field.name == name:
+            return field
+    raise KeyError(name)
+
+
+def input_field(name: str) -> Field:
+    """The field an input (an `owner add` option, a file's column) names."""
+    for field in OWNER_FIELDS:
+        if field.input == name:
             return field
     raise KeyError(name)
 
@@ -98,3 +111,30 @@ def header_aliases() -> dict[str, str]:
         aliases[field.input] = field.input
         aliases[field.input.replace("_", "-")] = field.input
     return aliases
+
+
+# The owner id column of an update file (``owner import --update``): the key, instead of
+# project and unit. Its headers are the id field's, and ``id``.
+OWNER_ID = "owner_id"
+
+
+def owner_id_headers() -> tuple[str, ...]:
+    return ("id", *owner_field("id").headers)
+
+
+def accepted_headers(field: Field) -> tuple[str, ...]:
+    """The headers a file may give ``field``: its Chinese ones, then its input name."""
+    assert field.input is not None
+    return (*field.headers, field.input)
+
+
+def headers_markdown() -> str:
+    """The accepted headers per field as a Markdown table (the README's, checked by a test)."""
+    lines = ["| field | headers read |", "|---|---|"]
+    key_headers = ", ".join(owner_id_headers())
+    lines.append(f"| owner id (`--update` key) | {key_headers} |")
+    for field in input_fields():
+        required = " (required)" if field.required else ""
+        accepted = ", ".join(accepted_headers(field))
+        lines.append(f"| {field.label}{required} | {accepted} |")
+    return "\n".join(lines) + "\n"

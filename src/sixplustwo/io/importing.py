@@ -12,21 +12,38 @@ from pathlib import Path
 from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
-from sixplustwo.domain.fields import header_aliases, input_fields, plain_fields
+from sixplustwo.domain.fields import (
+    OWNER_ID,
+    accepted_headers,
+    header_aliases,
+    input_field,
+    input_fields,
+    owner_field,
+    owner_id_headers,
+    plain_fields,
+)
 from sixplustwo.domain.owners import (
+    KEY_FIELDS,
     PLAIN_INPUT_FIELDS,
     REQUIRED_FIELDS,
+    FieldError,
     OwnerRecord,
     OwnerValues,
     SurveyRow,
+    owner_cells,
     owner_record,
     owner_values,
+    parse_owner_id,
     plain_owner_values,
     survey_row,
 )
 
 # Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
 _EXCEL_EPOCH = date(1899, 12, 30)
+
+
+# A row of an update file: (owner id or None, project, unit, cells, the owner it adds).
+OwnerUpdate = tuple
 
 
 @dataclass(frozen=True)
@@ -143,22 +160,41 @@ class TableFile:
             raise InvalidInput("{path}: the file is empty", path=path)
         self._fields: list[str | None] = []
         aliases = self.header_aliases()
-        for cell in header:
-            name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
+        names = [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in header]
+        for name in names:
             self._fields.append(aliases.get(name) or aliases.get(name.lower()))
-        missing = [f for f in self.required if f not in self._fields]
-        if missing:
-            raise InvalidInput(
-                "{path}: header lacks column(s) {columns}", path=path, columns=", ".join(missing)
-            )
+        self.check_header()
         self._labels = {
-            field: str(cell).strip()
-            for field, cell in zip(self._fields, header, strict=False)
-            if field
+            field: name for field, name in zip(self._fields, names, strict=False) if field
         }
+        # The columns no field reads: unknown headers, and a repeated one but its last
+        # (the last wins). Columns without a header are not named.
+        last = {field: index for index, field in enumerate(self._fields) if field}
+        self.ignored: list[str] = [
+            name
+            for index, (name, field) in enumerate(zip(names, self._fields, strict=False))
+            if name and (field is None or last[field] != index)
+        ]
 
     def header_aliases(self) -> dict[str, str]:
         return self.aliases
+
+    def check_header(self) -> None:
+        missing = [f for f in self.required if f not in self._fields]
+        if missing:
+            raise InvalidInput(
+                "{path}: header lacks column(s) {columns}",
+                path=self.path,
+                columns=", ".join(missing),
+            )
+
+    def headers(self) -> dict[str, str]:
+        """The fields the file gives, each with its column's header as the file writes it."""
+        return dict(self._labels)
+
+    def column_name(self, field: str) -> str:
+        """A field's name in a problem: its column's header as the file writes it."""
+        return self._labels.get(field, field)
 
     def estimated_rows(self) -> int:
         """For a progress bar: lines for CSV (a quoted newline counts twice), 0 for XLSX."""
@@ -176,10 +212,10 @@ class TableFile:
             self.rows += 1
             yield row_number, row
 
-    def _validated(self, row_number: int, row: list[object]) -> object:
-        """One row validated, or the problem naming it."""
+    def _values(self, row: list[object]) -> dict[str, object]:
+        """A row's cells by field (the last of a repeated header)."""
         dates = self.date_fields
-        values = {
+        return {
             # Plain text cells, nearly all of a CSV, skip _cell.
             field: cell
             if type(cell) is str and not (field in dates and cell.strip().isdigit())
@@ -187,8 +223,11 @@ class TableFile:
             for field, cell in zip(self._fields, row, strict=False)
             if field is not None
         }
+
+    def _validated(self, row_number: int, row: list[object]) -> object:
+        """One row validated, or the problem naming it."""
         try:
-            return self.validate(values)
+            return self.validate(self._values(row))
         except InvalidInput as exc:
             return self._problem(row_number, exc)
 
@@ -199,7 +238,7 @@ class TableFile:
     def _problem(self, row_number: int, exc: InvalidInput) -> InvalidInput:
         field = getattr(exc, "field", None)
         reason = getattr(exc, "reason", exc)
-        column = self._labels.get(field, field) if field else None
+        column = self.column_name(field) if field else None
         if column:
             return InvalidInput(
                 "row {row}, column {column}: {reason}", row=row_number, column=column, reason=reason
@@ -208,17 +247,118 @@ class TableFile:
 
 
 class OwnerFile(TableFile):
-    """A sales system's customer file: rows become OwnerRecords."""
+    """A sales system's customer file: rows become OwnerRecords. With ``update``, the file
+    may also name owners already on record by their flat (项目 + 房号) or their id, with any
+    subset of the other columns (``updates``)."""
 
     required = REQUIRED_FIELDS
 
     def header_aliases(self) -> dict[str, str]:
         # Read when the file is opened: the owner definition is the one place a field is added.
-        return header_aliases()
+        aliases = header_aliases()
+        if self.update:  # the owner id is a key, which only an update uses
+            aliases.update(dict.fromkeys(owner_id_headers(), OWNER_ID))
+        return aliases
 
-    def __init__(self, path: Path, today: date) -> None:
+    def __init__(self, path: Path, today: date, *, update: bool = False) -> None:
+        self.update = update
         super().__init__(path, today)
         self.date_fields = frozenset(f.input for f in input_fields() if f.kind == "date")
+
+    def check_header(self) -> None:
+        """Every column a new owner needs; with ``update``, only a key: the flat (项目 and
+        房号) or the owner id. A missing column is named with the headers that would do."""
+        if self.update and OWNER_ID in self._fields:
+            return
+        required = KEY_FIELDS if self.update else self.required
+        missing = [field for field in required if field not in self._fields]
+        if not missing:
+            return
+        columns: InvalidInput | None = None
+        for name in missing:
+            field = input_field(name)
+            column = InvalidInput(
+                "{column} (accepted: {headers})",
+                column=field.label,
+                headers=", ".join(accepted_headers(field)),
+            )
+            columns = (
+                column
+                if columns is None
+                else InvalidInput("{first}; {second}", first=columns, second=column)
+            )
+        if self.update:
+            raise InvalidInput(
+                "{path}: header lacks {columns}; or an owner id column ({headers})",
+                path=self.path,
+                columns=columns,
+                headers=", ".join(owner_id_headers()),
+            )
+        raise InvalidInput("{path}: header lacks {columns}", path=self.path, columns=columns)
+
+    def column_name(self, field: str) -> str:
+        """The column's header as the file writes it, else the field's Chinese name."""
+        if field in self._labels:
+            return self._labels[field]
+        if field == OWNER_ID:
+            return owner_field("id").label or field
+        try:
+            return input_field(field).label or field
+        except KeyError:
+            return field
+
+    def updated_columns(self) -> dict[str, str]:
+        """The fields an update file may change (all but its key), with their headers."""
+        return {
+            field: header
+            for field, header in self._labels.items()
+            if field != OWNER_ID and field not in KEY_FIELDS
+        }
+
+    def updates(
+        self, clear_empty: bool = False
+    ) -> Iterator[tuple[int, OwnerUpdate | InvalidInput]]:
+        """The rows of an update file, each ``(owner_id, project, unit, cells, new)``, or a
+        problem: the key (the owner id, else None; project and unit as written, or None), the
+        cells the file gives (``owner_cells``: only present columns, empty ones only with
+        ``clear_empty``), and for a row keyed by its flat, the owner it adds if the flat has
+        none yet (stored values; or the problem that stops it; or the input field the file
+        lacks that a new owner needs)."""
+        by_id = OWNER_ID in self._fields
+        # A column every new owner needs that the file lacks: no row of it can add one.
+        lacking = next((field for field in self.required if field not in self._fields), None)
+        present = tuple(
+            input_field(field)
+            for field in dict.fromkeys(self._fields)
+            if field is not None and field != OWNER_ID and not (by_id and field in KEY_FIELDS)
+        )
+        for row_number, row in self._data_rows():
+            values = self._values(row)
+            try:
+                if by_id:
+                    cell = values.get(OWNER_ID)
+                    if cell is None or not str(cell).strip():
+                        raise FieldError(OWNER_ID, "is required")
+                    owner_id: int | None = parse_owner_id(cell, OWNER_ID)
+                    project = _key_text(values.get("project"))
+                    unit = _key_text(values.get("unit"))
+                else:
+                    owner_id = None
+                cells = owner_cells(values, present, clear_empty)
+            except InvalidInput as exc:
+                yield row_number, self._problem(row_number, exc)
+                continue
+            new: OwnerValues | InvalidInput | str | None = None
+            if not by_id:
+                project, unit = cells.pop("project_id"), cells.pop("unit")
+                if lacking:
+                    new = lacking  # cheaper than a problem a row, made if the flat is new
+                else:
+                    try:
+                        new = owner_values(owner_record(values, self.today))
+                    except InvalidInput as exc:
+                        new = self._problem(row_number, exc)
+            yield row_number, (owner_id, project, unit, cells, new)
 
     def validate(self, values: dict[str, object]) -> OwnerRecord:
         return owner_record(values, self.today)
@@ -250,6 +390,11 @@ class OwnerFile(TableFile):
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
+
+
+def _key_text(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 SURVEY_ALIASES: dict[str, str] = {

@@ -6,18 +6,32 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
-from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, OwnerValues, owner_value_fields
+from sixplustwo.domain.fields import OWNER_ID, input_field, input_fields
+from sixplustwo.domain.owners import (
+    KEY_FIELDS,
+    OWNER_VALUE_FIELDS,
+    FieldError,
+    OwnerValues,
+    merged_owner,
+    owner_value_fields,
+)
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Database
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]
 InsertRow = tuple  # the insert's values, laid out as insert_columns()
+# An update file's row (``OwnerFile.updates``, then ``update_rows``): the owner id or None,
+# the project's id or None, the unit or None, the cells by stored column, the insert row of
+# the owner it adds (a flat with none yet) or the problem that stops it.
+UpdateRow = tuple
+OwnerUpdate = tuple  # the same, the project as the file names it
 # An insert row is an owner's stored values with the project's id in place of its code.
 _UNIT = OWNER_VALUE_FIELDS.index("unit")
 _REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
@@ -56,67 +70,40 @@ def import_owners(
     connection: Database,
     rows: Iterable[tuple[int, InsertRow | InvalidInput]],
     *,
-    update: bool = False,
     progress: Callable[[int], None] | None = None,
     expected_rows: int = 0,
 ) -> ImportResult:
-    """Insert (or with ``update``, also update) rows from ``insert_rows`` as they stream in;
-    they carry the file's own problems as messages. On any problem the caller rolls the
-    transaction back; insertion goes on meanwhile, so that later duplicates of a row are still
-    found and reported."""
+    """Insert rows from ``insert_rows`` as they stream in; they carry the file's own problems
+    as messages. On any problem the caller rolls the transaction back; insertion goes on
+    meanwhile, so that later duplicates of a row are still found and reported."""
     result = ImportResult()
     codes = {project_id: code for project_id, code in load_projects(connection).values()}
     batch = _OwnerBatch(connection, result, progress, codes)
-    existing = _existing_units(connection) if update else {}
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
-    # A large file into a smaller table: its secondary indexes are dropped and built again
-    # at the end (a sort), which at a million rows is several times faster than keeping
-    # nine indexes up to date row by row. Same transaction: a failure restores them.
-    suspended = (
-        connection.drop_indexes("owner")
-        if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners
-        else []
-    )
-    updates: list[tuple] = []
-    columns = insert_columns()
-    assignments = [
-        # The first referrer wins: an update never replaces one already recorded.
-        f"{column} = COALESCE({column}, {{}})" if column == "referred_by" else f"{column} = {{}}"
-        for column in columns[2:]
-    ]
-    updated_keys: dict[tuple[int, str], int] = {}
+    suspended = _suspend_indexes(connection, expected_rows, owners)
     add = batch.add
     count = 0
     for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
         if type(row) is not tuple:  # a problem
             result.problem(row)
             continue
-        if existing:
-            key = (row[0], row[_UNIT])
-            if key in existing:
-                if key in updated_keys:
-                    result.problem(
-                        InvalidInput(
-                            "row {row}, unit: flat {code} {unit} is also on row {other}",
-                            row=row_number,
-                            code=codes[row[0]],
-                            unit=row[_UNIT],
-                            other=updated_keys[key],
-                        )
-                    )
-                    continue
-                updated_keys[key] = row_number
-                updates.append((*row[2:], existing[key]))
-                continue
         add(row_number, row)
     batch.flush()
     result.rows = count
-    for start in range(0, len(updates), _BATCH_ROWS):
-        chunk = updates[start : start + _BATCH_ROWS]
-        connection.update_many("owner", assignments, "id", chunk, where="forgotten_on IS NULL")
-        result.updated += len(chunk)
-        if progress:
-            progress(len(chunk))
+    _finish(connection, result, owners, suspended)
+    return result
+
+
+def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> list[str]:
+    """A large file into a smaller table: its secondary indexes are dropped and built again
+    at the end (a sort), which at a million rows is several times faster than keeping nine
+    indexes up to date row by row. Same transaction: a failure restores them."""
+    if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners:
+        return connection.drop_indexes("owner")
+    return []
+
+
+def _finish(connection: Database, result: ImportResult, owners: int, suspended: list[str]) -> None:
     if not result.problems:
         connection.rebuild_indexes(suspended)
         if result.inserted * 10 >= owners + result.inserted:
@@ -124,7 +111,247 @@ def import_owners(
             # ones SQLite may scan owners project by project for the due list (a sampled
             # ANALYZE misled it so; the full one takes ~0.5 s at a million owners).
             connection.analyze()
+
+
+def update_rows(
+    owners: Iterable[tuple[int, OwnerUpdate | InvalidInput]], projects: Projects
+) -> Iterator[tuple[int, UpdateRow | InvalidInput]]:
+    """An update file's rows (``OwnerFile.updates``) with the project's id for its code or
+    name, in the key and in the owner a row adds; or problems. Pure, like ``insert_rows``."""
+    for row_number, owner in owners:
+        if not isinstance(owner, tuple):  # a problem
+            yield row_number, owner
+            continue
+        owner_id, project, unit, cells, new = owner
+        project_id = None
+        if project is not None:
+            found = projects.get(project)
+            if found is None:
+                yield (
+                    row_number,
+                    InvalidInput(
+                        "row {row}, project: unknown project {code!r}", row=row_number, code=project
+                    ),
+                )
+                continue
+            project_id = found[0]
+        if isinstance(new, tuple):
+            new = (project_id, *new[1:])
+        yield row_number, (owner_id, project_id, unit, cells, new)
+
+
+def update_owners(
+    connection: Database,
+    rows: Iterable[tuple[int, UpdateRow | InvalidInput]],
+    today: date,
+    *,
+    labels: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    expected_rows: int = 0,
+) -> ImportResult:
+    """``owner import --update``: each row from ``update_rows`` names an owner on record (by
+    flat or id), whose stored values take the row's cells, or a flat with no owner yet, which
+    the row adds. Only the columns whose values change are written; the merged owner is
+    checked as a whole (``merged_owner``). ``result.changes`` counts the stored values that
+    change, by input field. A forgotten owner is left alone. ``labels`` names input fields in
+    problems (the file's headers)."""
+    result = ImportResult()
+    labels = labels or {}
+    codes = {project_id: code for project_id, code in load_projects(connection).values()}
+    batch = _OwnerBatch(connection, result, progress, codes)
+    owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    flats = _existing_units(connection)
+    ids: set[int] | None = None  # owners on record, for rows that name one by id
+    suspended = _suspend_indexes(connection, expected_rows, owners)
+    # The file row that names each owner on record, by id (0: none yet); an array, because
+    # at a million owners a dict costs ~100 MB.
+    seen = array("q", bytes(8 * (max(flats.values(), default=0) + 1)))
+    found: list[tuple[int, int, UpdateRow]] = []
+
+    def update_found() -> None:
+        batch.flush()  # owners the file adds first: a referrer may be one of them
+        _update_chunk(connection, found, today, labels, codes, result)
+        if progress:
+            progress(len(found))
+        found.clear()
+
+    count = 0
+    for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
+        if type(row) is not tuple:  # a problem
+            result.problem(row)
+            continue
+        owner_id, project_id, unit, _, new = row
+        if owner_id is not None:
+            if ids is None:
+                ids = set(flats.values())
+            if owner_id not in ids:
+                result.problem(
+                    InvalidInput(
+                        "row {row}, column {column}: no owner with id {id}",
+                        row=row_number,
+                        column=labels.get(OWNER_ID, OWNER_ID),
+                        id=owner_id,
+                    )
+                )
+                continue
+        else:
+            owner_id = flats.get((project_id, unit))
+            if owner_id is None:  # a flat with no owner yet: the row adds one
+                if isinstance(new, tuple):
+                    batch.add(row_number, new)
+                else:
+                    result.problem(
+                        _new_flat_problem(row_number, new, codes[project_id], unit, labels)
+                    )
+                continue
+        if seen[owner_id]:
+            result.problem(
+                InvalidInput(
+                    "row {row}: owner {owner} is also on row {other}",
+                    row=row_number,
+                    owner=owner_id,
+                    other=seen[owner_id],
+                )
+            )
+            continue
+        seen[owner_id] = row_number
+        found.append((row_number, owner_id, row))
+        if len(found) >= _BATCH_ROWS:
+            update_found()
+    update_found()
+    result.rows = count
+    result.changes["new"] = result.inserted
+    _finish(connection, result, owners, suspended)
     return result
+
+
+# The stored columns an update may read and write, and each one's input field.
+def _updated_columns() -> dict[str, str]:
+    return {f.name: f.input for f in input_fields() if f.input not in KEY_FIELDS}
+
+
+def _update_chunk(
+    connection: Database,
+    chunk: list[tuple[int, int, UpdateRow]],
+    today: date,
+    labels: Mapping[str, str],
+    codes: dict[int, str],
+    result: ImportResult,
+) -> None:
+    """Merge a batch of rows into their owners and write what changed, grouped by the set of
+    changed columns (one executemany each)."""
+    columns = _updated_columns()
+    read = ["id", "project_id", "unit", "forgotten_on", "birthday_md", *columns]
+    stored: dict[int, dict[str, object]] = {}
+    for placeholders, params in connection.in_bulk(owner_id for _, owner_id, _ in chunk):
+        query = f"SELECT {', '.join(read)} FROM owner WHERE id IN ({placeholders})"
+        for values in connection.execute(query, params):
+            stored[values[0]] = dict(zip(read, values, strict=True))
+    writes: dict[tuple[str, ...], list[tuple]] = {}
+    referrers: list[tuple[int, int]] = []
+    changes = result.changes
+    for row_number, owner_id, (_, project_id, unit, cells, _) in chunk:
+        owner = stored[owner_id]
+        if owner["forgotten_on"] is not None:
+            continue  # erased on request: an import does not bring the person back
+        if (project_id is not None and project_id != owner["project_id"]) or (
+            unit is not None and unit != owner["unit"]
+        ):
+            result.problem(
+                InvalidInput(
+                    "row {row}: owner {owner} lives in {code} {unit}, not {other_code} {other}",
+                    row=row_number,
+                    owner=owner_id,
+                    code=codes[owner["project_id"]],
+                    unit=owner["unit"],
+                    other_code=codes[project_id] if project_id is not None else "",
+                    other=unit or "",
+                )
+            )
+            continue
+        try:
+            merged = merged_owner(owner, cells, today)
+        except FieldError as exc:
+            column = labels.get(exc.field) or _label(exc.field)
+            result.problem(
+                InvalidInput(
+                    "row {row}, column {column}: {reason}",
+                    row=row_number,
+                    column=column,
+                    reason=exc.reason,
+                )
+            )
+            continue
+        result.updated += 1
+        changed = tuple(c for c in (*cells, "birthday_md") if merged[c] != owner[c])
+        for column in changed:
+            if column in columns:
+                name = columns[column]
+                changes[name] = changes.get(name, 0) + 1
+        if "referred_by" in changed:
+            referrers.append((row_number, merged["referred_by"]))
+        if changed:
+            writes.setdefault(changed, []).append((*(merged[c] for c in changed), owner_id))
+    _check_referrers(connection, referrers, labels, result)
+    if result.problems:
+        return  # rolled back: no need to write
+    for changed, values in writes.items():
+        assignments = [f"{column} = {{}}" for column in changed]
+        connection.update_many("owner", assignments, "id", values)
+
+
+def _check_referrers(
+    connection: Database,
+    referrers: list[tuple[int, int]],
+    labels: Mapping[str, str],
+    result: ImportResult,
+) -> None:
+    """A referrer an update records must be an owner on record (or added by the file)."""
+    known: set[int] = set()
+    for placeholders, params in connection.in_bulk({owner for _, owner in referrers}):
+        query = f"SELECT id FROM owner WHERE id IN ({placeholders})"
+        known.update(owner for (owner,) in connection.execute(query, params))
+    for row_number, owner in referrers:
+        if owner not in known:
+            result.problem(
+                InvalidInput(
+                    "row {row}, column {column}: no owner {owner}",
+                    row=row_number,
+                    column=labels.get("referred_by") or _label("referred_by"),
+                    owner=owner,
+                )
+            )
+
+
+def _new_flat_problem(
+    row_number: int,
+    problem: InvalidInput | str,
+    code: str,
+    unit: str,
+    labels: Mapping[str, str],
+) -> InvalidInput:
+    """Why a row cannot add the owner of a flat that has none: its problem, or the column
+    (``problem`` names its field) the file lacks."""
+    if isinstance(problem, str):
+        problem = InvalidInput(
+            "row {row}, column {column}: {reason}",
+            row=row_number,
+            column=labels.get(problem) or _label(problem),
+            reason=InvalidInput("is required"),
+        )
+    return InvalidInput(
+        "{problem} (no owner in flat {code} {unit} yet: the row adds one)",
+        problem=problem,
+        code=code,
+        unit=unit,
+    )
+
+
+def _label(field: str) -> str:
+    try:
+        return input_field(field).label or field
+    except KeyError:
+        return field
 
 
 def _existing_units(connection: Database) -> dict[tuple[int, str], int]:
@@ -164,6 +391,8 @@ class ImportResult:
     updated: int = 0
     problems: list[InvalidInput] = field(default_factory=list)  # the first SHOWN_PROBLEMS
     problem_count: int = 0
+    # An update's count of stored values that change, by input field; "new": owners added.
+    changes: dict[str, int] = field(default_factory=dict)
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 

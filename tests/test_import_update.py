@@ -1,0 +1,259 @@
+"""owner import --update changes only what the file says: the columns it has, the cells it
+fills, for the flats (or owner ids) it names; a dry run counts what would change."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from sixplustwo.io.background import can_fork
+
+LEDGER = "姓名,手机,项目,房号,来访日期,认购日期,签约日期,合同交付日期,实际交付日期,生日,管家\n"
+
+
+def _ledger(rows: int = 8) -> str:
+    """A first import: every flat visited, the first three with a contract delivery date."""
+    return LEDGER + "".join(
+        f"客户{i},139{i:08d},HY1,1-{101 + i},2023-03-0{1 + i % 9},,2023-05-{10 + i % 18},"
+        f"{'2024-06-30' if i < 3 else ''},,,管家甲\n"
+        for i in range(rows)
+    )
+
+
+def _stored(db_path) -> list[tuple]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(
+            "SELECT id, name, phone, unit, visited_on, signed_on, delivery_date, delivered_on, "
+            "birthday, butler, referred_by FROM owner ORDER BY id"
+        ).fetchall()
+
+
+@pytest.fixture
+def ledger(cli, project, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text(_ledger(), encoding="utf-8")
+    cli("owner", "import", path)
+    return path
+
+
+def test_a_file_without_some_columns_leaves_them_alone(cli, cli_json, ledger, tmp_path, db_path):
+    """The ledger's visit and contract delivery dates survive an update from a file that has
+    neither column (they were all erased before)."""
+    before = _stored(db_path)
+    assert sum(row[4] is not None for row in before) == 8
+    assert sum(row[6] is not None for row in before) == 3
+    path = tmp_path / "signed.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,签约日期,实际交付日期,管家\n"
+        + "".join(
+            f"客户{i},139{i:08d},HY1,1-{101 + i},2023-06-01,2024-07-0{1 + i},管家乙\n"
+            for i in range(8)
+        ),
+        encoding="utf-8",
+    )
+    assert cli_json("owner", "import", path, "--update")["updated"] == 8
+    after = _stored(db_path)
+    assert [row[4] for row in after] == [row[4] for row in before]  # visits kept
+    assert [row[6] for row in after] == [row[6] for row in before]  # delivery dates kept
+    assert {row[5] for row in after} == {"2023-06-01"}
+    assert [row[7] for row in after] == [f"2024-07-0{1 + i}" for i in range(8)]
+    assert {row[9] for row in after} == {"管家乙"}
+
+
+def test_the_flat_and_one_column_reassign_butlers(cli, cli_json, ledger, tmp_path, db_path):
+    before = _stored(db_path)
+    path = tmp_path / "butlers.csv"
+    path.write_text("项目,房号,管家\nHY1,1-101,管家乙\n华苑一期,1-102,管家丙\n", encoding="utf-8")
+    summary = cli_json("owner", "import", path, "--update")
+    assert summary["updated"] == 2 and summary["imported"] == 0
+    after = _stored(db_path)
+    assert [row[9] for row in after[:3]] == ["管家乙", "管家丙", "管家甲"]
+    assert [row[:9] for row in after] == [row[:9] for row in before]  # nothing else moved
+    # Without --update the same file is refused: a new owner needs a name and a phone.
+    refused = cli("owner", "import", path, ok=False)
+    assert refused.exit_code == 1 and "header lacks 姓名 (accepted: 姓名," in refused.stderr
+
+
+def test_empty_cells_keep_the_stored_value_unless_clear_empty(cli, ledger, tmp_path, db_path):
+    path = tmp_path / "partial.csv"
+    path.write_text("项目,房号,合同交付日期,管家\nHY1,1-101,,\nHY1,1-102,2024-09-30,\n", "utf-8")
+    cli("owner", "import", path, "--update")
+    kept = _stored(db_path)
+    assert [(row[6], row[9]) for row in kept[:2]] == [
+        ("2024-06-30", "管家甲"),
+        ("2024-09-30", "管家甲"),
+    ]
+    cli("owner", "import", path, "--update", "--clear-empty")
+    cleared = _stored(db_path)
+    assert [(row[6], row[9]) for row in cleared[:2]] == [(None, None), ("2024-09-30", None)]
+    assert cleared[2:] == kept[2:]
+    # A name every owner has cannot be cleared; --clear-empty is for updates only.
+    path.write_text("项目,房号,姓名\nHY1,1-101,\n", "utf-8")
+    refused = cli("owner", "import", path, "--update", "--clear-empty", ok=False)
+    assert "row 2, column 姓名: is required" in refused.stderr
+    assert cli("owner", "import", path, "--update").exit_code == 0  # kept, not cleared
+    assert (
+        "--clear-empty works with --update"
+        in cli("owner", "import", path, "--clear-empty", ok=False).stderr
+    )
+    assert _stored(db_path) == cleared
+
+
+def test_dry_run_counts_the_values_that_would_change(cli, cli_json, ledger, tmp_path, db_path):
+    before = _stored(db_path)
+    path = tmp_path / "dry.csv"
+    path.write_text(
+        "项目,房号,姓名,手机,管家,来访日期\n"
+        "HY1,1-101,,,管家乙,\n"
+        "HY1,1-102,,,管家乙,2023-03-02\n"  # the visit it already has
+        "HY1,1-103,,,管家甲,2023-01-01\n"
+        "HY1,9-901,新客户,13700001111,管家乙,\n",
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", path, "--update", "--dry-run")
+    lines = result.stdout.splitlines()
+    assert "4 rows valid (dry run, nothing written)" in lines[0]
+    assert lines[1:] == [
+        "new owners: 1",
+        "姓名: 0 changed",
+        "手机: 0 changed",
+        "管家: 2 changed",
+        "来访日期: 1 changed",
+    ]
+    summary = cli_json("owner", "import", path, "--update", "--dry-run")
+    assert summary == {
+        "rows": 4,
+        "imported": 0,
+        "updated": 0,
+        "dry_run": True,
+        "changes": {"new": 1, "name": 0, "phone": 0, "butler": 2, "visited": 1},
+    }
+    assert _stored(db_path) == before
+    written = cli_json("owner", "import", path, "--update")
+    assert (written["imported"], written["updated"]) == (1, 3)
+    assert written["changes"] == summary["changes"]
+
+
+def test_the_journey_is_checked_on_the_merged_owner_and_nothing_half_writes(
+    cli, ledger, tmp_path, db_path
+):
+    before = _stored(db_path)
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "项目,房号,管家,签约日期,出生日期\n"
+        "HY1,1-101,管家乙,,\n"  # fine alone
+        "HY1,1-102,,2023-01-01,\n"  # before the stored visit (2023-03-02)
+        "HY1,1-103,,,2999-01-01\n"  # a birthday in the future
+        "HY1,1-104,,2023-05-01,\n",  # before its stored contract delivery? no: after visit
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", path, "--update", ok=False)
+    assert result.exit_code == 1
+    assert "row 3, column 签约日期: signed 2023-01-01 is before visited 2023-03-02" in result.stderr
+    assert "row 4, column 出生日期: birthday 2999-01-01 is in the future" in result.stderr
+    assert "2 bad row(s); nothing imported" in result.stderr
+    assert _stored(db_path) == before
+
+
+def test_a_new_flat_in_an_update_file_still_needs_a_name_and_phone(cli, ledger, tmp_path, db_path):
+    before = _stored(db_path)
+    path = tmp_path / "new.csv"
+    path.write_text("项目,房号,管家\nHY1,1-101,管家乙\nHY1,9-999,管家乙\n", "utf-8")
+    result = cli("owner", "import", path, "--update", ok=False)
+    assert (
+        "row 3, column 姓名: is required (no owner in flat HY1 9-999 yet: the row adds one)"
+        in result.stderr
+    )
+    assert _stored(db_path) == before
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("项目,房号,管家\nXX9,1-101,管家乙\n", "utf-8")
+    assert (
+        "row 2, project: unknown project 'XX9'"
+        in cli("owner", "import", unknown, "--update", ok=False).stderr
+    )
+
+
+def test_owners_named_by_id(cli, cli_json, ledger, tmp_path, db_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("业主编号,管家\n1,管家乙\no2,管家丙\n", "utf-8")
+    assert cli_json("owner", "import", path, "--update")["updated"] == 2
+    assert [row[9] for row in _stored(db_path)[:3]] == ["管家乙", "管家丙", "管家甲"]
+    # An id on record only; a flat given beside it must be the owner's; an id twice.
+    path.write_text(
+        "id,项目,房号,管家\n99,,,管家丁\n1,HY1,1-102,管家丁\n2,HY1,1-102,管家丁\n2,,,管家戊\n",
+        "utf-8",
+    )
+    result = cli("owner", "import", path, "--update", ok=False)
+    assert "row 2, column id: no owner with id 99" in result.stderr
+    assert "row 3: owner 1 lives in HY1 1-101, not HY1 1-102" in result.stderr
+    assert "row 5: owner 2 is also on row 4" in result.stderr
+    # Without --update an id column is not read, and said so.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("编号,姓名,手机,项目,房号\n5,新客户,13700001111,HY1,9-901\n", "utf-8")
+    added = cli("owner", "import", plain)
+    assert "sixplustwo: warning: ignored columns: 编号" in added.stderr
+
+
+def test_the_first_referrer_wins_and_must_exist(cli, ledger, tmp_path, db_path):
+    path = tmp_path / "referrals.csv"
+    path.write_text("项目,房号,推荐人\nHY1,1-102,o1\n", "utf-8")
+    cli("owner", "import", path, "--update")
+    path.write_text("项目,房号,推荐人\nHY1,1-102,o3\n", "utf-8")
+    cli("owner", "import", path, "--update")
+    assert _stored(db_path)[1][10] == 1
+    path.write_text("项目,房号,推荐人\nHY1,1-103,o77\n", "utf-8")
+    refused = cli("owner", "import", path, "--update", ok=False)
+    assert "row 2, column 推荐人: no owner 77" in refused.stderr
+
+
+def test_a_forgotten_owner_is_not_updated(cli, ledger, tmp_path, db_path):
+    cli("owner", "forget", "1", "--yes")
+    before = _stored(db_path)
+    path = tmp_path / "forgotten.csv"
+    path.write_text("业主编号,管家,姓名\n1,管家乙,王伟\n2,管家乙,\n", "utf-8")
+    cli("owner", "import", path, "--update")
+    after = _stored(db_path)
+    assert after[0] == before[0]
+    assert after[1][9] == "管家乙"
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
+@pytest.mark.parametrize("bad", [False, True])
+def test_the_background_reader_updates_the_same(cli, project, tmp_path, db_path, monkeypatch, bad):
+    from sixplustwo.cli import owners
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(_ledger(300), encoding="utf-8")
+    update = tmp_path / "update.csv"
+    body = "项目,房号,管家,实际交付日期\n" + "".join(
+        f"HY1,1-{101 + i},管家{i % 3},{'2024-07-01' if i % 2 else ''}\n" for i in range(300)
+    )
+    if bad:
+        body = body.replace("HY1,1-108,管家1,2024-07-01", "HY1,1-108,管家1,2023-01-01")
+        body += "HY1,1-105,,\nHY1,9-999,管家乙,\n"
+    update.write_text(body, encoding="utf-8")
+    outcomes = []
+    for threshold in (10**9, 1):  # inline, then in the background
+        for suffix in ("", "-wal", "-shm"):
+            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+        cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+        cli("owner", "import", ledger)
+        monkeypatch.setattr(owners, "_BACKGROUND_FROM_ROWS", threshold)
+        result = cli("owner", "import", update, "--update", ok=False)
+        dry = cli("owner", "import", update, "--update", "--dry-run", ok=False)
+        outcomes.append((result.exit_code, result.stderr, dry.stdout, _stored(db_path)))
+    assert outcomes[0] == outcomes[1]
+    if bad:
+        errors = outcomes[1][1].splitlines()
+        assert errors[:2] == [
+            "row 302: owner 5 is also on row 6",
+            "row 303, column 姓名: is required (no owner in flat HY1 9-999 yet: the row adds one)",
+        ]
+        assert errors[2].startswith("row 9, column 实际交付日期: delivered 2023-01-01 is before")
+    else:
+        stored = outcomes[1][3]
+        assert [row[9] for row in stored[:4]] == ["管家0", "管家1", "管家2", "管家0"]
+        assert [row[7] for row in stored[:2]] == [None, "2024-07-01"]
+        assert all(row[4] is not None for row in stored)  # visits kept
+        assert "管家: 0 changed" in outcomes[1][2]  # the dry run after the update
