@@ -111,3 +111,33 @@ def test_no_delivery_notice_once_the_keys_are_handed_over(cli, cli_json, project
     assert notices("2024-07-05") == {waiting}
     timeline = cli_json("owner", "show", early, "--date", "2024-07-05")["actions"]
     assert "delivery-notice" not in {action["rule"] for action in timeline}
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        ("INSERT INTO owner (project_id, unit, created_at) VALUES (1, '1-101', 'x')",
+         "that flat already belongs to another owner"),
+        ("INSERT INTO project (code, name, created_at) VALUES ('HY1', 'x', 'x')",
+         "a project with that code already exists"),
+        ("INSERT INTO event (owner_id, kind, happened_on, recorded_at) VALUES (99, 'k', 'd', 'x')",
+         "does not exist"),
+    ],
+)  # fmt: skip
+def test_every_constraint_is_worded_for_the_user(cli, cli_json, project, db_path, statement, words):
+    """What slips past the store's own checks (a race with another process) is still said in
+    the user's terms, never as SQLite's text."""
+    import sqlite3
+
+    from sixplustwo.domain.errors import Conflict
+    from sixplustwo.store.backends import sqlite as backend
+
+    _add(cli_json, "1-101")
+    connection = sqlite3.connect(db_path)
+    connection.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(sqlite3.IntegrityError) as raised:
+        connection.execute(statement)
+    connection.close()
+    described = backend.describe_error(raised.value, db_path)
+    assert isinstance(described, Conflict) and words in str(described)
+    assert "constraint" not in str(described)

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sixplustwo.domain.errors import Conflict, StoreError
+from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
 
 NAME = "sqlite"
 BUSY_TIMEOUT_MS = 5000
@@ -140,8 +140,25 @@ def after_migration_check(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA journal_mode = WAL")
 
 
-def describe_error(exc: Exception, path: object) -> StoreError:
+# A constraint the database enforces, in the user's terms (the store checks these first and
+# names the flat or owner; this is for what slips past, e.g. a race with another process).
+_CONSTRAINTS = (
+    ("UNIQUE constraint failed: owner.project_id, owner.unit",
+     "that flat already belongs to another owner: each flat has one owner"),
+    ("UNIQUE constraint failed: project.code", "a project with that code already exists"),
+    ("FOREIGN KEY constraint failed",
+     "it names an owner, project or case that does not exist (or no longer does)"),
+    ("NOT NULL constraint failed", "a required value is missing"),
+)  # fmt: skip
+
+
+def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
     message = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        for found, words in _CONSTRAINTS:
+            if message.startswith(found):
+                return Conflict(words)
+        return Conflict("the database refused the change ({reason})", reason=message)
     if "file is not a database" in message or "malformed" in message:
         return StoreError(
             "{path} is not a sixplustwo database ({reason})", path=path, reason=message
