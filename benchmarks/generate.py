@@ -66,6 +66,13 @@ def generate(owners: int, folder: Path, today: date, seed: int = 62) -> None:
                 if subscribed and rng.random() < 0.95
                 else None
             )
+            # Steps that have not happened by `today` are not in a sales ledger (and would be
+            # refused): a visit planned later is today's, a later subscription or signing none.
+            visited = min(visited, today)
+            if subscribed and subscribed > today:
+                subscribed = signed = None
+            if signed and signed > today:
+                signed = None
             delivered = None
             if signed and delivery <= today:
                 delivered = delivery + timedelta(days=rng.randint(0, 60))
