@@ -347,3 +347,60 @@ def test_undo_playbook_use_restores_the_playbook_before(cli, cli_json, tmp_path)
     assert {r["rule"]: r for r in cli_json("playbook")}["first-contact"]["grace"] == 10
     cli("undo")
     assert {r["rule"]: r for r in cli_json("playbook")}["first-contact"]["grace"] == 30
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+
+def test_an_export_of_nothing_leaves_undo_to_the_last_real_change(cli, cli_json, project, tmp_path):
+    """Cron exports run twice a day; one that wrote nothing must not stand between a butler's
+    mistake and `undo`."""
+    owner = _add(cli_json)
+    cli("owner", "edit", owner, "--butler", "李晓")
+    cli("export", "--format", "csv", "--out", tmp_path / "sms.csv", "--date", "2023-06-01")
+    assert cli("undo").stdout.startswith("undone: owner edit")
+    assert cli_json("owner", "show", owner)["butler"] is None
+
+
+def test_undo_keeps_a_milestone_whose_bulletins_were_sent(cli, cli_json, project, db_path):
+    """A bulletin names its milestone only in its action id: taking the milestone back would
+    hand its id, and the bulletin's completion, to the next milestone recorded."""
+    owner = _add(cli_json)
+    cli("project", "milestone", "HY1", "封顶", "--date", "2024-05-01")
+    with sqlite3.connect(db_path) as connection:  # sent from another office, unjournaled here
+        connection.execute(
+            "INSERT INTO event (owner_id, kind, happened_on, action_id, recorded_at) "
+            "VALUES (?, 'milestone-bulletin', '2024-05-02', ?, '2024-05-02 08:00:00.000000')",
+            (owner, f"o{owner}:milestone-bulletin:m1"),
+        )
+    refused = cli("undo", ok=False)
+    assert refused.exit_code == 1 and "bulletins were already recorded" in refused.stderr
+    assert _count(db_path, "milestone") == 1
+
+
+def test_an_undone_command_keeps_no_personal_data(cli, cli_json, project, db_path):
+    _add(cli_json, "1-101", "13912345678")
+    cli("undo")
+    argv = " ".join(row[0] for row in _rows(db_path, "SELECT argv FROM journal"))
+    assert "13912345678" not in argv and "王伟" not in argv
+    assert "owner" in argv and "add" in argv
+
+
+def test_an_update_file_cannot_make_an_owner_their_own_referrer(cli, cli_json, project, tmp_path):
+    owner = _add(cli_json)
+    path = tmp_path / "update.csv"
+    path.write_text(f"id,推荐人\n{owner},{owner}\n", encoding="utf-8")
+    refused = cli("owner", "import", path, "--update", ok=False)
+    assert refused.exit_code == 1 and "cannot refer themselves" in refused.stderr
+
+
+def test_a_future_date_stored_before_the_rule_does_not_block_other_edits(
+    cli, cli_json, project, db_path
+):
+    owner = _add(cli_json, "1-102", "13900000000", "--visited", "2024-01-01")
+    with sqlite3.connect(db_path) as connection:  # written by an older release
+        connection.execute("UPDATE owner SET visited_on = '2099-01-01' WHERE id = ?", (owner,))
+    cli("owner", "edit", owner, "--butler", "李晓")
+    assert cli_json("owner", "show", owner)["butler"] == "李晓"
+    refused = cli("owner", "edit", owner, "--visited", "2099-02-01", ok=False)
+    assert refused.exit_code == 1 and "in the future" in refused.stderr

@@ -14,20 +14,6 @@ from sixplustwo.cli.context import (
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
-DUE_COLUMNS = [
-    ("status_label", "状态"),
-    ("step_label", "步骤"),
-    ("title", "事项"),
-    ("owner", "业主"),
-    ("phone", "手机"),
-    ("project_name", "项目"),
-    ("unit", "房号"),
-    ("butler", "管家"),
-    ("due_on", "截止"),
-    ("days_overdue", "逾期天数"),
-    ("action_id", "编号"),
-]
-
 
 def due_records(rows, on) -> list[dict]:
     from sixplustwo.domain.phones import mask_phone
@@ -89,7 +75,7 @@ def due(
     if fmt is Format.table:
         _print_list(records, day, butler is not None)
         return
-    render(records, DUE_COLUMNS, fmt)
+    render(records, [], fmt)  # JSON and CSV carry every field
 
 
 def _print_list(records: list[dict], day, one_butler: bool) -> None:

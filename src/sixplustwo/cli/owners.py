@@ -477,7 +477,7 @@ def import_owners(
         )
         typer.echo(warning_line(ignored), err=True)
     expected = owner_file.estimated_rows()
-    with open_database(ctx, write=False, create=True) as db:
+    with open_database(ctx, write=False, create=not dry_run) as db:
         projects = load_projects(db)
     if update:
         rows = update_rows(owner_file.updates(clear_empty), projects)
@@ -494,7 +494,7 @@ def import_owners(
         # A dry run writes too, and rolls back: every row is checked against the database.
         with (
             reader as rows,
-            open_database(ctx, write=True, create=True) as connection,
+            open_database(ctx, write=True, create=not dry_run) as connection,
             _progress(expected) as advance,
         ):
             if update:

@@ -29,7 +29,7 @@ def import_survey(
 
     survey = SurveyFile(file, today())
     try:
-        with open_store(ctx, write=True, create=True) as store:
+        with open_store(ctx, write=True, create=not dry_run) as store:
             result = store.journey.import_survey(survey, today())
             if result.problems or dry_run:
                 raise RollBack

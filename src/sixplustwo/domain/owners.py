@@ -5,7 +5,7 @@ here by name (their meaning is the journey), plain ones by their kind."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -182,16 +182,20 @@ def plain_value(field: owner_fields.Field, value: object) -> object:
         raise FieldError(field.input, "{text!r} is not a whole number", text=text) from None
 
 
-def check_journey(dates: Mapping[str, date | None], today: date) -> None:
+def check_journey(
+    dates: Mapping[str, date | None], today: date, changed: Collection[str] | None = None
+) -> None:
     """Refuse dates that contradict the journey (SPEC §5): out of order, or a step that has
-    not happened yet (the planned delivery date may be in the future, nothing else)."""
+    not happened yet (the planned delivery date may be in the future, nothing else). With
+    ``changed``, only those columns are held to the future rule: a date stored before the
+    rule (an old database) does not block an edit of something else."""
     earlier: date | None = None
     earlier_label = ""
     for column, label in _JOURNEY:
         later = dates.get(column)
         if later is None:
             continue
-        if later > today:
+        if later > today and (changed is None or column in changed):
             raise FieldError(
                 label, "{label} {day} is in the future", label=label, day=later.isoformat()
             )
@@ -436,6 +440,8 @@ def merged_owner(
     for column, value in cells.items():
         if column == "referred_by" and stored.get("referred_by") is not None:
             continue  # the first referrer wins
+        if column == "referred_by" and value is not None and value == stored.get("id"):
+            raise FieldError("referred_by", "an owner cannot refer themselves")
         merged[column] = value
     if "birthday" in cells or "birthday_lunar" in cells:
         birthday = _stored_date(merged.get("birthday"))
@@ -446,7 +452,11 @@ def merged_owner(
             )
         merged["birthday_md"] = birthday_key(birthday, lunar)
     if not _DATE_COLUMNS.isdisjoint(cells):
-        check_journey({column: _stored_date(merged.get(column)) for column in _DATE_COLUMNS}, today)
+        check_journey(
+            {column: _stored_date(merged.get(column)) for column in _DATE_COLUMNS},
+            today,
+            changed=cells,
+        )
     return merged
 
 

@@ -82,10 +82,6 @@ def resolve_target(explicit: str | os.PathLike | None) -> tuple[str | os.PathLik
     return default_db_path(), True
 
 
-def resolve_db_path(explicit: str | os.PathLike | None) -> Path:
-    return Path(resolve_target(explicit)[0])
-
-
 def backend_for(target: str | os.PathLike) -> ModuleType:
     """The backend part for a database: a ``postgresql://`` URL names a server (not yet
     supported), anything else a SQLite file."""
@@ -140,6 +136,8 @@ class Database:
 
     def change_many(self, sql: str, rows: Iterable[Mapping[str, object]]) -> None:
         rows = list(rows)
+        if not rows:
+            return  # nothing written: nothing to journal (an export of no reminders)
         self._check(sql)
         self.connection.executemany(self.backend.convert(sql), rows)
         self._written(Write(_table_of(sql), "sql"))

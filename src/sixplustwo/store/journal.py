@@ -295,6 +295,20 @@ def check_undoable(db: Database, entry: Entry) -> None:
         f"ORDER BY j.id{db.page(1)}",
         {"j": entry.id},
     )
+    # A milestone's bulletins name it only in their action ids (o12:milestone-bulletin:m3): taking
+    # back a milestone they were sent for would hand its id, and their completion, to the next.
+    bulletins = db.scalar(
+        "SELECT COUNT(*) FROM journal_change t JOIN event e ON e.kind = 'milestone-bulletin' "
+        "AND e.action_id LIKE '%:m' || t.pk WHERE t.journal_id = :j AND t.tbl = 'milestone' "
+        "AND t.op = 'insert'",
+        {"j": entry.id},
+    )
+    if bulletins:
+        raise Conflict(
+            "cannot undo {command} ({user}, {at}): bulletins were already recorded as sent for "
+            "that milestone",
+            **entry.names(),
+        )
     if row is not None:
         later = _entry(row)
         raise Conflict(
@@ -354,7 +368,15 @@ def undo(db: Database, entry: Entry) -> int:
             "cannot undo {command} ({user}, {at}): later records depend on what it added",
             **entry.names(),
         ) from None
+    # Undone, the entry keeps only its command's name: an undone `owner add` must not keep the
+    # name and phone it was typed with, once the owner (and so anything forget could find) is
+    # gone.
     db.execute(
-        "UPDATE journal SET undone_at = :at WHERE id = :j", {"at": now_text(), "j": entry.id}
+        "UPDATE journal SET undone_at = :at, argv = :argv WHERE id = :j",
+        {
+            "at": now_text(),
+            "argv": json.dumps(entry.name.split(), ensure_ascii=False),
+            "j": entry.id,
+        },
     )
     return count

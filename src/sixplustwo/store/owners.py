@@ -119,7 +119,9 @@ class Owners:
             check_referrer(owner_id, owner.referred_by, new)
             self.get(new)
         values = {**owner.values(), **changes}
-        check_journey({column: values[column] for column in DATE_FIELDS.values()}, today)
+        check_journey(
+            {column: values[column] for column in DATE_FIELDS.values()}, today, changed=changes
+        )
         if values["birthday"] is None:
             values["birthday_lunar"] = False
         values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])

@@ -31,7 +31,6 @@ sqlite3.register_adapter(datetime, lambda value: value.strftime("%Y-%m-%d %H:%M:
 
 Error = sqlite3.Error
 IntegrityError = sqlite3.IntegrityError
-Connection = sqlite3.Connection
 
 
 def usable_path(target: str | os.PathLike, *, default: bool, create: bool = False) -> Path:
@@ -332,7 +331,9 @@ def check(path: Path) -> tuple[list[str], int, str | None, int]:
     """Integrity problems (["ok"] when none), foreign-key problems, schema, owners."""
     if not path.exists():
         raise StoreError("no database at {path}", path=path)
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    connection = sqlite3.connect(
+        f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     try:
         try:
             integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
