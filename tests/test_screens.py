@@ -59,3 +59,20 @@ def test_names_are_printed_as_typed_not_as_markup(cli, cli_json, project):
     out = cli("due", "--date", "2024-01-03").stdout
     assert "[red]王伟[/red]" in out
     assert json.loads(cli("due", "--date", "2024-01-03", "--format", "json").stdout)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_owner_list_and_case_list_fit_the_width(cli, cli_json, demo, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    for listing, whole in (
+        (["owner", "list", "--limit", "0"], ("id", "name", "unit")),
+        (["case", "list"], ("id", "note", "unit")),
+    ):
+        rows = cli_json(*listing)
+        assert rows
+        lines = cli(*listing).stdout.splitlines()
+        assert all(cell_len(line) <= width for line in lines), max(lines, key=cell_len)
+        for row in rows:
+            # Each row on one line with what identifies it whole (a forgotten name excepted).
+            values = [str(row[key]) for key in whole if row[key] is not None]
+            assert any(all(value in line for value in values) for line in lines), values

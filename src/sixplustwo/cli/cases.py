@@ -89,19 +89,31 @@ def list_cases(
             }
             for case, owner, project_ in store.cases.list(only_open, project)
         ]
-    render(
-        rows,
-        [
-            ("id", "编号"),
-            ("kind", "类型"),
-            ("owner", "业主"),
-            ("phone", "手机"),
-            ("project", "项目"),
-            ("unit", "房号"),
-            ("note", "内容"),
-            ("opened_on", "受理"),
-            ("resolved_on", "解决"),
-        ],
-        fmt,
-        empty="no cases",
-    )
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.render import console_out
+
+    console = console_out()
+    if not rows:
+        console.print("no cases", markup=False)
+        return
+    shown = [
+        {**row, "kind_label": label("case_kind", row["kind"]), "owner": row["owner"] or "—"}
+        for row in rows
+    ]
+    # One line a case: what it is about and whose it is stay whole; the rest gives way.
+    columns = [
+        Column("id", "编号", 10, keep=True, right=True),
+        Column("kind_label", "类型", 10, keep=True),
+        Column("opened_on", "受理", 10, keep=True),
+        Column("resolved_on", "解决", 8),
+        Column("owner", "业主", 10, keep=True),
+        Column("note", "内容", 10, keep=True),
+        Column("phone", "手机", 4),
+        Column("project", "项目", 3),
+        Column("unit", "房号", 6),
+    ]
+    print_rows(console, shown, columns)

@@ -134,20 +134,33 @@ def list_owners(
     if rows and len(rows) < total:
         shown_to = offset + len(rows)
         caption = f"{offset + 1}–{shown_to} of {total}; next page: --offset {shown_to}"
-    for row in rows if fmt is Format.table else ():
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.render import console_out
+
+    console = console_out()
+    if not rows:
+        console.print("no customers yet: sixplustwo owner add … or owner import FILE", markup=False)
+        return
+    for row in rows:
         row["stage_label"] = label("stage", row["stage"])
-    render(
-        rows,
-        [
-            ("id", "编号"),
-            *_labelled("name", "phone", "project", "unit"),
-            ("stage_label", "阶段"),
-            *_labelled("butler", "signed", "delivered"),
-        ],
-        fmt,
-        empty="no customers yet: sixplustwo owner add … or owner import FILE",
-        caption=caption,
-    )
+        row["name"] = row["name"] or label("stage", "forgotten")
+    heads = dict(_labelled("name", "phone", "project", "unit", "butler", "signed", "delivered"))
+    # One line a customer at any width: the id, name and flat stay; the rest gives way.
+    columns = [
+        Column("id", "编号", 10, keep=True, right=True),
+        Column("name", heads["name"], 10, keep=True),
+        Column("phone", heads["phone"], 6),
+        Column("project", heads["project"], 5),
+        Column("unit", heads["unit"], 10, keep=True),
+        Column("stage_label", "阶段", 7),
+        Column("butler", heads["butler"], 4),
+        Column("signed", heads["signed"], 3),
+        Column("delivered", heads["delivered"], 2),
+    ]
+    print_rows(console, rows, columns, footer=caption)
 
 
 @app.command("show")
