@@ -94,12 +94,7 @@ def list_cases(
         return
     from sixplustwo.cli.labels import label
     from sixplustwo.cli.layout import Column, print_rows
-    from sixplustwo.cli.render import console_out
 
-    console = console_out()
-    if not rows:
-        console.print("no cases", markup=False)
-        return
     shown = [
         {**row, "kind_label": label("case_kind", row["kind"]), "owner": row["owner"] or "—"}
         for row in rows
@@ -116,4 +111,4 @@ def list_cases(
         Column("project", "项目", 3),
         Column("unit", "房号", 6),
     ]
-    print_rows(console, shown, columns)
+    print_rows(shown, columns, empty="no cases")

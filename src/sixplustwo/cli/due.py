@@ -84,12 +84,7 @@ def _print_list(records: list[dict], day, one_butler: bool) -> None:
     status, date, title, owner and action id do not fit on one line."""
     from sixplustwo.cli.labels import label
     from sixplustwo.cli.layout import Column, print_rows
-    from sixplustwo.cli.render import console_out
 
-    console = console_out()
-    if not records:
-        console.print(f"{day.isoformat()}: nothing due — 今日无待办事项", markup=False)
-        return
     for record in records:
         status = label("status", record["status"])
         late = record["days_overdue"]
@@ -115,9 +110,9 @@ def _print_list(records: list[dict], day, one_butler: bool) -> None:
         Column("action_id", "编号", 9, essential=True),
     ]
     print_rows(
-        console,
         records,
         columns,
+        empty=f"{day.isoformat()}: nothing due — 今日无待办事项",
         title=f"{day.isoformat()} 待办 {len(records)} 项（逾期 {overdue}）",
         footer="complete with: sixplustwo done ACTION_ID",
     )

@@ -88,14 +88,21 @@ def _cell(row: dict, column: Column, width: int) -> Text:
 
 
 def print_rows(
-    console: Console,
     rows: Sequence[dict],
     columns: Sequence[Column],
     *,
+    empty: str,
     title: str | None = None,
     footer: str | None = None,
 ) -> None:
-    """Rows as lines that fit the console (see the module's docstring)."""
+    """Rows as lines that fit the console (see the module's docstring); ``empty`` when there
+    are none."""
+    from sixplustwo.cli.render import console_out
+
+    console = console_out()
+    if not rows:
+        console.print(Text(empty))
+        return
     width = width_of(console)
     shown, cards = fit(rows, columns, width)
     if title:

@@ -138,12 +138,7 @@ def list_owners(
         render(rows, [], fmt)
         return
     from sixplustwo.cli.layout import Column, print_rows
-    from sixplustwo.cli.render import console_out
 
-    console = console_out()
-    if not rows:
-        console.print("no customers yet: sixplustwo owner add … or owner import FILE", markup=False)
-        return
     for row in rows:
         row["stage_label"] = label("stage", row["stage"])
         row["name"] = row["name"] or label("stage", "forgotten")
@@ -160,7 +155,8 @@ def list_owners(
         Column("signed", heads["signed"], 3),
         Column("delivered", heads["delivered"], 2),
     ]
-    print_rows(console, rows, columns, footer=caption)
+    empty = "no customers yet: sixplustwo owner add … or owner import FILE"
+    print_rows(rows, columns, empty=empty, footer=caption)
 
 
 @app.command("show")
