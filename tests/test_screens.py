@@ -76,3 +76,20 @@ def test_owner_list_and_case_list_fit_the_width(cli, cli_json, demo, monkeypatch
             # Each row on one line with what identifies it whole (a forgotten name excepted).
             values = [str(row[key]) for key in whole if row[key] is not None]
             assert any(all(value in line for value in values) for line in lines), values
+
+
+@pytest.mark.parametrize(("width", "most_lines"), [(80, 2), (120, 1)])
+def test_owner_show_timeline_fits_the_width(cli, cli_json, demo, monkeypatch, width, most_lines):
+    monkeypatch.setenv("COLUMNS", str(width))
+    owner = next(o for o in cli_json("owner", "list", "--limit", "0") if o["stage"] == "resident")
+    actions = cli_json("owner", "show", owner["id"])["actions"]
+    lines = cli("owner", "show", owner["id"]).stdout.splitlines()
+    assert all(cell_len(line) <= width for line in lines), max(lines, key=cell_len)
+    for action in actions:
+        # Its title and deadline whole on one line, its id on it or the next.
+        assert any(
+            action["title"] in line
+            and action["due_on"] in line
+            and any(action["action_id"] in near for near in lines[n : n + most_lines])
+            for n, line in enumerate(lines)
+        ), action["action_id"]

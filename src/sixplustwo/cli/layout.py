@@ -33,6 +33,7 @@ class Column:
     essential: bool = False  # never dropped: rather two-line cards than lose it
     style: Callable[[dict], str | None] | None = None  # a row's style for this cell
     right: bool = False
+    named: bool = False  # on a card's second line, shown after its header (dates, mostly)
 
 
 def width_of(console: Console) -> int | None:
@@ -156,10 +157,12 @@ def _print_cards(console: Console, rows: Sequence[dict], columns: Sequence[Colum
             value = _text(row.get(column.key))
             if not value:
                 continue
-            if cell_len(second.plain) + GAP + cell_len(value) > width:
+            prefix = f"{column.header} " if column.named else ""
+            if cell_len(second.plain) + GAP + cell_len(prefix + value) > width:
                 continue  # a lower-priority field that does not fit gives way
             if len(second.plain.strip()):
                 second.append(" " * GAP)
+            second.append(prefix, style="dim")
             second.append_text(_cell(row, column, cell_len(value)))
         if second.plain.strip():
             console.print(second, overflow="ignore", no_wrap=True, crop=False)

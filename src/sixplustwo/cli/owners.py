@@ -180,7 +180,6 @@ def show(
         summary["profile_consent"] = view.owner.profile_consent
         summary["tags"] = store.owners.tags(owner_id)
         titles = {rule.name: rule.title for rule in store.playbook}
-        steps = {rule.name: rule.step for rule in store.playbook}
         checklist = [
             {
                 "action_id": r.action_id,
@@ -270,63 +269,73 @@ def show(
         "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
         or "no journey dates recorded"
     )
+    from sixplustwo.cli.layout import Column, print_rows
+
     status_style = {"overdue": "red", "open": "yellow", "done": "green", "missed": "dim"}
     for row in timeline:
-        style = status_style.get(row["status"])
-        status = label("status", row["status"])
-        row["status_label"] = f"[{style}]{status}[/{style}]" if style else status
-        row["step_label"] = f"{row['step']} {steps.get(row['rule'], '')}".strip()
-    render(
+        row["status_label"] = label("status", row["status"])
+    # Each table one line a row at any width (cli/layout.py): what happened and when stays.
+    print_rows(
         timeline,
         [
-            ("opens_on", "开始"),
-            ("due_on", "截止"),
-            ("step", "步骤"),
-            ("title", "事项"),
-            ("status_label", "状态"),
-            ("done_on", "完成"),
-            ("action_id", "编号"),
+            Column("opens_on", "开始", 4, named=True),
+            Column("due_on", "截止", 10, keep=True),
+            Column("step", "步", 2),
+            Column("title", "事项", 10, keep=True),
+            Column(
+                "status_label",
+                "状态",
+                10,
+                keep=True,
+                style=lambda row: status_style.get(row["status"]),
+            ),
+            Column("done_on", "完成", 6, named=True),
+            Column("action_id", "编号", 9, essential=True),
         ],
-        Format.table,
         title="6+2 时间线",
         empty="no actions: record journey dates with owner edit",
     )
     if events:
-        render(
+        print_rows(
             events,
             [
-                ("id", "编号"),
-                ("date", "日期"),
-                ("kind", "事件"),
-                ("channel", "渠道"),
-                ("score", "评分"),
-                ("note", "备注"),
+                Column("id", "编号", 3, right=True),
+                Column("date", "日期", 10, keep=True),
+                Column("kind", "事件", 10, keep=True),
+                Column("channel", "渠道", 5),
+                Column("score", "评分", 4),
+                Column("note", "备注", 10, keep=True),
             ],
-            Format.table,
             title="客户事件",
+            empty="",
         )
     if cases:
-        render(
-            cases,
+        print_rows(
+            [{**case, "kind_label": label("case_kind", case["kind"])} for case in cases],
             [
-                ("id", "编号"),
-                ("kind", "类型"),
-                ("note", "内容"),
-                ("opened_on", "受理"),
-                ("resolved_on", "解决"),
+                Column("id", "编号", 10, keep=True, right=True),
+                Column("kind_label", "类型", 10, keep=True),
+                Column("note", "内容", 10, keep=True),
+                Column("opened_on", "受理", 10, keep=True),
+                Column("resolved_on", "解决", 8),
             ],
-            Format.table,
             title="投诉与报修",
+            empty="",
         )
     problems = [r for r in checklist if not r["ok"]]
     if problems:
         for row in problems:
             row["case"] = f"#{row['case_id']}" if row["case_id"] else ""
-        render(
+        print_rows(
             problems,
-            [("action_id", "事项"), ("item", "检查项"), ("note", "问题"), ("case", "报修单")],
-            Format.table,
+            [
+                Column("action_id", "事项", 5),
+                Column("item", "检查项", 10, keep=True),
+                Column("note", "问题", 10, keep=True),
+                Column("case", "报修单", 8),
+            ],
             title=f"检查发现的问题（共检查 {len(checklist)} 项）",
+            empty="",
         )
 
 
