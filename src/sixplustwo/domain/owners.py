@@ -72,7 +72,8 @@ class FieldError(InvalidInput):
         self.reason = reason
 
 
-def _text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
+    """A cell or option as text, stripped; None when empty."""
     if value is None:
         return None
     text = str(value).strip()
@@ -82,7 +83,7 @@ def _text(value: object) -> str | None:
 def _date_value(field: str, value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value  # type: ignore[return-value]
-    text = value.strip() if type(value) is str else _text(value)
+    text = value.strip() if type(value) is str else cell_text(value)
     if not text:
         return None
     try:
@@ -99,7 +100,7 @@ def parse_flag(value: object, field: str) -> bool:
     """A yes/no cell as a sales system writes it: 是/否, yes/no, 1/0; 农历/公历 for birthdays."""
     if isinstance(value, bool):
         return value
-    text = (_text(value) or "").lower()
+    text = (cell_text(value) or "").lower()
     if text in _YES:
         return True
     if text in _NO:
@@ -108,7 +109,7 @@ def parse_flag(value: object, field: str) -> bool:
 
 
 def parse_owner_id(value: object, field: str = "referred_by") -> int:
-    text = _text(value) or ""
+    text = cell_text(value) or ""
     digits = text[1:] if text[:1] in ("o", "O") else text
     if not digits.isdigit():
         raise FieldError(field, "{text!r} is not an owner id", text=text)
@@ -124,7 +125,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
     texts: dict[str, str | None] = {}
     for name in TEXT_FIELDS:
         value = get(name)
-        text = value.strip() if type(value) is str else _text(value)
+        text = value.strip() if type(value) is str else cell_text(value)
         texts[name] = text or None
     for name in REQUIRED_FIELDS:
         if not texts[name]:
@@ -146,7 +147,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
         else:
             dates[column] = _date_value(name, value)
     referred = get("referred_by")
-    referred_by = parse_owner_id(referred) if _text(referred) else None
+    referred_by = parse_owner_id(referred) if cell_text(referred) else None
     lunar = get("lunar_birthday")
     birthday_lunar = parse_flag(lunar, "lunar_birthday") if lunar else False
     if birthday_lunar and dates["birthday"] is None:
@@ -172,8 +173,8 @@ def plain_value(field: owner_fields.Field, value: object) -> object:
     if field.kind == "date":
         return _date_value(field.input, value)
     if field.kind == "bool":
-        return parse_flag(value, field.input) if _text(value) else None
-    text = _text(value)
+        return parse_flag(value, field.input) if cell_text(value) else None
+    text = cell_text(value)
     if text is None or field.kind == "text":
         return text
     try:
@@ -353,14 +354,14 @@ class SurveyRow:
 
 def survey_row(values: Mapping[str, object]) -> SurveyRow:
     """Validate one survey answer: the owner by id or by project and unit, a date, a 1–5 score."""
-    owner = _text(values.get("owner_id"))
-    project, unit = _text(values.get("project")), _text(values.get("unit"))
+    owner = cell_text(values.get("owner_id"))
+    project, unit = cell_text(values.get("project")), cell_text(values.get("unit"))
     if not owner and not (project and unit):
         raise FieldError("owner_id", "name the owner: an owner id, or project and unit")
     day = _date_value("date", values.get("date"))
     if day is None:
         raise FieldError("date", "is required")
-    raw_score = _text(values.get("score")) or ""
+    raw_score = cell_text(values.get("score")) or ""
     try:
         score = int(float(raw_score))
     except ValueError:
@@ -373,8 +374,8 @@ def survey_row(values: Mapping[str, object]) -> SurveyRow:
         unit=unit,
         on=day,
         score=score,
-        comment=_text(values.get("comment")),
-        source=_text(values.get("source")) or "第三方调查",
+        comment=cell_text(values.get("comment")),
+        source=cell_text(values.get("source")) or "第三方调查",
     )
 
 
@@ -384,7 +385,7 @@ KEY_FIELDS = ("project", "unit")  # a flat's key: never changed by an update
 
 
 def _blank_cell(value: object) -> bool:
-    return _text(value) is None
+    return cell_text(value) is None
 
 
 def owner_cells(
@@ -410,7 +411,7 @@ def owner_cells(
             continue
         if name == "phone":
             try:
-                cells[spec.name] = normalise_phone(_text(value) or "")
+                cells[spec.name] = normalise_phone(cell_text(value) or "")
             except InvalidInput as exc:
                 raise FieldError(name, exc) from None
         elif name == "referred_by":
@@ -420,7 +421,7 @@ def owner_cells(
         elif spec.core and spec.kind == "date":
             cells[spec.name] = iso(_date_value(name, value))
         elif spec.core:
-            cells[spec.name] = _text(value)
+            cells[spec.name] = cell_text(value)
         else:
             cells[spec.name] = _stored(plain_value(spec, value))
     return cells

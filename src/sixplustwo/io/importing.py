@@ -30,6 +30,7 @@ from sixplustwo.domain.owners import (
     OwnerRecord,
     OwnerValues,
     SurveyRow,
+    cell_text,
     owner_cells,
     owner_record,
     owner_values,
@@ -340,8 +341,8 @@ class OwnerFile(TableFile):
                     if cell is None or not str(cell).strip():
                         raise FieldError(OWNER_ID, "is required")
                     owner_id: int | None = parse_owner_id(cell, OWNER_ID)
-                    project = _key_text(values.get("project"))
-                    unit = _key_text(values.get("unit"))
+                    project = cell_text(values.get("project"))
+                    unit = cell_text(values.get("unit"))
                 else:
                     owner_id = None
                 cells = owner_cells(values, present, clear_empty)
@@ -390,11 +391,6 @@ class OwnerFile(TableFile):
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
-
-
-def _key_text(value: object) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text or None
 
 
 SURVEY_ALIASES: dict[str, str] = {

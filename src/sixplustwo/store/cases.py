@@ -36,9 +36,7 @@ class Cases:
         if not note.strip():
             raise InvalidInput("the note must say what the case is about")
         not_in_future(on, today, "case date {on} is in the future")
-        owner = self.store.owners.get(owner_id)
-        if owner.forgotten_on is not None:
-            raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
+        self.store.owners.unforgotten(owner_id)
         values = {"owner_id": owner_id, "kind": kind, "note": note.strip(), "opened_on": on}
         return self.get(self.db.insert("service_case", values))
 

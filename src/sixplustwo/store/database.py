@@ -149,9 +149,7 @@ class Database:
 
     def insert(self, table: str, values: Mapping[str, object]) -> int:
         """Insert one row; its new id."""
-        columns = ", ".join(values)
-        placeholders = ", ".join(f":{name}" for name in values)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        sql = _insert_sql(table, values)
         self._check(sql)
         new_id = self.backend.insert_returning_id(
             self.connection, self.backend.convert(sql), dict(values)
@@ -161,9 +159,7 @@ class Database:
 
     def insert_row(self, table: str, values: Mapping[str, object], key: Sequence[str]) -> None:
         """Insert one row into a table keyed by ``key`` columns (no id)."""
-        columns = ", ".join(values)
-        placeholders = ", ".join(f":{name}" for name in values)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        sql = _insert_sql(table, values)
         self._check(sql)
         self.execute(sql, values)
         self._written(Write(table, "insert", {k: values[k] for k in key}, values=values))
@@ -324,6 +320,11 @@ def _differs(old: object, new: object) -> bool:
 def _table_of(sql: str) -> str:
     found = _TABLE.match(sql)
     return found.group(1).lower() if found else "?"
+
+
+def _insert_sql(table: str, values: Mapping[str, object]) -> str:
+    placeholders = ", ".join(f":{name}" for name in values)
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"
 
 
 def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:

@@ -82,7 +82,8 @@ class Owners:
             raise NotFound("no owner with id {id}", id=owner_id)
         return owner
 
-    def _unforgotten(self, owner_id: int) -> Owner:
+    def unforgotten(self, owner_id: int) -> Owner:
+        """The owner, unless erased on request (then nothing more may be recorded)."""
         owner = self.get(owner_id)
         if owner.forgotten_on is not None:
             raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
@@ -110,7 +111,7 @@ class Owners:
 
     def edit(self, owner_id: int, changes: dict[str, object], today: date) -> Owner:
         """Change columns (None clears one); the journey is checked as it would then be."""
-        owner = self._unforgotten(owner_id)
+        owner = self.unforgotten(owner_id)
         changes = dict(changes)
         if "project" in changes:
             changes["project_id"] = self.store.projects.get(str(changes.pop("project"))).id
@@ -184,7 +185,7 @@ class Owners:
     ) -> list[str]:
         """The customer archive (客户档案: habits, hobbies, work …) as tags, kept only with the
         owner's consent: without it tags are refused; withdrawing it erases them."""
-        owner = self._unforgotten(owner_id)
+        owner = self.unforgotten(owner_id)
         agreed = owner.profile_consent
         if consent is not None:
             agreed = consent
