@@ -84,38 +84,48 @@ def show(
 
 
 def _print(shown: dict) -> None:
+    """Lines of plain text (names and notes print as typed, never as markup); a long line
+    wraps between words at the terminal's width."""
+    from rich.text import Text
+
     from sixplustwo.cli.labels import label
 
     console = console_out()
-    console.print(
-        f"[bold]{shown['title']}[/bold]  {shown['action_id']}  "
-        f"{label('status', shown['status'])}，截止 {shown['due_on']}"
+
+    def line(*parts: tuple[str, str] | str) -> None:
+        console.print(Text.assemble(*parts))
+
+    line(
+        (shown["title"], "bold"),
+        f"  {shown['action_id']}  {label('status', shown['status'])}，截止 {shown['due_on']}",
     )
     owner = shown["owner"]
     if owner:
-        console.print(
+        line(
             f"业主 {owner['name'] or '（已删除）'} #{owner['id']}  {owner['phone']}  "
             f"{owner['project']} {owner['unit']}  管家 {owner['butler'] or '—'}"
         )
-    console.print(f"步骤 {shown['step']} {shown['step_name']} · 客户心态：{shown['mindset']}")
+    line(f"步骤 {shown['step']} {shown['step_name']}")
+    if shown["mindset"]:
+        line(f"客户心态：{shown['mindset']}")
     if shown["talking_points"]:
-        console.print("[bold]客户关注（话术要点）[/bold]")
+        line(("客户关注（话术要点）", "bold"))
         for point in shown["talking_points"]:
-            console.print(f"  • {point}")
+            line(f"  • {point}")
     if shown["checklist"]:
         done = {r["item"]: r for r in shown["recorded"]}
-        console.print("[bold]检查项[/bold]（done --ok N / --problem N 说明）")
+        line(("检查项", "bold"), "（done --ok N / --problem N 说明）")
         for number, item in enumerate(shown["checklist"], start=1):
             result = done.get(item)
             mark = "  " if result is None else ("✓ " if result["ok"] else "✗ ")
             extra = f" — {result['note']}" if result and result["note"] else ""
-            console.print(f"  {mark}{number}. {item}{extra}")
+            line(f"  {mark}{number}. {item}{extra}")
     if shown["recent_events"]:
-        console.print("[bold]最近记录[/bold]")
+        line(("最近记录", "bold"))
         for event in shown["recent_events"]:
             score = f" {event['score']}分" if event["score"] else ""
             note = f" {event['note']}" if event["note"] else ""
-            console.print(f"  {event['date']} {event['kind']}{score}{note}")
+            line(f"  {event['date']} {event['kind']}{score}{note}")
     for case in shown["open_cases"]:
         kind = label("case_kind", case["kind"])
-        console.print(f"[red]未结{kind}[/red] #{case['id']} {case['opened']} {case['note']}")
+        line((f"未结{kind}", "red"), f" #{case['id']} {case['opened']} {case['note']}")

@@ -28,15 +28,22 @@ def audit(
             }
             for a in store.audit.entries(limit)
         ]
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import Column
+
+    shown = [{**row, "at": str(row["at"])[:16].replace("T", " ")} for row in rows]  # minutes
+    # One line an entry: when, what and about what stay whole; rows, who and where give way.
     render(
-        rows,
+        shown,
         [
-            ("at", "时间"),
-            ("command", "命令"),
-            ("detail", "内容"),
-            ("rows", "行数"),
-            ("target", "目标"),
-            ("user", "操作人"),
+            Column("at", "时间", 10, keep=True),
+            Column("command", "命令", 10, keep=True),
+            Column("detail", "内容", 10, keep=True),
+            Column("rows", "行数", 6, right=True),
+            Column("user", "操作人", 5),
+            Column("target", "目标", 4),
         ],
         fmt,
         empty="the audit log is empty",

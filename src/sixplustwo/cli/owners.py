@@ -244,13 +244,19 @@ def show(
             }
         )
         return
+    from rich.text import Text
+
     console = console_out()
     stage_label = label("stage", summary["stage"])
+    # Plain text, never markup: names and tags print as typed.
     console.print(
-        f"[bold]{summary['name'] or '（已删除）'}[/bold]  #{summary['id']}  {summary['phone']}  "
-        f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
-        f"阶段: {stage_label} ({summary['stage']})"
-        + (f"  会员: {summary['membership']}" if summary["membership"] else "")
+        Text.assemble(
+            (summary["name"] or "（已删除）", "bold"),
+            f"  #{summary['id']}  {summary['phone']}  "
+            f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
+            f"阶段: {stage_label} ({summary['stage']})"
+            + (f"  会员: {summary['membership']}" if summary["membership"] else ""),
+        )
     )
     from sixplustwo.domain.fields import OWNER_FIELDS
 
@@ -261,13 +267,15 @@ def show(
         if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
-        console.print("客户档案: " + "  ".join(summary["tags"]))
+        console.print(Text("客户档案: " + "  ".join(summary["tags"])))
     shown = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
         shown["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
-        "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
-        or "no journey dates recorded"
+        Text(
+            "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
+            or "no journey dates recorded"
+        )
     )
     from sixplustwo.cli.layout import Column, print_rows
 

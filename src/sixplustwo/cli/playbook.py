@@ -76,17 +76,21 @@ def playbook(
         }
         for rule in book
     ]
+    from sixplustwo.cli.layout import Column
+
+    # One line a rule: its name (what --playbook files and done --rule take), step and title
+    # whole; then when it is due, when it opens, from what, the grace, for whom.
     render(
         rows,
         [
-            ("rule", "rule"),
-            ("step", "步骤"),
-            ("title", "事项"),
-            ("subject", "对象"),
-            ("anchor", "anchor"),
-            ("opens", "opens"),
-            ("due", "due"),
-            ("grace", "grace"),
+            Column("rule", "rule", 10, keep=True),
+            Column("step", "步骤", 10, keep=True),
+            Column("title", "事项", 10, keep=True),
+            Column("due", "due", 7),
+            Column("opens", "opens", 6),
+            Column("anchor", "anchor", 5),
+            Column("grace", "grace", 4, right=True),
+            Column("subject", "对象", 3),
         ],
         Format(fmt),
         title="6+2 playbook" + ("（工作日顺延）" if book.settings.workdays else ""),

@@ -93,9 +93,16 @@ def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
             {"id": m.id, "kind": m.kind, "date": m.reached_on, "note": m.note}
             for m in store.projects.milestones(code)
         ]
+    from sixplustwo.cli.layout import Column
+
     render(
         rows,
-        [("id", "编号"), ("kind", "节点"), ("date", "日期"), ("note", "备注")],
+        [
+            Column("id", "编号", 10, keep=True, right=True),
+            Column("kind", "节点", 10, keep=True),
+            Column("date", "日期", 10, keep=True),
+            Column("note", "备注", 5),
+        ],
         fmt,
         empty=f"no milestones for {code} yet",
     )
@@ -115,9 +122,16 @@ def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
             }
             for p in store.projects.all()
         ]
+    from sixplustwo.cli.layout import Column
+
     render(
         rows,
-        [("code", "代码"), ("name", "项目"), ("city", "城市"), ("delivery_date", "首批交付")],
+        [
+            Column("code", "代码", 10, keep=True),
+            Column("name", "项目", 10, keep=True),
+            Column("delivery_date", "首批交付", 5),
+            Column("city", "城市", 3),
+        ],
         fmt,
         empty="no projects yet: sixplustwo project add CODE --name NAME",
     )

@@ -35,22 +35,26 @@ def list_referrals(
         render(ledger, [], fmt)
         return
     from sixplustwo.cli.labels import label
+    from sixplustwo.cli.layout import Column
 
     for row in ledger:
         row["status_label"] = label("referral_status", row["status"])
-        row["amount"] = row["amount"] or ""
+        row["amount_shown"] = row["amount"] or ""
+        # Each person by id and name together: the id is what other commands take.
+        row["referrer_shown"] = f"{row['referrer_id']} {row['referrer'] or '—'}"
+        row["referred_shown"] = f"{row['referred_id']} {row['referred'] or '—'}"
+    # One line a referral: who referred whom, where it stands and what is owed stay whole.
     render(
         ledger,
         [
-            ("referrer_id", "推荐人编号"),
-            ("referrer", "推荐人"),
-            ("referred_id", "被推荐人编号"),
-            ("referred", "被推荐人"),
-            ("signed", "签约"),
-            ("status_label", "状态"),
-            ("amount", "奖励(元)"),
-            ("settlement", "结算方式"),
-            ("settled_on", "结算日"),
+            Column("referrer_shown", "推荐人", 10, keep=True),
+            Column("referred_shown", "被推荐人", 10, keep=True),
+            Column("status_label", "状态", 9, keep=True),
+            Column("amount_shown", "奖励(元)", 9, keep=True, right=True),
+            Column("signed", "签约", 6),
+            Column("settlement", "结算方式", 5),
+            Column("settled_on", "结算日", 4),
+            Column("referrer_phone", "推荐人手机", 2),
         ],
         fmt,
         title="老带新奖励台账（滚雪球计划）",

@@ -1,4 +1,4 @@
-"""Rendering listings as a rich table, JSON (a list of objects, ISO dates) or CSV."""
+"""Rendering listings as lines that fit the terminal, JSON (a list of objects, ISO dates) or CSV."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from sixplustwo.cli.options import Format
 
-_KEEP_WHOLE = frozenset(
-    {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}
-)
+if TYPE_CHECKING:
+    from sixplustwo.cli.layout import Column
 
 
 def _plain(value: object) -> object:
@@ -49,14 +49,16 @@ def emit_json(data: object) -> None:
 
 def render(
     rows: Sequence[dict],
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[Column | tuple[str, str]],
     fmt: Format,
     *,
     title: str | None = None,
     empty: str = "nothing to show",
     caption: str | None = None,
 ) -> None:
-    """``columns`` maps row keys to table headers; JSON and CSV carry every key of the rows."""
+    """JSON and CSV carry every key of the rows; the table shows ``columns`` as lines that fit
+    the terminal (cli/layout.py). A ``(key, header)`` pair is a column whose priority is its
+    place, the first two kept whole: give ``Column`` to say what gives way."""
     if fmt is Format.json:
         emit_json(list(rows))
         return
@@ -70,33 +72,15 @@ def render(
                 {key: "" if value is None else _plain(value) for key, value in row.items()}
             )
         return
-    console = console_out()
-    if not rows:
-        console.print(empty)
-        return
-    from rich.table import Table
+    from sixplustwo.cli.layout import Column, print_rows
 
-    table = Table(title=title, caption=caption, header_style="bold", show_lines=False)
-    for key, header in columns:
-        # Phones, dates and ids are read whole or not at all; free text may wrap instead.
-        whole = key in _KEEP_WHOLE or key.endswith("_on") or key.endswith("_id")
-        table.add_column(header, overflow="fold", no_wrap=whole)
-    for row in rows:
-        table.add_row(*(_cell(key, row.get(key)) for key, _ in columns))
-    console.print(table)
-
-
-def _cell(key: str, value: object) -> str:
-    """Data is escaped so that a name like "[red]" prints as typed; ``*_label`` cells are
-    ours and may carry rich markup."""
-    if value is None:
-        return ""
-    text = str(_plain(value))
-    if key.endswith("_label"):
-        return text
-    from rich.markup import escape
-
-    return escape(text)
+    shown = [
+        column
+        if isinstance(column, Column)
+        else Column(column[0], column[1], len(columns) - number, keep=number < 2)
+        for number, column in enumerate(columns)
+    ]
+    print_rows(rows, shown, empty=empty, title=title, footer=caption)
 
 
 def console_out():

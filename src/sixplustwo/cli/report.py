@@ -18,7 +18,7 @@ def _bar(rate: float | None) -> str:
     if rate is None:
         return ""
     filled = round(rate * _BAR)
-    return "█" * filled + "░" * (_BAR - filled) + f" {rate:.0%}"
+    return "█" * filled + "░" * (_BAR - filled)
 
 
 def _quarter_start(day: date) -> date:
@@ -90,25 +90,35 @@ def _name_groups(data: dict) -> None:
 
 
 def _print(data: dict, title: str) -> None:
-    from rich.table import Table
+    from rich.text import Text
 
     from sixplustwo.cli.labels import label
+    from sixplustwo.cli.layout import Column, print_rows
 
     console = console_out()
     period = data["period"]
-    console.print(f"[bold]{title}[/bold]  {period['from']} – {period['to']}")
+    console.print(Text(f"{title}  {period['from']} – {period['to']}", style="bold"))
     keys = ("on_time", "late", "missed", "open")
-    heads = [label("outcome_head", key) for key in keys]
 
     def outcome_table(caption: str, first: str, rows: list[dict], name_of) -> None:
-        table = Table(title=caption, title_justify="left")
-        table.add_column(first)
-        for head in heads:
-            table.add_column(head, justify="right")
-        table.add_column("按时率", no_wrap=True)
-        for row in rows:
-            table.add_row(name_of(row), *(str(row[k]) for k in keys), _bar(row["on_time_rate"]))
-        console.print(table)
+        # One line a row: its name and its numbers whole; the bar gives way first.
+        columns = [
+            Column("name", first, 10, keep=True),
+            *(Column(key, label("outcome_head", key), 9, keep=True, right=True) for key in keys),
+            Column("rate", "按时率", 9, keep=True, right=True),
+            Column("bar", "", 1),
+        ]
+        shown = [
+            {
+                "name": name_of(row),
+                **{key: str(row[key]) for key in keys},
+                "rate": "" if row["on_time_rate"] is None else f"{row['on_time_rate']:.0%}",
+                "bar": _bar(row["on_time_rate"]),
+            }
+            for row in rows
+        ]
+        console.print()
+        print_rows(shown, columns, empty="—", title=caption)
 
     outcome_table(
         "6+2 各步骤", "步骤", data["steps"], lambda r: f"{r['step']} {label('step', r['step'])}"
@@ -116,6 +126,7 @@ def _print(data: dict, title: str) -> None:
     rules = [r for r in data["rules"] if any(r[k] for k in keys)]
     outcome_table("各规则", "事项", rules, lambda r: r["title"])
     outcome_table("管家工作量与按时率", "管家", data["butlers"], lambda r: r["butler"])
+    console.print()
     satisfaction = data["satisfaction"]
     most = max(satisfaction["distribution"].values(), default=0) or 1
     average = satisfaction["average"]
@@ -137,7 +148,9 @@ def _print(data: dict, title: str) -> None:
         console.print("检查项问题（按项目，最多的在前）:")
         for row in data["checklist_problems"]:
             console.print(
-                f"  {row['project']} {row['item']}: {row['problems']}/{row['checked']} 次有问题"
+                Text(
+                    f"  {row['project']} {row['item']}: {row['problems']}/{row['checked']} 次有问题"
+                )
             )
     referrals = data["referrals"]
     console.print(
