@@ -67,8 +67,8 @@ def test_export_killed_at_every_step_delivers_each_action_once(cli, project, tmp
     for index, step in enumerate(STEPS):
         for _ in range(2):  # new reminders before each run, so that every run has some
             owners += 1
-            cli("owner", "add", "--name", f"客户{owners}", "--phone", f"1390000{owners:04d}",
-                "--project", project, "--unit", f"1-{owners}", "--signed", "2024-01-01")  # fmt: skip
+            flat = ("--project", project, "--unit", f"1-{owners}", "--signed", "2024-01-01")
+            cli("owner", "add", "--name", f"客户{owners}", "--phone", f"1390000{owners:04d}", *flat)
         killed = _export(fmt, out / f"run{index}.{fmt}", "--new-only", fault=step)
         assert killed.returncode == -signal.SIGKILL, (step, killed.stderr)
     last = _export(fmt, out / f"last.{fmt}", "--new-only")
