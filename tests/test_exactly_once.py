@@ -1,5 +1,5 @@
 """`export --new-only` writes each action to exactly one delivered file per destination,
-whatever step it is killed at (SIGKILL through the fault points of io/faults.py)."""
+whatever step it is killed at (SIGKILL through the fault points of sixplustwo/faults.py)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from sixplustwo.cli.context import (
 )
 from sixplustwo.cli.messages import _, warning_line
 from sixplustwo.cli.options import format_option
-from sixplustwo.io.faults import fault_point
+from sixplustwo.faults import fault_point
 
 
 class ExportFormat(StrEnum):
@@ -171,7 +171,7 @@ def export(
 # batch whose temporary file is gone was renamed (delivered), so it is done; any other is
 # discarded (its rows leave the log, its temporary file is removed) and its rows go into this
 # export's file. Each action thus reaches exactly one delivered file per destination. The
-# fault points (io/faults.py) are where tests/test_exactly_once.py kills it.
+# fault points (sixplustwo/faults.py) are where tests/test_exactly_once.py kills it.
 
 
 def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sixplustwo.domain.errors import NotFound
-from sixplustwo.io.faults import fault_point
+from sixplustwo.faults import fault_point
 
 CSV_FIELDS = (
     "action_id",
