@@ -87,3 +87,26 @@ def test_export_killed_at_every_step_delivers_each_action_once(cli, project, tmp
     assert sorted(delivered.elements()) == sorted(due)  # every due action, exactly once
     # Runs killed after the rename delivered their file: not everything waited for the last.
     assert len(list(out.iterdir())) > 1
+
+
+def test_an_export_that_fails_midway_takes_its_rows_back(cli, project, tmp_path, monkeypatch):
+    from sixplustwo.io import exporting
+
+    for number in range(1, 4):
+        cli("owner", "add", "--name", f"客户{number}", "--phone", f"1390000{number:04d}",
+            "--project", project, "--unit", f"1-{number}", "--signed", "2024-01-01")  # fmt: skip
+
+    def refuse(temporary, target):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(exporting, "put_in_place", refuse)
+        failed = cli("export", "--date", DAY, "--format", "csv", "--new-only", "--out",
+                     tmp_path / "first.csv", ok=False)  # fmt: skip
+    assert failed.exit_code == 1 and "Permission denied" in failed.stderr
+    assert list(tmp_path.glob(".first.csv.*")) == []  # its temporary file is gone
+    later = cli("export", "--date", DAY, "--format", "csv", "--new-only", "--out",
+                tmp_path / "later.csv")  # fmt: skip
+    assert "warning" not in later.stderr
+    sent = _action_ids("csv", (tmp_path / "later.csv").read_bytes())
+    assert sorted(sent) == [f"o{n}:signing-revisit" for n in range(1, 4)]

@@ -182,14 +182,18 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
     with _bookkeeping(ctx) as db:
         batch = Audit(db).open_batch(fmt.value, where, day, str(target), str(temporary))
     fault_point("export:batch-opened")
-    write_private(temporary, data)
-    fault_point("export:temporary-written")
-    with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
-        audit = Audit(db, command_line(ctx).user)
-        audit.fill_batch(batch, written)
-        fault_point("export:pending-not-committed")
-    fault_point("export:pending")
-    put_in_place(temporary, target)
+    try:
+        write_private(temporary, data)
+        fault_point("export:temporary-written")
+        with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
+            audit = Audit(db, command_line(ctx).user)
+            audit.fill_batch(batch, written)
+            fault_point("export:pending-not-committed")
+        fault_point("export:pending")
+        put_in_place(temporary, target)
+    except Exception:  # e.g. a full disk, a target that is a folder: this batch is undone
+        _finish_unfinished(ctx, quiet=True)
+        raise
     fault_point("export:renamed")
     with _bookkeeping(ctx) as db:
         Audit(db).finish_batch(batch.id)
@@ -215,8 +219,9 @@ def _bookkeeping(ctx):
     return open_db(db_option(ctx), write=True)
 
 
-def _finish_unfinished(ctx) -> None:
-    """Settle the batches a killed export left (see above), saying so on stderr."""
+def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
+    """Settle the batches a killed export left (see above), saying so on stderr (unless
+    ``quiet``: this run's own, which failed)."""
     from sixplustwo.io.exporting import remove_temporary
     from sixplustwo.store.audit import Audit
 
@@ -230,15 +235,12 @@ def _finish_unfinished(ctx) -> None:
                 continue
             with _bookkeeping(ctx) as db:
                 count = Audit(db, command_line(ctx).user).unfill_batch(batch)
-            typer.echo(
-                warning_line(
-                    _(
-                        "an earlier export to {target} was stopped before its file was in "
-                        "place; its {count} reminders are written again"
-                    ).format(target=batch.target, count=count)
-                ),
-                err=True,
-            )
+            if not quiet:
+                message = _(
+                    "an earlier export to {target} was stopped before its file was in place; "
+                    "its {count} reminders are written again"
+                )
+                typer.echo(warning_line(message.format(target=batch.target, count=count)), err=True)
         remove_temporary(batch.temporary)
         with _bookkeeping(ctx) as db:
             Audit(db).drop_batch(batch.id)
