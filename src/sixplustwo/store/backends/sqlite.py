@@ -23,7 +23,11 @@ from urllib.parse import quote
 from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
 
 NAME = "sqlite"
-BUSY_TIMEOUT_MS = 5000
+# How long a command waits for the write lock before "database is locked". Write transactions
+# last milliseconds (exports record their rows after reading), but on a loaded machine with
+# eight writers SQLite's busy handler, which polls, can lose the race for several seconds;
+# an import of a large file holds it for seconds. Waiting beats failing a butler's command.
+BUSY_TIMEOUT_MS = 20000
 MAX_PARAMS = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 # Dates are stored as ISO text, times as "YYYY-MM-DD HH:MM:SS.ffffff" (as the tables always
