@@ -151,11 +151,11 @@ def write_private(path: Path, data: bytes) -> None:
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "wb") as stream:
-            half = len(data) // 2
-            stream.write(data[:half])
+            view, half = memoryview(data), len(data) // 2
+            stream.write(view[:half])
             stream.flush()
             fault_point("export:temporary-half-written")
-            stream.write(data[half:])
+            stream.write(view[half:])
             stream.flush()
             os.fsync(stream.fileno())
     except BaseException:
