@@ -15,7 +15,12 @@ app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args
 def list_referrals(
     ctx: typer.Context,
     referrer: int | None = typer.Option(None, "--referrer", help="Only this referrer's."),
-    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    on: str | None = typer.Option(
+        None,
+        "--as-of",
+        "--date",
+        help="As of this day (default today): what was recorded on or before it.",
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Each referrer's referrals: pending (not signed), confirmed (signed, reward owed) or
@@ -23,12 +28,15 @@ def list_referrals(
     from dataclasses import asdict
 
     from sixplustwo.domain.phones import mask_phone
+    from sixplustwo.store.referrals import ledger_totals
 
-    day = parse_day(on, "--date") or today()
+    day = parse_day(on, "--as-of") or today()
     with open_store(ctx, write=False) as store:
         if referrer is not None:
             store.owners.get(referrer)  # an unknown id is an error, not an empty list
-        ledger = [asdict(entry) for entry in store.referrals.ledger(day, referrer)]
+        entries = store.referrals.ledger(day, referrer)
+    totals = ledger_totals(entries)
+    ledger = [asdict(entry) for entry in entries]
     for row in ledger:
         row["referrer_phone"] = mask_phone(row["referrer_phone"])
     if fmt is not Format.table:
@@ -56,13 +64,23 @@ def list_referrals(
         title="老带新奖励台账（滚雪球计划）",
         empty="no referrals recorded — 暂无老带新记录",
     )
-    totals: dict[int, dict[str, int]] = {}
+    by_referrer: dict[int, dict[str, int]] = {}
     for row in ledger:
-        total = totals.setdefault(row["referrer_id"], {"confirmed": 0, "settled": 0})
+        total = by_referrer.setdefault(row["referrer_id"], {"confirmed": 0, "settled": 0})
         if row["status"] in total:
             total[row["status"]] += row["amount"] or 0
     console = console_out()
-    for referrer_id, total in totals.items():
+    for referrer_id, total in by_referrer.items():
         console.print(
             f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
+        )
+    if ledger:
+        from sixplustwo.cli.messages import _
+
+        # The same totals as the report's referral figures on that day (ledger_totals).
+        console.print(
+            _(
+                "As of {day}: {pending} pending, {owed} owed ({owed_amount} yuan), "
+                "{settled} settled ({settled_amount} yuan)"
+            ).format(day=day.isoformat(), **totals)
         )
