@@ -35,7 +35,7 @@ def list_referrals(
         if referrer is not None:
             store.owners.get(referrer)  # an unknown id is an error, not an empty list
         entries = store.referrals.ledger(day, referrer)
-    totals = ledger_totals(entries)
+    overall = ledger_totals(entries)
     ledger = [asdict(entry) for entry in entries]
     for row in ledger:
         row["referrer_phone"] = mask_phone(row["referrer_phone"])
@@ -64,13 +64,13 @@ def list_referrals(
         title="老带新奖励台账（滚雪球计划）",
         empty="no referrals recorded — 暂无老带新记录",
     )
-    by_referrer: dict[int, dict[str, int]] = {}
+    totals: dict[int, dict[str, int]] = {}
     for row in ledger:
-        total = by_referrer.setdefault(row["referrer_id"], {"confirmed": 0, "settled": 0})
+        total = totals.setdefault(row["referrer_id"], {"confirmed": 0, "settled": 0})
         if row["status"] in total:
             total[row["status"]] += row["amount"] or 0
     console = console_out()
-    for referrer_id, total in by_referrer.items():
+    for referrer_id, total in totals.items():
         console.print(
             f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
         )
@@ -82,5 +82,5 @@ def list_referrals(
             _(
                 "As of {day}: {pending} pending, {owed} owed ({owed_amount} yuan), "
                 "{settled} settled ({settled_amount} yuan)"
-            ).format(day=day.isoformat(), **totals)
+            ).format(day=day.isoformat(), **overall)
         )

@@ -480,8 +480,9 @@ class _Period:
         for project in sorted(overlapping):
             self._decide_owners(
                 rule,
-                "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :asof",
-                {"mp": project},
+                "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :asof "
+                "AND (o.delivered_on IS NULL OR o.delivered_on > :lo)",
+                {"mp": project, "lo": iso(low)},
             )
 
     def _decide_owners(
