@@ -578,11 +578,12 @@ class _Period:
         base, params = self._owner_filter()
         params.update(lo=iso(min(r[0] for r in ranges)), hi=iso(max(r[1] for r in ranges)))
         sql = (
-            "SELECT o.butler, c.kind, c.opened_on, CASE WHEN c.resolved_on <= :asof "
-            "THEN c.resolved_on END AS done, COUNT(*) FROM service_case c "
+            "SELECT x.butler, x.kind, x.opened, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+            "c.kind AS kind, c.opened_on AS opened, CASE WHEN c.resolved_on <= :asof "
+            "THEN c.resolved_on END AS done FROM service_case c "
             f"JOIN owner o ON o.id = c.owner_id WHERE {base} "
-            "AND c.opened_on BETWEEN :lo AND :hi AND c.opened_on <= :asof "
-            "GROUP BY o.butler, c.kind, c.opened_on, done"
+            "AND c.opened_on BETWEEN :lo AND :hi AND c.opened_on <= :asof) x "
+            "GROUP BY x.butler, x.kind, x.opened, x.done"
         )
         for butler, kind, opened, done, n in self._grouped(sql, params):
             due_on = rule.due_on(as_date(opened), repair=kind == "repair")  # type: ignore[arg-type]
