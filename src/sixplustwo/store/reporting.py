@@ -339,12 +339,19 @@ class _Period:
         from sixplustwo.domain.calendars import lunar_birthday_keys
 
         lunar_keys: set[str] = set()
+        # With working days, a greeting due on a late-December weekend or holiday moves into
+        # January, where it shares its window (that year) with the next year's greeting:
+        # owners born in late December are decided by the domain then.
+        by_domain: set[str] = set()
         for day in _days(low, high):
             lunar_keys.update(lunar_birthday_keys(day))
             due_on = rule.due_on(day)
             if not self._in_period(due_on):
                 continue
             keys = [day.isoformat()[5:]]
+            if rule.workdays and day.month == 12 and day.day >= 15:
+                by_domain.update(keys)
+                continue
             if keys[0] == "02-28" and (day + _DAY).month == 3:
                 keys.append("02-29")  # born on 02-29: greeted on 02-28 in a common year
             placeholders, params = in_list("md", keys)
@@ -357,6 +364,11 @@ class _Period:
             window = (date(due_on.year, 1, 1), date(due_on.year, 12, 31))
             self._instance(
                 rule, condition, params, str(day.year), rule.opens_on(day), due_on, window
+            )
+        if by_domain:
+            placeholders, params = in_list("md", sorted(by_domain))
+            self._decide_owners(
+                rule, f"o.birthday_md IN ({placeholders}) AND NOT o.birthday_lunar", params
             )
         if lunar_keys:
             placeholders, params = in_list("md", sorted(lunar_keys))
@@ -623,7 +635,10 @@ def report_from_tally(
     steps: dict[str, Counter] = {step: Counter() for step in STEP_CODES}
     for rule in playbook:
         steps[rule.step].update(tally.by_rule.get(rule.name, Counter()))
-    butlers = sorted(tally.by_butler.items(), key=lambda i: (i[0][0] or "", i[0][1] or ""))
+    # A butler whose every counted action was taken back (an owner who wants no greetings,
+    # counted first as eligible) has no row.
+    counted = [(group, c) for group, c in tally.by_butler.items() if any(c.values())]
+    butlers = sorted(counted, key=lambda i: (i[0][0] or "", i[0][1] or ""))
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()},
         "steps": [{"step": step, **counts(steps[step])} for step in STEP_CODES],
