@@ -15,7 +15,12 @@ app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args
 def list_referrals(
     ctx: typer.Context,
     referrer: int | None = typer.Option(None, "--referrer", help="Only this referrer's."),
-    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    on: str | None = typer.Option(
+        None,
+        "--as-of",
+        "--date",
+        help="As of this day (default today): what was recorded on or before it.",
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Each referrer's referrals: pending (not signed), confirmed (signed, reward owed) or
@@ -23,12 +28,15 @@ def list_referrals(
     from dataclasses import asdict
 
     from sixplustwo.domain.phones import mask_phone
+    from sixplustwo.store.referrals import ledger_totals
 
-    day = parse_day(on, "--date") or today()
+    day = parse_day(on, "--as-of") or today()
     with open_store(ctx, write=False) as store:
         if referrer is not None:
             store.owners.get(referrer)  # an unknown id is an error, not an empty list
-        ledger = [asdict(entry) for entry in store.referrals.ledger(day, referrer)]
+        entries = store.referrals.ledger(day, referrer)
+    overall = ledger_totals(entries)
+    ledger = [asdict(entry) for entry in entries]
     for row in ledger:
         row["referrer_phone"] = mask_phone(row["referrer_phone"])
     if fmt is not Format.table:
@@ -69,4 +77,14 @@ def list_referrals(
     for referrer_id, total in totals.items():
         console.print(
             f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
+        )
+    if ledger:
+        from sixplustwo.cli.messages import _
+
+        # The same totals as the report's referral figures on that day (ledger_totals).
+        console.print(
+            _(
+                "As of {day}: {pending} pending, {owed} owed ({owed_amount} yuan), "
+                "{settled} settled ({settled_amount} yuan)"
+            ).format(day=day.isoformat(), **overall)
         )

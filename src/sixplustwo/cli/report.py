@@ -154,6 +154,10 @@ def _print(data: dict, title: str) -> None:
             )
     referrals = data["referrals"]
     console.print(
-        f"老带新: 签约 {referrals['referred_signed']} 位, 奖励 {referrals['reward_amount']} 元, "
-        f"已结算 {referrals['rewards_settled']} 项, 待结算 {referrals['rewards_due']} 项"
+        f"老带新（期间）: 签约 {referrals['referred_signed']} 位, "
+        f"结算 {referrals['rewards_settled']} 项 {referrals['settled_amount']} 元"
+    )
+    console.print(
+        f"老带新（截至 {period['as_of']}）: 待签约 {referrals['pending']} 位, "
+        f"待结算 {referrals['rewards_due']} 项 {referrals['reward_amount']} 元"
     )

@@ -146,7 +146,9 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
 <th>检查次数</th></tr>
 {problems}</table></div>
 <h2>老带新（滚雪球计划）</h2>
-<p>期间签约的被推荐客户 {referrals["referred_signed"]} 位，奖励 {referrals["reward_amount"]} 元；
-奖励已结算 {referrals["rewards_settled"]} 项，待结算 {referrals["rewards_due"]} 项。</p>
+<p>期间签约的被推荐客户 {referrals["referred_signed"]} 位；期间结算奖励
+{referrals["rewards_settled"]} 项 {referrals["settled_amount"]} 元。截至 {period["as_of"]}：
+待签约 {referrals["pending"]} 位，待结算 {referrals["rewards_due"]} 项
+{referrals["reward_amount"]} 元。</p>
 </body></html>
 """

@@ -249,6 +249,12 @@ ALTER TABLE export_log ADD COLUMN batch_id INTEGER REFERENCES export_batch (id);
 CREATE INDEX export_log_batch ON export_log (batch_id)
 """
 
+# The report counts festival greetings as every signed owner (the butler index covers them)
+# less those who want none: this finds the few who want none without reading every owner.
+_OWNER_GREETINGS = """
+CREATE INDEX ix_owner_wants_greetings ON owner (wants_greetings)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -263,4 +269,5 @@ MIGRATIONS: list[Migration] = [
     ("0011_export_destination", _EXPORT_DESTINATION),
     ("0012_journal", _JOURNAL),
     ("0014_export_batch", _EXPORT_BATCH),
+    ("0015_owner_greetings_index", _OWNER_GREETINGS),
 ]
