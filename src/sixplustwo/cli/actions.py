@@ -6,7 +6,7 @@ import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.cli.render import console_out, emit_json, shown
 
 app = typer.Typer(help="One action: what to say and check (话术与检查项).", no_args_is_help=True)
 
@@ -83,39 +83,42 @@ def show(
     _print(shown)
 
 
-def _print(shown: dict) -> None:
+def _print(action: dict) -> None:
+    """Lines of rich markup: every value from the data or the playbook goes through ``s``
+    (escaped as text, control characters visible)."""
     from sixplustwo.cli.labels import label
 
+    s = shown
     console = console_out()
     console.print(
-        f"[bold]{shown['title']}[/bold]  {shown['action_id']}  "
-        f"{label('status', shown['status'])}，截止 {shown['due_on']}"
+        f"[bold]{s(action['title'])}[/bold]  {s(action['action_id'])}  "
+        f"{label('status', action['status'])}，截止 {action['due_on']}"
     )
-    owner = shown["owner"]
+    owner = action["owner"]
     if owner:
         console.print(
-            f"业主 {owner['name'] or '（已删除）'} #{owner['id']}  {owner['phone']}  "
-            f"{owner['project']} {owner['unit']}  管家 {owner['butler'] or '—'}"
+            f"业主 {s(owner['name'] or '（已删除）')} #{owner['id']}  {owner['phone']}  "
+            f"{s(owner['project'])} {s(owner['unit'])}  管家 {s(owner['butler'] or '—')}"
         )
-    console.print(f"步骤 {shown['step']} {shown['step_name']} · 客户心态：{shown['mindset']}")
-    if shown["talking_points"]:
+    console.print(f"步骤 {action['step']} {action['step_name']} · 客户心态：{s(action['mindset'])}")
+    if action["talking_points"]:
         console.print("[bold]客户关注（话术要点）[/bold]")
-        for point in shown["talking_points"]:
-            console.print(f"  • {point}")
-    if shown["checklist"]:
-        done = {r["item"]: r for r in shown["recorded"]}
+        for point in action["talking_points"]:
+            console.print(f"  • {s(point)}")
+    if action["checklist"]:
+        done = {r["item"]: r for r in action["recorded"]}
         console.print("[bold]检查项[/bold]（done --ok N / --problem N 说明）")
-        for number, item in enumerate(shown["checklist"], start=1):
+        for number, item in enumerate(action["checklist"], start=1):
             result = done.get(item)
             mark = "  " if result is None else ("✓ " if result["ok"] else "✗ ")
-            extra = f" — {result['note']}" if result and result["note"] else ""
-            console.print(f"  {mark}{number}. {item}{extra}")
-    if shown["recent_events"]:
+            extra = f" — {s(result['note'])}" if result and result["note"] else ""
+            console.print(f"  {mark}{number}. {s(item)}{extra}")
+    if action["recent_events"]:
         console.print("[bold]最近记录[/bold]")
-        for event in shown["recent_events"]:
+        for event in action["recent_events"]:
             score = f" {event['score']}分" if event["score"] else ""
-            note = f" {event['note']}" if event["note"] else ""
-            console.print(f"  {event['date']} {event['kind']}{score}{note}")
-    for case in shown["open_cases"]:
+            note = f" {s(event['note'])}" if event["note"] else ""
+            console.print(f"  {event['date']} {s(event['kind'])}{score}{note}")
+    for case in action["open_cases"]:
         kind = label("case_kind", case["kind"])
-        console.print(f"[red]未结{kind}[/red] #{case['id']} {case['opened']} {case['note']}")
+        console.print(f"[red]未结{kind}[/red] #{case['id']} {case['opened']} {s(case['note'])}")

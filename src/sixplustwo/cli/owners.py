@@ -18,7 +18,7 @@ from sixplustwo.cli.context import (
     today,
 )
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, emit_json, render
+from sixplustwo.cli.render import console_out, emit_json, render, shown
 
 app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
 
@@ -247,10 +247,10 @@ def show(
     console = console_out()
     stage_label = label("stage", summary["stage"])
     console.print(
-        f"[bold]{summary['name'] or '（已删除）'}[/bold]  #{summary['id']}  {summary['phone']}  "
-        f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
-        f"阶段: {stage_label} ({summary['stage']})"
-        + (f"  会员: {summary['membership']}" if summary["membership"] else "")
+        f"[bold]{shown(summary['name'] or '（已删除）')}[/bold]  #{summary['id']}  "
+        f"{summary['phone']}  {shown(view.project.name)} {shown(summary['unit'])}  "
+        f"管家: {shown(summary['butler'] or '—')}  阶段: {stage_label} ({summary['stage']})"
+        + (f"  会员: {shown(summary['membership'])}" if summary["membership"] else "")
     )
     from sixplustwo.domain.fields import OWNER_FIELDS
 
@@ -261,12 +261,14 @@ def show(
         if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
-        console.print("客户档案: " + "  ".join(summary["tags"]))
-    shown = {**summary}
+        console.print("客户档案: " + "  ".join(shown(tag) for tag in summary["tags"]))
+    values = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
-        shown["birthday"] = f"{summary['birthday']}（按农历）"
+        values["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
-        "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
+        "  ".join(
+            f"{word} {shown(values[key])}" for word, key in journey if values[key] is not None
+        )
         or "no journey dates recorded"
     )
     from sixplustwo.cli.layout import Column, print_rows
@@ -378,7 +380,7 @@ def edit(
 ) -> None:
     """Change a customer's details or journey dates, and the customer archive (客户档案)."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.owners import DATE_FIELDS, parse_flag, parse_owner_id
+    from sixplustwo.domain.owners import DATE_FIELDS, owner_text, parse_flag, parse_owner_id
     from sixplustwo.domain.phones import normalise_phone
 
     changes: dict[str, object] = {}
@@ -386,7 +388,7 @@ def edit(
         if value is not None:
             if not value.strip() and field != "butler":
                 raise InvalidInput("--{field} must not be empty", field=field)
-            changes[field] = value.strip() or None
+            changes[field] = owner_text(field, value.strip()) or None
     if phone is not None:
         changes["phone"] = normalise_phone(phone)
     if project is not None:

@@ -9,6 +9,7 @@ import typer
 from sixplustwo.cli.context import open_store
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
+from sixplustwo.domain.text import visible_lines
 
 
 def playbook(
@@ -57,7 +58,8 @@ def playbook(
     with open_store(ctx, write=False) as store:
         book = store.playbook
     if fmt in ("toml", "markdown"):
-        typer.echo(playbook_toml(book) if fmt == "toml" else playbook_markdown(book), nl=False)
+        text = playbook_toml(book) if fmt == "toml" else playbook_markdown(book)
+        typer.echo(visible_lines(text), nl=False)
         return
     rows = [
         {

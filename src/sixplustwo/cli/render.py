@@ -1,8 +1,13 @@
-"""Rendering listings as a rich table, JSON (a list of objects, ISO dates) or CSV."""
+"""Rendering listings as a rich table, JSON (a list of objects, ISO dates) or CSV.
+
+Where text meets the reader: table cells and every console line show control and
+bidirectional characters as escapes (``domain/text.py: visible``), data is never read as rich
+markup, and CSV cells a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -11,6 +16,7 @@ from datetime import date, datetime
 import typer
 
 from sixplustwo.cli.options import Format
+from sixplustwo.domain.text import safe_cell, visible
 
 _KEEP_WHOLE = frozenset(
     {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}
@@ -66,9 +72,7 @@ def render(
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {key: "" if value is None else _plain(value) for key, value in row.items()}
-            )
+            writer.writerow({key: csv_cell(value) for key, value in row.items()})
         return
     console = console_out()
     if not rows:
@@ -86,12 +90,20 @@ def render(
     console.print(table)
 
 
-def _cell(key: str, value: object) -> str:
-    """Data is escaped so that a name like "[red]" prints as typed; ``*_label`` cells are
-    ours and may carry rich markup."""
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: dates ISO, None empty, text safe in a spreadsheet."""
     if value is None:
         return ""
-    text = str(_plain(value))
+    value = _plain(value)
+    return safe_cell(value) if isinstance(value, str) else value
+
+
+def _cell(key: str, value: object) -> str:
+    """Data is escaped so that a name like "[red]" prints as typed and a control character
+    as ``\x1b``; ``*_label`` cells are ours and may carry rich markup."""
+    if value is None:
+        return ""
+    text = visible(str(_plain(value)))
     if key.endswith("_label"):
         return text
     from rich.markup import escape
@@ -99,11 +111,39 @@ def _cell(key: str, value: object) -> str:
     return escape(text)
 
 
-def console_out():
-    from rich.console import Console
+def shown(value: object) -> str:
+    """User text inside a line of rich markup: control characters escaped, brackets too."""
+    from rich.markup import escape
 
+    return escape(visible("" if value is None else str(value)))
+
+
+def console_out():
     # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
-    return Console(file=sys.stdout, highlight=False, emoji=False)
+    return _safe_console()(file=sys.stdout, highlight=False, emoji=False)
+
+
+@functools.cache
+def _safe_console():
+    """A rich Console that, as the last step before the terminal, shows any control or
+    bidirectional character left in the text it prints as an escape (newlines and tabs but
+    those of the layout stay): a line built by hand from data cannot drive the terminal even
+    if it forgot ``shown``. Rich's own control codes (styles, cursor moves) are untouched."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from sixplustwo.domain.text import visible_lines
+
+    class SafeConsole(Console):
+        def _render_buffer(self, buffer):  # the segments, just before they become bytes
+            return super()._render_buffer(
+                segment
+                if segment.control or segment.text.isprintable()
+                else Segment(visible_lines(segment.text), segment.style, segment.control)
+                for segment in buffer
+            )
+
+    return SafeConsole
 
 
 def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -> None:

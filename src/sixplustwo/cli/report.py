@@ -9,7 +9,7 @@ import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.options import format_option
-from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.cli.render import console_out, emit_json, shown
 
 _BAR = 20
 
@@ -96,7 +96,7 @@ def _print(data: dict, title: str) -> None:
 
     console = console_out()
     period = data["period"]
-    console.print(f"[bold]{title}[/bold]  {period['from']} – {period['to']}")
+    console.print(f"[bold]{shown(title)}[/bold]  {period['from']} – {period['to']}")
     keys = ("on_time", "late", "missed", "open")
     heads = [label("outcome_head", key) for key in keys]
 
@@ -114,8 +114,8 @@ def _print(data: dict, title: str) -> None:
         "6+2 各步骤", "步骤", data["steps"], lambda r: f"{r['step']} {label('step', r['step'])}"
     )
     rules = [r for r in data["rules"] if any(r[k] for k in keys)]
-    outcome_table("各规则", "事项", rules, lambda r: r["title"])
-    outcome_table("管家工作量与按时率", "管家", data["butlers"], lambda r: r["butler"])
+    outcome_table("各规则", "事项", rules, lambda r: shown(r["title"]))
+    outcome_table("管家工作量与按时率", "管家", data["butlers"], lambda r: shown(r["butler"]))
     satisfaction = data["satisfaction"]
     most = max(satisfaction["distribution"].values(), default=0) or 1
     average = satisfaction["average"]
@@ -137,7 +137,8 @@ def _print(data: dict, title: str) -> None:
         console.print("检查项问题（按项目，最多的在前）:")
         for row in data["checklist_problems"]:
             console.print(
-                f"  {row['project']} {row['item']}: {row['problems']}/{row['checked']} 次有问题"
+                f"  {shown(row['project'])} {shown(row['item'])}: "
+                f"{row['problems']}/{row['checked']} 次有问题"
             )
     referrals = data["referrals"]
     console.print(
