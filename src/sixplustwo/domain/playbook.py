@@ -282,16 +282,18 @@ def _check_texts(table: dict, templates: dict) -> None:
     """Templates are data (domain/messages.py); no text of a rule holds a control or
     bidirectional character (README: "Hostile text")."""
     from sixplustwo.domain.messages import template_problem
-    from sixplustwo.domain.text import line_problem
+    from sixplustwo.domain.text import line_problem, note_problem
 
-    texts = [(key, table.get(key, "")) for key in ("title", "template", "source")]
-    texts += [(key, item) for key in ("talking_points", "checklist") for item in table.get(key, ())]
-    for key, text in texts:
-        problem = line_problem(text, _TEXT_MAX)
+    # One line: a title, a source, a checklist item; a talking point may have several.
+    texts = [(key, table.get(key, ""), line_problem) for key in ("title", "source")]
+    texts += [(key, item, line_problem) for key in ("checklist",) for item in table.get(key, ())]
+    texts += [("talking_points", item, note_problem) for item in table.get("talking_points", ())]
+    for key, text, problem_of in texts:
+        problem = problem_of(text, _TEXT_MAX)
         if problem:
             raise _KeyError(key, "{key}: {reason}", key=key, reason=problem)
     for key, template in (("template", table.get("template", "")), *templates.items()):
-        problem = line_problem(template, _TEXT_MAX) or template_problem(template)
+        problem = note_problem(template, _TEXT_MAX) or template_problem(template)
         if problem:
             where = "template" if key == "template" else f"templates.{key}"
             error = _KeyError(key, "{where}: {reason}", where=where, reason=problem)

@@ -86,30 +86,30 @@ def _line_count(path: Path) -> int:
 
 # A CSV cell is read up to this many characters (Python's csv stops at 131,072, with a
 # traceback): a longer name or note is then refused by its field's own limit, naming the row
-# and the column. A cell longer than this stops the file, naming the row.
+# and the column. A cell longer than this stops the file, naming its line.
 CSV_CELL_MAX = 16 * 1024 * 1024
 
 
 def _csv_rows(path: Path) -> Iterator[list[object]]:
     if csv.field_size_limit() < CSV_CELL_MAX:
         csv.field_size_limit(CSV_CELL_MAX)
-    row = 0
     with path.open(encoding=_encoding(path), newline="") as file:
+        reader = csv.reader(file)
         try:
-            for row, cells in enumerate(csv.reader(file), start=1):  # noqa: B007
-                yield cells
+            yield from reader
         except csv.Error as exc:
+            # The line of the file (a row with a quoted newline spans two), not the row.
             if "field larger than field limit" in str(exc):
                 raise InvalidInput(
-                    "{path}: row {row}: a cell is longer than {most} characters",
+                    "{path}, line {line}: a cell is longer than {most} characters",
                     path=path,
-                    row=row + 1,
+                    line=reader.line_num,
                     most=CSV_CELL_MAX,
                 ) from None
             raise InvalidInput(
-                "{path}: row {row}: not a readable CSV row ({reason})",
+                "{path}, line {line}: not a readable CSV row ({reason})",
                 path=path,
-                row=row + 1,
+                line=reader.line_num,
                 reason=str(exc),
             ) from None
 
