@@ -69,10 +69,20 @@ def render(
     if fmt is Format.csv:
         if not rows:
             return
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        fields = list(rows[0])
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        # The csv module quotes a cell with a newline, but not one with a bare CR when lines
+        # end in \n: a spreadsheet would start a row there. Such rows are quoted whole.
+        quoted = csv.DictWriter(
+            sys.stdout, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
+        )
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: csv_cell(value) for key, value in row.items()})
+            cells = {key: csv_cell(value) for key, value in row.items()}
+            if any(type(cell) is str and "\r" in cell for cell in cells.values()):
+                quoted.writerow(cells)
+            else:
+                writer.writerow(cells)
         return
     console = console_out()
     if not rows:
