@@ -142,8 +142,8 @@ def test_owner_add_and_edit_refuse_control_and_bidi_characters(cli, cli_json, pr
         ]
 
 
-def test_tags_projects_events_and_cases_refuse_them_too(cli, cli_json, project):
-    owner = _add_owner(cli_json, "王伟", "1-101", "13812345678")
+def test_tags_projects_events_and_cases_refuse_them_too(cli, cli_json, project, tmp_path):
+    owner = _add_owner(cli_json, "王伟", "1-101", "13812345678", "--signed", "2024-06-01")
     cli("owner", "edit", owner, "--profile-consent", "yes")
     refused = [
         (("owner", "edit", owner, "--tag", "爱好:" + OSC8), "tag:"),
@@ -155,12 +155,27 @@ def test_tags_projects_events_and_cases_refuse_them_too(cli, cli_json, project):
         (("event", "add", owner, "call", "--channel", "电\n话"), "channel:"),
         (("event", "add", owner, "ca\x1bll"), "event kind:"),
         (("case", "open", owner, "--kind", "repair", "--note", OSC8), "note:"),
+        (("done", f"o{owner}:signing-revisit", "--note", TITLE_CLEAR), "note:"),
+        (("done", f"o{owner}:signing-revisit", "--channel", RLO), "channel:"),
+        (("done", f"o{owner}:signing-revisit", "--problem", "1 " + C1), "problem:"),
     ]
     for args, field in refused:
         result = cli(*args, ok=False)
         assert result.exit_code == 1, args
         assert f"{field} control or bidirectional character" in result.stderr, args
         assert len(result.stderr.strip().splitlines()) == 1
+    survey = _csv_file(tmp_path / "survey.csv", [
+        ["业主编号", "日期", "评分", "意见", "调查机构"],
+        [owner, "2024-06-09", "5", "满意\n很好", "第三方"],
+        [owner, "2024-06-09", "4", TITLE_CLEAR, "第三方"],
+        [owner, "2024-06-09", "4", "好", "第三方" + RLO],
+    ])  # fmt: skip
+    result = cli("survey", "import", survey, ok=False)
+    assert result.stderr.splitlines()[:2] == [
+        "row 3, column 意见: control or bidirectional character \\x1b is not allowed (character 1)",
+        "row 4, column 调查机构: control or bidirectional character \\u202e is not allowed "
+        "(character 5)",
+    ]
     # Notes keep newlines and tabs (a Windows line end becomes \n).
     cli("event", "add", owner, "call", "--note", "第一行\r\n第二行\t列")
     assert cli_json("owner", "show", owner)["events"][0]["note"] == "第一行\n第二行\t列"
