@@ -16,7 +16,7 @@ from datetime import date, datetime
 import typer
 
 from sixplustwo.cli.options import Format
-from sixplustwo.domain.text import safe_cell, visible
+from sixplustwo.domain.text import FORMULA_START, safe_cell, visible
 
 _KEEP_WHOLE = frozenset(
     {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}
@@ -70,19 +70,21 @@ def render(
         if not rows:
             return
         fields = list(rows[0])
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        out = sys.stdout
+        line = _Line()
+        writer = csv.DictWriter(line, fieldnames=fields, lineterminator="\n")
         # The csv module quotes a cell with a newline, but not one with a bare CR when lines
         # end in \n: a spreadsheet would start a row there. Such rows are quoted whole.
-        quoted = csv.DictWriter(
-            sys.stdout, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
-        )
+        quoted = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
+        out.write(line.text)
         for row in rows:
             cells = {key: csv_cell(value) for key, value in row.items()}
-            if any(type(cell) is str and "\r" in cell for cell in cells.values()):
+            writer.writerow(cells)
+            if "\r" in line.text:
                 quoted.writerow(cells)
             else:
-                writer.writerow(cells)
+                out.write(line.text)
         return
     console = console_out()
     if not rows:
@@ -102,10 +104,21 @@ def render(
 
 def csv_cell(value: object) -> object:
     """A value as a CSV cell: dates ISO, None empty, text safe in a spreadsheet."""
+    kind = type(value)
+    if kind is str:
+        return safe_cell(value) if value.startswith(FORMULA_START) else value  # type: ignore[attr-defined]
     if value is None:
         return ""
-    value = _plain(value)
-    return safe_cell(value) if isinstance(value, str) else value
+    return value if kind is int else _plain(value)
+
+
+class _Line:
+    """A file that keeps the last line the csv writer wrote, to be checked first."""
+
+    text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
 
 
 def _cell(key: str, value: object) -> str:
