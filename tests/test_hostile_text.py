@@ -473,3 +473,19 @@ def test_an_xlsx_that_is_not_a_zip_of_sheets_is_one_line(cli, project, tmp_path)
         archive.writestr("hello.txt", "x")
     result = cli("owner", "import", path, ok=False)
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+
+
+def test_json_and_csv_shown_on_a_terminal_are_escaped_too(cli, planted, monkeypatch):
+    import json
+
+    first, _ = planted
+    piped = {fmt: cli("due", "--date", DAY, "--format", fmt).stdout for fmt in ("json", "csv")}
+    assert "\x1b" in piped["csv"]  # a file or a pipe gets the text as stored
+    monkeypatch.setattr("sixplustwo.cli.render.to_terminal", lambda: True)
+    for args in (("due", "--date", DAY), ("owner", "list"), ("owner", "show", str(first))):
+        for fmt in ("json", "csv"):
+            out = cli(*args, "--format", fmt).stdout
+            assert not any(raw in out for raw in RAW), (args, fmt)
+    shown = cli("due", "--date", DAY, "--format", "json").stdout
+    assert json.loads(shown) == json.loads(piped["json"])  # the same data, escaped as JSON
+    assert "\\x1b]0;X" in cli("due", "--date", DAY, "--format", "csv").stdout

@@ -43,14 +43,35 @@ def emit_json(data: object) -> None:
             # Written one by one: each orjson result holds a buffer of several kB, so joining
             # 100k of them first would take ~1 GB.
             separator = b"[\n"
+            terminal = to_terminal()
             for item in data:
                 out.write(separator)
-                out.write(orjson.dumps(item, default=_plain))
+                encoded = orjson.dumps(item, default=_plain)
+                out.write(json_visible(encoded.decode()).encode() if terminal else encoded)
                 separator = b",\n"
             out.write(b"\n]\n")
         out.flush()
         return
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_plain)
+    typer.echo(json_visible(text) if to_terminal() else text)
+
+
+def to_terminal() -> bool:
+    """Whether stdout is a terminal: JSON and CSV shown there escape what could drive it
+    (``json_visible``, ``visible_lines``); in a file or a pipe they carry text as stored."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the characters ``visible`` escapes written as JSON escapes (``\u202e``):
+    still valid JSON, and the same data once parsed. (Control characters are JSON-escaped
+    already.)"""
+    from sixplustwo.domain.text import UNSAFE
+
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(
@@ -76,6 +97,13 @@ def render(
         # The csv module quotes a cell with a newline, but not one with a bare CR when lines
         # end in \n: a spreadsheet would start a row there. Such rows are quoted whole.
         quoted = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        if to_terminal():  # shown, not saved: nothing in it may drive the terminal
+            from sixplustwo.domain.text import visible_lines
+
+            out = _Shown(out, visible_lines)
+            quoted = csv.DictWriter(
+                out, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
+            )
         writer.writeheader()
         out.write(line.text)
         for row in rows:
@@ -110,6 +138,16 @@ def csv_cell(value: object) -> object:
     if value is None:
         return ""
     return value if kind is int else _plain(value)
+
+
+class _Shown:
+    """A file that writes its text through ``show`` to ``out``."""
+
+    def __init__(self, out, show) -> None:
+        self.out, self.show = out, show
+
+    def write(self, text: str) -> None:
+        self.out.write(self.show(text))
 
 
 class _Line:
