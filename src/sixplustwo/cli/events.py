@@ -8,6 +8,7 @@ import typer
 from sixplustwo.cli.context import day_or_today, open_store, today
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json
+from sixplustwo.domain.text import visible
 
 app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
 
@@ -59,7 +60,7 @@ def delete_event(
     line = f"event {event_id} ({event.kind}, {event.happened_on}) deleted"
     if deleted.reopened:
         line += "; open again: " + ", ".join(deleted.reopened)
-    typer.echo(line)
+    typer.echo(visible(line))
     if deleted.deleted_cases:
         typer.echo(
             "repair case(s) it opened, deleted: " + ", ".join(map(str, deleted.deleted_cases))
@@ -137,9 +138,10 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
         _, rule = store.journey.find_action(action_id, today())
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:
-        typer.echo(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）")
+        typer.echo(visible(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）"))
     for number, item in enumerate(rule.checklist, start=1):
-        reply = typer.prompt(f"{number}. {item}", default="", show_default=False).strip()
+        reply = typer.prompt(visible(f"{number}. {item}"), default="", show_default=False)
+        reply = reply.strip()
         answers.append(
             (item, True, None) if reply in ("", "y", "ok", "好", "正常") else (item, False, reply)
         )

@@ -268,12 +268,12 @@ def show(
     ]
     if summary["tags"]:
         console.print(Text("客户档案: " + "  ".join(summary["tags"])))
-    shown = {**summary}
+    values = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
-        shown["birthday"] = f"{summary['birthday']}（按农历）"
+        values["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
         Text(
-            "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
+            "  ".join(f"{word} {values[key]}" for word, key in journey if values[key] is not None)
             or "no journey dates recorded"
         )
     )
@@ -386,7 +386,7 @@ def edit(
 ) -> None:
     """Change a customer's details or journey dates, and the customer archive (客户档案)."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.owners import DATE_FIELDS, parse_flag, parse_owner_id
+    from sixplustwo.domain.owners import DATE_FIELDS, owner_text, parse_flag, parse_owner_id
     from sixplustwo.domain.phones import normalise_phone
 
     changes: dict[str, object] = {}
@@ -394,7 +394,7 @@ def edit(
         if value is not None:
             if not value.strip() and field != "butler":
                 raise InvalidInput("--{field} must not be empty", field=field)
-            changes[field] = value.strip() or None
+            changes[field] = owner_text(field, value.strip()) or None
     if phone is not None:
         changes["phone"] = normalise_phone(phone)
     if project is not None:

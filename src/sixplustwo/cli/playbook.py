@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import open_store
+from sixplustwo.cli.context import command_line, open_database, open_store
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
+from sixplustwo.domain.text import visible_lines
 
 
 def playbook(
@@ -32,6 +33,7 @@ def playbook(
         playbook_toml,
     )
     from sixplustwo.store.audit import PLAYBOOK_SETTING
+    from sixplustwo.store.unit import Store
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
         from sixplustwo.cli.messages import _
@@ -49,7 +51,10 @@ def playbook(
                 raise InvalidInput("--use {use}: no such file", use=use)
             text = use.read_text("utf-8")
             parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
-        with open_store(ctx, write=True, create=use is not None) as store:
+        # The default rules while the stored ones are replaced: a stored playbook this release
+        # refuses (an old template with {name.__class__}) can still be reset.
+        with open_database(ctx, write=True, create=use is not None) as db:
+            store = Store(db, default_playbook(), command_line(ctx))
             store.settings.set(PLAYBOOK_SETTING, text)
             store.audit.record("playbook", f"use {use}" if use else "reset to default")
         typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
@@ -57,7 +62,8 @@ def playbook(
     with open_store(ctx, write=False) as store:
         book = store.playbook
     if fmt in ("toml", "markdown"):
-        typer.echo(playbook_toml(book) if fmt == "toml" else playbook_markdown(book), nl=False)
+        text = playbook_toml(book) if fmt == "toml" else playbook_markdown(book)
+        typer.echo(visible_lines(text), nl=False)
         return
     rows = [
         {

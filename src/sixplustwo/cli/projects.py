@@ -7,6 +7,7 @@ import typer
 from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json, render
+from sixplustwo.domain.text import visible
 
 app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def add(
     if fmt is Format.json:
         emit_json(result)
     else:
-        typer.echo(f"project {result['code']} added (id {result['id']})")
+        typer.echo(visible(f"project {result['code']} added (id {result['id']})"))
 
 
 @app.command("milestone")
@@ -81,10 +82,14 @@ def milestone(
         )
     elif said == "recorded":
         typer.echo(
-            f"milestone {found.kind} recorded for {code} on {found.reached_on} (id {found.id})"
+            visible(
+                f"milestone {found.kind} recorded for {code} on {found.reached_on} (id {found.id})"
+            )
         )
     else:
-        typer.echo(f"milestone {found.id} of {code} {said} {found.kind} on {found.reached_on}")
+        typer.echo(
+            visible(f"milestone {found.id} of {code} {said} {found.kind} on {found.reached_on}")
+        )
 
 
 def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
@@ -181,4 +186,4 @@ def edit(
         )
     with open_store(ctx, write=True) as store:
         store.projects.edit(code, changes)
-    typer.echo(f"project {code} updated")
+    typer.echo(visible(f"project {code} updated"))

@@ -7,6 +7,7 @@ import typer
 from sixplustwo.cli.context import open_store
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
+from sixplustwo.domain.text import visible
 
 
 def undo(
@@ -46,4 +47,4 @@ def undo(
         )
         return
     said = "would undo" if dry_run else "undone"
-    typer.echo(f"{said}: {entry.command} ({entry.user or '?'}, {entry.when})")
+    typer.echo(visible(f"{said}: {entry.command} ({entry.user or '?'}, {entry.when})"))

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sixplustwo.domain.errors import NotFound
+from sixplustwo.domain.text import FORMULA_START, safe_cell
 from sixplustwo.faults import fault_point
 
 CSV_FIELDS = (
@@ -33,15 +34,16 @@ CSV_FIELDS = (
     "message",
 )
 
-# Cells a spreadsheet would run as a formula (CSV injection) get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells a spreadsheet would run as a formula (CSV injection) get a leading apostrophe: the
+# same rule as every --format csv (domain/text.py: safe_cell).
+_FORMULA_START = FORMULA_START
 
 
 def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return safe_cell(value)
     return value.isoformat() if isinstance(value, date) else value
 
 
