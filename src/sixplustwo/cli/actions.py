@@ -89,11 +89,17 @@ def _print(shown: dict) -> None:
     from rich.text import Text
 
     from sixplustwo.cli.labels import label
+    from sixplustwo.domain.text import visible
 
     console = console_out()
 
     def line(*parts: tuple[str, str] | str) -> None:
-        console.print(Text.assemble(*parts))
+        # Control characters in the data shown as escapes (rich would drop some silently).
+        console.print(
+            Text.assemble(
+                *(visible(p) if isinstance(p, str) else (visible(p[0]), p[1]) for p in parts)
+            )
+        )
 
     line(
         (shown["title"], "bold"),

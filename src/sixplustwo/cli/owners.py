@@ -246,16 +246,20 @@ def show(
         return
     from rich.text import Text
 
+    from sixplustwo.domain.text import visible
+
     console = console_out()
     stage_label = label("stage", summary["stage"])
     # Plain text, never markup: names and tags print as typed.
     console.print(
         Text.assemble(
-            (summary["name"] or "（已删除）", "bold"),
-            f"  #{summary['id']}  {summary['phone']}  "
-            f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
-            f"阶段: {stage_label} ({summary['stage']})"
-            + (f"  会员: {summary['membership']}" if summary["membership"] else ""),
+            (visible(summary["name"] or "（已删除）"), "bold"),
+            visible(
+                f"  #{summary['id']}  {summary['phone']}  "
+                f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
+                f"阶段: {stage_label} ({summary['stage']})"
+                + (f"  会员: {summary['membership']}" if summary["membership"] else "")
+            ),
         )
     )
     from sixplustwo.domain.fields import OWNER_FIELDS
@@ -267,14 +271,18 @@ def show(
         if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
-        console.print(Text("客户档案: " + "  ".join(summary["tags"])))
+        console.print(Text(visible("客户档案: " + "  ".join(summary["tags"]))))
     values = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
         values["birthday"] = f"{summary['birthday']}（按农历）"
     console.print(
         Text(
-            "  ".join(f"{word} {values[key]}" for word, key in journey if values[key] is not None)
-            or "no journey dates recorded"
+            visible(
+                "  ".join(
+                    f"{word} {values[key]}" for word, key in journey if values[key] is not None
+                )
+                or "no journey dates recorded"
+            )
         )
     )
     from sixplustwo.cli.layout import Column, print_rows

@@ -10,6 +10,7 @@ import typer
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.options import format_option
 from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.domain.text import visible
 
 _BAR = 20
 
@@ -97,7 +98,7 @@ def _print(data: dict, title: str) -> None:
 
     console = console_out()
     period = data["period"]
-    console.print(Text(f"{title}  {period['from']} – {period['to']}", style="bold"))
+    console.print(Text(visible(f"{title}  {period['from']} – {period['to']}"), style="bold"))
     keys = ("on_time", "late", "missed", "open")
 
     def outcome_table(caption: str, first: str, rows: list[dict], name_of) -> None:
@@ -149,7 +150,10 @@ def _print(data: dict, title: str) -> None:
         for row in data["checklist_problems"]:
             console.print(
                 Text(
-                    f"  {row['project']} {row['item']}: {row['problems']}/{row['checked']} 次有问题"
+                    visible(
+                        f"  {row['project']} {row['item']}: "
+                        f"{row['problems']}/{row['checked']} 次有问题"
+                    )
                 )
             )
     referrals = data["referrals"]
