@@ -228,6 +228,20 @@ CREATE INDEX ix_journal_change_row ON journal_change (tbl, pk);
 CREATE INDEX ix_journal_change_owner_id ON journal_change (owner_id)
 """
 
+# `owner find` (domain/search.py): each owner's name as pinyin and initials, the phone's last
+# four digits and the flat as its numbers (3幢1单元1201 → 3-1-1201), indexed for prefix ranges.
+# Owners already there get their keys from Python after the DDL (store/search.py, FILLS).
+_OWNER_SEARCH = """
+ALTER TABLE owner ADD COLUMN name_pinyin VARCHAR;
+ALTER TABLE owner ADD COLUMN name_initials VARCHAR;
+ALTER TABLE owner ADD COLUMN phone_tail VARCHAR;
+ALTER TABLE owner ADD COLUMN unit_key VARCHAR;
+CREATE INDEX ix_owner_name_pinyin ON owner (name_pinyin);
+CREATE INDEX ix_owner_name_initials ON owner (name_initials);
+CREATE INDEX ix_owner_phone_tail ON owner (phone_tail);
+CREATE INDEX ix_owner_unit_key ON owner (unit_key)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -241,4 +255,9 @@ MIGRATIONS: list[Migration] = [
     ("0010_audit_user", _AUDIT_USER),
     ("0011_export_destination", _EXPORT_DESTINATION),
     ("0012_journal", _JOURNAL),
+    ("0013_owner_search", _OWNER_SEARCH),
 ]
+
+# Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
+# with ``execute(sql, params)`` (``:name`` parameters) returning rows.
+FILLS = {"0013_owner_search": "sixplustwo.store.search:fill_search_keys"}

@@ -11,6 +11,7 @@ from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import check_referrer, normalise_tag
+from sixplustwo.domain.search import search_keys
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.queries import memberships
 from sixplustwo.store.records import Owner, Project
@@ -54,6 +55,7 @@ def owner_columns(record: OwnerRecord, project_id: int) -> dict[str, object]:
         "referred_by": record.referred_by,
         "wants_greetings": True,
         "forgotten_on": None,
+        **search_keys(record.name, record.phone, record.unit),
         **record.other,
     }
 
@@ -126,6 +128,7 @@ class Owners:
         if values["birthday"] is None:
             values["birthday_lunar"] = False
         values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])
+        values.update(search_keys(values["name"], values["phone"], values["unit"]))  # type: ignore[arg-type]
         project = self.store.projects.by_id(values["project_id"])  # type: ignore[arg-type]
         self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
         changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
@@ -225,7 +228,8 @@ class Owners:
         self.db.change(
             "UPDATE owner SET name = NULL, phone = NULL, birthday = NULL, birthday_md = NULL, "
             "birthday_lunar = FALSE, profile_consent = FALSE, forgotten_on = :today, "
-            "unit = :released WHERE id = :o",
+            "unit = :released, name_pinyin = NULL, name_initials = NULL, phone_tail = NULL, "
+            "unit_key = NULL WHERE id = :o",
             {"o": owner_id, "today": today, "released": released_unit(owner_id)},
         )
         self.db.change("UPDATE event SET note = NULL WHERE owner_id = :o", {"o": owner_id})

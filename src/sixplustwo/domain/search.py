@@ -1,0 +1,178 @@
+"""Finding a customer (``owner find``): the search keys stored with each owner, and what a
+typed text asks for.
+
+An owner is found by name through the name's pinyin (``wangwei``) and its initials (``ww``),
+by phone (whole, or its last four digits) and by flat (``3-1-1201``, ``3幢1单元1201``,
+``3栋1单元1201室``: the numbers of the flat, joined by ``-``). The keys are stored in indexed
+columns when an owner is written, so that a search is a few index ranges, never a scan.
+
+Pinyin: each character's most common reading (pypinyin's character table, without tones, ü as
+``v``), computed once per character; the first character of a name is read as a surname where
+the surname's reading differs (单 shan, 曾 zeng, 解 xie, 仇 qiu …). Other characters that have
+several readings take the most common one only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Surnames read otherwise than their character's most common reading.
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha",
+    "盖": "ge", "华": "hua", "乐": "yue", "缪": "miao", "翟": "zhai", "尉": "wei", "覃": "qin",
+    "冼": "xian", "种": "chong", "秘": "bi", "隗": "wei", "折": "she", "召": "shao", "员": "yun",
+    "万": "wan", "柏": "bai", "薄": "bo", "繁": "po", "句": "gou", "阚": "kan", "能": "nai",
+    "宓": "mi", "逄": "pang", "过": "guo", "贲": "ben", "祭": "zhai", "郇": "huan", "藏": "zang",
+    "长": "chang", "重": "chong", "曲": "qu", "沈": "shen", "石": "shi", "任": "ren", "纪": "ji",
+    "莫": "mo", "卜": "bu", "都": "du", "相": "xiang", "燕": "yan", "阿": "a", "尹": "yin",
+}  # fmt: skip
+
+_TONELESS = str.maketrans(
+    "āáǎàōóǒòēéěèêếềīíǐìūúǔùǖǘǚǜüńňǹḿ",
+    "aaaaooooeeeeeeeiiiiuuuuvvvvvnnnm",
+)
+_SYLLABLES: dict[str, str] = {}  # character → its reading (toneless), "" when it has none
+_NAMES: dict[str, tuple[str, str]] = {}  # name → (pinyin, initials): names repeat
+_NAMES_KEPT = 200_000
+
+
+def _syllable(char: str) -> str:
+    found = _SYLLABLES.get(char)
+    if found is not None:
+        return found
+    if char.isascii():
+        reading = char.lower() if char.isalnum() else ""
+    else:
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        readings = pinyin_dict.get(ord(char))
+        if readings:
+            reading = readings.split(",")[0].translate(_TONELESS)
+            reading = "".join(c for c in reading if c.isascii() and c.isalpha())
+        else:
+            reading = ""
+    _SYLLABLES[char] = reading
+    return reading
+
+
+def name_keys(name: str | None) -> tuple[str | None, str | None]:
+    """A name's pinyin (``wangwei``) and initials (``ww``), lower case; None for no name."""
+    if not name:
+        return None, None
+    found = _NAMES.get(name)
+    if found is not None:
+        return found
+    spelled: list[str] = []
+    initials: list[str] = []
+    latin = False  # inside a run of Latin letters: one word, one initial
+    for index, char in enumerate(unicodedata.normalize("NFKC", name)):
+        if char.isascii():
+            reading = _syllable(char)
+            if reading:
+                spelled.append(reading)
+                if not latin:
+                    initials.append(reading)
+            latin = bool(reading)
+            continue
+        latin = False
+        reading = SURNAME_READINGS.get(char) if index == 0 else None
+        reading = reading or _syllable(char)
+        if reading:
+            spelled.append(reading)
+            initials.append(reading[0])
+    keys = ("".join(spelled) or None, "".join(initials) or None)
+    if len(_NAMES) < _NAMES_KEPT:
+        _NAMES[name] = keys
+    return keys
+
+
+def phone_tail(phone: str | None) -> str | None:
+    """The last four digits of a (normalised) phone number."""
+    if not phone:
+        return None
+    digits = "".join(c for c in phone if c.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+_FLAT_PART = re.compile(r"[0-9a-z]+")
+_UNITS: dict[str, str | None] = {}
+_UNITS_KEPT = 200_000
+
+
+def unit_key(unit: str | None) -> str | None:
+    """A flat as its numbers (and letters) joined by ``-``: ``3幢1单元1201室``,
+    ``3栋1单元1201`` and ``3-1-1201`` are all ``3-1-1201``; ``A座1201`` is ``a-1201``."""
+    if not unit:
+        return None
+    found = _UNITS.get(unit)
+    if found is not None:
+        return found
+    parts = _FLAT_PART.findall(unicodedata.normalize("NFKC", unit).lower())
+    key = "-".join(parts) or None
+    if len(_UNITS) < _UNITS_KEPT:
+        _UNITS[unit] = key
+    return key
+
+
+def search_keys(name: str | None, phone: str | None, unit: str | None) -> dict[str, str | None]:
+    """An owner's stored search keys, by column."""
+    spelled, initials = name_keys(name)
+    return {
+        "name_pinyin": spelled,
+        "name_initials": initials,
+        "phone_tail": phone_tail(phone),
+        "unit_key": unit_key(unit),
+    }
+
+
+SEARCH_COLUMNS = ("name_pinyin", "name_initials", "phone_tail", "unit_key")
+
+
+# -- what a typed text asks for -----------------------------------------------------------
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）+]")
+_LATIN = re.compile(r"[a-z]+")
+
+
+def query_kinds(text: str) -> dict[str, str]:
+    """What to look up for a typed text: keys ``name`` (a name's beginning, as typed),
+    ``pinyin`` (pinyin or initials, lower case), ``phone`` (a whole number, as typed),
+    ``tail`` (last four digits) and ``flat`` (a unit key)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    found: dict[str, str] = {}
+    if not text:
+        return found
+    compact = _PHONE_SEPARATORS.sub("", text)
+    if compact.isdigit():
+        if len(compact) == 4:
+            found["tail"] = compact
+            found["flat"] = compact  # a flat numbered 1201 too
+        elif len(compact) >= 7:
+            from sixplustwo.domain.errors import InvalidInput
+            from sixplustwo.domain.phones import normalise_phone
+
+            try:
+                found["phone"] = normalise_phone(text)
+            except InvalidInput:
+                found["phone"] = compact
+        else:
+            found["flat"] = compact
+        return found
+    if any(c.isdigit() for c in text):
+        key = unit_key(text)
+        if key:
+            found["flat"] = key
+        return found
+    latin = text.lower().replace("'", "").replace(" ", "")
+    if _LATIN.fullmatch(latin):
+        found["pinyin"] = latin
+        return found
+    found["name"] = text
+    return found
+
+
+def prefix_end(prefix: str) -> str:
+    """The least string after every string that starts with ``prefix`` (for an index range
+    ``col >= prefix AND col < end``)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

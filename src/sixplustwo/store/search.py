@@ -1,0 +1,90 @@
+"""Finding owners by what a butler knows of them (``owner find``, and an owner named by phone
+or flat where an id is asked for): a few index ranges on the stored search keys
+(``domain/search.py``), never a scan of the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from sixplustwo.domain.search import (
+    SEARCH_COLUMNS,
+    prefix_end,
+    query_kinds,
+    search_keys,
+)
+from sixplustwo.store.database import Database
+
+_FILL_BATCH = 5000
+
+
+def fill_search_keys(
+    execute: Callable[..., list[tuple]],
+    execute_many: Callable[[str, Sequence[Mapping[str, object]]], None],
+) -> None:
+    """Migration 0013: the search keys of the owners already on record, in batches by id."""
+    sets = ", ".join(f"{column} = :{column}" for column in SEARCH_COLUMNS)
+    last = 0
+    while True:
+        rows = execute(
+            "SELECT id, name, phone, unit FROM owner WHERE id > :last ORDER BY id "
+            f"LIMIT {_FILL_BATCH}",
+            {"last": last},
+        )
+        if not rows:
+            return
+        execute_many(
+            f"UPDATE owner SET {sets} WHERE id = :id",
+            [
+                {"id": owner_id, **search_keys(name, phone, unit)}
+                for owner_id, name, phone, unit in rows
+                if name is not None  # a forgotten owner keeps no keys
+            ],
+        )
+        last = rows[-1][0]
+
+
+def _prefix(column: str, value: str, name: str) -> tuple[str, dict[str, object]]:
+    return (
+        f"(o.{column} >= :{name} AND o.{column} < :{name}_end)",
+        {name: value, f"{name}_end": prefix_end(value)},
+    )
+
+
+def find_owner_ids(
+    db: Database, text: str, *, project_id: int | None = None, limit: int = 200
+) -> tuple[list[int], int]:
+    """Ids of the owners ``text`` names (by name, pinyin or initials, phone or its last four
+    digits, flat), in id order, at most ``limit``; and how many there are in all."""
+    kinds = query_kinds(text)
+    clauses: list[tuple[str, dict[str, object]]] = []
+    if "name" in kinds:
+        # The typed characters' pinyin narrows by index; the name itself must start so.
+        name = kinds["name"]
+        spelled = search_keys(name, None, None)["name_pinyin"]
+        if spelled:
+            clause, values = _prefix("name_pinyin", spelled, "spelled")
+            values.update(length=len(name), name=name)
+            clauses.append((f"{clause} AND SUBSTR(o.name, 1, :length) = :name", values))
+        else:
+            clauses.append(("o.name = :name", {"name": name}))
+    if "pinyin" in kinds:
+        clauses.append(_prefix("name_pinyin", kinds["pinyin"], "spelled"))
+        clauses.append(_prefix("name_initials", kinds["pinyin"], "initials"))
+    if "phone" in kinds:
+        clauses.append(("o.phone = :phone", {"phone": kinds["phone"]}))
+    if "tail" in kinds:
+        clauses.append(("o.phone_tail = :tail", {"tail": kinds["tail"]}))
+    if "flat" in kinds:
+        clauses.append(("o.unit_key = :flat", {"flat": kinds["flat"]}))
+        # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …).
+        clauses.append(_prefix("unit_key", kinds["flat"] + "-", "flat_part"))
+    # Each alternative is its own indexed range (an OR of them could make SQLite scan).
+    ids: set[int] = set()
+    for clause, params in clauses:
+        sql = f"SELECT o.id FROM owner o WHERE {clause}"
+        if project_id is not None:
+            sql += " AND o.project_id = :project_id"
+            params = {**params, "project_id": project_id}
+        ids.update(owner_id for (owner_id,) in db.query(sql, params))
+    found = sorted(ids)
+    return (found[:limit] if limit else found), len(found)
