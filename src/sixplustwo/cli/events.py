@@ -15,7 +15,9 @@ app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_i
 @app.command("add")
 def add_event(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     kind: str = typer.Argument(..., help="A rule name (e.g. revisit-3m) or any event kind."),
     on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
     note: str | None = typer.Option(None, "--note"),
@@ -25,7 +27,10 @@ def add_event(
 ) -> None:
     """Record a journey event; an event named after a rule completes that rule's action."""
     day = day_or_today(on)
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True) as store:
+        owner_id = resolve_owner(store.db, owner)
         event, completed = store.journey.add_event(
             owner_id, kind, day, note=note, channel=channel, score=score, today=today()
         )

@@ -137,14 +137,22 @@ def list_owners(
     if fmt is not Format.table:
         render(rows, [], fmt)
         return
-    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.layout import print_rows
 
     for row in rows:
         row["stage_label"] = label("stage", row["stage"])
         row["name"] = row["name"] or label("stage", "forgotten")
+    empty = "no customers yet: sixplustwo owner add … or owner import FILE"
+    print_rows(rows, _owner_columns(), empty=empty, footer=caption)
+
+
+def _owner_columns() -> list:
+    """``owner list`` and ``owner find`` on screen: one line a customer at any width; the id,
+    name and flat stay, the rest gives way."""
+    from sixplustwo.cli.layout import Column
+
     heads = dict(_labelled("name", "phone", "project", "unit", "butler", "signed", "delivered"))
-    # One line a customer at any width: the id, name and flat stay; the rest gives way.
-    columns = [
+    return [
         Column("id", "编号", 10, keep=True, right=True),
         Column("name", heads["name"], 10, keep=True),
         Column("phone", heads["phone"], 6),
@@ -155,14 +163,51 @@ def list_owners(
         Column("signed", heads["signed"], 3),
         Column("delivered", heads["delivered"], 2),
     ]
-    empty = "no customers yet: sixplustwo owner add … or owner import FILE"
-    print_rows(rows, columns, empty=empty, footer=caption)
+
+
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    text: str = typer.Argument(
+        ...,
+        help="Name (王伟), pinyin or initials (wangwei, ww), phone or its last four digits, "
+        "or flat (3-1-1201, 3幢1单元1201).",
+    ),
+    project: str | None = typer.Option(None, "--project", help="Only this project."),
+    limit: int = typer.Option(200, "--limit", min=0, help="Rows at most (0: all)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Find a customer by name, pinyin, phone or flat (phones masked)."""
+    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.messages import _
+
+    on = today()
+    with open_store(ctx, write=False) as store:
+        found, total = store.owners.find_text(text, project, limit)
+        tiers = store.owners.memberships(owner.id for owner, _project in found)
+        rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import print_rows
+
+    for row in rows:
+        row["stage_label"] = label("stage", row["stage"])
+    footer = None
+    if len(rows) < total:
+        footer = _("{shown} of {total} shown: narrow the search or raise --limit").format(
+            shown=len(rows), total=total
+        )
+    empty = _("no customer matches {text}").format(text=text)
+    print_rows(rows, _owner_columns(), empty=empty, footer=footer)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     on: str | None = typer.Option(None, "--date", help="Show statuses as on this day."),
     reveal: bool = typer.Option(
         False, "--reveal", help="Show the full phone number (written to the audit log)."
@@ -173,7 +218,10 @@ def show(
     from sixplustwo.cli.labels import label
 
     day = parse_day(on, "--date") or today()
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=False) as store:
+        owner_id = resolve_owner(store.db, owner)
         view = store.journey.owner_view(owner_id, day)
         tier = store.owners.memberships([owner_id]).get(owner_id)
         summary = owner_row(view.owner, view.project, day, tier)

@@ -133,18 +133,33 @@ SEARCH_COLUMNS = ("name_pinyin", "name_initials", "phone_tail", "unit_key")
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）+]")
 _LATIN = re.compile(r"[a-z]+")
+# The last four digits of a phone, marked as such: 尾号5678, *5678, …5678, ...5678.
+_TAIL = re.compile(r"(?:尾号|\*+|…+|\.{2,})\s*(\d{4})")
+_OWNER_ID = re.compile(r"[oO#]?(\d{1,6})")
+
+
+def owner_id_text(text: str) -> int | None:
+    """An owner id as typed where one is asked for (``12``, ``o12``, ``#12``), else None: a
+    phone, its marked last four digits (``*5678``) or a flat names an owner otherwise."""
+    match = _OWNER_ID.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    return int(match.group(1)) if match else None
 
 
 def query_kinds(text: str) -> dict[str, str]:
     """What to look up for a typed text: keys ``name`` (a name's beginning, as typed),
-    ``pinyin`` (pinyin or initials, lower case), ``phone`` (a whole number, as typed),
-    ``tail`` (last four digits) and ``flat`` (a unit key)."""
+    ``pinyin`` (pinyin or initials, lower case), ``phone`` (a whole number, normalised),
+    ``tail`` (last four digits: four digits alone are also looked up as a flat) and ``flat``
+    (a unit key)."""
     text = unicodedata.normalize("NFKC", text).strip()
     found: dict[str, str] = {}
     if not text:
         return found
+    marked = _TAIL.fullmatch(text)
+    if marked:
+        found["tail"] = marked.group(1)
+        return found
     compact = _PHONE_SEPARATORS.sub("", text)
-    if compact.isdigit():
+    if compact.isdigit() and (text.isdigit() or len(compact) >= 10):
         if len(compact) == 4:
             found["tail"] = compact
             found["flat"] = compact  # a flat numbered 1201 too

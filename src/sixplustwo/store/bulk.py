@@ -13,7 +13,6 @@ from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.fields import OWNER_ID, input_field, input_fields
-from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.domain.owners import (
     KEY_FIELDS,
     OWNER_VALUE_FIELDS,
@@ -22,6 +21,7 @@ from sixplustwo.domain.owners import (
     merged_owner,
     owner_value_fields,
 )
+from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Database
 

@@ -167,6 +167,30 @@ class Owners:
         total = self.db.scalar(f"SELECT COUNT(*) FROM owner o {where}", params)
         return found, total
 
+    def find_text(
+        self, text: str, project: str | None = None, limit: int = 200
+    ) -> tuple[list[tuple[Owner, Project]], int]:
+        """Owners ``text`` names (``owner find``): by name, pinyin or initials, phone or its
+        last four digits, flat; at most ``limit``, and how many in all."""
+        from sixplustwo.store.search import find_owner_ids
+
+        project_id = self.store.projects.get(project).id if project is not None else None
+        ids, total = find_owner_ids(self.db, text, project_id=project_id, limit=limit)
+        return self.with_projects(ids), total
+
+    def with_projects(self, owner_ids: Sequence[int]) -> list[tuple[Owner, Project]]:
+        """The owners with these ids and their projects, in id order."""
+        found: list[tuple[Owner, Project]] = []
+        width = len(Owner.columns())
+        for placeholders, params in self.db.in_bulk(owner_ids):
+            rows = self.db.query(
+                f"SELECT {Owner.select('o')}, {Project.select('p')} FROM owner o "
+                f"JOIN project p ON p.id = o.project_id WHERE o.id IN ({placeholders})",
+                params,
+            )
+            found += [(Owner.from_row(row[:width]), Project.from_row(row[width:])) for row in rows]
+        return sorted(found, key=lambda pair: pair[0].id)
+
     def memberships(self, owner_ids: Iterable[int]) -> dict[int, str | None]:
         return memberships(self.db, owner_ids, self.store.playbook)
 

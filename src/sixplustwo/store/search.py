@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from sixplustwo.domain.errors import InvalidInput, NotFound
 from sixplustwo.domain.search import (
     SEARCH_COLUMNS,
+    owner_id_text,
     prefix_end,
     query_kinds,
     search_keys,
@@ -88,3 +90,23 @@ def find_owner_ids(
         ids.update(owner_id for (owner_id,) in db.query(sql, params))
     found = sorted(ids)
     return (found[:limit] if limit else found), len(found)
+
+
+def resolve_owner(db: Database, text: str) -> int:
+    """The owner an argument names where an owner id is asked for: an id stays an id (``12``,
+    ``o12``); a phone, its last four digits (``*5678``, ``尾号5678``), a flat or a name must
+    name exactly one customer."""
+    owner_id = owner_id_text(text)
+    if owner_id is not None:
+        return owner_id
+    ids, total = find_owner_ids(db, text, limit=2)
+    if total == 1:
+        return ids[0]
+    if total == 0:
+        raise NotFound("no owner with id, phone, flat or name {text!r}", text=text.strip())
+    raise InvalidInput(
+        "{text!r} matches {count} customers: give the owner id (sixplustwo owner find {text!r} "
+        "lists them), or more of the phone or flat",
+        text=text.strip(),
+        count=total,
+    )
