@@ -16,6 +16,7 @@ from sixplustwo.cli.context import (
     parse_day,
     refuse_bad_rows,
     today,
+    warn_unknown_butler,
 )
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, emit_json, render
@@ -127,6 +128,7 @@ def list_owners(
 
     on = today()
     with open_store(ctx, write=False) as store:
+        warn_unknown_butler(store.db, butler)
         found, total = store.owners.list(project, butler, limit, offset, tag)
         tiers = store.owners.memberships(owner.id for owner, _ in found)
         rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]

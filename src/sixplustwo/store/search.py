@@ -110,3 +110,14 @@ def resolve_owner(db: Database, text: str) -> int:
         text=text.strip(),
         count=total,
     )
+
+
+def butler_known(db: Database, butler: str) -> bool:
+    """Whether any owner has this butler: one lookup on the butler index."""
+    return db.one("SELECT 1 FROM owner WHERE butler = :b" + db.page(1), {"b": butler}) is not None
+
+
+def butlers(db: Database) -> list[str]:
+    """Every butler named on an owner (from the butler index), for a "did you mean"."""
+    rows = db.query("SELECT DISTINCT butler FROM owner WHERE butler IS NOT NULL")
+    return [butler for (butler,) in rows]
