@@ -477,6 +477,107 @@ def edit(
     typer.echo(f"owner {owner_id} updated")
 
 
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    butler: str = typer.Option(..., "--butler", help="The butler (管家) to give them to."),
+    project: str | None = typer.Option(None, "--project", help="Only this project."),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Only flats like this pattern: '3-*', '3幢*', '3-1-12??'."
+    ),
+    from_butler: str | None = typer.Option(
+        None, "--from-butler", help="Only the customers of this butler."
+    ),
+    unassigned: bool = typer.Option(False, "--unassigned", help="Only customers with no butler."),
+    stage_name: str | None = typer.Option(
+        None, "--stage", help="Only customers at this stage (signed, delivered, resident …)."
+    ),
+    file: Path | None = typer.Option(
+        None, "--file", help="Only the customers a file names: owner ids, or project and flat."
+    ),
+    everyone: bool = typer.Option(
+        False, "--all", help="Every customer (needed when no other filter is given)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count and list; write nothing."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Give customers to a butler, chosen by filters or a file, in one transaction (undo takes
+    it back)."""
+    from sixplustwo.cli.messages import _
+    from sixplustwo.domain.errors import InvalidInput
+
+    butler = butler.strip()
+    if not butler:
+        raise InvalidInput("--{field} must not be empty", field="butler")
+    filtered = any((project, unit, from_butler, unassigned, stage_name, file is not None))
+    if not filtered and not everyone:
+        raise InvalidInput(
+            "owner assign needs a filter (--project, --unit, --from-butler, --unassigned, "
+            "--stage, --file), or --all to give every customer to {butler}",
+            butler=butler,
+        )
+    if stage_name is not None:
+        from sixplustwo.cli.labels import STAGE
+
+        stage_name = {label: code for code, label in STAGE.items()}.get(stage_name, stage_name)
+        if stage_name not in STAGE:
+            raise InvalidInput(
+                "--stage {stage}: stages are {stages}",
+                stage=stage_name,
+                stages=", ".join(code for code in STAGE if code != "forgotten"),
+            )
+    ids, flats = None, []
+    if file is not None:
+        from sixplustwo.io.owner_list import read_owner_list
+
+        ids, flats = read_owner_list(file)
+    with open_store(ctx, write=not dry_run) as store:
+        warn_unknown_butler(store.db, from_butler)
+        warn_unknown_butler(store.db, butler, new=True)
+        selected = store.owners.assign(
+            butler,
+            today=today(),
+            project=project,
+            unit_glob=unit,
+            from_butler=from_butler,
+            unassigned=unassigned,
+            stage_name=stage_name,
+            ids=ids,
+            flats=flats,
+            dry_run=dry_run,
+        )
+        shown = []
+        if dry_run and fmt is Format.table:
+            on = today()
+            shown = [
+                owner_row(owner, proj, on)
+                for owner, proj in store.owners.with_projects(selected[:_LISTED])
+            ]
+    if fmt is Format.json:
+        emit_json({"assigned": len(selected), "owner_ids": selected, "butler": butler,
+                   "dry_run": dry_run})  # fmt: skip
+        return
+    if dry_run:
+        from sixplustwo.cli.labels import label
+        from sixplustwo.cli.layout import print_rows
+
+        for row in shown:
+            row["stage_label"] = label("stage", row["stage"])
+        print_rows(shown, _owner_columns(), empty="")
+        typer.echo(
+            _("{count} customers would be given to {butler} (dry run, nothing written)").format(
+                count=len(selected), butler=butler
+            )
+        )
+    else:
+        typer.echo(
+            _("{count} customers given to {butler}").format(count=len(selected), butler=butler)
+        )
+
+
+_LISTED = 200  # customers a dry run lists
+
+
 @app.command("forget")
 def forget(
     ctx: typer.Context,
