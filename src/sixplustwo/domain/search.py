@@ -120,7 +120,8 @@ def unit_key(unit: str | None) -> str | None:
     if found is not None:
         return found
     if unit.isascii() and _PLAIN_FLAT.fullmatch(unit):  # 3-1-1201 as most ledgers write it
-        key: str | None = unit.lower()
+        lowered = unit.lower()
+        key: str | None = unit if lowered == unit else lowered  # the same string, stored once
     else:
         parts = _FLAT_PART.findall(unicodedata.normalize("NFKC", unit).lower())
         key = "-".join(parts) or None

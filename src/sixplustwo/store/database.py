@@ -410,7 +410,8 @@ def _fill(target: str, backend: ModuleType, connection: Any) -> None:
         return connection.execute(backend.convert(sql), params or {}).fetchall()
 
     def execute_many(sql: str, rows: Sequence[Mapping[str, object]]) -> None:
-        connection.executemany(backend.convert(sql), rows)
+        if rows:
+            connection.cursor().executemany(backend.convert(sql), rows)
 
     getattr(import_module(module), function)(execute, execute_many)
 

@@ -71,7 +71,11 @@ def find_owner_ids(
             clauses.append(("o.name = :name", {"name": name}))
     if "pinyin" in kinds:
         clauses.append(_prefix("name_pinyin", kinds["pinyin"], "spelled"))
-        clauses.append(_prefix("name_initials", kinds["pinyin"], "initials"))
+        # Initials: within the names whose pinyin starts with the first letter, from the
+        # same index (it holds the initials after the pinyin).
+        first, rest = _prefix("name_pinyin", kinds["pinyin"][0], "first")
+        clause, values = _prefix("name_initials", kinds["pinyin"], "initials")
+        clauses.append((f"{first} AND {clause}", {**rest, **values}))
     if "phone" in kinds:
         clauses.append(("o.phone = :phone", {"phone": kinds["phone"]}))
     if "tail" in kinds:
