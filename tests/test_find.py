@@ -57,6 +57,7 @@ def test_by_flat_in_either_spelling(cli_json, owners):
     assert found(cli_json, "3栋1单元1201室") == ["王伟"]
     assert found(cli_json, "3-1-1202") == ["单丽"]  # stored as 3幢1单元1202室
     assert found(cli_json, "3-1") == ["王伟", "单丽"]  # the whole entrance
+    assert found(cli_json, "03-01-1201") == ["王伟"]  # leading zeros are no part of a flat
 
 
 def test_only_a_project(cli, cli_json, owners):
@@ -181,3 +182,20 @@ def test_find_uses_the_indexes(cli, owners, db_path):
         for text in ("王伟", "ww", "5678", "13812345678", "3-1-1201"):
             find_owner_ids(db, text)
     assert plans and all("USING INDEX" in plan or "USING COVERING INDEX" in plan for plan in plans)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_find_fits_the_width(cli, cli_json, db_path, monkeypatch, width):
+    from rich.cells import cell_len
+
+    cli("--db", db_path, "demo", "--format", "json")
+    monkeypatch.setenv("COLUMNS", str(width))
+    everyone = cli_json("owner", "list", "--limit", "0")
+    text = everyone[0]["unit"].split("-")[0]  # a building: several customers
+    rows = cli_json("owner", "find", text)
+    assert len(rows) > 1
+    lines = cli("owner", "find", text).stdout.splitlines()
+    assert len(lines) == len(rows) + 1  # a header, then one line a customer
+    assert all(cell_len(line) <= width for line in lines), max(lines, key=cell_len)
+    for row, line in zip(rows, lines[1:], strict=True):
+        assert str(row["id"]) in line and row["name"] in line and row["unit"] in line

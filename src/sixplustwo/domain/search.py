@@ -113,18 +113,21 @@ _UNITS_KEPT = 200_000
 
 def unit_key(unit: str | None) -> str | None:
     """A flat as its numbers (and letters) joined by ``-``: ``3幢1单元1201室``,
-    ``3栋1单元1201`` and ``3-1-1201`` are all ``3-1-1201``; ``A座1201`` is ``a-1201``."""
+    ``3栋1单元1201`` and ``3-1-1201`` are all ``3-1-1201``; ``A座1201`` is ``a-1201``;
+    leading zeros go (``3-1-0501`` is ``3-1-501``)."""
     if not unit:
         return None
     found = _UNITS.get(unit)
     if found is not None:
         return found
-    if unit.isascii() and _PLAIN_FLAT.fullmatch(unit):  # 3-1-1201 as most ledgers write it
+    plain = unit.isascii() and unit[0] != "0" and "-0" not in unit
+    if plain and _PLAIN_FLAT.fullmatch(unit):  # 3-1-1201 as most ledgers write it
         lowered = unit.lower()
         key: str | None = unit if lowered == unit else lowered  # the same string, stored once
     else:
         parts = _FLAT_PART.findall(unicodedata.normalize("NFKC", unit).lower())
-        key = "-".join(parts) or None
+        # 0501 and 501 are the same flat.
+        key = "-".join(part.lstrip("0") or "0" for part in parts) or None
     if len(_UNITS) < _UNITS_KEPT:
         _UNITS[unit] = key
     return key
@@ -177,7 +180,7 @@ def query_kinds(text: str) -> dict[str, str]:
     if compact.isdigit() and (text.isdigit() or len(compact) >= 10):
         if len(compact) == 4:
             found["tail"] = compact
-            found["flat"] = compact  # a flat numbered 1201 too
+            found["flat"] = unit_key(compact) or compact  # a flat numbered 1201 too
         elif len(compact) >= 7:
             from sixplustwo.domain.errors import InvalidInput
             from sixplustwo.domain.phones import normalise_phone
@@ -187,7 +190,7 @@ def query_kinds(text: str) -> dict[str, str]:
             except InvalidInput:
                 found["phone"] = compact
         else:
-            found["flat"] = compact
+            found["flat"] = unit_key(compact) or compact
         return found
     if any(c.isdigit() for c in text):
         key = unit_key(text)
