@@ -144,10 +144,10 @@ def test_forget_erases_the_keys(cli, cli_json, owners, db_path):
     assert found(cli_json, "1234") == []
     with sqlite3.connect(db_path) as connection:
         keys = connection.execute(
-            "SELECT name_pinyin, name_initials, phone_tail, unit_key FROM owner WHERE id = ?",
+            "SELECT name_pinyin, name_initials, unit_key FROM owner WHERE id = ?",
             (shan,),
         ).fetchone()
-    assert keys == (None, None, None, None)
+    assert keys == (None, None, None)
     data = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     for erased in ("shanli", "3-1-1202"):
         assert erased.encode() not in data
@@ -158,7 +158,7 @@ def test_the_migration_fills_keys_for_owners_on_record(cli, cli_json, owners, db
     with sqlite3.connect(db_path) as connection:
         for column in ("name_pinyin", "phone_tail", "unit_key"):
             connection.execute(f"DROP INDEX ix_owner_{column}")
-        for column in ("name_pinyin", "name_initials", "phone_tail", "unit_key"):
+        for column in ("name_pinyin", "name_initials", "unit_key"):
             connection.execute(f"ALTER TABLE owner DROP COLUMN {column}")
         connection.execute("DELETE FROM schema_migration WHERE name = '0013_owner_search'")
     assert found(cli_json, "ww") == ["王伟", "王维"]  # a reading command migrates

@@ -72,7 +72,6 @@ OWNER_FIELDS: tuple[Field, ...] = (
     # Search keys (domain/search.py), derived from the name, phone and flat: `owner find`.
     Field("name_pinyin", "key"),
     Field("name_initials", "key"),
-    Field("phone_tail", "key"),
     Field("unit_key", "key"),
     Field("profile_consent", "bool"),
     Field("forgotten_on", "date"),

@@ -3,8 +3,9 @@ typed text asks for.
 
 An owner is found by name through the name's pinyin (``wangwei``) and its initials (``ww``),
 by phone (whole, or its last four digits) and by flat (``3-1-1201``, ``3幢1单元1201``,
-``3栋1单元1201室``: the numbers of the flat, joined by ``-``). The keys are stored in indexed
-columns when an owner is written, so that a search is a few index ranges, never a scan.
+``3栋1单元1201室``: the numbers of the flat, joined by ``-``). The name and flat keys are
+stored in indexed columns when an owner is written (the phone's last four digits are an
+indexed expression), so that a search is a few index ranges, never a scan.
 
 Pinyin: each character's most common reading (pypinyin's character table, without tones, ü as
 ``v``), computed once per character; the first character of a name is read as a surname where
@@ -37,14 +38,32 @@ _NAMES: dict[str, tuple[str, str]] = {}  # name → (pinyin, initials): names re
 _NAMES_KEPT = 200_000
 
 
+_READINGS: dict[str, str] = {}
+
+
+def _readings() -> dict[str, str]:
+    """pypinyin's character table (code point → readings, most common first), read from its
+    data file: importing the package would build its phrase segmenter (~0.5 s) too."""
+    if not _READINGS:
+        from importlib.util import find_spec
+        from pathlib import Path
+
+        import orjson
+
+        spec = find_spec("pypinyin")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("pypinyin")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        _READINGS.update(orjson.loads((folder / "pinyin_dict.json").read_bytes()))
+    return _READINGS
+
+
 def _syllable(char: str) -> str:
     """A Chinese character's reading ("" if it has none); cached (never for ASCII)."""
     found = _SYLLABLES.get(char)
     if found is not None:
         return found
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    readings = pinyin_dict.get(ord(char))
+    readings = _readings().get(str(ord(char)))
     reading = ""
     if readings:
         reading = readings.split(",")[0].translate(_TONELESS)
@@ -97,14 +116,6 @@ def _spelled(name: str) -> tuple[str | None, str | None]:
     return "".join(spelled) or None, "".join(initials) or None
 
 
-def phone_tail(phone: str | None) -> str | None:
-    """The last four digits of a (normalised) phone number."""
-    if not phone:
-        return None
-    digits = "".join(c for c in phone if c.isdigit())
-    return digits[-4:] if len(digits) >= 4 else None
-
-
 _FLAT_PART = re.compile(r"[0-9a-z]+")
 _PLAIN_FLAT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
 _UNITS: dict[str, str | None] = {}
@@ -133,18 +144,22 @@ def unit_key(unit: str | None) -> str | None:
     return key
 
 
-def search_keys(name: str | None, phone: str | None, unit: str | None) -> dict[str, str | None]:
-    """An owner's stored search keys, by column."""
+def search_keys(name: str | None, unit: str | None) -> dict[str, str | None]:
+    """An owner's stored search keys, by column (the phone's last four digits are indexed as
+    an expression: no column)."""
     spelled, initials = name_keys(name)
-    return {
-        "name_pinyin": spelled,
-        "name_initials": initials,
-        "phone_tail": phone_tail(phone),
-        "unit_key": unit_key(unit),
-    }
+    return {"name_pinyin": spelled, "name_initials": initials, "unit_key": stored_unit_key(unit)}
 
 
-SEARCH_COLUMNS = ("name_pinyin", "name_initials", "phone_tail", "unit_key")
+def stored_unit_key(unit: str | None) -> str | None:
+    """The flat's key as stored: only where it differs from the flat as written (``3幢1单元
+    1201室``, not ``3-1-1201``, which the flat's own index finds), so that a ledger of plain
+    flats adds no index entries."""
+    key = unit_key(unit)
+    return None if key == unit else key
+
+
+SEARCH_COLUMNS = ("name_pinyin", "name_initials", "unit_key")
 
 
 # -- what a typed text asks for -----------------------------------------------------------

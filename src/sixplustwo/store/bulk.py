@@ -284,8 +284,8 @@ def _update_chunk(
             )
             continue
         result.updated += 1
-        if "name" in cells or "phone" in cells:
-            merged.update(search_keys(merged["name"], merged["phone"], merged["unit"]))  # type: ignore[arg-type]
+        if "name" in cells:
+            merged.update(search_keys(merged["name"], merged["unit"]))  # type: ignore[arg-type]
         derived = ("birthday_md", *SEARCH_COLUMNS)
         changed = tuple(c for c in (*cells, *derived) if merged[c] != owner[c])
         for column in changed:

@@ -55,7 +55,7 @@ def owner_columns(record: OwnerRecord, project_id: int) -> dict[str, object]:
         "referred_by": record.referred_by,
         "wants_greetings": True,
         "forgotten_on": None,
-        **search_keys(record.name, record.phone, record.unit),
+        **search_keys(record.name, record.unit),
         **record.other,
     }
 
@@ -128,7 +128,7 @@ class Owners:
         if values["birthday"] is None:
             values["birthday_lunar"] = False
         values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])
-        values.update(search_keys(values["name"], values["phone"], values["unit"]))  # type: ignore[arg-type]
+        values.update(search_keys(values["name"], values["unit"]))  # type: ignore[arg-type]
         project = self.store.projects.by_id(values["project_id"])  # type: ignore[arg-type]
         self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
         changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
@@ -252,8 +252,8 @@ class Owners:
         self.db.change(
             "UPDATE owner SET name = NULL, phone = NULL, birthday = NULL, birthday_md = NULL, "
             "birthday_lunar = FALSE, profile_consent = FALSE, forgotten_on = :today, "
-            "unit = :released, name_pinyin = NULL, name_initials = NULL, phone_tail = NULL, "
-            "unit_key = NULL WHERE id = :o",
+            "unit = :released, name_pinyin = NULL, name_initials = NULL, unit_key = NULL "
+            "WHERE id = :o",
             {"o": owner_id, "today": today, "released": released_unit(owner_id)},
         )
         self.db.change("UPDATE event SET note = NULL WHERE owner_id = :o", {"o": owner_id})
@@ -301,7 +301,10 @@ class Owners:
             params["project"] = self.store.projects.get(project).id
         if unit_glob is not None:
             like, key_like = _like(unit_glob), _like(unit_key_glob(unit_glob))
-            clauses.append("(o.unit LIKE :unit ESCAPE '!' OR o.unit_key LIKE :unit_key ESCAPE '!')")
+            clauses.append(
+                "(o.unit LIKE :unit ESCAPE '!' OR o.unit LIKE :unit_key ESCAPE '!' "
+                "OR o.unit_key LIKE :unit_key ESCAPE '!')"
+            )
             params.update(unit=like, unit_key=key_like)
         if from_butler is not None:
             clauses.append("o.butler = :old")
@@ -352,7 +355,8 @@ class Owners:
                 except NotFound:
                     codes[code] = 0
             rows = self.db.query(
-                "SELECT id FROM owner WHERE project_id = :p AND (unit = :u OR unit_key = :k)",
+                "SELECT id FROM owner WHERE project_id = :p "
+                "AND (unit = :u OR unit = :k OR unit_key = :k)",
                 {"p": codes[code], "u": unit, "k": unit_key(unit)},
             )
             if len(rows) == 1:

@@ -14,7 +14,11 @@ from sixplustwo.domain.search import (
     query_kinds,
     search_keys,
 )
-from sixplustwo.store.database import Database
+from sixplustwo.store.database import Database, in_list
+
+# The phone's last four digits, as the index ix_owner_phone_tail is built on (written alike,
+# so that the database uses it; phones are stored normalised, never shorter than 7).
+PHONE_TAIL = "SUBSTR(o.phone, LENGTH(o.phone) - 3)"
 
 _FILL_BATCH = 5000
 
@@ -28,8 +32,7 @@ def fill_search_keys(
     last = 0
     while True:
         rows = execute(
-            "SELECT id, name, phone, unit FROM owner WHERE id > :last ORDER BY id "
-            f"LIMIT {_FILL_BATCH}",
+            f"SELECT id, name, unit FROM owner WHERE id > :last ORDER BY id LIMIT {_FILL_BATCH}",
             {"last": last},
         )
         if not rows:
@@ -37,8 +40,8 @@ def fill_search_keys(
         execute_many(
             f"UPDATE owner SET {sets} WHERE id = :id",
             [
-                {"id": owner_id, **search_keys(name, phone, unit)}
-                for owner_id, name, phone, unit in rows
+                {"id": owner_id, **search_keys(name, unit)}
+                for owner_id, name, unit in rows
                 if name is not None  # a forgotten owner keeps no keys
             ],
         )
@@ -62,7 +65,7 @@ def find_owner_ids(
     if "name" in kinds:
         # The typed characters' pinyin narrows by index; the name itself must start so.
         name = kinds["name"]
-        spelled = search_keys(name, None, None)["name_pinyin"]
+        spelled = search_keys(name, None)["name_pinyin"]
         if spelled:
             clause, values = _prefix("name_pinyin", spelled, "spelled")
             values.update(length=len(name), name=name)
@@ -79,11 +82,24 @@ def find_owner_ids(
     if "phone" in kinds:
         clauses.append(("o.phone = :phone", {"phone": kinds["phone"]}))
     if "tail" in kinds:
-        clauses.append(("o.phone_tail = :tail", {"tail": kinds["tail"]}))
+        clauses.append((f"{PHONE_TAIL} = :tail", {"tail": kinds["tail"]}))
     if "flat" in kinds:
-        clauses.append(("o.unit_key = :flat", {"flat": kinds["flat"]}))
-        # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …).
-        clauses.append(_prefix("unit_key", kinds["flat"] + "-", "flat_part"))
+        flat = kinds["flat"]
+        # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …). Flats
+        # written as their key (3-1-1201) are found by the flat's own index, project by
+        # project; others (3幢1单元1201) by their key.
+        projects = "o.project_id = :project_id"
+        if project_id is None:
+            ids = [project for (project,) in db.query("SELECT id FROM project")]
+            placeholders, values = in_list("project", ids or [0])
+            projects = f"o.project_id IN ({placeholders})"
+        else:
+            values = {}
+        clauses.append((f"{projects} AND o.unit = :flat", {**values, "flat": flat}))
+        clause, prefix = _prefix("unit", flat + "-", "flat_part")
+        clauses.append((f"{projects} AND {clause}", {**values, **prefix}))
+        clauses.append(("o.unit_key = :flat", {"flat": flat}))
+        clauses.append(_prefix("unit_key", flat + "-", "flat_part"))
     # Each alternative is its own indexed range (an OR of them could make SQLite scan).
     ids: set[int] = set()
     for clause, params in clauses:
