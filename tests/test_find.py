@@ -156,8 +156,10 @@ def test_forget_erases_the_keys(cli, cli_json, owners, db_path):
 def test_the_migration_fills_keys_for_owners_on_record(cli, cli_json, owners, db_path):
     # A database from before the search keys: no columns, no record of the migration.
     with sqlite3.connect(db_path) as connection:
-        for column in ("name_pinyin", "phone_tail", "unit_key"):
+        for column in ("name_pinyin", "unit_key"):
             connection.execute(f"DROP INDEX ix_owner_{column}")
+        connection.execute("DROP INDEX ix_owner_phone")
+        connection.execute("CREATE INDEX ix_owner_phone ON owner (phone)")  # as 0006 made it
         for column in ("name_pinyin", "name_initials", "unit_key"):
             connection.execute(f"ALTER TABLE owner DROP COLUMN {column}")
         connection.execute("DELETE FROM schema_migration WHERE name = '0013_owner_search'")
@@ -199,3 +201,15 @@ def test_find_fits_the_width(cli, cli_json, db_path, monkeypatch, width):
     assert all(cell_len(line) <= width for line in lines), max(lines, key=cell_len)
     for row, line in zip(rows, lines[1:], strict=True):
         assert str(row["id"]) in line and row["name"] in line and row["unit"] in line
+
+
+def test_membership_counts_flats_by_phone_through_the_index(cli, project, db_path):
+    from sixplustwo.store.database import open_database
+
+    with open_database(db_path, write=False) as db:
+        plan = db.query(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM owner o JOIN owner f ON f.phone = o.phone "
+            "AND SUBSTR(f.phone, LENGTH(f.phone) - 3) = SUBSTR(o.phone, LENGTH(o.phone) - 3) "
+            "WHERE o.id = 1"
+        )
+    assert any("ix_owner_phone" in row[-1] for row in plan), plan

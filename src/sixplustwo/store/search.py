@@ -16,9 +16,10 @@ from sixplustwo.domain.search import (
 )
 from sixplustwo.store.database import Database, in_list
 
-# The phone's last four digits, as the index ix_owner_phone_tail is built on (written alike,
-# so that the database uses it; phones are stored normalised, never shorter than 7).
-PHONE_TAIL = "SUBSTR(o.phone, LENGTH(o.phone) - 3)"
+# The phone's last four digits, as the index ix_owner_phone leads with (written alike, so that
+# the database uses it; phones are stored normalised, never shorter than 7). A whole phone is
+# looked up with them.
+PHONE_TAIL = "SUBSTR({alias}.phone, LENGTH({alias}.phone) - 3)"
 
 _FILL_BATCH = 5000
 
@@ -80,9 +81,13 @@ def find_owner_ids(
         clause, values = _prefix("name_initials", kinds["pinyin"], "initials")
         clauses.append((f"{first} AND {clause}", {**rest, **values}))
     if "phone" in kinds:
-        clauses.append(("o.phone = :phone", {"phone": kinds["phone"]}))
+        phone = kinds["phone"]
+        clauses.append(
+            (f"{PHONE_TAIL.format(alias='o')} = :tail AND o.phone = :phone",
+             {"phone": phone, "tail": phone[-4:]})
+        )  # fmt: skip
     if "tail" in kinds:
-        clauses.append((f"{PHONE_TAIL} = :tail", {"tail": kinds["tail"]}))
+        clauses.append((f"{PHONE_TAIL.format(alias='o')} = :tail", {"tail": kinds["tail"]}))
     if "flat" in kinds:
         flat = kinds["flat"]
         # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …). Flats
