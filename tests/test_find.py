@@ -213,3 +213,30 @@ def test_membership_counts_flats_by_phone_through_the_index(cli, project, db_pat
             "WHERE o.id = 1"
         )
     assert any("ix_owner_phone" in row[-1] for row in plan), plan
+
+
+def test_many_names_are_read_alike_in_bulk_and_one_by_one():
+    """An import reads names through translate tables once it has read a few thousand; they
+    give the keys the character-by-character reading gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sixplustwo.domain import search
+
+    search._tables()
+    names = st.text(
+        alphabet=st.one_of(
+            st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+            st.sampled_from(list(search.SURNAME_READINGS) + list("Ab ·ｚ1")),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(names)
+    def same(name):
+        search._NAMES.pop(name, None)
+        assert search.name_keys(name) == search._spelled(name)
+
+    same()

@@ -95,8 +95,8 @@ def find_owner_ids(
         # project; others (3幢1单元1201) by their key.
         projects = "o.project_id = :project_id"
         if project_id is None:
-            ids = [project for (project,) in db.query("SELECT id FROM project")]
-            placeholders, values = in_list("project", ids or [0])
+            every = [project for (project,) in db.query("SELECT id FROM project")]
+            placeholders, values = in_list("project", every or [0])
             projects = f"o.project_id IN ({placeholders})"
         else:
             values = {}
