@@ -28,7 +28,10 @@ def fill_search_keys(
     execute: Callable[..., list[tuple]],
     execute_many: Callable[[str, Sequence[Mapping[str, object]]], None],
 ) -> None:
-    """Migration 0013: the search keys of the owners already on record, in batches by id."""
+    """Migration 0013: the search keys of the owners already on record, in batches by id,
+    then the indexes on them."""
+    from sixplustwo.store.migrations import OWNER_SEARCH_INDEXES
+
     sets = ", ".join(f"{column} = :{column}" for column in SEARCH_COLUMNS)
     last = 0
     while True:
@@ -37,7 +40,7 @@ def fill_search_keys(
             {"last": last},
         )
         if not rows:
-            return
+            break
         execute_many(
             f"UPDATE owner SET {sets} WHERE id = :id",
             [
@@ -47,6 +50,9 @@ def fill_search_keys(
             ],
         )
         last = rows[-1][0]
+    for statement in OWNER_SEARCH_INDEXES.split(";"):
+        if statement.strip():
+            execute(statement)
 
 
 def _prefix(column: str, value: str, name: str) -> tuple[str, dict[str, object]]:
