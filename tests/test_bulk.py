@@ -86,6 +86,7 @@ def test_done_dry_run_writes_nothing(cli, cli_json, bulletins, db_path):
 
 
 def test_done_bulk_usage_errors(cli, bulletins):
+    assert cli("done", ok=False).exit_code == 2  # nothing to do: a usage error, as always
     assert "unknown rule" in cli("done", "--rule", "bulletin", ok=False).stderr
     assert "--rule" in cli("done", "--project", "XLY", ok=False).stderr
     both = cli("done", "o1:milestone-bulletin:m1", "--rule", "milestone-bulletin", ok=False)

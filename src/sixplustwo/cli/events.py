@@ -80,7 +80,7 @@ def done(
     ctx: typer.Context,
     action_ids: list[str] = typer.Argument(
         None,
-        metavar="ACTION_ID...",
+        metavar="ACTION_ID",
         help="Action id(s) from due, e.g. o12:revisit-3m (several: all done, or none).",
     ),
     on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
@@ -130,7 +130,13 @@ def done(
     if rule is not None and action_ids:
         raise InvalidInput("give action ids or --rule, not both")
     if rule is None and not action_ids:
-        raise InvalidInput("give an action id (sixplustwo due lists them), or --rule")
+        from sixplustwo.cli.messages import _
+
+        # As a missing argument always was: a usage error (exit 2).
+        raise typer.BadParameter(
+            _("give an action id (sixplustwo due lists them), or --rule"),
+            param_hint="ACTION_ID",
+        )
     if len(action_ids) == 1 and rule is None and not dry_run:
         _done_one(ctx, action_ids[0], on, note, channel, score, ok, problem, interactive, fmt)
         return
