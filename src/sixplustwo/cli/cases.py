@@ -14,7 +14,9 @@ app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_h
 @app.command("open")
 def open_case(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     kind: str = typer.Option(..., "--kind", help="complaint (投诉) or repair (报修)."),
     note: str = typer.Option(..., "--note", help="What it is about."),
     on: str | None = typer.Option(None, "--date", help="Day it was received (default today)."),
@@ -22,8 +24,10 @@ def open_case(
 ) -> None:
     """Open a complaint or repair case; prints the new case id."""
     day = day_or_today(on)
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True) as store:
-        case_id = store.cases.open(owner_id, kind, note, day, today()).id
+        case_id = store.cases.open(resolve_owner(store.db, owner), kind, note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})
     else:

@@ -10,6 +10,7 @@ from sixplustwo.cli.context import (
     day_or_today,
     due_list,
     open_database,
+    warn_unknown_butler,
 )
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
@@ -69,6 +70,7 @@ def due(
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
+        warn_unknown_butler(connection, butler)
         where = DueFilter(project_id, butler, frozenset(steps) or None)
         _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
     records = due_records(rows, day)
