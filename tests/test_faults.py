@@ -153,13 +153,14 @@ def test_unusable_paths_get_one_clear_line(cli, tmp_path, make, command, message
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 512 KiB tmpfs: a full disk or, remounted, a read-only one. Needs root to mount."""
+    """A 2 MiB tmpfs (room for a new database's migrations and their journal): a full disk
+    or, remounted, a read-only one. Needs root to mount."""
     import subprocess
 
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
         capture_output=True,
     )
     if made.returncode != 0:
@@ -174,7 +175,7 @@ def test_full_disk_is_one_line_and_changes_nothing(cli, small_disk, tmp_path):
     db = small_disk / "full.db"
     cli("--db", db, "project", "add", "HY1", "--name", "华苑一期")
     path = tmp_path / "big.csv"
-    lines = [f"客户{i},139{i:08d},HY1,{i}-{'楼' * 40}\n" for i in range(5000)]
+    lines = [f"客户{i},139{i:08d},HY1,{i}-{'楼' * 40}\n" for i in range(20000)]
     path.write_text("name,phone,project,unit\n" + "".join(lines), encoding="utf-8")
     result = cli("--db", db, "owner", "import", path, ok=False)
     assert result.exit_code == 1
