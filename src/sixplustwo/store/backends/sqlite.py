@@ -54,6 +54,11 @@ def usable_path(target: str | os.PathLike, *, default: bool, create: bool = Fals
     return path
 
 
+def location(target: str | os.PathLike) -> Path:
+    """The database file named by ``--db`` (for the maintenance commands)."""
+    return Path(target)
+
+
 def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
@@ -105,6 +110,11 @@ def rollback(connection: sqlite3.Connection) -> None:
 def convert(sql: str) -> str:
     """Queries are written with ``:name`` parameters, which SQLite takes as they are."""
     return sql
+
+
+def bind(sql: str, params: object) -> tuple[str, object]:
+    """The statement to run and its values, as they are."""
+    return sql, params
 
 
 def convert_ddl(statement: str) -> str:
