@@ -34,7 +34,10 @@ def test_only_the_backend_part_imports_a_database_driver():
         for path in SOURCE.rglob("*.py")
         if _imports(path) & drivers
     }
-    assert offenders == {"store/backends/sqlite.py": ["sqlite3"]}
+    assert offenders == {
+        "store/backends/sqlite.py": ["sqlite3"],
+        "store/backends/postgres.py": ["psycopg"],
+    }
 
 
 def test_a_reading_transaction_refuses_to_write(cli, project, db_path):

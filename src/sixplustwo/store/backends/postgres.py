@@ -322,7 +322,8 @@ def insert_many(
     constants = constants or {}
     extra = tuple(_literal(value) for value in constants.values())
     names = [*columns, *constants]
-    with_ids = "id" not in columns and _has_id(connection, table)
+    given_ids = "id" in columns  # a copy of a database: its rows keep their ids
+    with_ids = not given_ids and _has_id(connection, table)
     first = next_id(connection, table) if with_ids else 0
     if with_ids:
         names.insert(0, "id")
@@ -334,7 +335,7 @@ def insert_many(
         else:
             for row in rows:
                 copy.write_row((*row, *extra))
-    if with_ids:
+    if with_ids or given_ids:
         reset_ids(connection, table)
 
 

@@ -139,8 +139,9 @@ def next_id(connection: sqlite3.Connection, table: str) -> int:
 
 
 def table_names(connection: sqlite3.Connection) -> set[str]:
+    """The database's own tables (not SQLite's: sqlite_sequence, sqlite_stat1, ...)."""
     found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {row[0] for row in found} - {"sqlite_sequence"}
+    return {row[0] for row in found if not row[0].startswith("sqlite_")}
 
 
 def after_migration_check(connection: sqlite3.Connection) -> None:
