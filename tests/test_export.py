@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from dbsql import holding_lock, sql, stored_text
+from dbsql import holding_lock, is_server, sql, stored_text
 from sixplustwo.io import exporting
 
 DAY = "2024-06-10"  # also 端午节 2024
@@ -186,3 +186,17 @@ def test_audit_command_lists_exports(cli, cli_json, journey, tmp_path):
     cli("export", "--date", DAY, "--format", "csv", "--out", tmp_path / "x.csv")
     entries = cli_json("audit")
     assert entries[0]["command"] == "export" and entries[0]["rows"] == SMS_ROWS
+
+
+def test_the_audit_names_the_user_and_on_a_server_the_database_role(
+    cli, cli_json, journey, tmp_path, db_path
+):
+    import getpass
+
+    cli("export", "--date", DAY, "--format", "csv", "--out", tmp_path / "sms.csv")
+    me = getpass.getuser()
+    if is_server(db_path):
+        (role,) = sql(db_path, "SELECT current_user")[0]
+        assert cli_json("audit")[0]["user"] == f"{me} (role {role})"
+    else:
+        assert cli_json("audit")[0]["user"] == me

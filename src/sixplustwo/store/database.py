@@ -231,6 +231,11 @@ class Database:
         """The clause for a page of ``limit`` rows (0: all) after ``offset`` rows."""
         return self.backend.page(limit, offset)
 
+    @property
+    def role(self) -> str | None:
+        """Who the database knows this connection as (PostgreSQL's role; None for a file)."""
+        return self.backend.role(self.connection)
+
     def next_id(self, table: str) -> int:
         return self.backend.next_id(self.connection, table)
 

@@ -233,6 +233,11 @@ def reset_ids(connection: Connection, table: str) -> None:
     )
 
 
+def role(connection: Connection) -> str | None:
+    """The database role this connection acts as (``current_user``), for the audit log."""
+    return connection.execute("SELECT current_user").fetchone()[0]
+
+
 def table_names(connection: Connection) -> set[str]:
     found = connection.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"

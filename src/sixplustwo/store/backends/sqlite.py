@@ -138,6 +138,11 @@ def next_id(connection: sqlite3.Connection, table: str) -> int:
     return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
+def role(connection: sqlite3.Connection) -> str | None:
+    """The database's own name for who is connected: a file has none."""
+    return None
+
+
 def table_names(connection: sqlite3.Connection) -> set[str]:
     """The database's own tables (not SQLite's: sqlite_sequence, sqlite_stat1, ...)."""
     found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
