@@ -27,6 +27,12 @@ BOTH_BACKENDS = {
     "test_community",
     "test_membership",
     "test_db_copy",
+    "test_report",
+    "test_plain_rows",
+    "test_screens",
+    "test_playbook",
+    "test_clear_words",
+    "test_due_equivalence",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it): SQLite only.
