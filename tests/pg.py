@@ -17,6 +17,7 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -121,6 +122,17 @@ def _why_not() -> str | None:
     return None
 
 
+def _stop_on_sigterm() -> None:
+    """A run stopped by SIGTERM (a CI timeout) still stops its server: as an exception, so that
+    the session's teardown runs."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+        def stop(signum, frame):
+            raise SystemExit(f"stopped by signal {signum}")
+
+        signal.signal(signal.SIGTERM, stop)
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """The session's PostgreSQL server, or a skip saying why there is none."""
@@ -128,6 +140,7 @@ def pg_server():
     if reason:
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
     server = Server(_binaries())
+    _stop_on_sigterm()
     try:
         server.start()
         server.make_template()
