@@ -33,6 +33,7 @@ BOTH_BACKENDS = {
     "test_playbook",
     "test_clear_words",
     "test_due_equivalence",
+    "test_owner_definition",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it): SQLite only.
