@@ -34,6 +34,8 @@ BOTH_BACKENDS = {
     "test_clear_words",
     "test_due_equivalence",
     "test_owner_definition",
+    "test_hostile",
+    "test_background_import",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it): SQLite only.

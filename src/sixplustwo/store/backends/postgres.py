@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
@@ -152,6 +152,7 @@ def connect(where: Server, *, write: bool, create: bool = False) -> Connection:
 
 
 def begin(connection: Connection, *, write: bool) -> None:
+    connection.writing = write
     if write:
         connection.execute("BEGIN")
         connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _WRITERS))
@@ -164,8 +165,30 @@ def commit(connection: Connection) -> None:
 
 
 def rollback(connection: Connection) -> None:
-    if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        connection.execute("ROLLBACK")
+    """Roll back; after a write, give back the ids it took from the sequences (which a
+    rollback does not), so that the next writer's ids follow the last committed row's, as in
+    SQLite (an import refused and run again numbers its owners the same)."""
+    if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    connection.execute("ROLLBACK")
+    if getattr(connection, "writing", False):
+        try:
+            connection.execute("BEGIN")
+            connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _WRITERS))
+            for table in _identity_tables(connection):
+                reset_ids(connection, table)
+            connection.execute("COMMIT")
+        except psycopg.Error:  # the connection is gone: nothing more to give back
+            with suppress(psycopg.Error):
+                connection.execute("ROLLBACK")
+
+
+def _identity_tables(connection: Connection) -> list[str]:
+    found = connection.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND column_name = 'id' AND is_identity = 'YES'"
+    )
+    return [row[0] for row in found]
 
 
 @lru_cache(maxsize=1024)
