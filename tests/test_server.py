@@ -134,3 +134,21 @@ def test_two_cron_hosts_export_each_reminder_once(pg_database, tmp_path):
     owner_actions = {r["action_id"] for r in json.loads(due.stdout) if r.get("owner_id")}
     assert sent and max(sent.values()) == 1
     assert set(sent) == owner_actions
+
+
+def test_backup_points_to_pg_dump_and_check_reads_every_table(cli, pg_database, tmp_path):
+    cli("--db", pg_database, "project", "add", "HY1", "--name", "华苑")
+    refused = cli("--db", pg_database, "backup", tmp_path / "b.db", ok=False)
+    assert refused.exit_code == 1 and "pg_dump" in refused.stderr
+    assert not (tmp_path / "b.db").exists()
+    checked = cli("--db", pg_database, "check")
+    assert "integrity ok; 0 foreign-key problem(s)" in checked.stdout
+    assert "0 owners" in checked.stdout
+
+
+def test_an_unreachable_server_is_one_line(cli, pg_server):
+    url = pg_server.url("no_such_database")
+    result = cli("--db", url, "due", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("sixplustwo: error: no database at postgresql://")
+    assert "Traceback" not in result.stderr
