@@ -90,7 +90,10 @@ def test_a_server_url_without_its_driver_says_how_to_install_it(cli, monkeypatch
     import sys
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+    import sixplustwo.store.backends as backends
+
     monkeypatch.delitem(sys.modules, "sixplustwo.store.backends.postgres", raising=False)
+    monkeypatch.delattr(backends, "postgres", raising=False)
     result = cli("--db", "postgresql://li:secret@db.example.cn/butlers", "due", ok=False)
     assert result.exit_code == 1
     assert 'pip install "sixplustwo[postgres]"' in result.stderr
