@@ -1,6 +1,6 @@
 """Time the installed CLI as whole processes on generated data: medians and peak memory.
 
-    python benchmarks/run.py 10000 100000 1000000 [--runs 3]
+    python benchmarks/run.py 10000 100000 1000000 [--runs 3] [--db postgresql://…]
     python benchmarks/run.py 100000 1000000 --reuse --report-only   # the report vs due
 
 The ``sixplustwo`` first on PATH is timed: use a regular ``pip install .`` in its own venv
@@ -13,7 +13,9 @@ list and the manager's report (a quarter, whole company) side by side, in the sa
 
 Each size gets a fresh database: projects, milestones and cases are set up through the CLI
 (one process per project) or SQL (cases and milestones, which are not what is measured), then
-``owner import`` of the generated CSV is timed, then the read commands.
+``owner import`` of the generated CSV is timed, then the read commands. With ``--db URL`` the
+same runs go to that PostgreSQL database instead (emptied before each import: give it one of
+its own), so that both backends are timed on the same generated data.
 """
 
 from __future__ import annotations
@@ -69,46 +71,73 @@ def measure(name: str, args: list[str], env: dict[str, str], runs: int, results:
     record(name, [timed(args, env) for _ in range(runs)], results)
 
 
-def bench(size: int, runs: int, today: date, *, reuse: bool, report_only: bool) -> dict:
+def fresh(db: str | Path) -> None:
+    """An empty database: the file removed, or the server database's schema dropped."""
+    if isinstance(db, str):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+
+def insert(db: str | Path, statement: str, rows: list[tuple]) -> None:
+    """Setup rows (``?`` parameters) written straight into the database."""
+    if isinstance(db, str):
+        import psycopg
+
+        with psycopg.connect(db) as connection, connection.cursor() as cursor:
+            cursor.executemany(statement.replace("?", "%s"), rows)
+        return
+    with sqlite3.connect(db) as connection:
+        connection.executemany(statement, rows)
+
+
+def bench(
+    size: int, runs: int, today: date, url: str | None = None, *, reuse: bool, report_only: bool
+) -> dict:
     folder = HERE / "data" / str(size)
     if not (folder / "owners.csv").exists():
         generate(size, folder, today)
-    db = folder / "bench.db"
+    db: str | Path = url or folder / "bench.db"
     env = {**os.environ, "SIXPLUSTWO_DB": str(db), "COLUMNS": "200"}
     setup = json.loads((folder / "setup.json").read_text("utf-8"))
     results: dict = {}
     print(f"{size:,} owners", flush=True)
-    if reuse and db.exists():
+    if reuse and (isinstance(db, str) or db.exists()):
         return read_commands(size, runs, today, env, db, report_only, results)
     # A second import into the same database would refuse the same flats: each run imports
     # into a fresh one (projects added first, untimed).
     imports = []
     for _ in range(runs):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
+        fresh(db)
         for project in setup["projects"]:
             subprocess.run([*SCRIPT, "project", "add", project["code"], "--name",
                             project["name"], "--delivery-date", project["delivery_date"]],
                            env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
         imports.append(timed([*SCRIPT, "owner", "import", str(folder / "owners.csv")], env))
     record("owner import", imports, results)
-    with sqlite3.connect(db) as connection:
-        connection.executemany(
-            "INSERT INTO milestone (project_id, kind, reached_on) VALUES (?, ?, ?)",
-            [(m["project"], m["kind"], m["date"]) for m in setup["milestones"]],
-        )
-        connection.executemany(
-            "INSERT INTO service_case (owner_id, kind, note, opened_on, resolved_on) "
-            "VALUES (?, ?, '报修', ?, ?)",
-            [(c["owner"], c["kind"], c["opened"], c["resolved"]) for c in setup["cases"]],
-        )
+    insert(
+        db,
+        "INSERT INTO milestone (project_id, kind, reached_on) VALUES (?, ?, ?)",
+        [(m["project"], m["kind"], m["date"]) for m in setup["milestones"]],
+    )
+    insert(
+        db,
+        "INSERT INTO service_case (owner_id, kind, note, opened_on, resolved_on) "
+        "VALUES (?, ?, '报修', ?, ?)",
+        [(c["owner"], c["kind"], c["opened"], c["resolved"]) for c in setup["cases"]],
+    )
     return read_commands(size, runs, today, env, db, report_only, results)
 
 
 def read_commands(
-    size: int, runs: int, today: date, env: dict, db: Path, report_only: bool, results: dict
+    size: int, runs: int, today: date, env: dict, db: str | Path, report_only: bool, results: dict
 ) -> dict:
-    folder = db.parent
+    folder = HERE / "data" / str(size)
     day = today.isoformat()
     due = [*SCRIPT, "due", "--date", day, "--format", "json"]
     report = [*SCRIPT, "report", "--from", QUARTER[0], "--to", QUARTER[1], "--format", "json"]
@@ -165,22 +194,26 @@ if __name__ == "__main__":
     parser.add_argument("--reuse", action="store_true", help="keep a generated database")
     parser.add_argument("--report-only", action="store_true", help="time due and report only")
     parser.add_argument("--command", help='how to run the CLI, e.g. "python -m sixplustwo"')
+    parser.add_argument("--db", help="a postgresql:// URL to time instead of a SQLite file")
     arguments = parser.parse_args()
     if arguments.command:
         SCRIPT[:] = arguments.command.split()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(machine)
-    report = {"machine": machine, "today": arguments.today.isoformat(), "sizes": {}}
+    backend = "postgres" if arguments.db else "sqlite"
+    report = {"machine": machine, "backend": backend, "today": arguments.today.isoformat()}
+    report["sizes"] = {}
     for size in arguments.sizes:
         report["sizes"][size] = bench(
             size,
             arguments.runs,
             arguments.today,
+            arguments.db,
             reuse=arguments.reuse,
             report_only=arguments.report_only,
         )
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / "latest.json").write_text(
+    (results / ("latest.json" if backend == "sqlite" else f"latest-{backend}.json")).write_text(
         json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
     )

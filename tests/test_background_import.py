@@ -3,11 +3,11 @@ errors, and a child that stops with its parent."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 
+from dbsql import erase, sql
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.io.background import BackgroundRows, can_fork
 
@@ -17,11 +17,11 @@ HEADER = "姓名,手机,项目,房号,签约日期,实际交付日期,生日,管
 
 
 def _table(db_path) -> list[tuple]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT id, project_id, unit, name, phone, signed_on, delivered_on, birthday, "
-            "birthday_md, butler, referred_by FROM owner ORDER BY id"
-        ).fetchall()
+    return sql(
+        db_path,
+        "SELECT id, project_id, unit, name, phone, signed_on, delivered_on, birthday, "
+        "birthday_md, butler, referred_by FROM owner ORDER BY id",
+    )
 
 
 def _rows(count: int) -> str:
@@ -52,7 +52,7 @@ def test_background_and_inline_imports_write_and_refuse_the_same(
         if not bad:
             cli("owner", "import", path, "--update")  # back to the same rows, same ids
             assert _table(db_path) == outcomes[-1][3]
-            db_path.unlink()
+            erase(db_path)
             cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
     assert outcomes[0] == outcomes[1]
     if bad:

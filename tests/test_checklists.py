@@ -4,9 +4,9 @@ problem at the 1-year check or the 3-month revisit opens a repair case."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
+from dbsql import sql
 from sixplustwo.domain.playbook import STEP_MINDSETS, default_playbook
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
@@ -63,10 +63,7 @@ def test_action_show_has_everything_for_the_call(cli, cli_json, project):
 
 
 def _cases(db_path):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT owner_id, kind, note, opened_on, action_id FROM service_case"
-        ).fetchall()
+    return sql(db_path, "SELECT owner_id, kind, note, opened_on, action_id FROM service_case")
 
 
 def test_a_problem_at_the_one_year_check_opens_a_repair_case(cli, cli_json, project, db_path):

@@ -130,12 +130,18 @@ def test_every_constraint_is_worded_for_the_user(cli, cli_json, project, db_path
     import sqlite3
 
     from sixplustwo.domain.errors import Conflict
-    from sixplustwo.store.backends import sqlite as backend
+    from sixplustwo.store.database import backend_for
 
     _add(cli_json, "1-101")
-    connection = sqlite3.connect(db_path)
-    connection.execute("PRAGMA foreign_keys = ON")
-    with pytest.raises(sqlite3.IntegrityError) as raised:
+    backend = backend_for(db_path)
+    if backend.NAME == "postgres":
+        import psycopg
+
+        connection = psycopg.connect(str(db_path), autocommit=True)
+    else:
+        connection = sqlite3.connect(db_path)
+        connection.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(backend.IntegrityError) as raised:
         connection.execute(statement)
     connection.close()
     described = backend.describe_error(raised.value, db_path)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
+from dbsql import sql
 from sixplustwo.domain.playbook import default_playbook
 
 
 def _count(db_path, table):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return sql(db_path, f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
 def add_owner(cli_json, **options):
@@ -259,7 +258,8 @@ def test_owner_edit_and_forget(cli, cli_json, project, db_path):
     cli("owner", "forget", owner_id, "--yes")
     shown = cli_json("owner", "show", owner_id)
     assert shown["name"] is None and shown["phone"] == "" and shown["stage"] == "forgotten"
-    assert b"13812345678" not in db_path.read_bytes()
+    if not isinstance(db_path, str):  # a file (on a server: the row, above)
+        assert b"13812345678" not in db_path.read_bytes()
 
 
 def test_playbook_lists_every_rule(cli_json, empty_db):

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import getpass
 import re
-import sqlite3
 
 import pytest
+
+from dbsql import sql
 
 SIGNED = ["--signed", "2024-01-02"]
 
@@ -20,9 +21,8 @@ def _add(cli_json, unit="1-101", phone="13812345678", *dates):
     )["id"]  # fmt: skip
 
 
-def _rows(db_path, sql, params=()):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(sql, params).fetchall()
+def _rows(db_path, statement, params=()):
+    return sql(db_path, statement, params)
 
 
 def _count(db_path, table):
@@ -368,12 +368,12 @@ def test_undo_keeps_a_milestone_whose_bulletins_were_sent(cli, cli_json, project
     hand its id, and the bulletin's completion, to the next milestone recorded."""
     owner = _add(cli_json)
     cli("project", "milestone", "HY1", "封顶", "--date", "2024-05-01")
-    with sqlite3.connect(db_path) as connection:  # sent from another office, unjournaled here
-        connection.execute(
-            "INSERT INTO event (owner_id, kind, happened_on, action_id, recorded_at) "
-            "VALUES (?, 'milestone-bulletin', '2024-05-02', ?, '2024-05-02 08:00:00.000000')",
-            (owner, f"o{owner}:milestone-bulletin:m1"),
-        )
+    sql(  # sent from another office, unjournaled here
+        db_path,
+        "INSERT INTO event (owner_id, kind, happened_on, action_id, recorded_at) "
+        "VALUES (?, 'milestone-bulletin', '2024-05-02', ?, '2024-05-02 08:00:00.000000')",
+        (owner, f"o{owner}:milestone-bulletin:m1"),
+    )
     refused = cli("undo", ok=False)
     assert refused.exit_code == 1 and "bulletins were already recorded" in refused.stderr
     assert _count(db_path, "milestone") == 1
@@ -399,8 +399,8 @@ def test_a_future_date_stored_before_the_rule_does_not_block_other_edits(
     cli, cli_json, project, db_path
 ):
     owner = _add(cli_json, "1-102", "13900000000", "--visited", "2024-01-01")
-    with sqlite3.connect(db_path) as connection:  # written by an older release
-        connection.execute("UPDATE owner SET visited_on = '2099-01-01' WHERE id = ?", (owner,))
+    # written by an older release
+    sql(db_path, "UPDATE owner SET visited_on = '2099-01-01' WHERE id = ?", (owner,))
     cli("owner", "edit", owner, "--butler", "李晓")
     assert cli_json("owner", "show", owner)["butler"] == "李晓"
     refused = cli("owner", "edit", owner, "--visited", "2099-02-01", ok=False)

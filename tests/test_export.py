@@ -6,12 +6,12 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import stat
 from datetime import date
 
 import pytest
 
+from dbsql import holding_lock, is_server, sql, stored_text
 from sixplustwo.io import exporting
 
 DAY = "2024-06-10"  # also 端午节 2024
@@ -36,8 +36,7 @@ def journey(cli, cli_json, project):
 
 
 def _audit(db_path):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute("SELECT command, detail, rows, target FROM audit").fetchall()
+    return sql(db_path, "SELECT command, detail, rows, target FROM audit")
 
 
 def test_csv_for_the_sms_platform(cli, journey, tmp_path, db_path):
@@ -138,18 +137,12 @@ def test_an_existing_file_is_replaced_whole(cli, journey, tmp_path):
 
 
 def test_second_export_waits_then_says_why(cli, journey, tmp_path, db_path):
-    import fcntl
-
-    lock = os.open(str(db_path) + ".export.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
+    with holding_lock(db_path, "export"):
         out = tmp_path / "sms.csv"
         result = cli("export", "--format", "csv", "--out", out, "--wait", "0.3", ok=False)
         assert result.exit_code == 1
         assert "another export is still running" in result.stderr
         assert not out.exists()
-    finally:
-        os.close(lock)
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():
@@ -181,10 +174,7 @@ def test_forgotten_owner_leaves_no_trace_and_loses_future_actions(cli, cli_json,
     owner_id = journey[1]
     cli("event", "add", owner_id, "signing-revisit", "--date", "2024-01-05", "--note", "李娜很满意")
     cli("owner", "forget", owner_id, "--yes")
-    content = db_path.read_bytes()
-    wal = db_path.with_name(db_path.name + "-wal")
-    if wal.exists():
-        content += wal.read_bytes()
+    content = stored_text(db_path)
     for secret in ("李娜", "13900001111", "1985-06-10"):
         assert secret.encode("utf-8") not in content, secret
     shown = cli_json("owner", "show", owner_id, "--date", DAY)
@@ -197,3 +187,17 @@ def test_audit_command_lists_exports(cli, cli_json, journey, tmp_path):
     cli("export", "--date", DAY, "--format", "csv", "--out", tmp_path / "x.csv")
     entries = cli_json("audit")
     assert entries[0]["command"] == "export" and entries[0]["rows"] == SMS_ROWS
+
+
+def test_the_audit_names_the_user_and_on_a_server_the_database_role(
+    cli, cli_json, journey, tmp_path, db_path
+):
+    import getpass
+
+    cli("export", "--date", DAY, "--format", "csv", "--out", tmp_path / "sms.csv")
+    me = getpass.getuser()
+    if is_server(db_path):
+        (role,) = sql(db_path, "SELECT current_user")[0]
+        assert cli_json("audit")[0]["user"] == f"{me} (role {role})"
+    else:
+        assert cli_json("audit")[0]["user"] == me

@@ -10,6 +10,8 @@ import io
 from collections import Counter
 from datetime import date, timedelta
 
+from dbsql import stored_text
+
 SURNAMES = "王李张刘陈杨黄赵吴周"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军"]
 
@@ -119,7 +121,7 @@ def test_a_first_month(cli, cli_json, tmp_path, db_path):
         if day == date(2026, 10, 20):
             gone = after[0]
             cli("owner", "forget", gone["id"], "--yes")
-            data = db_path.read_bytes()
+            data = stored_text(db_path)
             assert gone["name"].encode() not in data
 
     # Every owner action that was due on a morning reached the SMS platform exactly once.

@@ -34,7 +34,10 @@ def test_only_the_backend_part_imports_a_database_driver():
         for path in SOURCE.rglob("*.py")
         if _imports(path) & drivers
     }
-    assert offenders == {"store/backends/sqlite.py": ["sqlite3"]}
+    assert offenders == {
+        "store/backends/sqlite.py": ["sqlite3"],
+        "store/backends/postgres.py": ["psycopg"],
+    }
 
 
 def test_a_reading_transaction_refuses_to_write(cli, project, db_path):
@@ -81,3 +84,17 @@ def test_reveal_is_audited_in_a_write_of_its_own_even_when_another_process_commi
 def test_export_names_the_user_in_the_audit_log(cli, cli_json, project, tmp_path):
     cli("export", "--format", "json", "--out", tmp_path / "out.json")
     assert cli_json("audit")[0]["user"] == getpass.getuser()
+
+
+def test_a_server_url_without_its_driver_says_how_to_install_it(cli, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+    import sixplustwo.store.backends as backends
+
+    monkeypatch.delitem(sys.modules, "sixplustwo.store.backends.postgres", raising=False)
+    monkeypatch.delattr(backends, "postgres", raising=False)
+    result = cli("--db", "postgresql://li:secret@db.example.cn/butlers", "due", ok=False)
+    assert result.exit_code == 1
+    assert 'pip install "sixplustwo[postgres]"' in result.stderr
+    assert "secret" not in result.stderr

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dbsql import sql
 from sixplustwo.domain.dates import parse_date
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.phones import mask_phone, normalise_phone
@@ -60,13 +60,11 @@ def test_importer_takes_a_file_whole_or_refuses_it_in_lines(cli, project, tmp_pa
     for name, phone, unit, signed in rows:
         writer.writerow([name, phone, unit, signed, "HY1"])
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    with sqlite3.connect(db_path) as connection:
-        before = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    before = sql(db_path, "SELECT COUNT(*) FROM owner")[0][0]
     result = cli("owner", "import", path, ok=False)
     assert result.exit_code in (0, 1)
     assert "Traceback" not in result.stderr + result.stdout
-    with sqlite3.connect(db_path) as connection:
-        after = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    after = sql(db_path, "SELECT COUNT(*) FROM owner")[0][0]
     if result.exit_code == 1:
         assert after == before
         assert result.stderr.strip().splitlines()[-1].startswith("sixplustwo: error:")
@@ -145,13 +143,11 @@ def test_xlsx_importer_never_tracebacks_or_half_writes(cli, project, tmp_path, d
         sheet.append([*row[:5], "HY1"])
     path = tmp_path / "fuzz.xlsx"
     workbook.save(path)
-    with sqlite3.connect(db_path) as connection:
-        before = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    before = sql(db_path, "SELECT COUNT(*) FROM owner")[0][0]
     result = cli("owner", "import", path, ok=False)
     assert result.exit_code in (0, 1), result.exception
     assert "Traceback" not in result.stderr + result.stdout
-    with sqlite3.connect(db_path) as connection:
-        after = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+    after = sql(db_path, "SELECT COUNT(*) FROM owner")[0][0]
     assert after == before if result.exit_code else after == before + len(rows)
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
+from dbsql import is_server, sql
+
 
 def _owners(db_path):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT name, phone, unit, signed_on FROM owner ORDER BY id"
-        ).fetchall()
+    return sql(db_path, "SELECT name, phone, unit, signed_on FROM owner ORDER BY id")
 
 
 CHINESE = "姓名,手机,项目,房号,来访日期,认购日期,签约日期,合同交付日期,实际交付日期,生日,管家\n"
@@ -165,11 +163,17 @@ def test_unknown_referrer_is_named_with_its_row(cli, project, tmp_path, db_path)
 
 
 def _owner_indexes(db_path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
-            "ORDER BY name"
-        ).fetchall()
+    return sql(db_path, OWNER_INDEXES_ON_SERVER if is_server(db_path) else OWNER_INDEXES)
+
+
+OWNER_INDEXES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
+    "AND sql IS NOT NULL ORDER BY name"
+)
+OWNER_INDEXES_ON_SERVER = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'owner' "
+    "AND indexname LIKE 'ix_%' ORDER BY indexname"
+)
 
 
 @pytest.mark.parametrize("bad", [False, True])
@@ -215,10 +219,5 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
 
 
 def _owner_indexes_of(db) -> list[str]:
-    return [
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'owner' "
-            "AND sql IS NOT NULL"
-        )
-    ]
+    on_server = db.backend.NAME == "postgres"
+    return [row[0] for row in db.execute(OWNER_INDEXES_ON_SERVER if on_server else OWNER_INDEXES)]

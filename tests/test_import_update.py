@@ -3,10 +3,9 @@ fills, for the flats (or owner ids) it names; a dry run counts what would change
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
+from dbsql import erase, sql
 from sixplustwo.io.background import can_fork
 
 LEDGER = "姓名,手机,项目,房号,来访日期,认购日期,签约日期,合同交付日期,实际交付日期,生日,管家\n"
@@ -22,11 +21,11 @@ def _ledger(rows: int = 8) -> str:
 
 
 def _stored(db_path) -> list[tuple]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT id, name, phone, unit, visited_on, signed_on, delivery_date, delivered_on, "
-            "birthday, butler, referred_by FROM owner ORDER BY id"
-        ).fetchall()
+    return sql(
+        db_path,
+        "SELECT id, name, phone, unit, visited_on, signed_on, delivery_date, delivered_on, "
+        "birthday, butler, referred_by FROM owner ORDER BY id",
+    )
 
 
 @pytest.fixture
@@ -235,8 +234,7 @@ def test_the_background_reader_updates_the_same(cli, project, tmp_path, db_path,
     update.write_text(body, encoding="utf-8")
     outcomes = []
     for threshold in (10**9, 1):  # inline, then in the background
-        for suffix in ("", "-wal", "-shm"):
-            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+        erase(db_path)
         cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
         cli("owner", "import", ledger)
         monkeypatch.setattr(owners, "_BACKGROUND_FROM_ROWS", threshold)

@@ -31,7 +31,11 @@ def _error_names() -> set[str]:
     """The names of SixPlusTwoError and every subclass defined in the scanned packages."""
     for package in SCANNED:
         for module in _modules(package):
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:  # PostgreSQL's driver is an optional extra
+                if exc.name != "psycopg":
+                    raise
     names, todo = set(), [SixPlusTwoError]
     while todo:
         cls = todo.pop()

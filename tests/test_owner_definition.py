@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 
 import pytest
 
+from dbsql import sql
 from sixplustwo.domain import fields
 from sixplustwo.store.migrations import MIGRATIONS
 
@@ -44,8 +44,7 @@ def test_a_field_added_to_the_definition_flows_through(
         encoding="utf-8",
     )
     assert cli_json("owner", "import", path)["imported"] == 2
-    with sqlite3.connect(db_path) as connection:
-        stored = connection.execute("SELECT unit, vip_level FROM owner ORDER BY id").fetchall()
+    stored = sql(db_path, "SELECT unit, vip_level FROM owner ORDER BY id")
     assert stored == [("1-101", "钻石"), ("1-102", None)]
 
     listed = cli_json("owner", "list")

@@ -29,5 +29,5 @@ def test_quick_start_is_two_commands():
     commands = [line for line in quick.splitlines()[1:] if line.strip()]
     assert commands == [
         "pip install . && sixplustwo demo",
-        'pip install ".[test]" && python -m pytest -q tests',
+        'pip install ".[test,postgres]" && python -m pytest -q tests',
     ]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
+from dbsql import sql
 
 
 def _surveys(db_path):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT owner_id, kind, happened_on, score, note, channel FROM event ORDER BY id"
-        ).fetchall()
+    return sql(
+        db_path,
+        "SELECT owner_id, kind, happened_on, score, note, channel FROM event ORDER BY id",
+    )
 
 
 def _owner(cli_json, unit="1-101", phone="13812345678"):

@@ -97,6 +97,7 @@ def _register() -> None:
         actions,
         audit,
         cases,
+        db,
         demo,
         due,
         events,
@@ -124,6 +125,7 @@ def _register() -> None:
     app.command("audit")(audit.audit)
     app.command("backup")(maintenance.backup)
     app.command("check")(maintenance.check)
+    app.add_typer(db.app, name="db")
     app.command("playbook")(playbook.playbook)
     app.command("report")(report.report)
     app.command("demo")(demo.demo)

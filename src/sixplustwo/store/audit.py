@@ -40,9 +40,17 @@ class Audit:
             "detail": detail,
             "rows": rows,
             "target": target,
-            "os_user": self.user,
+            "os_user": self._who(),
         }
         return self.db.insert("audit", values)
+
+    def _who(self) -> str | None:
+        """The operating-system user, and on a server the database role it connected as
+        ("li (role office_bj)"): many offices' machines share one server."""
+        role = self.db.role
+        if role is None:
+            return self.user
+        return f"{self.user or '?'} (role {role})"
 
     def entries(self, limit: int) -> list[AuditEntry]:
         page = self.db.page(limit)

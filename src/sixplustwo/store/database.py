@@ -83,14 +83,19 @@ def resolve_target(explicit: str | os.PathLike | None) -> tuple[str | os.PathLik
 
 
 def backend_for(target: str | os.PathLike) -> ModuleType:
-    """The backend part for a database: a ``postgresql://`` URL names a server (not yet
-    supported), anything else a SQLite file."""
-    text = os.fspath(target)
+    """The backend part for a database: a ``postgresql://`` URL names a server (its driver is
+    imported only then), anything else a SQLite file."""
+    text = str(target) if not isinstance(target, os.PathLike) else os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError(
-            "PostgreSQL databases ({url}) are not supported yet: use a database file",
-            url=text.split("@")[-1],
-        )
+        try:
+            from sixplustwo.store.backends import postgres
+        except ImportError:
+            raise StoreError(
+                "{url} is a PostgreSQL database, whose driver is not installed: "
+                'pip install "sixplustwo[postgres]"',
+                url=text.split("@")[-1],
+            ) from None
+        return postgres
     from sixplustwo.store.backends import sqlite
 
     return sqlite
@@ -113,7 +118,7 @@ class Database:
 
     def execute(self, sql: str, params: Params = None) -> Any:
         """Run one statement; the cursor (iterable, ``fetchone``, ``fetchall``)."""
-        return self.connection.execute(self.backend.convert(sql), params or {})
+        return self.connection.execute(*self.backend.bind(sql, params or {}))
 
     def query(self, sql: str, params: Params = None) -> list[tuple]:
         return self.execute(sql, params).fetchall()
@@ -225,6 +230,11 @@ class Database:
     def page(self, limit: int, offset: int = 0) -> str:
         """The clause for a page of ``limit`` rows (0: all) after ``offset`` rows."""
         return self.backend.page(limit, offset)
+
+    @property
+    def role(self) -> str | None:
+        """Who the database knows this connection as (PostgreSQL's role; None for a file)."""
+        return self.backend.role(self.connection)
 
     def next_id(self, table: str) -> int:
         return self.backend.next_id(self.connection, table)
@@ -448,9 +458,10 @@ def require_database(db: str | os.PathLike | None) -> None:
     backend_for(target).usable_path(target, default=default, create=False)
 
 
-def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Path]:
+def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Any]:
     target, _ = resolve_target(db)
-    return backend_for(target), Path(target)
+    backend = backend_for(target)
+    return backend, backend.location(target)
 
 
 def scrub(db: str | os.PathLike | None) -> bool:

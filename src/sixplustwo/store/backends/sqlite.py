@@ -62,6 +62,11 @@ def usable_path(target: str | os.PathLike, *, default: bool, create: bool = Fals
     return path
 
 
+def location(target: str | os.PathLike) -> Path:
+    """The database file named by ``--db`` (for the maintenance commands)."""
+    return Path(target)
+
+
 def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
@@ -154,6 +159,11 @@ def convert(sql: str) -> str:
     return sql
 
 
+def bind(sql: str, params: object) -> tuple[str, object]:
+    """The statement to run and its values, as they are."""
+    return sql, params
+
+
 def convert_ddl(statement: str) -> str:
     return statement
 
@@ -175,9 +185,15 @@ def next_id(connection: sqlite3.Connection, table: str) -> int:
     return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
+def role(connection: sqlite3.Connection) -> str | None:
+    """The database's own name for who is connected: a file has none."""
+    return None
+
+
 def table_names(connection: sqlite3.Connection) -> set[str]:
+    """The database's own tables (not SQLite's: sqlite_sequence, sqlite_stat1, ...)."""
     found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {row[0] for row in found} - {"sqlite_sequence"}
+    return {row[0] for row in found if not row[0].startswith("sqlite_")}
 
 
 def after_migration_check(connection: sqlite3.Connection) -> None:

@@ -1,0 +1,502 @@
+"""The PostgreSQL part of the database gateway: a company's shared server.
+
+Chosen when ``--db`` (or ``$SIXPLUSTWO_DB``) is a ``postgresql://`` URL; the driver, psycopg 3
+(the ``postgres`` extra), is imported only then. The queries are the ones SQLite runs, written
+once with ``:name`` parameters and converted here to psycopg's ``%(name)s``.
+
+What this part says differently from SQLite's:
+
+- **Transactions.** A command that writes takes one advisory lock for the whole database at
+  BEGIN and holds it to COMMIT: writers queue one after another, as SQLite's BEGIN IMMEDIATE
+  makes them, and wait for each other rather than fail (no lock errors, no serialization
+  failures, so a check-then-write in the store sees what it checked). Readers take no lock and
+  read one snapshot (REPEATABLE READ, READ ONLY).
+- **Values.** Dates and times are stored as the same ISO text as in SQLite (DATE and TIMESTAMP
+  columns become VARCHAR), so that the queries compare the same strings; a ``date`` parameter
+  is sent as that text. Booleans are PostgreSQL booleans (SQLite's are 0/1: the queries test
+  them as booleans, ``AND o.wants_greetings``, and the records read both).
+- **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column; ``insert`` takes the new id with
+  RETURNING. The bulk load gives ids itself, MAX + 1 onwards, under the writers' lock (so that
+  a batch's ids are contiguous, as on SQLite, and a batch rolled back to its savepoint gives its
+  ids back), and then moves the identity's sequence past them.
+- **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
+  their own; **backup** is pg_dump's job; **check** checks that every table reads and every
+  constraint is validated; **scrub** vacuums the tables that hold personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import date, datetime
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.adapt import Dumper, Loader
+
+from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
+from sixplustwo.store.backends import pyformat
+
+NAME = "postgres"
+MAX_PARAMS = 1000
+CONNECT_TIMEOUT_S = 10
+# Advisory lock keys: (this tool, what). hashtext() names the export-style locks.
+_LOCK_SPACE = 0x362B  # "6+"
+_WRITERS = 1
+
+Error = psycopg.Error
+IntegrityError = psycopg.IntegrityError
+
+
+class Server:
+    """A database on a server, as the gateway passes it around: the URL to connect with, shown
+    without its password."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __str__(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Server) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+def is_url(target: object) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def usable_path(target: object, *, default: bool = False, create: bool = False) -> Server:
+    """The server's database (made by its administrator, never by this tool: ``create`` only
+    means the schema may be made in it)."""
+    return location(target)
+
+
+def location(target: object) -> Server:
+    return target if isinstance(target, Server) else Server(str(target))
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+class _IsoDateDumper(Dumper):
+    """A date as the ISO text the tables hold, of unknown type: the server takes it as the
+    VARCHAR it is compared with or written to."""
+
+    oid = 0  # unknown
+
+    def dump(self, obj: date) -> bytes:
+        return obj.isoformat().encode()
+
+
+class _StampDumper(Dumper):
+    oid = 0
+
+    def dump(self, obj: datetime) -> bytes:
+        return obj.strftime("%Y-%m-%d %H:%M:%S.%f").encode()
+
+
+class _NumericLoader(Loader):
+    """AVG and SUM over a BIGINT give NUMERIC: a float, as SQLite gives (not a Decimal)."""
+
+    def load(self, data: bytes) -> float | int:
+        text = bytes(data).decode()
+        return float(text) if "." in text or "e" in text.lower() else int(text)
+
+
+def _adapt(connection: psycopg.Connection) -> None:
+    adapters = connection.adapters
+    adapters.register_dumper(date, _IsoDateDumper)
+    adapters.register_dumper(datetime, _StampDumper)
+    adapters.register_loader("numeric", _NumericLoader)
+
+
+class Connection(psycopg.Connection):
+    """psycopg's connection with ``executemany`` (sqlite3's connections have one)."""
+
+    def executemany(self, query: str, rows: Sequence[object]) -> None:
+        with self.cursor() as cursor:
+            cursor.executemany(query, rows)
+
+
+# -- connections and transactions ---------------------------------------------------------
+
+
+def connect(where: Server, *, write: bool, create: bool = False) -> Connection:
+    connection = Connection.connect(
+        where.url,
+        autocommit=True,  # BEGIN and COMMIT are ours to emit, as with SQLite
+        connect_timeout=CONNECT_TIMEOUT_S,
+        application_name="sixplustwo",
+    )
+    try:
+        _adapt(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def begin(connection: Connection, *, write: bool) -> None:
+    connection.writing = write
+    if write:
+        connection.execute("BEGIN")
+        connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _WRITERS))
+    else:
+        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+
+def commit(connection: Connection) -> None:
+    connection.execute("COMMIT")
+
+
+def rollback(connection: Connection) -> None:
+    """Roll back; after a write, give back the ids it took from the sequences (which a
+    rollback does not), so that the next writer's ids follow the last committed row's, as in
+    SQLite (an import refused and run again numbers its owners the same)."""
+    if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    connection.execute("ROLLBACK")
+    if getattr(connection, "writing", False):
+        try:
+            connection.execute("BEGIN")
+            connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _WRITERS))
+            for table in _identity_tables(connection):
+                reset_ids(connection, table)
+            connection.execute("COMMIT")
+        except psycopg.Error:  # the connection is gone: nothing more to give back
+            with suppress(psycopg.Error):
+                connection.execute("ROLLBACK")
+
+
+def _identity_tables(connection: Connection) -> list[str]:
+    found = connection.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND column_name = 'id' AND is_identity = 'YES'"
+    )
+    return [row[0] for row in found]
+
+
+@lru_cache(maxsize=1024)
+def convert(sql: str) -> str:
+    """``:name`` → ``%(name)s``."""
+    return pyformat(sql)
+
+
+@lru_cache(maxsize=1024)
+def _with_nulls(sql: str, names: frozenset[str]) -> str:
+    return re.sub(
+        r"%\((\w+)\)s",
+        lambda m: "NULL" if m.group(1) in names else m.group(0),
+        sql,
+    )
+
+
+def bind(sql: str, params: dict) -> tuple[str, dict]:
+    """The statement to run and its values. A None is written into it as NULL: PostgreSQL
+    cannot tell the type of an untyped NULL parameter in ``:p IS NULL OR x = :p``, and the
+    literal means the same wherever a bound NULL may stand."""
+    converted = convert(sql)
+    nulls = frozenset(name for name, value in params.items() if value is None)
+    if nulls:
+        converted = _with_nulls(converted, nulls)
+    return converted, params
+
+
+_DDL = (
+    (
+        re.compile(r"\bINTEGER PRIMARY KEY\b"),
+        "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    ),
+    (re.compile(r"\b(?:DATE|TIMESTAMP)\b"), "VARCHAR"),
+)
+
+
+def convert_ddl(statement: str) -> str:
+    """The migrations' DDL as PostgreSQL needs it: identity ids, dates as ISO text."""
+    for pattern, replacement in _DDL:
+        statement = pattern.sub(replacement, statement)
+    return statement
+
+
+def page(limit: int, offset: int) -> str:
+    clause = f" LIMIT {int(limit)}" if limit else ""
+    return clause + (f" OFFSET {int(offset)}" if offset else "")
+
+
+def insert_returning_id(connection: Connection, sql: str, params: object) -> int:
+    return connection.execute(sql + " RETURNING id", params).fetchone()[0]
+
+
+def next_id(connection: Connection, table: str) -> int:
+    """The id the next bulk insert into ``table`` gives (MAX + 1: under the writers' lock
+    nobody else inserts meanwhile)."""
+    return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def reset_ids(connection: Connection, table: str) -> None:
+    """Move ``table``'s id sequence past the ids given explicitly."""
+    connection.execute(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"GREATEST((SELECT MAX(id) FROM {table}), 1), (SELECT MAX(id) FROM {table}) IS NOT NULL)"
+    )
+
+
+def role(connection: Connection) -> str | None:
+    """The database role this connection acts as (``current_user``), for the audit log."""
+    return connection.execute("SELECT current_user").fetchone()[0]
+
+
+def table_names(connection: Connection) -> set[str]:
+    found = connection.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    return {row[0] for row in found}
+
+
+def table_columns(connection: Connection, table: str) -> list[str]:
+    found = connection.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        (table,),
+    )
+    return [row[0] for row in found]
+
+
+def after_migration_check(connection: Connection) -> None:
+    pass
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+# Constraints by the names PostgreSQL gives them, worded as for SQLite (backends/sqlite.py).
+_UNIQUE = {
+    "owner_project_id_unit_key": (
+        "that flat already belongs to another owner: each flat has one owner"
+    ),
+    "project_code_key": "a project with that code already exists",
+}
+
+
+def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pg_errors.UniqueViolation):
+        words = _UNIQUE.get(getattr(exc.diag, "constraint_name", None) or "")
+        if words:
+            return Conflict(words)
+    if isinstance(exc, pg_errors.ForeignKeyViolation):
+        return Conflict(
+            "it names an owner, project or case that does not exist (or no longer does)"
+        )
+    if isinstance(exc, pg_errors.NotNullViolation):
+        return Conflict("a required value is missing")
+    if isinstance(exc, psycopg.IntegrityError):
+        return Conflict("the database refused the change ({reason})", reason=message)
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction | pg_errors.InsufficientPrivilege):
+        return StoreError("{path} is read-only ({reason})", path=path, reason=message)
+    if isinstance(exc, pg_errors.DiskFull):
+        return StoreError("no space left for database {path}", path=path)
+    if isinstance(exc, psycopg.OperationalError) and "does not exist" in message:
+        return StoreError("no database at {path}", path=path)
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreError("cannot open database {path} ({reason})", path=path, reason=message)
+    return StoreError("database {path}: {reason}", path=path, reason=message)
+
+
+# -- bulk load ------------------------------------------------------------------------------
+
+
+def _literal(text: str) -> object:
+    """A constant column's SQL literal (as bulk.py writes them) as a value for COPY."""
+    upper = text.upper()
+    if upper in ("TRUE", "FALSE"):
+        return upper == "TRUE"
+    if upper == "NULL":
+        return None
+    if text.startswith("'") and text.endswith("'"):
+        return text[1:-1].replace("''", "'")
+    return int(text)
+
+
+def _has_id(connection: Connection, table: str) -> bool:
+    return "id" in table_columns(connection, table)
+
+
+def insert_many(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    constants: dict[str, str] | None = None,
+) -> None:
+    """COPY positional rows in; ``constants`` (SQL literals) are added to each row. A table
+    with ids gets them here, MAX + 1 onwards in the rows' order (see the module's note)."""
+    if not rows:
+        return
+    constants = constants or {}
+    extra = tuple(_literal(value) for value in constants.values())
+    names = [*columns, *constants]
+    given_ids = "id" in columns  # a copy of a database: its rows keep their ids
+    with_ids = not given_ids and _has_id(connection, table)
+    first = next_id(connection, table) if with_ids else 0
+    if with_ids:
+        names.insert(0, "id")
+    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        if with_ids:
+            for number, row in enumerate(rows, start=first):
+                copy.write_row((number, *row, *extra))
+        else:
+            for row in rows:
+                copy.write_row((*row, *extra))
+    if with_ids or given_ids:
+        reset_ids(connection, table)
+
+
+def update_many(
+    connection: Connection,
+    table: str,
+    assignments: Sequence[str],
+    key: str,
+    rows: Sequence[tuple],
+    where: str = "",
+) -> None:
+    sets = ", ".join(assignment.format("%s") for assignment in assignments)
+    extra = f" AND {where}" if where else ""
+    connection.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s{extra}", rows)
+
+
+def drop_indexes(connection: Connection, table: str) -> list[str]:
+    """Drop a table's own indexes (not those of its primary key and UNIQUE constraints);
+    return the statements that make them again."""
+    found = connection.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+        "WHERE t.relname = %s AND t.relnamespace = current_schema()::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
+        (table,),
+    ).fetchall()
+    for name, _ in found:
+        connection.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
+
+
+def rebuild_indexes(connection: Connection, statements: Sequence[str]) -> None:
+    if not statements:
+        return
+    connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for statement in statements:
+        connection.execute(statement)
+
+
+def analyze(connection: Connection) -> None:
+    connection.execute("ANALYZE")
+
+
+# -- locks, maintenance, erasure ------------------------------------------------------------
+
+
+@contextmanager
+def lock(where: Server, name: str, wait: float) -> Iterator[None]:
+    """One holder of ``name`` at a time per database, on any machine: a session advisory lock
+    on a connection of its own, released when it closes (also when the process dies)."""
+    try:
+        connection = connect(where, write=False)
+    except psycopg.Error as exc:
+        raise describe_error(exc, where) from None
+    try:
+        deadline = time.monotonic() + wait
+        while not connection.execute(
+            "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (_LOCK_SPACE, name)
+        ).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise Conflict(
+                    "another {name} is still running (lock {lock}); "
+                    "waited {wait:g} s, wrote nothing",
+                    name=name,
+                    lock=f"advisory lock {name!r} on {where}",
+                    wait=wait,
+                )
+            time.sleep(0.1)
+        yield
+    finally:
+        connection.close()  # closing releases the lock
+
+
+# Tables that hold personal data: vacuumed after an erasure.
+_PERSONAL = ("owner", "owner_tag", "event", "service_case", "checklist_result", "journal_change")
+
+
+def scrub(where: Server) -> bool:
+    """Vacuum the tables that held erased data, so that the server reuses the space of the old
+    row versions. The server's write-ahead log and its backups keep them until they are
+    recycled: that is the administrator's retention policy."""
+    connection = connect(where, write=True)
+    try:
+        present = table_names(connection)
+        tables = [table for table in _PERSONAL if table in present]
+        if tables:
+            connection.execute(f"VACUUM {', '.join(tables)}")
+    finally:
+        connection.close()
+    return True
+
+
+def backup(where: Server, target: object) -> int:
+    raise StoreError(
+        "{path} is a PostgreSQL database: back it up with pg_dump, e.g. "
+        "pg_dump --format=custom --file={target} DBNAME",
+        path=where,
+        target=target,
+    )
+
+
+def check(where: Server) -> tuple[list[str], int, str | None, int]:
+    """Every table read through (a damaged page fails the read), every constraint validated;
+    foreign keys are enforced by the server, so a problem is one left NOT VALID."""
+    try:
+        connection = connect(where, write=False)
+    except psycopg.Error as exc:
+        raise describe_error(exc, where) from None
+    try:
+        try:
+            begin(connection, write=False)
+            problems = []
+            for table in sorted(table_names(connection)):
+                try:
+                    connection.execute("SAVEPOINT t")
+                    connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                    connection.execute("RELEASE t")
+                except psycopg.DatabaseError as exc:
+                    connection.execute("ROLLBACK TO t")
+                    problems.append(f"{table}: {exc}")
+            unvalidated = connection.execute(
+                "SELECT conname, contype FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace AND NOT convalidated"
+            ).fetchall()
+            problems += [
+                f"constraint {name} not validated" for name, kind in unvalidated if kind != "f"
+            ]
+            foreign = sum(1 for _, kind in unvalidated if kind == "f")
+            schema = connection.execute("SELECT MAX(name) FROM schema_migration").fetchone()[0]
+            owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
+            rollback(connection)
+        except psycopg.Error as exc:
+            raise describe_error(exc, where) from None
+    finally:
+        connection.close()
+    return problems or ["ok"], foreign, schema, owners
