@@ -88,3 +88,14 @@ def test_only_into_an_empty_database(cli, cli_json, tmp_path, db_path, target):
 def test_not_onto_itself(cli, project, db_path):
     refused = cli("db", "copy", "--to", str(db_path), ok=False)
     assert refused.exit_code == 1 and "is the database itself" in refused.stderr
+
+
+def test_every_table_has_its_place_in_the_copy_order(tmp_path):
+    """A new migration's table must be placed after the tables it names: an unplaced one
+    would be copied last, by name, and its foreign keys could refuse the copy."""
+    from sixplustwo.store.copying import table_order
+    from sixplustwo.store.database import open_database
+
+    with open_database(tmp_path / "fresh.db", write=True, create=True) as db:
+        tables = db.backend.table_names(db.connection) - {"schema_migration"}
+    assert tables - set(table_order()) == set()

@@ -27,6 +27,7 @@ _ORDER = (
     "event",
     "checklist_result",
     "audit",
+    "export_batch",
     "export_log",
     "setting",
     "journal",

@@ -417,7 +417,8 @@ def _fill(target: str, backend: ModuleType, connection: Any) -> None:
     module, _, function = target.partition(":")
 
     def execute(sql: str, params: Params = None) -> list[tuple]:
-        return connection.execute(backend.convert(sql), params or {}).fetchall()
+        cursor = connection.execute(backend.convert(sql), params or {})
+        return cursor.fetchall() if cursor.description else []  # DDL returns no rows
 
     def execute_many(sql: str, rows: Sequence[Mapping[str, object]]) -> None:
         if rows:
