@@ -22,7 +22,7 @@ def _listed(cli_json) -> list[dict]:
 
 
 @pytest.mark.parametrize(("width", "most_lines"), [(80, 2), (100, 2), (120, 1)])
-def test_each_action_fits_the_width(cli, cli_json, demo, monkeypatch, width, most_lines):
+def test_each_action_fits_the_width(cli, cli_json, demo, monkeypatch, width, most_lines, chinese):
     monkeypatch.setenv("COLUMNS", str(width))
     actions = _listed(cli_json)
     lines = cli("due").stdout.splitlines()

@@ -12,7 +12,8 @@ import sys
 import pytest
 
 # Typer itself prints help with rich, so only the list's own path is held to leaving it out.
-DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar"}
+# Babel makes the message catalogues; the installed tool reads them with gettext.
+DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar", "babel"}
 _PROBE = """
 import sys
 from sixplustwo.cli.app import main

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, emit_json
 
@@ -16,13 +17,17 @@ _RECENT = 5
 @app.command("show")
 def show(
     ctx: typer.Context,
-    action_id: str = typer.Argument(..., help="Action id from due, e.g. o12:revisit-3m."),
-    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    action_id: str = typer.Argument(
+        ..., metavar="ACTION_ID", help="Action id from due, e.g. o12:revisit-3m."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="As of this day (default today)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The owner (phone masked), the step and the customer's state of mind, the talking points,
     the checklist, and the owner's recent journey: last events and open cases."""
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import chinese, title
     from sixplustwo.domain.phones import mask_phone
     from sixplustwo.domain.playbook import STEP_MINDSETS
 
@@ -63,9 +68,9 @@ def show(
     shown = {
         "action_id": action.action_id,
         "rule": rule.name,
-        "title": rule.title + (f"（{action.detail}）" if action.detail else ""),
+        "title": title(rule.title, action.detail),
         "step": rule.step,
-        "step_name": label("step", rule.step),
+        "step_name": chinese("step", rule.step),  # JSON keeps its words whatever the language
         "mindset": STEP_MINDSETS.get(rule.step, ""),
         "status": action.status,
         "opens_on": action.opens_on,
@@ -84,38 +89,62 @@ def show(
 
 
 def _print(shown: dict) -> None:
+    from rich.markup import escape
+
     from sixplustwo.cli.labels import label
 
     console = console_out()
     console.print(
-        f"[bold]{shown['title']}[/bold]  {shown['action_id']}  "
-        f"{label('status', shown['status'])}，截止 {shown['due_on']}"
+        f"[bold]{escape(shown['title'])}[/bold]  {shown['action_id']}  "
+        + escape(
+            _("{status}, due {date}").format(
+                status=label("status", shown["status"]), date=shown["due_on"]
+            )
+        )
     )
     owner = shown["owner"]
     if owner:
         console.print(
-            f"业主 {owner['name'] or '（已删除）'} #{owner['id']}  {owner['phone']}  "
-            f"{owner['project']} {owner['unit']}  管家 {owner['butler'] or '—'}"
+            escape(
+                _("owner {name} #{id}  {phone}  {project} {unit}  butler {butler}").format(
+                    name=owner["name"] or _("(erased)"),
+                    id=owner["id"],
+                    phone=owner["phone"],
+                    project=owner["project"],
+                    unit=owner["unit"],
+                    butler=owner["butler"] or "—",
+                )
+            )
         )
-    console.print(f"步骤 {shown['step']} {shown['step_name']} · 客户心态：{shown['mindset']}")
+    console.print(
+        escape(
+            _("step {step} {name} · the customer's mind: {mindset}").format(
+                step=shown["step"], name=label("step", shown["step"]), mindset=shown["mindset"]
+            )
+        )
+    )
     if shown["talking_points"]:
-        console.print("[bold]客户关注（话术要点）[/bold]")
+        console.print(f"[bold]{escape(_('What the customer cares about (talking points)'))}[/bold]")
         for point in shown["talking_points"]:
             console.print(f"  • {point}")
     if shown["checklist"]:
         done = {r["item"]: r for r in shown["recorded"]}
-        console.print("[bold]检查项[/bold]（done --ok N / --problem N 说明）")
+        console.print(
+            f"[bold]{escape(_('Checklist'))}[/bold] "
+            + escape(_("(done --ok N / --problem 'N NOTE')"))
+        )
         for number, item in enumerate(shown["checklist"], start=1):
             result = done.get(item)
             mark = "  " if result is None else ("✓ " if result["ok"] else "✗ ")
             extra = f" — {result['note']}" if result and result["note"] else ""
             console.print(f"  {mark}{number}. {item}{extra}")
     if shown["recent_events"]:
-        console.print("[bold]最近记录[/bold]")
+        console.print(f"[bold]{escape(_('Recent events'))}[/bold]")
         for event in shown["recent_events"]:
-            score = f" {event['score']}分" if event["score"] else ""
+            score = " " + _("score {score}").format(score=event["score"]) if event["score"] else ""
             note = f" {event['note']}" if event["note"] else ""
             console.print(f"  {event['date']} {event['kind']}{score}{note}")
     for case in shown["open_cases"]:
         kind = label("case_kind", case["kind"])
-        console.print(f"[red]未结{kind}[/red] #{case['id']} {case['opened']} {case['note']}")
+        open_case = escape(_("open {kind}").format(kind=kind))
+        console.print(f"[red]{open_case}[/red] #{case['id']} {case['opened']} {case['note']}")

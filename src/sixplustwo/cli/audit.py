@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
@@ -31,13 +32,13 @@ def audit(
     render(
         rows,
         [
-            ("at", "时间"),
-            ("command", "命令"),
-            ("detail", "内容"),
-            ("rows", "行数"),
-            ("target", "目标"),
-            ("user", "操作人"),
+            ("at", _("Time")),
+            ("command", _("Command")),
+            ("detail", _("Details")),
+            ("rows", _("Rows")),
+            ("target", _("Target")),
+            ("user", _("User")),
         ],
         fmt,
-        empty="the audit log is empty",
+        empty=_("the audit log is empty"),
     )

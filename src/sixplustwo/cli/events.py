@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json
 
@@ -16,16 +17,28 @@ app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_i
 def add_event(
     ctx: typer.Context,
     owner_id: int = typer.Argument(..., help="Owner id."),
-    kind: str = typer.Argument(..., help="A rule name (e.g. revisit-3m) or any event kind."),
-    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
-    note: str | None = typer.Option(None, "--note"),
-    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
-    score: int | None = typer.Option(None, "--score", help="Satisfaction 1–5."),
+    kind: str = typer.Argument(
+        ...,
+        metavar="KIND",
+        help="A rule name (e.g. revisit-3m) or its title, celebration (喜庆), or any event kind.",
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it happened (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="A note."),
+    channel: str | None = typer.Option(
+        None, "--channel", metavar="CHANNEL", help="电话, 短信, 上门, 微信 …"
+    ),
+    score: int | None = typer.Option(None, "--score", metavar="1-5", help="Satisfaction 1–5."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record a journey event; an event named after a rule completes that rule's action."""
+    from sixplustwo.cli.labels import code
+
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
+        titles = {rule.title: rule.name for rule in store.playbook}
+        kind = titles.get(kind.strip(), code("event_kind", kind))
         event, completed = store.journey.add_event(
             owner_id, kind, day, note=note, channel=channel, score=score, today=today()
         )
@@ -36,7 +49,9 @@ def add_event(
 @app.command("delete")
 def delete_event(
     ctx: typer.Context,
-    event_id: int = typer.Argument(..., help="Event id (owner show lists them)."),
+    event_id: int = typer.Argument(
+        ..., metavar="EVENT_ID", help="Event id (owner show lists them)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Delete an event recorded by mistake: the action it completed is open again. Checklist
@@ -56,29 +71,43 @@ def delete_event(
         )
         return
     event = deleted.event
-    line = f"event {event_id} ({event.kind}, {event.happened_on}) deleted"
+    line = _("event {id} ({kind}, {date}) deleted").format(
+        id=event_id, kind=event.kind, date=event.happened_on
+    )
     if deleted.reopened:
-        line += "; open again: " + ", ".join(deleted.reopened)
+        line += _("; open again: {actions}").format(actions=", ".join(deleted.reopened))
     typer.echo(line)
     if deleted.deleted_cases:
         typer.echo(
-            "repair case(s) it opened, deleted: " + ", ".join(map(str, deleted.deleted_cases))
+            _("repair case(s) it opened, deleted: {cases}").format(
+                cases=", ".join(map(str, deleted.deleted_cases))
+            )
         )
     if deleted.kept_cases:
         typer.echo(
-            "repair case(s) it opened, kept (worked on since): "
-            + ", ".join(map(str, deleted.kept_cases))
+            _("repair case(s) it opened, kept (worked on since): {cases}").format(
+                cases=", ".join(map(str, deleted.kept_cases))
+            )
         )
 
 
 def done(
     ctx: typer.Context,
-    action_id: str = typer.Argument(..., help="Action id from due, e.g. o12:revisit-3m."),
-    on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
-    note: str | None = typer.Option(None, "--note"),
-    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    action_id: str = typer.Argument(
+        ..., metavar="ACTION_ID", help="Action id from due, e.g. o12:revisit-3m."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it was done (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="A note."),
+    channel: str | None = typer.Option(
+        None, "--channel", metavar="CHANNEL", help="电话, 短信, 上门, 微信 …"
+    ),
     score: int | None = typer.Option(
-        None, "--score", help="The customer's satisfaction 1–5 (回访 and surveys)."
+        None,
+        "--score",
+        metavar="1-5",
+        help="The customer's satisfaction 1–5 (回访 and surveys).",
     ),
     ok: list[str] = typer.Option(
         [], "--ok", metavar="ITEM", help="A checklist item found fine (its text or number)."
@@ -113,7 +142,7 @@ def done(
     if fmt is Format.json:
         emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
     else:
-        typer.echo(f"{action.action_id} done on {day}")
+        typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
 
 
 def _problem(text: str) -> tuple[str, bool, str | None]:
@@ -134,10 +163,14 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
     """Each checklist item in turn: Enter for fine, or type the problem. Asked before the
     write transaction opens, so that a butler on the phone holds no lock."""
     with open_store(ctx, write=False) as store:
-        _, rule = store.journey.find_action(action_id, today())
+        rule = store.journey.find_action(action_id, today())[1]
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:
-        typer.echo(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）")
+        typer.echo(
+            _("{title}: item by item (Enter = fine, or type the problem found)").format(
+                title=rule.title
+            )
+        )
     for number, item in enumerate(rule.checklist, start=1):
         reply = typer.prompt(f"{number}. {item}", default="", show_default=False).strip()
         answers.append(

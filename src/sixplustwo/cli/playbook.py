@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import open_store
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
 
@@ -23,7 +24,7 @@ def playbook(
     reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
 ) -> None:
     """The rules in force: step, anchor, window, grace, title."""
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import chinese
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.domain.playbook import (
         default_playbook,
@@ -34,8 +35,6 @@ def playbook(
     from sixplustwo.store.audit import PLAYBOOK_SETTING
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
-        from sixplustwo.cli.messages import _
-
         raise typer.BadParameter(
             _("{fmt!r} is not one of table, json, csv, toml, markdown").format(fmt=fmt),
             param_hint="--format",
@@ -52,7 +51,10 @@ def playbook(
         with open_store(ctx, write=True, create=use is not None) as store:
             store.settings.set(PLAYBOOK_SETTING, text)
             store.audit.record("playbook", f"use {use}" if use else "reset to default")
-        typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
+        if use:
+            typer.echo(_("playbook from {file} in force").format(file=use))
+        else:
+            typer.echo(_("playbook reset to the default in force"))
         return
     with open_store(ctx, write=False) as store:
         book = store.playbook
@@ -63,7 +65,7 @@ def playbook(
         {
             "rule": rule.name,
             "step": rule.step,
-            "step_name": label("step", rule.step),
+            "step_name": chinese("step", rule.step),
             "subject": rule.subject,
             "anchor": rule.anchor,
             "opens": str(rule.opens),
@@ -79,15 +81,15 @@ def playbook(
     render(
         rows,
         [
-            ("rule", "rule"),
-            ("step", "步骤"),
-            ("title", "事项"),
-            ("subject", "对象"),
-            ("anchor", "anchor"),
-            ("opens", "opens"),
-            ("due", "due"),
-            ("grace", "grace"),
+            ("rule", _("Rule")),
+            ("step", _("Step")),
+            ("title", _("Action")),
+            ("subject", _("For")),
+            ("anchor", _("Anchor")),
+            ("opens", _("Opens")),
+            ("due", _("Due")),
+            ("grace", _("Grace")),
         ],
         Format(fmt),
-        title="6+2 playbook" + ("（工作日顺延）" if book.settings.workdays else ""),
+        title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),
     )

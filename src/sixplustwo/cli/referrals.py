@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, render
 
@@ -14,8 +15,12 @@ app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args
 @app.command("list")
 def list_referrals(
     ctx: typer.Context,
-    referrer: int | None = typer.Option(None, "--referrer", help="Only this referrer's."),
-    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    referrer: int | None = typer.Option(
+        None, "--referrer", metavar="ID", help="Only this referrer's."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="As of this day (default today)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Each referrer's referrals: pending (not signed), confirmed (signed, reward owed) or
@@ -42,19 +47,19 @@ def list_referrals(
     render(
         ledger,
         [
-            ("referrer_id", "推荐人编号"),
-            ("referrer", "推荐人"),
-            ("referred_id", "被推荐人编号"),
-            ("referred", "被推荐人"),
-            ("signed", "签约"),
-            ("status_label", "状态"),
-            ("amount", "奖励(元)"),
-            ("settlement", "结算方式"),
-            ("settled_on", "结算日"),
+            ("referrer_id", _("Referrer ID")),
+            ("referrer", _("Referrer")),
+            ("referred_id", _("Referred ID")),
+            ("referred", _("Referred")),
+            ("signed", _("Signed")),
+            ("status_label", _("Status")),
+            ("amount", _("Reward (yuan)")),
+            ("settlement", _("Paid as")),
+            ("settled_on", _("Settled on")),
         ],
         fmt,
-        title="老带新奖励台账（滚雪球计划）",
-        empty="no referrals recorded — 暂无老带新记录",
+        title=_("Referral rewards ledger (滚雪球计划)"),
+        empty=_("no referrals recorded"),
     )
     totals: dict[int, dict[str, int]] = {}
     for row in ledger:
@@ -64,5 +69,7 @@ def list_referrals(
     console = console_out()
     for referrer_id, total in totals.items():
         console.print(
-            f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
+            _("referrer {id}: {confirmed} yuan to settle, {settled} yuan settled").format(
+                id=referrer_id, confirmed=total["confirmed"], settled=total["settled"]
+            )
         )

@@ -53,7 +53,7 @@ def render(
     fmt: Format,
     *,
     title: str | None = None,
-    empty: str = "nothing to show",
+    empty: str | None = None,
     caption: str | None = None,
 ) -> None:
     """``columns`` maps row keys to table headers; JSON and CSV carry every key of the rows."""
@@ -72,7 +72,9 @@ def render(
         return
     console = console_out()
     if not rows:
-        console.print(empty)
+        from sixplustwo.cli.messages import _
+
+        console.print(_("nothing to show") if empty is None else empty)
         return
     from rich.table import Table
 
@@ -111,5 +113,13 @@ def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -
     if fmt is Format.json:
         emit_json({"id": event_id, "completed": list(completed)})
         return
-    done = f"; done: {', '.join(completed)}" if completed else ""
-    typer.echo(f"event {event_id} recorded{done}")
+    from sixplustwo.cli.messages import _
+
+    if completed:
+        typer.echo(
+            _("event {id} recorded; done: {actions}").format(
+                id=event_id, actions=", ".join(completed)
+            )
+        )
+    else:
+        typer.echo(_("event {id} recorded").format(id=event_id))
