@@ -34,6 +34,7 @@ def show(
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
         action, rule = store.journey.find_action(action_id, day)
+        titles = {r.name: r.title for r in store.playbook}
         owner_id = action.subject_id if action.subject == "owner" else None
         if action.subject == "case":
             owner_id = store.cases.get(action.subject_id).owner_id
@@ -85,13 +86,13 @@ def show(
     if fmt is not Format.table:
         emit_json(shown)
         return
-    _print(shown)
+    _print(shown, titles)
 
 
-def _print(shown: dict) -> None:
+def _print(shown: dict, titles: dict[str, str]) -> None:
     from rich.markup import escape
 
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import event_kind, label
 
     console = console_out()
     console.print(
@@ -143,7 +144,8 @@ def _print(shown: dict) -> None:
         for event in shown["recent_events"]:
             score = " " + _("score {score}").format(score=event["score"]) if event["score"] else ""
             note = f" {event['note']}" if event["note"] else ""
-            console.print(f"  {event['date']} {event['kind']}{score}{note}")
+            kind = event_kind(event["kind"], titles)
+            console.print(escape(f"  {event['date']} {kind}{score}{note}"))
     for case in shown["open_cases"]:
         kind = label("case_kind", case["kind"])
         open_case = escape(_("open {kind}").format(kind=kind))
