@@ -181,6 +181,7 @@ CLICK_MESSAGES = (
     N_("Choose from:\n\t{choices}"),
     N_("Invalid value for {hint}: {message}"),
     N_("Invalid value: {message}"),
+    N_("Value error, {message}"),
     N_("{value} is not one of {choices}."),
     N_("Got unexpected extra argument(s) ({arguments})"),
     N_("Option {option} requires an argument."),
