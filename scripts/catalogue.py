@@ -180,7 +180,8 @@ def _po_bytes(catalog) -> bytes:
     from babel.messages.pofile import write_po
 
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False)
+    # Files without line numbers: a line moved in the code does not change the catalogues.
+    write_po(buffer, catalog, width=100, sort_output=False, include_lineno=False)
     return buffer.getvalue()
 
 
