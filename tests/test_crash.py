@@ -35,6 +35,36 @@ def _kill_after(env, args: list[str], delay: float) -> int:
     return process.wait(timeout=30)
 
 
+def _processes_with(text: str) -> list[int]:
+    """Processes whose command line mentions ``text`` (a file only this test uses)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command_line = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue  # gone meanwhile
+            if text.encode() in command_line:
+                found.append(int(entry.name))
+    return found
+
+
+def _none_left(text: str, within: float = 1.0) -> list[int]:
+    """Wait up to ``within`` seconds for every process mentioning ``text`` to be gone; those
+    left (zombies count: no one reaped them)."""
+    deadline = time.monotonic() + within
+    while (left := _processes_with(text)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write("name,phone,project,unit,signed\n")
+        for index in range(rows):
+            stream.write(f"客户{index},139{index:08d},HY1,{index},2024-01-01\n")
+
+
 def _count(db, table):
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -54,20 +84,46 @@ def env(tmp_path):
 def test_import_killed_midway_writes_all_or_nothing(env, tmp_path):
     rows = 200_000  # a few seconds to import: the kills land before, during and after
     path = tmp_path / "big.csv"
-    with path.open("w", encoding="utf-8") as stream:
-        stream.write("name,phone,project,unit,signed\n")
-        for index in range(rows):
-            stream.write(f"客户{index},139{index:08d},HY1,{index},2024-01-01\n")
+    _big_csv(path, rows)
     db = Path(env["SIXPLUSTWO_DB"])
     outcomes = set()
     for delay in (0.5, 1.0, 2.0, 4.0):
         _kill_after(env, ["owner", "import", str(path)], delay)
+        assert _none_left(str(path)) == []  # its reader process went with it
         count = _count(db, "owner")
         assert count in (0, rows)
         outcomes.add(count)
         if count:
             break
     assert 0 in outcomes  # at least one kill landed before the commit
+
+
+@pytest.mark.parametrize(
+    "how", ["SIGKILL", "SIGTERM", "SIGINT to the process", "Ctrl-C (SIGINT to the group)"]
+)
+def test_interrupted_import_leaves_no_process_behind(env, tmp_path, how):
+    path = tmp_path / f"big-{how.split()[0]}.csv"
+    _big_csv(path, 200_000)
+    process = subprocess.Popen(
+        [_script(), "owner", "import", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while len(_processes_with(str(path))) < 2:  # the import and its forked reader
+        assert process.poll() is None and time.monotonic() < deadline, "no reader started"
+        time.sleep(0.05)
+    time.sleep(0.3)  # reading and inserting
+    if how.startswith("Ctrl-C"):
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, getattr(signal, how.split()[0]))
+    status = process.wait(timeout=5)
+    assert status != 0
+    assert _none_left(str(path)) == []
+    assert _count(Path(env["SIXPLUSTWO_DB"]), "owner") == 0
 
 
 def test_done_killed_leaves_a_consistent_database(env):

@@ -154,10 +154,11 @@ def test_second_export_waits_then_says_why(cli, journey, tmp_path, db_path):
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():
     data = exporting.csv_bytes(
-        [{"action_id": "o1:birthday:2024", "owner": "=HYPERLINK(1)", "unit": "-1"}]
+        [{"action_id": "o1:birthday:2024", "owner": "=HYPERLINK(1)", "unit": "-1+A1"}]
     )
     text = data.decode("utf-8-sig")
-    assert "'=HYPERLINK(1)" in text and ",'-1," in text
+    assert "'=HYPERLINK(1)" in text and ",'-1+A1," in text  # a plain number stays: see
+    # tests/test_hostile_text.py
 
 
 def test_reveal_is_audited_and_table_output_masks(cli, journey, db_path):

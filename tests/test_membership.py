@@ -47,3 +47,46 @@ def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path, mon
     out = tmp_path / "gold.csv"
     cli("export", "--date", day, "--format", "csv", "--out", out, "--membership", "金卡")
     assert "李娜" not in out.read_text("utf-8-sig") and "王伟" in out.read_text("utf-8-sig")
+
+
+def test_owner_list_reads_referrals_by_index_whatever_the_statistics(
+    cli, cli_json, project, db_path, monkeypatch
+):
+    """After an import of a million owners nobody referred, ANALYZE counts the NULL referrer
+    as one value a million rows wide; the membership query then scanned every owner for each
+    listed one (26 s for `owner list`). The referrals must be read through their index."""
+    import sqlite3
+
+    from sixplustwo.store.backends import sqlite as backend
+
+    signed = ("--signed", "2024-01-02", "--delivered", "2024-06-30")
+    referrer = _add(cli_json, "李娜", "2-101", "13900001111", *signed)
+    _add(cli_json, "张敏", "2-102", "13700002222", *signed, "--referred-by", str(referrer))
+    with sqlite3.connect(db_path) as connection:  # the statistics of benchmarks/data/1000000
+        connection.execute("ANALYZE")
+        connection.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'owner'")
+        connection.executemany(
+            "INSERT INTO sqlite_stat1 VALUES ('owner', ?, ?)",
+            [("ix_owner_referred_by", "1000000 1000000"), ("ix_owner_phone", "1000000 1"),
+             ("sqlite_autoindex_owner_1", "1000000 50000 1")],
+        )  # fmt: skip
+    statements: list[str] = []
+    connect = backend.connect
+
+    def tracing(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(backend, "connect", tracing)
+    tiers = {o["id"]: o["membership"] for o in cli_json("owner", "list")}
+    assert tiers[referrer] == "银卡"  # still counted
+    with sqlite3.connect(db_path) as connection:
+        plans = {
+            sql: [row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + sql)]
+            for sql in statements
+            if "referred_by = " in sql
+        }
+    assert plans
+    scans = {sql: plan for sql, plan in plans.items() if any("SCAN" in p for p in plan)}
+    assert not scans, scans

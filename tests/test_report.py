@@ -94,7 +94,7 @@ def test_report_numbers_worked_out_by_hand(cli_json, quarter):
 def test_terminal_report_has_tables_and_bars(cli, quarter, chinese):
     out = cli("report", *PERIOD).stdout
     assert "6+2 各步骤" in out and "管家工作量与按时率" in out
-    assert "██████████░░░░░░░░░░ 50%" in out  # 李晓: 1 on time of 2 judged
+    assert "50%  ██████████░░░░░░░░░░" in out  # 李晓: 1 on time of 2 judged (piped: uncut)
     assert "报修: 新增 1, 未解决 0, 解决 1, 用时中位数 5 天, 回访率 100%" in out
 
 
@@ -132,3 +132,61 @@ def test_html_page_renders_in_headless_chromium(cli, quarter, tmp_path):
     spread = ImageStat.Stat(image).stddev[0]
     dark = sum(image.histogram()[:128]) / (image.size[0] * image.size[1])
     assert spread > 10 and 0.005 < dark < 0.5, (spread, dark)  # text and bars, not blank
+
+
+# The page in a frame 390 px wide (headless Chromium's window is never narrower than 500 px
+# when it dumps the DOM): once it has loaded, what reaches past the frame's right edge.
+_PHONE_PROBE = """<!doctype html><html><body style="margin:0">
+<iframe id="phone" style="width:390px;height:3000px;border:0" srcdoc="{page}"></iframe>
+<pre id="fit"></pre>
+<script>
+document.getElementById("phone").addEventListener("load", (event) => {{
+  const frame = event.target.contentWindow;
+  const inside = frame.document;
+  const width = frame.innerWidth;
+  const wide = [...inside.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+    .map((e) => e.tagName + " " + (e.textContent || "").slice(0, 30));
+  const numbers = inside.querySelectorAll("td[data-label]").length;
+  document.getElementById("fit").textContent = JSON.stringify(
+    {{width, scroll: inside.documentElement.scrollWidth, wide, numbers}});
+}});
+</script></body></html>"""
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_html_page_reads_on_a_phone_without_scrolling_sideways(cli, db_path, tmp_path):
+    """At 390 px (a phone) every table's numbers are on the screen: no element reaches past
+    the right edge, and the page is no wider than the screen. A butler's name typed as HTML
+    is shown as text."""
+    import json
+    import re
+
+    cli("--db", db_path, "demo", "--format", "json")
+    cli("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+        "--unit", "99-1-101", "--butler", "<b>管家</b>", "--visited", "2024-03-01")  # fmt: skip
+    page = tmp_path / "report.html"
+    cli("report", "--from", "2024-01-01", "--html", page)
+    html = page.read_text("utf-8")
+    assert "&lt;b&gt;管家&lt;/b&gt;" in html and "<b>管家" not in html
+    from html import escape, unescape
+
+    probe = tmp_path / "probe.html"
+    probe.write_text(_PHONE_PROBE.format(page=escape(html)), "utf-8")
+    flags = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
+             "--window-size=390,3000"]  # fmt: skip
+    dom = subprocess.run(
+        [*flags, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()], check=True,
+        capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    found = re.search(r'<pre id="fit">(.+?)</pre>', dom, re.S)
+    assert found, dom[-500:]
+    fit = json.loads(unescape(found.group(1)))
+    assert fit["width"] == 390 and fit["numbers"] > 50, fit
+    assert fit["scroll"] <= 390 and not fit["wide"], fit
+    shot = tmp_path / "phone.png"  # to look at: the same page as a phone shows it
+    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    assert shot.stat().st_size > 10_000

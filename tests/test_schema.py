@@ -16,7 +16,7 @@ def test_migrated_schema_matches_tables(tmp_path):
     with open_database(path, write=True, create=True):
         pass
     kinds = [records.Project, records.Milestone, records.Owner, records.Event, records.Case]
-    kinds += [records.ChecklistResult, records.AuditEntry]
+    kinds += [records.ChecklistResult, records.AuditEntry, records.ExportBatch]
     with sqlite3.connect(path) as connection:
         for record in kinds:
             found = [row[1] for row in connection.execute(f"PRAGMA table_info({record.TABLE})")]

@@ -90,63 +90,74 @@ def show(
 
 
 def _print(shown: dict, titles: dict[str, str]) -> None:
-    from rich.markup import escape
+    """Lines of plain text (names and notes print as typed, never as markup); a long line
+    wraps between words at the terminal's width."""
+    from rich.text import Text
 
     from sixplustwo.cli.labels import event_kind, label
+    from sixplustwo.domain.text import visible
 
     console = console_out()
-    console.print(
-        f"[bold]{escape(shown['title'])}[/bold]  {shown['action_id']}  "
-        + escape(
-            _("{status}, due {date}").format(
-                status=label("status", shown["status"]), date=shown["due_on"]
+
+    def line(*parts: tuple[str, str] | str) -> None:
+        # Control characters in the data shown as escapes (rich would drop some silently).
+        console.print(
+            Text.assemble(
+                *(visible(p) if isinstance(p, str) else (visible(p[0]), p[1]) for p in parts)
             )
         )
+
+    line(
+        (shown["title"], "bold"),
+        f"  {shown['action_id']}  "
+        + _("{status}, due {date}").format(
+            status=label("status", shown["status"]), date=shown["due_on"]
+        ),
     )
     owner = shown["owner"]
     if owner:
-        console.print(
-            escape(
-                _("owner {name} #{id}  {phone}  {project} {unit}  butler {butler}").format(
-                    name=owner["name"] or _("(erased)"),
-                    id=owner["id"],
-                    phone=owner["phone"],
-                    project=owner["project"],
-                    unit=owner["unit"],
-                    butler=owner["butler"] or "—",
-                )
+        line(
+            _("owner {name} #{id}  {phone}  {project} {unit}  butler {butler}").format(
+                name=owner["name"] or _("(erased)"),
+                id=owner["id"],
+                phone=owner["phone"],
+                project=owner["project"],
+                unit=owner["unit"],
+                butler=owner["butler"] or "—",
             )
         )
-    console.print(
-        escape(
+    step_name = label("step", shown["step"])
+    if shown["mindset"]:
+        line(
             _("step {step} {name} · the customer's mind: {mindset}").format(
-                step=shown["step"], name=label("step", shown["step"]), mindset=shown["mindset"]
+                step=shown["step"], name=step_name, mindset=shown["mindset"]
             )
         )
-    )
+    else:
+        line(_("step {step} {name}").format(step=shown["step"], name=step_name))
     if shown["talking_points"]:
-        console.print(f"[bold]{escape(_('What the customer cares about (talking points)'))}[/bold]")
+        line((_("What the customer cares about (talking points)"), "bold"))
         for point in shown["talking_points"]:
-            console.print(f"  • {point}")
+            line(f"  • {point}")
     if shown["checklist"]:
         done = {r["item"]: r for r in shown["recorded"]}
-        console.print(
-            f"[bold]{escape(_('Checklist'))}[/bold] "
-            + escape(_("(done --ok N / --problem 'N NOTE')"))
-        )
+        # The space before the bracket is the translation's: Chinese brackets take none.
+        line((_("Checklist"), "bold"), _(" (done --ok N / --problem 'N NOTE')"))
         for number, item in enumerate(shown["checklist"], start=1):
             result = done.get(item)
             mark = "  " if result is None else ("✓ " if result["ok"] else "✗ ")
             extra = f" — {result['note']}" if result and result["note"] else ""
-            console.print(f"  {mark}{number}. {item}{extra}")
+            line(f"  {mark}{number}. {item}{extra}")
     if shown["recent_events"]:
-        console.print(f"[bold]{escape(_('Recent events'))}[/bold]")
+        line((_("Recent events"), "bold"))
         for event in shown["recent_events"]:
             score = " " + _("score {score}").format(score=event["score"]) if event["score"] else ""
             note = f" {event['note']}" if event["note"] else ""
             kind = event_kind(event["kind"], titles)
-            console.print(escape(f"  {event['date']} {kind}{score}{note}"))
+            line(f"  {event['date']} {kind}{score}{note}")
     for case in shown["open_cases"]:
         kind = label("case_kind", case["kind"])
-        open_case = escape(_("open {kind}").format(kind=kind))
-        console.print(f"[red]{open_case}[/red] #{case['id']} {case['opened']} {case['note']}")
+        line(
+            (_("open {kind}").format(kind=kind), "red"),
+            f" #{case['id']} {case['opened']} {case['note']}",
+        )

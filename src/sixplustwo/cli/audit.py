@@ -29,15 +29,22 @@ def audit(
             }
             for a in store.audit.entries(limit)
         ]
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import Column
+
+    shown = [{**row, "at": str(row["at"])[:16].replace("T", " ")} for row in rows]  # minutes
+    # One line an entry: when, what and about what stay whole; rows, who and where give way.
     render(
-        rows,
+        shown,
         [
-            ("at", _("Time")),
-            ("command", _("Command")),
-            ("detail", _("Details")),
-            ("rows", _("Rows")),
-            ("target", _("Target")),
-            ("user", _("User")),
+            Column("at", _("Time"), 10, keep=True),
+            Column("command", _("Command"), 10, keep=True),
+            Column("detail", _("Details"), 10, keep=True),
+            Column("rows", _("Rows"), 6, right=True),
+            Column("user", _("User"), 5),
+            Column("target", _("Target"), 4),
         ],
         fmt,
         empty=_("the audit log is empty"),

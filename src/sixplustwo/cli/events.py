@@ -9,6 +9,7 @@ from sixplustwo.cli.context import day_or_today, open_store, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json
+from sixplustwo.domain.text import visible
 
 app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_is_help=True)
 
@@ -76,7 +77,7 @@ def delete_event(
     )
     if deleted.reopened:
         line += _("; open again: {actions}").format(actions=", ".join(deleted.reopened))
-    typer.echo(line)
+    typer.echo(visible(line))
     if deleted.deleted_cases:
         typer.echo(
             _("repair case(s) it opened, deleted: {cases}").format(
@@ -167,12 +168,15 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:
         typer.echo(
-            _("{title}: item by item (Enter = fine, or type the problem found)").format(
-                title=rule.title
+            visible(
+                _("{title}: item by item (Enter = fine, or type the problem found)").format(
+                    title=rule.title
+                )
             )
         )
     for number, item in enumerate(rule.checklist, start=1):
-        reply = typer.prompt(f"{number}. {item}", default="", show_default=False).strip()
+        reply = typer.prompt(visible(f"{number}. {item}"), default="", show_default=False)
+        reply = reply.strip()
         answers.append(
             (item, True, None) if reply in ("", "y", "ok", "好", "正常") else (item, False, reply)
         )

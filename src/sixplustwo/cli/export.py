@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +18,9 @@ from sixplustwo.cli.context import (
     due_list,
     open_database,
 )
+from sixplustwo.cli.messages import _, warning_line
 from sixplustwo.cli.options import format_option
+from sixplustwo.faults import fault_point
 
 
 class ExportFormat(StrEnum):
@@ -122,7 +125,7 @@ def export(
     membership: str | None = MEMBERSHIP_OPTION,
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
-    from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes, write_atomically
+    from sixplustwo.io.exporting import csv_bytes, ics_bytes, is_stream, json_bytes
     from sixplustwo.store.audit import Audit
     from sixplustwo.store.database import lock, require_database
     from sixplustwo.store.queries import DueFilter
@@ -131,19 +134,24 @@ def export(
     target = Path(out)
     where = destination_for(fmt, destination)
     require_database(db_option(ctx))  # before the lock file beside it is made
-    # On the database directly, like `due`: a cron run needs none of the store's aggregates.
-    with lock(db_option(ctx), "export", wait), open_database(ctx, write=True) as connection:
-        audit = Audit(connection, command_line().user)
-        book, rows = due_list(
-            ctx, connection, day, DueFilter(), workdays=workdays, membership=membership
-        )
-        records = export_records(rows, book, day)
-        if fmt is not ExportFormat.ics:
-            # The SMS platform needs someone to message: project actions go to the calendar only.
-            records = [r for r in records if r["phone"]]
-        if new_only:
-            already = audit.exported(where, [r["action_id"] for r in records])
-            records = [r for r in records if r["action_id"] not in already]
+    # One export at a time per database: what --new-only skips is what the last one wrote.
+    with lock(db_option(ctx), "export", wait):
+        _finish_unfinished(ctx)
+        # Read in a read transaction: other commands write meanwhile (a large export takes
+        # seconds to read and render); what was written is recorded after, briefly.
+        with open_database(ctx, write=False) as connection:
+            book, rows = due_list(
+                ctx, connection, day, DueFilter(), workdays=workdays, membership=membership
+            )
+            records = export_records(rows, book, day)
+            if fmt is not ExportFormat.ics:
+                # The SMS platform needs someone to message: project actions go to the
+                # calendar only.
+                records = [r for r in records if r["phone"]]
+            if new_only:
+                already = Audit(connection).exported(where, [r["action_id"] for r in records])
+                records = [r for r in records if r["action_id"] not in already]
+        fault_point("export:read")
         if fmt is ExportFormat.csv:
             data = csv_bytes(records)
         elif fmt is ExportFormat.json:
@@ -152,15 +160,98 @@ def export(
             )
         else:
             data = ics_bytes(records)
-        write_atomically(target, data)
         written = [r["action_id"] for r in records]
-        audit.record_export(fmt.value, where, written, str(target), day)
+        if is_stream(target):
+            _write_to_stream(ctx, target, data, fmt, where, written, day)
+        else:
+            _deliver(ctx, target, data, fmt, where, written, day)
     if out != "-":
-        from sixplustwo.cli.messages import _
-
         typer.echo(
             _("{count} reminders for {day} written to {file}").format(
                 count=len(records), day=day, file=out
             ),
             err=True,
         )
+
+
+# -- exactly once --------------------------------------------------------------------------
+# A file export is a batch (store/audit.py) that goes: open the batch ("writing", naming its
+# temporary file) → write the temporary file whole (0600, fsync) → record its rows and mark
+# it "pending", in one short write transaction → rename the file into place → mark it
+# "done". The next export first settles any batch left unfinished by a killed one: a pending
+# batch whose temporary file is gone was renamed (delivered), so it is done; any other is
+# discarded (its rows leave the log, its temporary file is removed) and its rows go into this
+# export's file. Each action thus reaches exactly one delivered file per destination. The
+# fault points (sixplustwo/faults.py) are where tests/test_exactly_once.py kills it.
+
+
+def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date) -> None:
+    from sixplustwo.io.exporting import put_in_place, temporary_beside, write_private
+    from sixplustwo.store.audit import Audit
+
+    temporary = temporary_beside(target)
+    with _bookkeeping(ctx) as db:
+        batch = Audit(db).open_batch(fmt.value, where, day, str(target), str(temporary))
+    fault_point("export:batch-opened")
+    try:
+        write_private(temporary, data)
+        fault_point("export:temporary-written")
+        with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
+            audit = Audit(db, command_line(ctx).user)
+            audit.fill_batch(batch, written)
+            fault_point("export:pending-not-committed")
+        fault_point("export:pending")
+        put_in_place(temporary, target)
+    except Exception:  # e.g. a full disk, a target that is a folder: this batch is undone
+        _finish_unfinished(ctx, quiet=True)
+        raise
+    fault_point("export:renamed")
+    with _bookkeeping(ctx) as db:
+        Audit(db).finish_batch(batch.id)
+        fault_point("export:done-not-committed")
+    fault_point("export:done")
+
+
+def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, day) -> None:
+    """Stdout, a pipe or a device cannot be written whole or not at all: written first,
+    then recorded (a run killed between the two writes these rows again next time)."""
+    from sixplustwo.io.exporting import write_stream
+    from sixplustwo.store.audit import Audit
+
+    write_stream(target, data)
+    with open_database(ctx, write=True) as db:
+        Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+
+
+def _bookkeeping(ctx):
+    """A short write transaction for the batch's state, outside the journal of changes."""
+    from sixplustwo.store.database import open_database as open_db
+
+    return open_db(db_option(ctx), write=True)
+
+
+def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
+    """Settle the batches a killed export left (see above), saying so on stderr (unless
+    ``quiet``: this run's own, which failed)."""
+    from sixplustwo.io.exporting import remove_temporary
+    from sixplustwo.store.audit import Audit
+
+    with open_database(ctx, write=False) as db:
+        unfinished = Audit(db).unfinished_batches()
+    for batch in unfinished:
+        if batch.state == "pending":
+            if not os.path.lexists(batch.temporary):  # renamed into place: delivered
+                with _bookkeeping(ctx) as db:
+                    Audit(db).finish_batch(batch.id)
+                continue
+            with _bookkeeping(ctx) as db:
+                count = Audit(db, command_line(ctx).user).unfill_batch(batch)
+            if not quiet:
+                message = _(
+                    "an earlier export to {target} was stopped before its file was in place; "
+                    "its {count} reminders are written again"
+                )
+                typer.echo(warning_line(message.format(target=batch.target, count=count)), err=True)
+        remove_temporary(batch.temporary)
+        with _bookkeeping(ctx) as db:
+            Audit(db).drop_batch(batch.id)

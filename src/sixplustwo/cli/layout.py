@@ -7,7 +7,8 @@ one line, each row becomes a two-line card (the kept columns on the first line, 
 fits on the second). Piped output (no terminal) is not cut at all, unless ``COLUMNS`` asks
 for a width: cron mail and ``| less`` get every column.
 
-Cells are plain text (rich ``Text``), never markup: a name like ``[red]`` prints as typed.
+Cells are plain text (rich ``Text``), never markup: a name like ``[red]`` prints as typed;
+control and bidirectional characters in them print as escapes (``domain/text.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
+
+from sixplustwo.domain.text import visible
 
 GAP = 2  # spaces between columns
 CARD_PRIORITY = 3  # columns below this are left off a card's second line
@@ -45,7 +48,8 @@ def width_of(console: Console) -> int | None:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    """A cell's text as the terminal gets it: one line, nothing that could drive it."""
+    return "" if value is None else visible(str(value))
 
 
 def _widths(rows: Sequence[dict], columns: Sequence[Column]) -> dict[str, int]:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sixplustwo.domain.errors import SixPlusTwoError
+from sixplustwo.domain.text import visible
 
 #: The catalogues: ``locale/zh_CN/LC_MESSAGES/sixplustwo.mo`` (package data).
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -94,10 +95,17 @@ def text(message: SixPlusTwoError | str) -> str:
     """An error (or a problem) in words: its message id translated, then its parameters
     filled in, nested errors rendered the same way; user text in a parameter is never read
     as a format. Plain text (made before this boundary, e.g. a store problem not yet
-    converted) is returned as it is."""
-    if isinstance(message, SixPlusTwoError):
-        return message.render(translate)
-    return str(message)
+    converted) is taken as it is. Either way one line: control and bidirectional characters
+    show as escapes (``\x1b``), and past 1,000 characters it is cut."""
+    rendered = message.render(translate) if isinstance(message, SixPlusTwoError) else str(message)
+    if len(rendered) > _LONGEST:  # a 10 MB cell quoted in a refusal
+        rendered = rendered[: _LONGEST - 1] + "…"
+    return visible(rendered)
+
+
+# Messages are one line on a terminal: user text quoted in them (a file's header, a cell)
+# shows control characters as escapes, and is cut short.
+_LONGEST = 1000
 
 
 def error_line(message: SixPlusTwoError | str) -> str:

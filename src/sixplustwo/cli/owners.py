@@ -264,23 +264,28 @@ def show(
             }
         )
         return
+    from rich.text import Text
+
+    from sixplustwo.domain.text import visible
+
     console = console_out()
     stage_label = label("stage", summary["stage"])
-    from rich.markup import escape
-
-    name = summary["name"] or _("(erased)")
+    # Plain text, never markup: names and tags print as typed.
     console.print(
-        f"[bold]{escape(name)}[/bold]  #{summary['id']}  {summary['phone']}  "
-        f"{escape(view.project.name)} {escape(summary['unit'])}  "
-        + escape(
-            _("butler: {butler}  stage: {stage}").format(
-                butler=summary["butler"] or "—", stage=stage_label
-            )
-        )
-        + (
-            escape("  " + _("member: {tier}").format(tier=summary["membership"]))
-            if summary["membership"]
-            else ""
+        Text.assemble(
+            (visible(summary["name"] or _("(erased)")), "bold"),
+            visible(
+                f"  #{summary['id']}  {summary['phone']}  "
+                f"{view.project.name} {summary['unit']}  "
+                + _("butler: {butler}  stage: {stage}").format(
+                    butler=summary["butler"] or "—", stage=stage_label
+                )
+                + (
+                    "  " + _("member: {tier}").format(tier=summary["membership"])
+                    if summary["membership"]
+                    else ""
+                )
+            ),
         )
     )
     from sixplustwo.domain.fields import OWNER_FIELDS
@@ -292,14 +297,18 @@ def show(
         if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
-        console.print(escape(_("archive: {tags}").format(tags="  ".join(summary["tags"]))))
-    shown = {**summary}
+        console.print(Text(visible(_("archive: {tags}").format(tags="  ".join(summary["tags"])))))
+    values = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
-        shown["birthday"] = _("{date} (lunar)").format(date=summary["birthday"])
+        values["birthday"] = _("{date} (lunar)").format(date=summary["birthday"])
     console.print(
-        escape(
-            "  ".join(f"{word} {shown[key]}" for word, key in journey if shown[key] is not None)
-            or _("no journey dates recorded")
+        Text(
+            visible(
+                "  ".join(
+                    f"{word} {values[key]}" for word, key in journey if values[key] is not None
+                )
+                or _("no journey dates recorded")
+            )
         )
     )
     from sixplustwo.cli.layout import Column, print_rows
@@ -426,7 +435,7 @@ def edit(
 ) -> None:
     """Change a customer's details or journey dates, and the customer archive (客户档案)."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.owners import DATE_FIELDS, parse_flag, parse_owner_id
+    from sixplustwo.domain.owners import DATE_FIELDS, owner_text, parse_flag, parse_owner_id
     from sixplustwo.domain.phones import normalise_phone
 
     changes: dict[str, object] = {}
@@ -434,7 +443,7 @@ def edit(
         if value is not None:
             if not value.strip() and field != "butler":
                 raise InvalidInput("--{field} must not be empty", field=field)
-            changes[field] = value.strip() or None
+            changes[field] = owner_text(field, value.strip()) or None
     if phone is not None:
         changes["phone"] = normalise_phone(phone)
     if project is not None:

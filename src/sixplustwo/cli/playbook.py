@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import open_store
+from sixplustwo.cli.context import command_line, open_database, open_store
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
+from sixplustwo.domain.text import visible_lines
 
 
 def playbook(
@@ -33,6 +34,7 @@ def playbook(
         playbook_toml,
     )
     from sixplustwo.store.audit import PLAYBOOK_SETTING
+    from sixplustwo.store.unit import Store
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
         raise typer.BadParameter(
@@ -48,7 +50,10 @@ def playbook(
                 raise InvalidInput("--use {use}: no such file", use=use)
             text = use.read_text("utf-8")
             parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
-        with open_store(ctx, write=True, create=use is not None) as store:
+        # The default rules while the stored ones are replaced: a stored playbook this release
+        # refuses (an old template with {name.__class__}) can still be reset.
+        with open_database(ctx, write=True, create=use is not None) as db:
+            store = Store(db, default_playbook(), command_line(ctx))
             store.settings.set(PLAYBOOK_SETTING, text)
             store.audit.record("playbook", f"use {use}" if use else "reset to default")
         if use:
@@ -59,7 +64,8 @@ def playbook(
     with open_store(ctx, write=False) as store:
         book = store.playbook
     if fmt in ("toml", "markdown"):
-        typer.echo(playbook_toml(book) if fmt == "toml" else playbook_markdown(book), nl=False)
+        text = playbook_toml(book) if fmt == "toml" else playbook_markdown(book)
+        typer.echo(visible_lines(text), nl=False)
         return
     rows = [
         {
@@ -78,17 +84,21 @@ def playbook(
         }
         for rule in book
     ]
+    from sixplustwo.cli.layout import Column
+
+    # One line a rule: its name (what --playbook files and done --rule take), step and title
+    # whole; then when it is due, when it opens, from what, the grace, for whom.
     render(
         rows,
         [
-            ("rule", _("Rule")),
-            ("step", _("Step")),
-            ("title", _("Action")),
-            ("subject", _("For")),
-            ("anchor", _("Anchor")),
-            ("opens", _("Opens")),
-            ("due", _("Due")),
-            ("grace", _("Grace")),
+            Column("rule", _("Rule"), 10, keep=True),
+            Column("step", _("Step"), 10, keep=True),
+            Column("title", _("Action"), 10, keep=True),
+            Column("due", _("Due"), 7),
+            Column("opens", _("Opens"), 6),
+            Column("anchor", _("Anchor"), 5),
+            Column("grace", _("Grace"), 4, right=True),
+            Column("subject", _("For"), 3),
         ],
         Format(fmt),
         title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),

@@ -8,6 +8,7 @@ from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json, render
+from sixplustwo.domain.text import visible
 
 app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_help=True)
 
@@ -35,7 +36,11 @@ def add(
     if fmt is Format.json:
         emit_json(result)
     else:
-        typer.echo(_("project {code} added (id {id})").format(code=result["code"], id=result["id"]))
+        typer.echo(
+            visible(
+                _("project {code} added (id {id})").format(code=result["code"], id=result["id"])
+            )
+        )
 
 
 @app.command("milestone")
@@ -89,7 +94,9 @@ def milestone(
             {"id": found.id, "kind": found.kind, "date": found.reached_on, "deleted": bool(delete)}
         )
     else:
-        typer.echo(said.format(id=found.id, code=code, kind=found.kind, date=found.reached_on))
+        typer.echo(
+            visible(said.format(id=found.id, code=code, kind=found.kind, date=found.reached_on))
+        )
 
 
 def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
@@ -98,9 +105,16 @@ def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
             {"id": m.id, "kind": m.kind, "date": m.reached_on, "note": m.note}
             for m in store.projects.milestones(code)
         ]
+    from sixplustwo.cli.layout import Column
+
     render(
         rows,
-        [("id", _("ID")), ("kind", _("Milestone")), ("date", _("Date")), ("note", _("Note"))],
+        [
+            Column("id", _("ID"), 10, keep=True, right=True),
+            Column("kind", _("Milestone"), 10, keep=True),
+            Column("date", _("Date"), 10, keep=True),
+            Column("note", _("Note"), 5),
+        ],
         fmt,
         empty=_("no milestones for {code} yet").format(code=code),
     )
@@ -120,13 +134,15 @@ def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
             }
             for p in store.projects.all()
         ]
+    from sixplustwo.cli.layout import Column
+
     render(
         rows,
         [
-            ("code", _("Code")),
-            ("name", _("Project")),
-            ("city", _("City")),
-            ("delivery_date", _("First delivery")),
+            Column("code", _("Code"), 10, keep=True),
+            Column("name", _("Project"), 10, keep=True),
+            Column("delivery_date", _("First delivery"), 5),
+            Column("city", _("City"), 3),
         ],
         fmt,
         empty=_("no projects yet: sixplustwo project add CODE --name NAME"),
@@ -185,4 +201,4 @@ def edit(
         )
     with open_store(ctx, write=True) as store:
         store.projects.edit(code, changes)
-    typer.echo(_("project {code} updated").format(code=code))
+    typer.echo(visible(_("project {code} updated").format(code=code)))

@@ -19,7 +19,11 @@ def list_referrals(
         None, "--referrer", metavar="ID", help="Only this referrer's."
     ),
     on: str | None = typer.Option(
-        None, "--date", metavar="DATE", help="As of this day (default today)."
+        None,
+        "--as-of",
+        "--date",
+        metavar="DATE",
+        help="As of this day (default today): what was recorded on or before it.",
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -28,34 +32,41 @@ def list_referrals(
     from dataclasses import asdict
 
     from sixplustwo.domain.phones import mask_phone
+    from sixplustwo.store.referrals import ledger_totals
 
-    day = parse_day(on, "--date") or today()
+    day = parse_day(on, "--as-of") or today()
     with open_store(ctx, write=False) as store:
         if referrer is not None:
             store.owners.get(referrer)  # an unknown id is an error, not an empty list
-        ledger = [asdict(entry) for entry in store.referrals.ledger(day, referrer)]
+        entries = store.referrals.ledger(day, referrer)
+    overall = ledger_totals(entries)
+    ledger = [asdict(entry) for entry in entries]
     for row in ledger:
         row["referrer_phone"] = mask_phone(row["referrer_phone"])
     if fmt is not Format.table:
         render(ledger, [], fmt)
         return
     from sixplustwo.cli.labels import label
+    from sixplustwo.cli.layout import Column
 
     for row in ledger:
         row["status_label"] = label("referral_status", row["status"])
-        row["amount"] = row["amount"] or ""
+        row["amount_shown"] = row["amount"] or ""
+        # Each person by id and name together: the id is what other commands take.
+        row["referrer_shown"] = f"{row['referrer_id']} {row['referrer'] or '—'}"
+        row["referred_shown"] = f"{row['referred_id']} {row['referred'] or '—'}"
+    # One line a referral: who referred whom, where it stands and what is owed stay whole.
     render(
         ledger,
         [
-            ("referrer_id", _("Referrer ID")),
-            ("referrer", _("Referrer")),
-            ("referred_id", _("Referred ID")),
-            ("referred", _("Referred")),
-            ("signed", _("Signed")),
-            ("status_label", _("Status")),
-            ("amount", _("Reward (yuan)")),
-            ("settlement", _("Paid as")),
-            ("settled_on", _("Settled on")),
+            Column("referrer_shown", _("Referrer"), 10, keep=True),
+            Column("referred_shown", _("Referred"), 10, keep=True),
+            Column("status_label", _("Status"), 9, keep=True),
+            Column("amount_shown", _("Reward (yuan)"), 9, keep=True, right=True),
+            Column("signed", _("Signed"), 6),
+            Column("settlement", _("Paid as"), 5),
+            Column("settled_on", _("Settled on"), 4),
+            Column("referrer_phone", _("Referrer's phone"), 2),
         ],
         fmt,
         title=_("Referral rewards ledger (滚雪球计划)"),
@@ -72,4 +83,12 @@ def list_referrals(
             _("referrer {id}: {confirmed} yuan to settle, {settled} yuan settled").format(
                 id=referrer_id, confirmed=total["confirmed"], settled=total["settled"]
             )
+        )
+    if ledger:
+        # The same totals as the report's referral figures on that day (ledger_totals).
+        console.print(
+            _(
+                "As of {day}: {pending} pending, {owed} owed ({owed_amount} yuan), "
+                "{settled} settled ({settled_amount} yuan)"
+            ).format(day=day.isoformat(), **overall)
         )

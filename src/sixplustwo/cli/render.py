@@ -1,20 +1,26 @@
-"""Rendering listings as a rich table, JSON (a list of objects, ISO dates) or CSV."""
+"""Rendering listings as lines that fit the terminal, JSON (a list of objects, ISO dates) or CSV.
+
+Where text meets the reader: cells and every console line show control and bidirectional
+characters as escapes (``domain/text.py: visible``), data is never read as rich markup, and CSV
+cells a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from sixplustwo.cli.options import Format
+from sixplustwo.domain.text import FORMULA_START, safe_cell, visible
 
-_KEEP_WHOLE = frozenset(
-    {"phone", "unit", "butler", "status_label", "days_overdue", "signed", "delivered"}
-)
+if TYPE_CHECKING:
+    from sixplustwo.cli.layout import Column
 
 
 def _plain(value: object) -> object:
@@ -37,75 +43,159 @@ def emit_json(data: object) -> None:
             # Written one by one: each orjson result holds a buffer of several kB, so joining
             # 100k of them first would take ~1 GB.
             separator = b"[\n"
+            terminal = to_terminal()
             for item in data:
                 out.write(separator)
-                out.write(orjson.dumps(item, default=_plain))
+                encoded = orjson.dumps(item, default=_plain)
+                out.write(json_visible(encoded.decode()).encode() if terminal else encoded)
                 separator = b",\n"
             out.write(b"\n]\n")
         out.flush()
         return
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_plain)
+    typer.echo(json_visible(text) if to_terminal() else text)
+
+
+def to_terminal() -> bool:
+    """Whether stdout is a terminal: JSON and CSV shown there escape what could drive it
+    (``json_visible``, ``visible_lines``); in a file or a pipe they carry text as stored."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the characters ``visible`` escapes written as JSON escapes (``\u202e``):
+    still valid JSON, and the same data once parsed. (Control characters are JSON-escaped
+    already.)"""
+    from sixplustwo.domain.text import UNSAFE
+
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(
     rows: Sequence[dict],
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[Column | tuple[str, str]],
     fmt: Format,
     *,
     title: str | None = None,
     empty: str | None = None,
     caption: str | None = None,
 ) -> None:
-    """``columns`` maps row keys to table headers; JSON and CSV carry every key of the rows."""
+    """JSON and CSV carry every key of the rows; the table shows ``columns`` as lines that fit
+    the terminal (cli/layout.py). A ``(key, header)`` pair is a column whose priority is its
+    place, the first two kept whole: give ``Column`` to say what gives way."""
     if fmt is Format.json:
         emit_json(list(rows))
         return
     if fmt is Format.csv:
         if not rows:
             return
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {key: "" if value is None else _plain(value) for key, value in row.items()}
+        fields = list(rows[0])
+        out = sys.stdout
+        line = _Line()
+        writer = csv.DictWriter(line, fieldnames=fields, lineterminator="\n")
+        # The csv module quotes a cell with a newline, but not one with a bare CR when lines
+        # end in \n: a spreadsheet would start a row there. Such rows are quoted whole.
+        quoted = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        if to_terminal():  # shown, not saved: nothing in it may drive the terminal
+            from sixplustwo.domain.text import visible_lines
+
+            out = _Shown(out, visible_lines)
+            quoted = csv.DictWriter(
+                out, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
             )
+        writer.writeheader()
+        out.write(line.text)
+        for row in rows:
+            cells = {key: csv_cell(value) for key, value in row.items()}
+            writer.writerow(cells)
+            if "\r" in line.text:
+                quoted.writerow(cells)
+            else:
+                out.write(line.text)
         return
-    console = console_out()
-    if not rows:
-        from sixplustwo.cli.messages import _
+    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.messages import _
 
-        console.print(_("nothing to show") if empty is None else empty)
-        return
-    from rich.table import Table
+    shown = [
+        column
+        if isinstance(column, Column)
+        else Column(column[0], column[1], len(columns) - number, keep=number < 2)
+        for number, column in enumerate(columns)
+    ]
+    print_rows(
+        rows,
+        shown,
+        empty=_("nothing to show") if empty is None else empty,
+        title=title,
+        footer=caption,
+    )
 
-    table = Table(title=title, caption=caption, header_style="bold", show_lines=False)
-    for key, header in columns:
-        # Phones, dates and ids are read whole or not at all; free text may wrap instead.
-        whole = key in _KEEP_WHOLE or key.endswith("_on") or key.endswith("_id")
-        table.add_column(header, overflow="fold", no_wrap=whole)
-    for row in rows:
-        table.add_row(*(_cell(key, row.get(key)) for key, _ in columns))
-    console.print(table)
 
-
-def _cell(key: str, value: object) -> str:
-    """Data is escaped so that a name like "[red]" prints as typed; ``*_label`` cells are
-    ours and may carry rich markup."""
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: dates ISO, None empty, text safe in a spreadsheet."""
+    kind = type(value)
+    if kind is str:
+        return safe_cell(value) if value.startswith(FORMULA_START) else value  # type: ignore[attr-defined]
     if value is None:
         return ""
-    text = str(_plain(value))
-    if key.endswith("_label"):
-        return text
+    return value if kind is int else _plain(value)
+
+
+class _Shown:
+    """A file that writes its text through ``show`` to ``out``."""
+
+    def __init__(self, out, show) -> None:
+        self.out, self.show = out, show
+
+    def write(self, text: str) -> None:
+        self.out.write(self.show(text))
+
+
+class _Line:
+    """A file that keeps the last line the csv writer wrote, to be checked first."""
+
+    text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+def shown(value: object) -> str:
+    """User text inside a line of rich markup: control characters escaped, brackets too."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(visible("" if value is None else str(value)))
 
 
 def console_out():
-    from rich.console import Console
-
     # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
-    return Console(file=sys.stdout, highlight=False, emoji=False)
+    return _safe_console()(file=sys.stdout, highlight=False, emoji=False)
+
+
+@functools.cache
+def _safe_console():
+    """A rich Console that, as the last step before the terminal, shows any control or
+    bidirectional character left in the text it prints as an escape (newlines and tabs but
+    those of the layout stay): a line built by hand from data cannot drive the terminal even
+    if it forgot ``shown``. Rich's own control codes (styles, cursor moves) are untouched."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from sixplustwo.domain.text import visible_lines
+
+    class SafeConsole(Console):
+        def _render_buffer(self, buffer):  # the segments, just before they become bytes
+            return super()._render_buffer(
+                segment
+                if segment.control or segment.text.isprintable()
+                else Segment(visible_lines(segment.text), segment.style, segment.control)
+                for segment in buffer
+            )
+
+    return SafeConsole
 
 
 def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -> None:

@@ -11,6 +11,7 @@ from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import format_option
 from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.domain.text import visible
 
 _BAR = 20
 
@@ -19,7 +20,7 @@ def _bar(rate: float | None) -> str:
     if rate is None:
         return ""
     filled = round(rate * _BAR)
-    return "█" * filled + "░" * (_BAR - filled) + f" {rate:.0%}"
+    return "█" * filled + "░" * (_BAR - filled)
 
 
 def _quarter_start(day: date) -> date:
@@ -98,27 +99,36 @@ def _name_groups(data: dict) -> None:
 
 
 def _print(data: dict, title: str) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    from rich.text import Text
 
     from sixplustwo.cli.labels import WORK_GROUP, chinese, label
+    from sixplustwo.cli.layout import Column, print_rows
 
     groups = {chinese("work_group", code): label("work_group", code) for code in WORK_GROUP}
     console = console_out()
     period = data["period"]
-    console.print(f"[bold]{escape(title)}[/bold]  {period['from']} – {period['to']}")
+    console.print(Text(visible(f"{title}  {period['from']} – {period['to']}"), style="bold"))
     keys = ("on_time", "late", "missed", "open")
-    heads = [label("outcome_head", key) for key in keys]
 
     def outcome_table(caption: str, first: str, rows: list[dict], name_of) -> None:
-        table = Table(title=caption, title_justify="left")
-        table.add_column(first)
-        for head in heads:
-            table.add_column(head, justify="right")
-        table.add_column(_("On time"), no_wrap=True)
-        for row in rows:
-            table.add_row(name_of(row), *(str(row[k]) for k in keys), _bar(row["on_time_rate"]))
-        console.print(table)
+        # One line a row: its name and its numbers whole; the bar gives way first.
+        columns = [
+            Column("name", first, 10, keep=True),
+            *(Column(key, label("outcome_head", key), 9, keep=True, right=True) for key in keys),
+            Column("rate", _("On-time rate"), 9, keep=True, right=True),
+            Column("bar", "", 1),
+        ]
+        shown = [
+            {
+                "name": name_of(row),
+                **{key: str(row[key]) for key in keys},
+                "rate": "" if row["on_time_rate"] is None else f"{row['on_time_rate']:.0%}",
+                "bar": _bar(row["on_time_rate"]),
+            }
+            for row in rows
+        ]
+        console.print()
+        print_rows(shown, columns, empty="—", title=caption)
 
     outcome_table(
         _("The 6+2 steps"),
@@ -134,6 +144,7 @@ def _print(data: dict, title: str) -> None:
         data["butlers"],
         lambda r: groups.get(r["butler"], r["butler"]),
     )
+    console.print()
     satisfaction = data["satisfaction"]
     most = max(satisfaction["distribution"].values(), default=0) or 1
     average = satisfaction["average"]
@@ -149,7 +160,7 @@ def _print(data: dict, title: str) -> None:
         median = cases["median_days_to_resolve"]
         rate = cases["revisit_rate"]
         console.print(
-            escape(
+            Text(
                 _(
                     "{kind}: {opened} new, {open} open, {resolved} resolved, median {days} days "
                     "to resolve, revisited {rate}"
@@ -164,30 +175,40 @@ def _print(data: dict, title: str) -> None:
             )
         )
     if data["checklist_problems"]:
-        console.print(escape(_("Checklist problems (by project, most first):")))
+        console.print(Text(_("Checklist problems (by project, most first):")))
         for row in data["checklist_problems"]:
             console.print(
-                escape(
-                    "  "
-                    + _("{project} {item}: a problem {problems} times of {checked}").format(
-                        project=row["project"],
-                        item=row["item"],
-                        problems=row["problems"],
-                        checked=row["checked"],
+                Text(
+                    visible(
+                        "  "
+                        + _("{project} {item}: a problem {problems} times of {checked}").format(
+                            project=row["project"],
+                            item=row["item"],
+                            problems=row["problems"],
+                            checked=row["checked"],
+                        )
                     )
                 )
             )
     referrals = data["referrals"]
     console.print(
-        escape(
-            _(
-                "Referrals: {signed} signed, {amount} yuan rewards, {settled} settled, "
-                "{due} to settle"
-            ).format(
-                signed=referrals["referred_signed"],
-                amount=referrals["reward_amount"],
-                settled=referrals["rewards_settled"],
-                due=referrals["rewards_due"],
-            )
+        _(
+            "Referrals in the period: {signed} signed, {settled} rewards settled "
+            "({settled_amount} yuan)"
+        ).format(
+            signed=referrals["referred_signed"],
+            settled=referrals["rewards_settled"],
+            settled_amount=referrals["settled_amount"],
+        )
+    )
+    console.print(
+        _(
+            "Referrals as of {day}: {pending} awaiting signing, {due} rewards to settle "
+            "({amount} yuan)"
+        ).format(
+            day=period["as_of"],
+            pending=referrals["pending"],
+            due=referrals["rewards_due"],
+            amount=referrals["reward_amount"],
         )
     )

@@ -8,6 +8,7 @@ from sixplustwo.cli.context import open_store
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
+from sixplustwo.domain.text import visible
 
 
 def undo(
@@ -54,4 +55,4 @@ def undo(
         if dry_run
         else _("undone: {command} ({user}, {at})")
     )
-    typer.echo(said.format(command=entry.command, user=entry.user or "?", at=entry.when))
+    typer.echo(visible(said.format(command=entry.command, user=entry.user or "?", at=entry.when)))

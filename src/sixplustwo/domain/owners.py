@@ -13,6 +13,15 @@ from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
+from sixplustwo.domain.text import (
+    BUTLER_MAX,
+    NAME_MAX,
+    PROJECT_NAME_MAX,
+    SOURCE_MAX,
+    UNIT_MAX,
+    line_problem,
+    note_problem,
+)
 
 # Input field (the `owner add` option name with _ for -) → stored column, for the journey's
 # dates; the text fields validated by name; the fields a row must have.
@@ -25,6 +34,26 @@ TEXT_FIELDS = tuple(
     if f.core and f.kind in ("text", "ref") and f.input not in (None, "referred_by")
 )
 REQUIRED_FIELDS = tuple(f.input for f in owner_fields.OWNER_FIELDS if f.required)
+# The longest text each input field takes (the project: its code or name); a phone is
+# longer than any number written with its separators.
+TEXT_MAX = {
+    "name": NAME_MAX,
+    "unit": UNIT_MAX,
+    "butler": BUTLER_MAX,
+    "project": PROJECT_NAME_MAX,
+    "phone": 40,
+}
+PLAIN_TEXT_MAX = 200  # a plain text field of the owner definition
+
+
+def owner_text(field: str, text: str) -> str:
+    """A text field's stripped value as stored, or FieldError: too long for the field, or
+    a control or bidirectional character in it (README: "Hostile text")."""
+    problem = line_problem(text, TEXT_MAX.get(field, PLAIN_TEXT_MAX))
+    if problem:
+        raise FieldError(field, problem)
+    return text
+
 
 # Journey dates in the order they must happen when both are recorded.
 _JOURNEY = (
@@ -126,7 +155,7 @@ def owner_record(values: Mapping[str, object], today: date) -> OwnerRecord:
     for name in TEXT_FIELDS:
         value = get(name)
         text = value.strip() if type(value) is str else cell_text(value)
-        texts[name] = text or None
+        texts[name] = owner_text(name, text) if text else None
     for name in REQUIRED_FIELDS:
         if not texts[name]:
             raise FieldError(name, "is required")
@@ -176,7 +205,7 @@ def plain_value(field: owner_fields.Field, value: object) -> object:
         return parse_flag(value, field.input) if cell_text(value) else None
     text = cell_text(value)
     if text is None or field.kind == "text":
-        return text
+        return text and owner_text(field.input, text)
     try:
         return int(text)
     except ValueError:
@@ -306,8 +335,18 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
         name, phone, project, unit, visited, subscribed, signed, delivery_date, delivered,
         birthday, butler, referred, lunar,
     ) = cells  # fmt: skip
-    name, project, unit = name.strip(), project.strip(), unit.strip()
+    name, project, unit, butler = name.strip(), project.strip(), unit.strip(), butler.strip()
     if not (name and project and unit) or referred.strip() or lunar.strip():
+        return None
+    # Too long, or a character that is not printable (maybe a control character): the full
+    # path says which field and why.
+    if (
+        len(name) > NAME_MAX
+        or len(unit) > UNIT_MAX
+        or len(project) > PROJECT_NAME_MAX
+        or len(butler) > BUTLER_MAX
+        or not (name + unit + project + butler).isprintable()
+    ):
         return None
     phone = phone.strip()
     if not is_plain_mobile(phone):
@@ -334,7 +373,7 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
             return None
     return (
         project, unit, name, phone, visited, subscribed, signed, delivery_date or None,
-        delivered, birthday or None, birthday[5:] if birthday else None, butler.strip() or None,
+        delivered, birthday or None, birthday[5:] if birthday else None, butler or None,
         None, False,
     )  # fmt: skip
 
@@ -368,14 +407,22 @@ def survey_row(values: Mapping[str, object]) -> SurveyRow:
         raise FieldError("score", "{score!r} is not a score from 1 to 5", score=raw_score) from None
     if not 1 <= score <= 5 or float(raw_score) != score:
         raise FieldError("score", "{score!r} is not a score from 1 to 5", score=raw_score)
+    comment = cell_text(values.get("comment"))
+    problem = comment and note_problem(comment)
+    if problem:
+        raise FieldError("comment", problem)
+    source = cell_text(values.get("source")) or "第三方调查"
+    problem = line_problem(source, SOURCE_MAX)
+    if problem:
+        raise FieldError("source", problem)
     return SurveyRow(
         owner_id=parse_owner_id(owner, "owner_id") if owner else None,
         project=project,
         unit=unit,
         on=day,
         score=score,
-        comment=cell_text(values.get("comment")),
-        source=cell_text(values.get("source")) or "第三方调查",
+        comment=comment,
+        source=source,
     )
 
 
@@ -421,7 +468,7 @@ def owner_cells(
         elif spec.core and spec.kind == "date":
             cells[spec.name] = iso(_date_value(name, value))
         elif spec.core:
-            cells[spec.name] = cell_text(value)
+            cells[spec.name] = owner_text(name, cell_text(value) or "")
         else:
             cells[spec.name] = _stored(plain_value(spec, value))
     return cells

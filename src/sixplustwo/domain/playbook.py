@@ -258,6 +258,7 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         isinstance(text, str) for text in templates.values()
     ):
         raise _KeyError("templates", "[rules.NAME.templates] must map names to message text")
+    _check_texts(table, templates)
     return Rule(
         name=name,
         step=step,
@@ -275,6 +276,32 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         talking_points=tuple(table.get("talking_points", ())),
         checklist=tuple(table.get("checklist", ())),
     )
+
+
+def _check_texts(table: dict, templates: dict) -> None:
+    """Templates are data (domain/messages.py); no text of a rule holds a control or
+    bidirectional character (README: "Hostile text")."""
+    from sixplustwo.domain.messages import template_problem
+    from sixplustwo.domain.text import line_problem, note_problem
+
+    # One line: a title, a source, a checklist item; a talking point may have several.
+    texts = [(key, table.get(key, ""), line_problem) for key in ("title", "source")]
+    texts += [(key, item, line_problem) for key in ("checklist",) for item in table.get(key, ())]
+    texts += [("talking_points", item, note_problem) for item in table.get("talking_points", ())]
+    for key, text, problem_of in texts:
+        problem = problem_of(text, _TEXT_MAX)
+        if problem:
+            raise _KeyError(key, "{key}: {reason}", key=key, reason=problem)
+    for key, template in (("template", table.get("template", "")), *templates.items()):
+        problem = note_problem(template, _TEXT_MAX) or template_problem(template)
+        if problem:
+            where = "template" if key == "template" else f"templates.{key}"
+            error = _KeyError(key, "{where}: {reason}", where=where, reason=problem)
+            error.table = "" if key == "template" else ".templates"
+            raise error
+
+
+_TEXT_MAX = 2000  # any text of a rule: a title, a template, a talking point
 
 
 class PlaybookError(InvalidInput):
@@ -343,7 +370,7 @@ def parse_playbook(
             current.update({k: v for k, v in table.items() if k != "enabled"})
             merged[name] = _rule_from_table(name, current)
         except _KeyError as exc:
-            line = _line_of(text, name, exc.key)
+            line = _line_of(text, name + exc.table, exc.key)
             raise PlaybookError(
                 "{source}, line {line}: rule {name!r}: {reason}",
                 source=source,
@@ -449,7 +476,7 @@ def _line_of(text: str, table: str | None, key: str) -> int:
                 return number
             inside = stripped.replace(" ", "") in headers
             continue
-        if inside and re.match(rf"{re.escape(key)}\s*=", stripped):
+        if inside and re.match(rf"[\"']?{re.escape(key)}[\"']?\s*=", stripped):
             return number
     for number, line in enumerate(lines, start=1):
         if table and table in line and line.strip().startswith("["):
@@ -467,6 +494,7 @@ class _KeyError(InvalidInput):
         super().__init__("{reason}", reason=reason)
         self.key = key
         self.reason = reason
+        self.table = ""  # ".templates": the key is in [rules.NAME.templates]
 
 
 def _rule_table(rule: Rule) -> dict:

@@ -9,6 +9,7 @@ from datetime import date
 
 from sixplustwo.domain.errors import Conflict, InvalidInput
 from sixplustwo.domain.playbook import Rule
+from sixplustwo.domain.text import KIND_MAX, TAG_MAX, check_line
 
 # Milestones as typed in English → the kind recorded (the bulletin templates name these).
 MILESTONE_ALIASES = {
@@ -35,7 +36,7 @@ def milestone_kind(raw: str) -> str:
     kind = MILESTONE_ALIASES.get(raw.strip().lower(), raw.strip())
     if not kind:
         raise InvalidInput("milestone kind must not be empty")
-    return kind
+    return check_line("milestone kind", kind, KIND_MAX)
 
 
 def case_kind(raw: str) -> str:
@@ -103,4 +104,4 @@ def normalise_tag(raw: str) -> str:
         raise InvalidInput(
             "tag {tag!r}: write category:value, e.g. 爱好:羽毛球 or 家庭:二孩", tag=raw
         )
-    return f"{category.strip()}:{value.strip()}"
+    return check_line("tag", f"{category.strip()}:{value.strip()}", TAG_MAX)

@@ -4,6 +4,12 @@ A million-row import spends ~7 s of Python reading and checking rows and ~7 s in
 inserting them; on two cores the two overlap when the rows come from a forked child through a
 pipe, in pickled batches (~1 µs a row each side). Only where ``fork`` exists (Linux, macOS
 when asked): elsewhere, and for small files, the rows are read in this process as usual.
+
+The child never outlives the import: it closes its copy of the pipe's reading end (so that a
+parent gone for any reason breaks its pipe: it stops on the next batch it sends), on Linux
+it asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG, for a parent killed
+with SIGKILL while the child reads), and the parent stops and reaps it when interrupted
+(Ctrl-C) or terminated (SIGTERM, turned into an exit that unwinds the import's transaction).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import islice
@@ -38,8 +45,12 @@ class BackgroundRows(Generic[Item]):
         self._source = source
         self._receiver, sender = context.Pipe(duplex=False)
         self._child = context.Process(
-            target=_produce, args=(items, sender), name="sixplustwo-reader", daemon=True
+            target=_produce,
+            args=(items, sender, self._receiver, os.getpid()),
+            name="sixplustwo-reader",
+            daemon=True,
         )
+        self._previous_sigterm = _exit_on_sigterm()
         self._child.start()
         sender.close()
 
@@ -61,8 +72,14 @@ class BackgroundRows(Generic[Item]):
     def close(self) -> None:
         if self._child.is_alive():
             self._child.terminate()
-        self._child.join()
+        self._child.join(timeout=1)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()
         self._receiver.close()
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
 
     def __enter__(self) -> BackgroundRows[Item]:
         return self
@@ -71,7 +88,39 @@ class BackgroundRows(Generic[Item]):
         self.close()
 
 
-def _produce(items: Iterable[Item], sender) -> None:  # runs in the child
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _exit_on_sigterm():
+    """SIGTERM becomes an exit (status 143) that unwinds the import: its transaction rolls
+    back and the reader is stopped. The handler it replaces, to put back (None where
+    handlers cannot be set: not the main thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:
+        return None
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; stop at once if it has."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _produce(items: Iterable[Item], sender, receiver, parent: int) -> None:  # in the child
+    receiver.close()  # the parent's end: with it closed here, a dead parent breaks the pipe
+    _die_with(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Ctrl-C reaches the whole process group: the parent handles it and stops this child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

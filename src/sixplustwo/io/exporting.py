@@ -10,12 +10,13 @@ import csv
 import io
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sixplustwo.domain.errors import NotFound
+from sixplustwo.domain.text import FORMULA_START, safe_cell
+from sixplustwo.faults import fault_point
 
 CSV_FIELDS = (
     "action_id",
@@ -33,15 +34,16 @@ CSV_FIELDS = (
     "message",
 )
 
-# Cells a spreadsheet would run as a formula (CSV injection) get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells a spreadsheet would run as a formula (CSV injection) get a leading apostrophe: the
+# same rule as every --format csv (domain/text.py: safe_cell).
+_FORMULA_START = FORMULA_START
 
 
 def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return safe_cell(value)
     return value.isoformat() if isinstance(value, date) else value
 
 
@@ -103,44 +105,92 @@ def ics_bytes(rows: Sequence[dict], generated: datetime | None = None) -> bytes:
     return calendar.to_ical()
 
 
-def _special(target: Path) -> bool:
-    """Is ``target`` something other than a regular file (or nothing yet)?"""
+def is_stream(target: Path) -> bool:
+    """Is ``target`` stdout (``-``) or something other than a regular file: a device or a
+    pipe (/dev/null, a FIFO another program reads), written into, never replaced?"""
     import stat
 
+    if str(target) == "-":
+        return True
     try:
         return not stat.S_ISREG(os.stat(target).st_mode)
     except (FileNotFoundError, NotADirectoryError):
         return False
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so that it appears whole or not at all, mode 0600."""
+def write_stream(target: Path, data: bytes) -> None:
+    """Write into stdout, a device or a pipe (renaming a file over /dev/null would turn it
+    into a file)."""
     if str(target) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    if _special(target):
-        # A device or a pipe (/dev/null, a FIFO another program reads): written into, never
-        # replaced — renaming a file over /dev/null would turn it into a file.
-        with open(target, "wb") as stream:
-            stream.write(data)
-        return
+    with open(target, "wb") as stream:
+        stream.write(data)
+
+
+# Private from the first byte: created here, never opened through a symlink or over a file
+# that is already there, 0600 whatever the umask.
+_PRIVATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_PRIVATE_NEW |= getattr(os, "O_CLOEXEC", 0)
+
+
+def temporary_beside(target: Path) -> Path:
+    """A new hidden name in ``target``'s folder (a rename within one file system is
+    atomic); the folder must exist."""
+    import secrets
+
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise NotFound("folder does not exist: {folder}", folder=str(folder))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    return folder.absolute() / f".{target.name}.{secrets.token_hex(6)}.tmp"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (it must not exist, nor be a symlink), mode 0600, and write ``data``
+    to disk (fsync). Removed again if this fails."""
+    handle = os.open(path, _PRIVATE_NEW, 0o600)
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            view, half = memoryview(data), len(data) // 2
+            stream.write(view[:half])
+            stream.flush()
+            fault_point("export:temporary-half-written")
+            stream.write(view[half:])
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
-    directory = os.open(folder, os.O_RDONLY)
+
+
+def put_in_place(temporary: Path, target: Path) -> None:
+    """Rename ``temporary`` over ``target`` (a symlink there is replaced, not followed) and
+    make the rename itself survive a crash."""
+    os.replace(temporary, target)
+    fault_point("export:renamed-not-synced")
+    directory = os.open(temporary.parent, os.O_RDONLY)
     try:
-        os.fsync(directory)  # the rename itself survives a crash
+        os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def remove_temporary(path: str | Path) -> None:
+    """Remove a temporary file (a symlink in its place is removed, never followed)."""
+    Path(path).unlink(missing_ok=True)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that it appears whole or not at all, mode 0600."""
+    if is_stream(target):
+        write_stream(target, data)
+        return
+    temporary = temporary_beside(target)
+    write_private(temporary, data)
+    try:
+        put_in_place(temporary, target)
+    except BaseException:
+        remove_temporary(temporary)
+        raise

@@ -84,9 +84,34 @@ def _line_count(path: Path) -> int:
     return count
 
 
+# A CSV cell is read up to this many characters (Python's csv stops at 131,072, with a
+# traceback): a longer name or note is then refused by its field's own limit, naming the row
+# and the column. A cell longer than this stops the file, naming its line.
+CSV_CELL_MAX = 16 * 1024 * 1024
+
+
 def _csv_rows(path: Path) -> Iterator[list[object]]:
+    if csv.field_size_limit() < CSV_CELL_MAX:
+        csv.field_size_limit(CSV_CELL_MAX)
     with path.open(encoding=_encoding(path), newline="") as file:
-        yield from csv.reader(file)
+        reader = csv.reader(file)
+        try:
+            yield from reader
+        except csv.Error as exc:
+            # The line of the file (a row with a quoted newline spans two), not the row.
+            if "field larger than field limit" in str(exc):
+                raise InvalidInput(
+                    "{path}, line {line}: a cell is longer than {most} characters",
+                    path=path,
+                    line=reader.line_num,
+                    most=CSV_CELL_MAX,
+                ) from None
+            raise InvalidInput(
+                "{path}, line {line}: not a readable CSV row ({reason})",
+                path=path,
+                line=reader.line_num,
+                reason=str(exc),
+            ) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:

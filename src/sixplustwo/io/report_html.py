@@ -21,8 +21,18 @@ border-bottom:1px solid #e4e7eb;white-space:nowrap}th:first-child,td:first-child
 td.name{text-align:left}td.bar{width:40%}.scroll{overflow-x:auto}
 .legend span{display:inline-block;margin-right:12px;font-size:.85em}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
-@media (max-width:600px){td.bar{width:30%}body{padding:8px}}
+@media (max-width:600px){body{padding:8px}td.bar{width:30%}
+table.cards,table.cards tbody{display:block}table.cards tr.head{display:none}
+table.cards tr{display:flex;flex-wrap:wrap;align-items:baseline;padding:6px 0;
+border-bottom:1px solid #e4e7eb}table.cards td{border:0;padding:1px 12px 1px 0;text-align:left;
+box-sizing:border-box}
+table.cards td.name{flex:1 0 100%;font-weight:600;white-space:normal;overflow-wrap:anywhere}
+table.cards td[data-label]::before{content:attr(data-label) " ";color:#616e7c;font-size:.85em}
+table.cards td.bar{flex:1 0 100%;width:auto;padding-top:3px}}
 """
+# On a phone (≤ 600 px) a table of class "cards" shows each row as a card: its name on a line
+# of its own, then each number after its header (data-label), then the bar: nothing to scroll
+# sideways. Wider screens get the plain table.
 
 
 def _stacked_bar(row: dict[str, Any], label: Label, width: int = 240, height: int = 14) -> str:
@@ -49,17 +59,24 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def _td(value: object, head: str) -> str:
+    """A number's cell, carrying its header for the phone's cards."""
+    return f'<td data-label="{escape(head)}">{escape(str(value))}</td>'
+
+
 def _outcome_table(rows: list[dict], first: str, name_key: str, label: Label) -> str:
-    head = "".join(f"<th>{label('outcome', key)}</th>" for key in _COLOURS)
+    heads = {key: label("outcome", key) for key in _COLOURS}
+    head = "".join(f"<th>{escape(word)}</th>" for word in heads.values())
     body = "".join(
         f"<tr><td class=name>{escape(str(row[name_key]))}</td>"
-        + "".join(f"<td>{row[key]}</td>" for key in _COLOURS)
-        + f"<td>{_rate(row['on_time_rate'])}</td><td class=bar>{_stacked_bar(row, label)}</td></tr>"
+        + "".join(_td(row[key], heads[key]) for key in _COLOURS)
+        + _td(_rate(row["on_time_rate"]), "按时率")
+        + f"<td class=bar>{_stacked_bar(row, label)}</td></tr>"
         for row in rows
     )
     return (
-        f"<div class=scroll><table><tr><th>{first}</th>{head}<th>按时率</th><th></th></tr>"
-        f"{body}</table></div>"
+        f"<div class=scroll><table class=cards><tr class=head><th>{escape(first)}</th>{head}"
+        f"<th>按时率</th><th></th></tr>{body}</table></div>"
     )
 
 
@@ -67,7 +84,7 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
     """The page for ``build_report``'s data; ``label`` gives the words for codes."""
     period = report["period"]
     legend = "".join(
-        f'<span><i style="background:{colour}"></i>{label("outcome", key)}</span>'
+        f'<span><i style="background:{colour}"></i>{escape(label("outcome", key))}</span>'
         for key, colour in _COLOURS.items()
     )
     steps = [
@@ -87,17 +104,23 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
         for score, count in satisfaction["distribution"].items()
     )
     average = satisfaction["average"]
+    median = "解决用时中位数（天）"
     cases = "".join(
-        f"<tr><td class=name>{label('case_kind', kind)}</td>"
-        f"<td>{c['opened']}</td><td>{c['open_now']}</td><td>{c['resolved']}</td>"
-        f"<td>{'—' if c['median_days_to_resolve'] is None else c['median_days_to_resolve']}</td>"
-        f"<td>{_rate(c['revisit_rate'])}</td></tr>"
+        f"<tr><td class=name>{escape(label('case_kind', kind))}</td>"
+        + _td(c["opened"], "期间新增")
+        + _td(c["open_now"], "未解决")
+        + _td(c["resolved"], "期间解决")
+        + _td("—" if c["median_days_to_resolve"] is None else c["median_days_to_resolve"], median)
+        + _td(_rate(c["revisit_rate"]), "回访率")
+        + "</tr>"
         for kind, c in report["cases"].items()
     )
     referrals = report["referrals"]
     problems = "".join(
         f"<tr><td class=name>{escape(r['project'])}</td><td class=name>{escape(r['item'])}</td>"
-        f"<td>{r['problems']}</td><td>{r['checked']}</td></tr>"
+        + _td(r["problems"], "有问题")
+        + _td(r["checked"], "检查次数")
+        + "</tr>"
         for r in report["checklist_problems"]
     )
     return f"""<!doctype html>
@@ -116,13 +139,16 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
 <p>回答 {satisfaction["answers"]} 份，平均 {"—" if average is None else average} 分</p>
 <div class=scroll><table><tr><th>评分</th><th>份数</th><th></th></tr>{score_rows}</table></div>
 <h2>投诉与报修</h2>
-<div class=scroll><table><tr><th>类别</th><th>期间新增</th><th>未解决</th><th>期间解决</th>
-<th>解决用时中位数（天）</th><th>回访率</th></tr>{cases}</table></div>
+<div class=scroll><table class=cards><tr class=head><th>类别</th><th>期间新增</th><th>未解决</th>
+<th>期间解决</th><th>{median}</th><th>回访率</th></tr>{cases}</table></div>
 <h2>检查项问题（改进产品及服务质量）</h2>
-<div class=scroll><table><tr><th>项目</th><th>检查项</th><th>有问题</th><th>检查次数</th></tr>
+<div class=scroll><table class=cards><tr class=head><th>项目</th><th>检查项</th><th>有问题</th>
+<th>检查次数</th></tr>
 {problems}</table></div>
 <h2>老带新（滚雪球计划）</h2>
-<p>期间签约的被推荐客户 {referrals["referred_signed"]} 位，奖励 {referrals["reward_amount"]} 元；
-奖励已结算 {referrals["rewards_settled"]} 项，待结算 {referrals["rewards_due"]} 项。</p>
+<p>期间签约的被推荐客户 {referrals["referred_signed"]} 位；期间结算奖励
+{referrals["rewards_settled"]} 项 {referrals["settled_amount"]} 元。截至 {period["as_of"]}：
+待签约 {referrals["pending"]} 位，待结算 {referrals["rewards_due"]} 项
+{referrals["reward_amount"]} 元。</p>
 </body></html>
 """

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sixplustwo.store.records import AuditEntry
+from sixplustwo.store.records import AuditEntry, ExportBatch
 
 if TYPE_CHECKING:
     from sixplustwo.store.database import Database
@@ -80,6 +80,74 @@ class Audit:
             ({"d": destination, "a": a, "e": entry, "s": stamp} for a in action_ids),
         )
         return entry
+
+    # -- export batches: each action in exactly one delivered file -------------------------
+    # An export to a file is a batch: "writing" while its temporary file is written (no rows
+    # yet), "pending" once the file is whole and its rows are in export_log (one short write
+    # transaction), "done" once the file is renamed into place. The next export finishes a
+    # pending batch whose temporary file is gone (it was renamed: delivered) and discards any
+    # other (its rows leave export_log, to be written again). cli/export.py runs the steps.
+
+    def unfinished_batches(self) -> list[ExportBatch]:
+        rows = self.db.query(
+            f"SELECT {ExportBatch.select()} FROM export_batch "
+            "WHERE state IN ('writing', 'pending') ORDER BY id"
+        )
+        return [ExportBatch.from_row(row) for row in rows]
+
+    def open_batch(
+        self, fmt: str, destination: str, day: date, target: str, temporary: str
+    ) -> ExportBatch:
+        """A batch about to write ``temporary`` (to become ``target``)."""
+        values = {
+            "destination": destination,
+            "format": fmt,
+            "day": day,
+            "target": target,
+            "temporary": temporary,
+            "state": "writing",
+            "started_at": now_text(),
+        }
+        batch_id = self.db.insert("export_batch", values)
+        return ExportBatch(id=batch_id, audit_id=None, **values)
+
+    def fill_batch(self, batch: ExportBatch, action_ids: Sequence[str]) -> int:
+        """The batch's file is whole: audit it and remember its actions as written to its
+        destination, marked with the batch (pending until ``finish_batch``)."""
+        detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
+        entry = self.record("export", detail, len(action_ids), batch.target)
+        stamp = now_text()
+        self.db.change_many(
+            "INSERT INTO export_log (destination, action_id, audit_id, exported_at, batch_id) "
+            "VALUES (:d, :a, :e, :s, :b) ON CONFLICT DO NOTHING",
+            (
+                {"d": batch.destination, "a": a, "e": entry, "s": stamp, "b": batch.id}
+                for a in action_ids
+            ),
+        )
+        self.db.update("export_batch", {"id": batch.id}, {"state": "pending", "audit_id": entry})
+        return entry
+
+    def finish_batch(self, batch_id: int) -> None:
+        """The batch's file is in place: its rows count as delivered."""
+        self.db.update("export_batch", {"id": batch_id}, {"state": "done"})
+
+    def unfill_batch(self, batch: ExportBatch) -> int:
+        """A pending batch whose file never reached its place: its rows leave the export log
+        (they are written again by the next export) and it is writing again, its temporary
+        file to be removed; the number of rows taken back."""
+        count = self.db.change("DELETE FROM export_log WHERE batch_id = :b", {"b": batch.id})
+        detail = (
+            f"{batch.format} for {batch.day.isoformat()} to {batch.destination}: "
+            "discarded, its file was never put in place"
+        )
+        self.record("export", detail, count, batch.target)
+        self.db.update("export_batch", {"id": batch.id}, {"state": "writing"})
+        return count
+
+    def drop_batch(self, batch_id: int) -> None:
+        """A writing batch whose temporary file is removed: it wrote nothing."""
+        self.db.update("export_batch", {"id": batch_id}, {"state": "discarded"})
 
 
 class Settings:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.rules import case_kind, not_in_future
+from sixplustwo.domain.text import check_note, optional_note
 from sixplustwo.store.records import Case, Event, Owner, Project
 
 if TYPE_CHECKING:
@@ -37,11 +38,13 @@ class Cases:
             raise InvalidInput("the note must say what the case is about")
         not_in_future(on, today, "case date {on} is in the future")
         self.store.owners.unforgotten(owner_id)
-        values = {"owner_id": owner_id, "kind": kind, "note": note.strip(), "opened_on": on}
+        note = check_note("note", note.strip())
+        values = {"owner_id": owner_id, "kind": kind, "note": note, "opened_on": on}
         return self.get(self.db.insert("service_case", values))
 
     def resolve(self, case_id: int, on: date, note: str | None, *, today: date) -> Case:
         not_in_future(on, today, "date {on} is in the future")
+        note = optional_note("note", note)
         case = self.get(case_id)
         if case.resolved_on is not None:
             raise Conflict(

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from sixplustwo.store.database import Database, Write
     from sixplustwo.store.unit import Command
 
-# Never journaled: the log of what happened, the journal itself.
-UNWATCHED = frozenset({"audit", "journal", "journal_change", "schema_migration"})
+# Never journaled: the log of what happened, the journal itself, an export's bookkeeping
+# (its rows in export_log make the command one that cannot be undone).
+UNWATCHED = frozenset({"audit", "journal", "journal_change", "schema_migration", "export_batch"})
 # Tables whose rows belong to an owner (owner_id): purged by forget, checked by undo.
 OWNED = frozenset({"event", "service_case", "checklist_result", "owner_tag"})
 

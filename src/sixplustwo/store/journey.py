@@ -21,6 +21,7 @@ from sixplustwo.domain.rules import (
     opens_repair,
     repair_note,
 )
+from sixplustwo.domain.text import CHANNEL_MAX, KIND_MAX, check_line, optional_line, optional_note
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.bulk import ImportResult
 from sixplustwo.store.owners import journey_facts
@@ -154,6 +155,8 @@ class Journey:
         kind = kind.strip()
         if not kind:
             raise InvalidInput("event kind must not be empty")
+        check_line("event kind", kind, KIND_MAX)
+        note, channel = _event_texts(note, channel)
         not_in_future(on, today, "event date {on} is in the future")
         check_score(score)
         self.store.owners.get(owner_id)
@@ -375,6 +378,8 @@ class Journey:
         the 3-month revisit opens a repair case, linked to the action."""
         not_in_future(on, today, "date {on} is in the future")
         check_score(score)
+        note, channel = _event_texts(note, channel)
+        checklist = [(item, ok, optional_note("problem", remark)) for item, ok, remark in checklist]
         # Recurring and festival actions are kept only some periods back: look from the day
         # it was done too.
         found, rule = self.find_action(action_id, today, also_on=on)
@@ -429,3 +434,8 @@ class Journey:
                 },
             )
         return replace(found, status="done", done_on=on)
+
+
+def _event_texts(note: str | None, channel: str | None) -> tuple[str | None, str | None]:
+    """An event's note and channel as stored, or InvalidInput naming the bad one."""
+    return optional_note("note", note), optional_line("channel", channel, CHANNEL_MAX)

@@ -228,6 +228,33 @@ CREATE INDEX ix_journal_change_row ON journal_change (tbl, pk);
 CREATE INDEX ix_journal_change_owner_id ON journal_change (owner_id)
 """
 
+# Exactly once per destination (cli/export.py): an export is a batch that is "writing" (its
+# temporary file being written), then "pending" (file complete, its rows in export_log, not
+# yet renamed into place), then "done"; one killed on the way is finished or discarded by the
+# next export, so that each action is in exactly one delivered file.
+_EXPORT_BATCH = """
+CREATE TABLE export_batch (
+    id INTEGER PRIMARY KEY,
+    destination VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    target VARCHAR NOT NULL,
+    temporary VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    audit_id INTEGER REFERENCES audit (id),
+    started_at TIMESTAMP NOT NULL
+);
+CREATE INDEX export_batch_state ON export_batch (state);
+ALTER TABLE export_log ADD COLUMN batch_id INTEGER REFERENCES export_batch (id);
+CREATE INDEX export_log_batch ON export_log (batch_id)
+"""
+
+# The report counts festival greetings as every signed owner (the butler index covers them)
+# less those who want none: this finds the few who want none without reading every owner.
+_OWNER_GREETINGS = """
+CREATE INDEX ix_owner_wants_greetings ON owner (wants_greetings)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -241,4 +268,6 @@ MIGRATIONS: list[Migration] = [
     ("0010_audit_user", _AUDIT_USER),
     ("0011_export_destination", _EXPORT_DESTINATION),
     ("0012_journal", _JOURNAL),
+    ("0014_export_batch", _EXPORT_BATCH),
+    ("0015_owner_greetings_index", _OWNER_GREETINGS),
 ]

@@ -10,6 +10,15 @@ from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import Event as EventFact
 from sixplustwo.domain.model import ProjectFacts
 from sixplustwo.domain.rules import milestone_kind, not_in_future
+from sixplustwo.domain.text import (
+    CITY_MAX,
+    CODE_MAX,
+    KIND_MAX,
+    PROJECT_NAME_MAX,
+    check_line,
+    optional_line,
+    optional_note,
+)
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.records import Event, Milestone, Project
 
@@ -37,6 +46,9 @@ class Projects:
         code = code.strip()
         if not code or not name.strip():
             raise InvalidInput("project code and name must not be empty")
+        check_line("project code", code, CODE_MAX)
+        check_line("project name", name.strip(), PROJECT_NAME_MAX)
+        city = optional_line("city", city, CITY_MAX)
         if self._by("code", code) is not None:
             raise Conflict("project {code} already exists", code=code)
         values = {
@@ -53,6 +65,10 @@ class Projects:
         project = self.get(code)
         if "name" in changes and not str(changes["name"]).strip():
             raise InvalidInput("project name must not be empty")
+        if "name" in changes:
+            check_line("project name", str(changes["name"]), PROJECT_NAME_MAX)
+        if changes.get("city") is not None:
+            check_line("city", str(changes["city"]), CITY_MAX)
         self.db.update("project", {"id": project.id}, changes)
         return self.by_id(project.id)
 
@@ -118,7 +134,7 @@ class Projects:
             "project_id": project.id,
             "kind": milestone_kind(kind),
             "reached_on": on,
-            "note": note,
+            "note": optional_note("note", note),
         }
         self._refuse_twice(project.id, values["kind"], on)
         return Milestone(id=self.db.insert("milestone", values), **values)
@@ -145,7 +161,7 @@ class Projects:
         if kind is not None:
             changes["kind"] = milestone_kind(kind)
         if note is not None:
-            changes["note"] = note.strip() or None
+            changes["note"] = optional_note("note", note.strip() or None)
         if not changes:
             raise InvalidInput("nothing to change: give the date, the kind or the note")
         after = {"kind": found.kind, "reached_on": found.reached_on, **changes}
@@ -204,6 +220,8 @@ class Projects:
         kind = kind.strip()
         if not kind:
             raise InvalidInput("event kind must not be empty")
+        check_line("event kind", kind, KIND_MAX)
+        note = optional_note("note", note)
         not_in_future(on, today, "event date {on} is in the future")
         playbook = self.store.playbook
         if kind in playbook and playbook.get(kind).subject != "project":

@@ -590,8 +590,12 @@ def memberships(
             f"SELECT o.id, CASE WHEN {_SIGNED.format(alias='o')} THEN ("
             "SELECT COUNT(*) FROM owner f WHERE f.phone = o.phone AND f.forgotten_on IS NULL "
             f"AND {_SIGNED.format(alias='f')}) ELSE 0 END, "
-            f"(SELECT COUNT(*) FROM owner r WHERE r.referred_by = o.id AND "
-            f"{_SIGNED.format(alias='r')}) FROM owner o WHERE o.id IN ({placeholders})"
+            # Referrals found through the referrer index alone (x), then read by key (r):
+            # ANALYZE counts the NULLs of a column nobody was referred in as one value, and
+            # the planner would scan every owner for each listed one.
+            "(SELECT COUNT(*) FROM owner x JOIN owner r ON r.id = x.id "
+            f"WHERE x.referred_by = o.id AND {_SIGNED.format(alias='r')}) "
+            f"FROM owner o WHERE o.id IN ({placeholders})"
         )
         for owner_id, flats, referrals in connection.execute(sql, params):
             found[owner_id] = membership_tier(playbook.tiers, flats, referrals)

@@ -191,3 +191,21 @@ class AuditEntry(Record):
     rows: int | None
     target: str | None
     os_user: str | None
+
+
+class ExportBatch(Record):
+    """One export's file on its way (store/audit.py): writing, pending, done or discarded."""
+
+    TABLE = "export_batch"
+    FIELDS = _fields(
+        "id:id destination format day:date target temporary state audit_id:int started_at:stamp"
+    )
+    id: int
+    destination: str
+    format: str
+    day: date
+    target: str
+    temporary: str
+    state: str
+    audit_id: int | None
+    started_at: datetime

@@ -1,111 +1,622 @@
 """The manager's report: how the 6+2 steps were carried out over a period.
 
-Definitions (also in the README): an action counts in the period when its due date falls in
-it, and is judged as of the period's last day (today, for a period not over yet). *On time*:
-done on or before its due date. *Late*: done after it. *Missed*: not done and past its grace
-days on that day. *Open*: neither done nor missed yet. The on-time rate
-is on time ÷ (on time + late + missed); open actions are not judged yet.
+Definitions (also in the README, "The manager's report"): an action counts in the period when
+its due date falls in it, and is judged as of the period's last day (today, for a period not
+over yet), from what was recorded with dates on or before that day: completions, case
+resolutions, signings and deliveries, milestones, erasures dated later are not known yet, so
+that a past period reads the same whenever it is asked for. *On time*: done on or before its
+due date. *Late*: done after it. *Missed*: not done and past its grace days on that day.
+*Open*: neither done nor missed yet. The on-time rate is on time ÷ (on time + late + missed).
+
+How: for each rule, the anchor dates whose action falls due in the period form an interval
+(``due_anchor_range``, relativedelta arithmetic in Python, as the morning list's
+``listed_anchor_range``); SQL counts the subjects whose stored anchor lies in it, grouped by
+butler, anchor date and completion date, with each subject's completion found by an indexed
+subquery. Python turns each (anchor, completion) pair into an outcome once. Birthdays,
+festivals and milestones are counted the same way, one query per day, festival or milestone.
+What only the domain can decide exactly (lunar birthdays, referral rewards, congratulations,
+milestones whose windows overlap, project actions) is decided candidate by candidate by the
+same domain code ``owner show`` uses, on the facts as of the period's last day.
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
-from sixplustwo.domain.actions import Action, actions
-from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.domain.playbook import STEP_CODES, Playbook
-from sixplustwo.store.rows import as_date
+from sixplustwo.domain.actions import CELEBRATION, rule_actions
+from sixplustwo.domain.dates import Offset
+from sixplustwo.domain.model import (
+    Event,
+    OwnerFacts,
+    ProjectFacts,
+    Referral,
+    Subject,
+)
+from sixplustwo.domain.playbook import STEP_CODES, Playbook, Rule
+from sixplustwo.store.database import Database, in_list
+from sixplustwo.store.referrals import ledger, ledger_totals
+from sixplustwo.store.rows import as_date, iso
 
 OUTCOMES = ("on_time", "late", "missed", "open")
+_DAY = timedelta(days=1)
 
 
-def outcome(action: Action) -> str:
-    if action.done_on is not None:
-        return "on_time" if action.done_on <= action.due_on else "late"
-    return "missed" if action.status == "missed" else "open"
+def judge(due_on: date, grace: int | None, done_on: date | None, as_of: date) -> str:
+    """An action's outcome as of ``as_of``, from its completion known on that day."""
+    if done_on is not None and done_on <= as_of:
+        return "on_time" if done_on <= due_on else "late"
+    if grace is not None and as_of > due_on + timedelta(days=grace):
+        return "missed"
+    return "open"
 
 
-def _subjects(
-    connection: Any, project_id: int | None
-) -> Iterator[tuple[OwnerFacts | ProjectFacts | CaseFacts, str | None]]:
-    """Every owner, project and case (of one project, or all) with its facts, and the butler
-    in charge: the whole database read in a handful of queries."""
-    where, params = ("WHERE o.project_id = :p", {"p": project_id}) if project_id else ("", {})
-    events: dict[int, list[Event]] = defaultdict(list)
-    case_events: dict[int, list[Event]] = defaultdict(list)
-    project_events: dict[int, list[Event]] = defaultdict(list)
-    for owner_id, project, case_id, kind, on, action_id, note in connection.execute(
-        "SELECT owner_id, project_id, case_id, kind, happened_on, action_id, note FROM event"
-    ):
-        event = Event(kind, as_date(on), action_id, note)
-        if case_id is not None:
-            case_events[case_id].append(event)
-        elif owner_id is not None:
-            events[owner_id].append(event)
-        else:
-            project_events[project].append(event)
-    milestones: dict[int, list[Milestone]] = defaultdict(list)
-    for milestone_id, project, kind, on in connection.execute(
-        "SELECT id, project_id, kind, reached_on FROM milestone ORDER BY reached_on, id"
-    ):
-        milestones[project].append(Milestone(milestone_id, kind, as_date(on)))
-    referrals: dict[int, list[Referral]] = defaultdict(list)
-    for referrer, owner_id, signed, delivered in connection.execute(
-        "SELECT referred_by, id, signed_on, delivered_on FROM owner WHERE referred_by IS NOT NULL"
-    ):
-        referrals[referrer].append(
-            Referral(owner_id, bool(signed or delivered), as_date(delivered))
+def _upto(day: date | None, as_of: date) -> date | None:
+    return day if day is not None and day <= as_of else None
+
+
+def facts_as_of(subject: Subject, as_of: date) -> Subject:
+    """A subject's facts as recorded with dates on or before ``as_of``: later journey dates,
+    events, milestones, resolutions and erasures are not known yet. Plans (a delivery date,
+    a birthday) are kept."""
+    if isinstance(subject, OwnerFacts):
+        return replace(
+            subject,
+            visited_on=_upto(subject.visited_on, as_of),
+            subscribed_on=_upto(subject.subscribed_on, as_of),
+            signed_on=_upto(subject.signed_on, as_of),
+            delivered_on=_upto(subject.delivered_on, as_of),
+            milestones=tuple(m for m in subject.milestones if m.on <= as_of),
+            referrals=tuple(
+                Referral(r.owner_id, r.signed, _upto(r.delivered_on, as_of))
+                for r in subject.referrals
+            ),
+            events=tuple(e for e in subject.events if e.on <= as_of),
         )
-    projects: dict[int, date | None] = {}
-    openings: dict[int, date | None] = {}
-    for pid, delivery, opening in connection.execute(
-        "SELECT id, delivery_date, opening_date FROM project"
-    ):
-        projects[pid], openings[pid] = as_date(delivery), as_date(opening)
-    butlers: dict[int, str | None] = {}
-    for row in connection.execute(
-        "SELECT o.id, o.project_id, o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, "
-        "o.delivered_on, o.birthday, o.birthday_lunar, o.wants_greetings, o.forgotten_on, "
-        f"o.butler FROM owner o {where}",
-        params,
-    ):
-        (owner_id, project, visited, subscribed, signed, contract, delivered, birthday, lunar,
-         greetings, forgotten, butler) = row  # fmt: skip
-        butlers[owner_id] = butler
-        yield (
-            OwnerFacts(
+    if isinstance(subject, ProjectFacts):
+        return replace(subject, events=tuple(e for e in subject.events if e.on <= as_of))
+    return replace(
+        subject,
+        resolved_on=_upto(subject.resolved_on, as_of),
+        events=tuple(e for e in subject.events if e.on <= as_of),
+    )
+
+
+def due_anchor_range(rule: Rule, start: date, end: date, *, repair: bool = False) -> tuple:
+    """The interval of anchor dates whose action falls due from ``start`` to ``end``: a
+    calendar offset never moves a later anchor to an earlier day, so it is an interval, found
+    from the inverse offset and walked to exactly (months clip to the month's end)."""
+    offset = rule.due_repair if repair and rule.due_repair is not None else rule.due
+    inverse = Offset(-offset.years, -offset.months, -offset.days)
+
+    def due(anchor: date) -> date:
+        return rule.due_on(anchor, repair=repair)
+
+    first = inverse.apply(start)
+    while due(first - _DAY) >= start:
+        first -= _DAY
+    while due(first) < start:
+        first += _DAY
+    last = inverse.apply(end)
+    while due(last + _DAY) <= end:
+        last += _DAY
+    while due(last) > end:
+        last -= _DAY
+    return first, last
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += _DAY
+
+
+Group = tuple[str | None, str | None]  # (butler, None) or (None, "project" / "unassigned")
+
+
+@dataclass
+class Tally:
+    """Outcomes by rule and by butler (or the group of work with no butler)."""
+
+    by_rule: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    by_butler: dict[Group, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, rule: str, butler: str | None, project: bool, outcome: str, n: int = 1) -> None:
+        group = None if butler else "project" if project else "unassigned"
+        self.by_rule[rule][outcome] += n
+        self.by_butler[(butler or None, group)][outcome] += n
+
+
+class _Period:
+    """The actions due in one period, counted rule by rule."""
+
+    def __init__(
+        self,
+        db: Database,
+        playbook: Playbook,
+        start: date,
+        end: date,
+        as_of: date,
+        project_id: int | None,
+    ) -> None:
+        self.db, self.playbook = db, playbook
+        self.start, self.end, self.as_of = start, end, as_of
+        self.project_id = project_id
+        self.tally = Tally()
+        self._judged: dict[tuple, str] = {}
+
+    def run(self) -> Tally:
+        for rule in self.playbook:
+            if rule.subject == "owner":
+                self._owner_rule(rule)
+            elif rule.subject == "project":
+                self._project_rule(rule)
+            elif rule.anchor == "case_opened":
+                self._case_resolve(rule)
+            else:
+                self._case_revisit(rule)
+        return self.tally
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _owner_filter(self, alias: str = "o") -> tuple[str, dict[str, object]]:
+        params: dict[str, object] = {"asof": iso(self.as_of)}
+        if self.project_id is None:
+            return "1 = 1", params
+        return f"{alias}.project_id = :project_id", {**params, "project_id": self.project_id}
+
+    def _count(
+        self, rule: Rule, butler: str | None, due_on: date, done: object, n: int, *, project=False
+    ) -> None:
+        key = (rule.name, due_on, done)
+        outcome = self._judged.get(key)
+        if outcome is None:
+            outcome = self._judged[key] = judge(due_on, rule.grace, as_date(done), self.as_of)
+        self.tally.add(rule.name, butler, project, outcome, n)
+
+    def _in_period(self, due_on: date) -> bool:
+        return self.start <= due_on <= self.end
+
+    def _done_sql(self, subject: str, named: str, loose: str = "") -> str:
+        """The day a subject's action was done as of the period's end: the first event naming
+        it, else the first other event of the rule's kind (within ``loose``)."""
+        key = "owner_id" if subject == "o" else "case_id"
+        prefix = "'o'" if subject == "o" else "'c'"
+        base = (
+            f"SELECT MIN(e.happened_on) FROM event e WHERE e.{key} = {subject}.id "
+            "AND e.kind = :kind AND e.happened_on <= :asof"
+        )
+        return (
+            f"COALESCE(({base} AND e.action_id = {prefix} || {subject}.id || :{named}), "
+            f"({base}{loose}))"
+        )
+
+    def _grouped(self, sql: str, params: dict[str, object]) -> list[tuple]:
+        return self.db.query(sql, params)
+
+    # -- owners -------------------------------------------------------------------------
+
+    def _owner_rule(self, rule: Rule) -> None:
+        match rule.anchor:
+            case "visited_on" | "subscribed_on" | "signed_on" | "delivered_on":
+                self._single(rule)
+            case "planned_delivery":
+                self._single(rule)
+            case "birthday":
+                self._birthdays(rule)
+            case "holiday":
+                self._festivals(rule)
+            case "milestone":
+                self._milestones(rule)
+            case "referral_delivered":
+                low, high = due_anchor_range(rule, self.start, self.end)
+                self._decide_owners(
+                    rule,
+                    "o.id IN (SELECT r.referred_by FROM owner r WHERE r.referred_by IS NOT NULL "
+                    "AND r.delivered_on BETWEEN :lo AND :hi AND r.delivered_on <= :asof)",
+                    {"lo": iso(low), "hi": iso(high)},
+                )
+            case "celebration":
+                low, high = due_anchor_range(rule, self.start, self.end)
+                self._decide_owners(
+                    rule,
+                    "o.id IN (SELECT c.owner_id FROM event c WHERE c.kind = :celebration "
+                    "AND c.happened_on BETWEEN :lo AND :hi AND c.happened_on <= :asof)",
+                    {"lo": iso(low), "hi": iso(high), "celebration": CELEBRATION},
+                )
+
+    def _single(self, rule: Rule) -> None:
+        """A rule with one action per owner: owners whose anchor lies in the interval, grouped
+        by butler, anchor and completion day. Erasure cancels what was not done by then; so
+        does a handover on record for the notice announcing it."""
+        low, high = due_anchor_range(rule, self.start, self.end)
+        if low > high:
+            return
+        base, params = self._owner_filter()
+        params.update(lo=iso(low), hi=iso(high), kind=rule.name, suffix=f":{rule.name}")
+        kept = "(x.forgotten IS NULL OR x.forgotten > :asof)"
+        if rule.anchor == "planned_delivery":
+            signed = "COALESCE(o.signed_on, o.delivered_on) <= :asof"
+            queries = [
+                ("o.delivery_date", f"{signed} AND o.delivery_date BETWEEN :lo AND :hi"),
+                ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "
+                 "AND p.delivery_date BETWEEN :lo AND :hi"),
+            ]  # fmt: skip
+            kept += " AND (x.delivered IS NULL OR x.delivered > :asof)"
+        else:
+            column = f"o.{rule.anchor}"
+            queries = [(column, f"{column} BETWEEN :lo AND :hi AND {column} <= :asof")]
+        for anchor, condition in queries:
+            sql = (
+                "SELECT x.butler, x.anchor, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+                f"{anchor} AS anchor, {self._done_sql('o', 'suffix')} AS done, "
+                "o.forgotten_on AS forgotten, o.delivered_on AS delivered FROM owner o "
+                f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}) x "
+                f"WHERE x.done IS NOT NULL OR ({kept}) GROUP BY x.butler, x.anchor, x.done"
+            )
+            due_of: dict[object, date] = {}
+            for butler, anchor_day, done, n in self._grouped(sql, params):
+                due_on = due_of.get(anchor_day)
+                if due_on is None:
+                    due_on = due_of[anchor_day] = rule.due_on(as_date(anchor_day))  # type: ignore[arg-type]
+                self._count(rule, butler, due_on, done, n)
+
+    def _instance(
+        self,
+        rule: Rule,
+        condition: str,
+        params: dict[str, object],
+        key: str,
+        opens_on: date,
+        due_on: date,
+        window: tuple[date, date],
+        *,
+        greetings: bool = False,
+    ) -> None:
+        """One action per eligible owner, all due the same day (a birthday, a festival, a
+        milestone): done by an event naming it (``…:rule:key``), else by the first other
+        event of the rule's kind in its window. Exact while the windows of one rule's actions
+        never overlap for an owner; the callers make sure they do not. ``greetings``: only for
+        owners who want greetings, counted as all eligible owners (the butler index covers
+        them) less those who do not (an index of their own)."""
+        base, values = self._owner_filter()
+        values.update(params)
+        values.update(
+            kind=rule.name,
+            suffix=f":{rule.name}:{key}",
+            named=f"%:{rule.name}:%",
+            wlo=iso(window[0]),
+            whi=iso(window[1]),
+        )
+        loose = (
+            " AND (e.action_id IS NULL OR e.action_id NOT LIKE :named) "
+            "AND e.happened_on BETWEEN :wlo AND :whi"
+        )
+        # Every eligible owner first, as if not done: one pass over the owners, no event
+        # looked up per owner (a festival concerns every signed owner)...
+        kept = "(o.forgotten_on IS NULL OR o.forgotten_on > :asof)"
+        everyone = (
+            f"SELECT o.butler, COUNT(*) FROM owner o WHERE {base} AND {condition} AND {kept} "
+            "GROUP BY o.butler"
+        )
+        for butler, n in self._grouped(everyone, values):
+            self._count(rule, butler, due_on, None, n)
+        if greetings:
+            opted_out = everyone.replace(" GROUP BY", " AND o.wants_greetings = FALSE GROUP BY")
+            for butler, n in self._grouped(opted_out, values):
+                self._count(rule, butler, due_on, None, -n)
+            condition += " AND o.wants_greetings"
+        # ... then those an event completed, found from the events of the rule's kind: each
+        # counted with its completion day instead.
+        completing = (
+            "SELECT e.owner_id FROM event e WHERE e.kind = :kind AND e.happened_on <= :asof "
+            "AND e.owner_id IS NOT NULL AND (e.action_id = 'o' || e.owner_id || :suffix OR "
+            "((e.action_id IS NULL OR e.action_id NOT LIKE :named) "
+            "AND e.happened_on BETWEEN :wlo AND :whi))"
+        )
+        done = (
+            "SELECT x.butler, x.done, x.kept, COUNT(*) FROM (SELECT o.butler AS butler, "
+            f"{self._done_sql('o', 'suffix', loose)} AS done, "
+            f"CASE WHEN {kept} THEN 1 ELSE 0 END AS kept FROM owner o "
+            f"WHERE {base} AND {condition} AND o.id IN ({completing})) x "
+            "GROUP BY x.butler, x.done, x.kept"
+        )
+        for butler, day, was_counted, n in self._grouped(done, values):
+            self._count(rule, butler, due_on, day, n)
+            if was_counted:
+                self._count(rule, butler, due_on, None, -n)
+
+    def _birthdays(self, rule: Rule) -> None:
+        """Solar birthdays one query a day (the greeting of year Y is done by an event that
+        year); lunar birthdays, rarer and with two possible in one solar year, by the domain."""
+        low, high = due_anchor_range(rule, self.start, self.end)
+        from sixplustwo.domain.calendars import lunar_birthday_keys
+
+        lunar_keys: set[str] = set()
+        # With working days, a greeting due on a late-December weekend or holiday moves into
+        # January, where it shares its window (that year) with the next year's greeting:
+        # owners born in late December are decided by the domain then.
+        by_domain: set[str] = set()
+        for day in _days(low, high):
+            lunar_keys.update(lunar_birthday_keys(day))
+            due_on = rule.due_on(day)
+            if not self._in_period(due_on):
+                continue
+            keys = [day.isoformat()[5:]]
+            if rule.workdays and day.month == 12 and day.day >= 15:
+                by_domain.update(keys)
+                continue
+            if keys[0] == "02-28" and (day + _DAY).month == 3:
+                keys.append("02-29")  # born on 02-29: greeted on 02-28 in a common year
+            placeholders, params = in_list("md", keys)
+            condition = (
+                f"o.birthday_md IN ({placeholders}) AND NOT o.birthday_lunar "
+                "AND o.wants_greetings AND o.birthday < :year_start "
+                "AND COALESCE(o.signed_on, o.delivered_on) <= :signed_by"
+            )
+            params.update(year_start=iso(date(day.year, 1, 1)), signed_by=iso(min(day, self.as_of)))
+            window = (date(due_on.year, 1, 1), date(due_on.year, 12, 31))
+            self._instance(
+                rule, condition, params, str(day.year), rule.opens_on(day), due_on, window
+            )
+        if by_domain:
+            placeholders, params = in_list("md", sorted(by_domain))
+            self._decide_owners(
+                rule, f"o.birthday_md IN ({placeholders}) AND NOT o.birthday_lunar", params
+            )
+        if lunar_keys:
+            placeholders, params = in_list("md", sorted(lunar_keys))
+            self._decide_owners(
+                rule, f"o.birthday_md IN ({placeholders}) AND o.birthday_lunar", params
+            )
+
+    def _festivals(self, rule: Rule) -> None:
+        """Festival greetings, one query a festival: every signed owner who wants greetings.
+        Greetings are kept from the year before the period's last day on, as by the domain."""
+        from sixplustwo.domain.calendars import festivals_between
+
+        low, high = due_anchor_range(rule, self.start, self.end)
+        grace = timedelta(days=rule.grace or 0)
+        oldest = date(self.as_of.year - 1, 1, 1)
+        first = max(low, oldest)
+        festivals = festivals_between(first, high)
+        near = festivals_between(first - timedelta(days=60), high + timedelta(days=60))
+        windows = [(rule.opens_on(day), rule.due_on(day) + grace) for _, _, day in near]
+        for year, key, day in festivals:
+            opens_on, due_on = rule.opens_on(day), rule.due_on(day)
+            window = (opens_on, due_on + grace)
+            overlapping = sum(1 for w in windows if w[0] <= window[1] and window[0] <= w[1]) > 1
+            condition = "COALESCE(o.signed_on, o.delivered_on) <= :signed_by"
+            params: dict[str, object] = {"signed_by": iso(min(day, self.as_of))}
+            if overlapping:
+                # Two festivals a few days apart (中秋 and 国庆): an event in both windows
+                # completes only the first; owners with such an event go to the domain.
+                condition += " AND o.wants_greetings"
+                self._festival_pair(rule, condition, params, f"{year}-{key}", due_on, window)
+                continue
+            self._instance(
+                rule, condition, params, f"{year}-{key}", opens_on, due_on, window, greetings=True
+            )
+
+    def _festival_pair(
+        self,
+        rule: Rule,
+        condition: str,
+        params: dict[str, object],
+        key: str,
+        due_on: date,
+        window: tuple[date, date],
+    ) -> None:
+        """A festival whose window overlaps another's: owners with no greeting event near it
+        (nor one naming a greeting) have it not done; the others are decided by the domain."""
+        reach = (window[0] - timedelta(days=10), window[1] + timedelta(days=10))
+        greeted = (
+            "EXISTS (SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind "
+            "AND e.happened_on <= :asof AND (e.action_id LIKE :named "
+            "OR e.happened_on BETWEEN :rlo AND :rhi))"
+        )
+        values = {
+            **params,
+            "kind": rule.name,
+            "named": f"%:{rule.name}:%",
+            "rlo": iso(reach[0]),
+            "rhi": iso(reach[1]),
+        }
+        base, filters = self._owner_filter()
+        sql = (
+            "SELECT o.butler, COUNT(*) FROM owner o "
+            f"WHERE {base} AND {condition} AND NOT {greeted} "
+            "AND (o.forgotten_on IS NULL OR o.forgotten_on > :asof) GROUP BY o.butler"
+        )
+        for butler, n in self._grouped(sql, {**filters, **values}):
+            self._count(rule, butler, due_on, None, n)
+
+        def this_one(action) -> bool:
+            return action.action_id.endswith(f":{rule.name}:{key}")
+
+        self._decide_owners(rule, f"{condition} AND {greeted}", values, keep=this_one)
+
+    def _milestones(self, rule: Rule) -> None:
+        """One query a milestone: the project's owners who had signed by it and had not
+        taken delivery. A project whose milestones' windows overlap goes to the domain."""
+        low, high = due_anchor_range(rule, self.start, self.end)
+        clauses = "m.reached_on BETWEEN :lo AND :hi AND m.reached_on <= :asof"
+        params: dict[str, object] = {"lo": iso(low), "hi": iso(high), "asof": iso(self.as_of)}
+        if self.project_id is not None:
+            clauses += " AND m.project_id = :project_id"
+            params["project_id"] = self.project_id
+        wanted = self.db.query(
+            f"SELECT m.id, m.project_id, m.reached_on FROM milestone m WHERE {clauses}", params
+        )
+        if not wanted:
+            return
+        grace = timedelta(days=rule.grace or 0)
+        projects = sorted({project for _, project, _ in wanted})
+        from sixplustwo.store.queries import load_milestones
+
+        every = load_milestones(self.db, projects)
+        overlapping: set[int] = set()
+        for project in projects:
+            windows = sorted(
+                (rule.opens_on(m.on), rule.due_on(m.on) + grace)
+                for m in every.get(project, ())
+                if m.on <= self.as_of
+            )
+            if any(b[0] <= a[1] for a, b in itertools.pairwise(windows)):
+                overlapping.add(project)
+        for milestone_id, project, reached in wanted:
+            if project in overlapping:
+                continue
+            day = as_date(reached)
+            assert day is not None
+            opens_on, due_on = rule.opens_on(day), rule.due_on(day)
+            condition = (
+                "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :m "
+                "AND (o.delivered_on IS NULL OR o.delivered_on > :m)"
+            )
+            self._instance(
+                rule,
+                condition,
+                {"mp": project, "m": iso(day)},
+                f"m{milestone_id}",
+                opens_on,
+                due_on,
+                (opens_on, due_on + grace),
+            )
+        for project in sorted(overlapping):
+            self._decide_owners(
+                rule,
+                "o.project_id = :mp AND COALESCE(o.signed_on, o.delivered_on) <= :asof "
+                "AND (o.delivered_on IS NULL OR o.delivered_on > :lo)",
+                {"mp": project, "lo": iso(low)},
+            )
+
+    def _decide_owners(
+        self, rule: Rule, condition: str, params: dict[str, object], keep=None
+    ) -> None:
+        """Candidates decided one by one by the domain, on their facts as of the period's
+        last day (the few a rule's SQL cannot count exactly)."""
+        base, values = self._owner_filter()
+        values.update(params)
+        rows = self.db.query(
+            "SELECT o.id, o.project_id, o.butler, o.visited_on, o.subscribed_on, o.signed_on, "
+            "COALESCE(o.delivery_date, p.delivery_date), o.delivered_on, o.birthday, "
+            "o.birthday_lunar, o.wants_greetings, o.forgotten_on FROM owner o "
+            f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}",
+            values,
+        )
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        kinds = (rule.name, CELEBRATION) if rule.anchor == "celebration" else (rule.name,)
+        events: dict[int, list[Event]] = defaultdict(list)
+        referrals: dict[int, list[Referral]] = defaultdict(list)
+        for placeholders, bulk in self.db.in_bulk(ids):
+            kind_list, kind_params = in_list("k", kinds)
+            for owner_id, kind, on, action_id, note in self.db.execute(
+                "SELECT owner_id, kind, happened_on, action_id, note FROM event "
+                f"WHERE owner_id IN ({placeholders}) AND kind IN ({kind_list}) "
+                "AND happened_on <= :asof ORDER BY happened_on, id",
+                {**bulk, **kind_params, "asof": iso(self.as_of)},
+            ):
+                events[owner_id].append(Event(kind, as_date(on), action_id, note))  # type: ignore[arg-type]
+            if rule.anchor == "referral_delivered":
+                for referrer, owner_id, signed, delivered in self.db.execute(
+                    "SELECT referred_by, id, signed_on, delivered_on FROM owner "
+                    f"WHERE referred_by IN ({placeholders}) ORDER BY id",
+                    bulk,
+                ):
+                    referrals[referrer].append(
+                        Referral(owner_id, bool(signed or delivered), as_date(delivered))
+                    )
+        milestones = {}
+        if rule.anchor == "milestone":
+            from sixplustwo.store.queries import load_milestones
+
+            milestones = load_milestones(self.db, sorted({row[1] for row in rows}))
+        for row in rows:
+            (owner_id, project, butler, visited, subscribed, signed, planned, delivered,
+             birthday, lunar, greetings, forgotten) = row  # fmt: skip
+            facts = OwnerFacts(
                 id=owner_id,
                 visited_on=as_date(visited),
                 subscribed_on=as_date(subscribed),
                 signed_on=as_date(signed),
-                planned_delivery=as_date(contract) or projects.get(project),
+                planned_delivery=as_date(planned),
                 delivered_on=as_date(delivered),
                 birthday=as_date(birthday),
                 birthday_lunar=bool(lunar),
                 wants_greetings=bool(greetings),
-                forgotten=forgotten is not None,
-                milestones=tuple(milestones[project]),
-                referrals=tuple(referrals[owner_id]),
-                events=tuple(events[owner_id]),
-            ),
-            butler,
+                forgotten=forgotten is not None and as_date(forgotten) <= self.as_of,  # type: ignore[operator]
+                milestones=milestones.get(project, ()),
+                referrals=tuple(referrals.get(owner_id, ())),
+                events=tuple(events.get(owner_id, ())),
+            )
+            for action in rule_actions(rule, facts_as_of(facts, self.as_of), self.as_of):
+                if self._in_period(action.due_on) and (keep is None or keep(action)):
+                    self._count(rule, butler, action.due_on, action.done_on, 1)
+
+    # -- projects and cases -------------------------------------------------------------
+
+    def _project_rule(self, rule: Rule) -> None:
+        clauses, params = "1 = 1", {"kind": rule.name, "asof": iso(self.as_of)}
+        if self.project_id is not None:
+            clauses, params = "id = :project_id", {**params, "project_id": self.project_id}
+        for project, delivery, opening in self.db.query(
+            f"SELECT id, delivery_date, opening_date FROM project WHERE {clauses}", params
+        ):
+            events = tuple(
+                Event(rule.name, as_date(on), action_id)  # type: ignore[arg-type]
+                for on, action_id in self.db.query(
+                    "SELECT happened_on, action_id FROM event WHERE project_id = :p "
+                    "AND owner_id IS NULL AND kind = :kind AND happened_on <= :asof",
+                    {**params, "p": project},
+                )
+            )
+            facts = ProjectFacts(project, as_date(delivery), events, as_date(opening))
+            for action in rule_actions(rule, facts, self.as_of):
+                if self._in_period(action.due_on):
+                    self._count(rule, None, action.due_on, action.done_on, 1, project=True)
+
+    def _case_resolve(self, rule: Rule) -> None:
+        """Done on the day the case was resolved (if by the period's end); never missed."""
+        ranges = [due_anchor_range(rule, self.start, self.end, repair=r) for r in (False, True)]
+        base, params = self._owner_filter()
+        params.update(lo=iso(min(r[0] for r in ranges)), hi=iso(max(r[1] for r in ranges)))
+        sql = (
+            "SELECT x.butler, x.kind, x.opened, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+            "c.kind AS kind, c.opened_on AS opened, CASE WHEN c.resolved_on <= :asof "
+            "THEN c.resolved_on END AS done FROM service_case c "
+            f"JOIN owner o ON o.id = c.owner_id WHERE {base} "
+            "AND c.opened_on BETWEEN :lo AND :hi AND c.opened_on <= :asof) x "
+            "GROUP BY x.butler, x.kind, x.opened, x.done"
         )
-    for pid, delivery in projects.items():
-        if project_id is None or pid == project_id:
-            facts = ProjectFacts(pid, delivery, tuple(project_events[pid]), openings[pid])
-            yield facts, None
-    for case_id, owner_id, kind, opened, resolved in connection.execute(
-        "SELECT c.id, c.owner_id, c.kind, c.opened_on, c.resolved_on FROM service_case c "
-        f"JOIN owner o ON o.id = c.owner_id {where}",
-        params,
-    ):
-        facts = CaseFacts(case_id, owner_id, kind, as_date(opened), as_date(resolved))
-        yield replace(facts, events=tuple(case_events[case_id])), butlers.get(owner_id)
+        for butler, kind, opened, done, n in self._grouped(sql, params):
+            due_on = rule.due_on(as_date(opened), repair=kind == "repair")  # type: ignore[arg-type]
+            if self._in_period(due_on):
+                self._count(rule, butler, due_on, done, n)
+
+    def _case_revisit(self, rule: Rule) -> None:
+        low, high = due_anchor_range(rule, self.start, self.end)
+        if low > high:
+            return
+        base, params = self._owner_filter()
+        params.update(lo=iso(low), hi=iso(high), kind=rule.name, suffix=f":{rule.name}")
+        sql = (
+            "SELECT x.butler, x.anchor, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+            f"c.resolved_on AS anchor, {self._done_sql('c', 'suffix')} AS done "
+            f"FROM service_case c JOIN owner o ON o.id = c.owner_id WHERE {base} "
+            "AND c.resolved_on BETWEEN :lo AND :hi AND c.resolved_on <= :asof) x "
+            "GROUP BY x.butler, x.anchor, x.done"
+        )
+        for butler, anchor, done, n in self._grouped(sql, params):
+            self._count(rule, butler, rule.due_on(as_date(anchor)), done, n)  # type: ignore[arg-type]
 
 
 def _rate(counts: Counter) -> float | None:
@@ -113,38 +624,21 @@ def _rate(counts: Counter) -> float | None:
     return round(counts["on_time"] / judged, 3) if judged else None
 
 
-def build_report(
-    connection: Any,
-    playbook: Playbook,
-    *,
-    start: date,
-    end: date,
-    today: date,
-    project_id: int | None = None,
+def counts(counter: Counter) -> dict[str, Any]:
+    return {**{key: counter[key] for key in OUTCOMES}, "on_time_rate": _rate(counter)}
+
+
+def report_from_tally(
+    tally: Tally, playbook: Playbook, start: date, end: date, as_of: date
 ) -> dict[str, Any]:
-    # Judged as of the period's end (or today, if sooner): a past quarter reads the same
-    # whenever it is asked for, and recurring actions are scheduled around that day.
-    as_of = min(end, today)
-    by_rule: dict[str, Counter] = {rule.name: Counter() for rule in playbook}
-    # Work with no butler is the project team's (project actions) or nobody's yet: grouped by
-    # (butler, None) or (None, "project" / "unassigned"); the CLI names the groups.
-    by_butler: dict[tuple[str | None, str | None], Counter] = defaultdict(Counter)
-    for subject, butler in _subjects(connection, project_id):
-        for action in actions(subject, as_of, playbook):
-            if start <= action.due_on <= end:
-                result = outcome(action)
-                by_rule[action.rule][result] += 1
-                group = (
-                    None if butler else "project" if action.subject == "project" else "unassigned"
-                )
-                by_butler[(butler or None, group)][result] += 1
+    """The outcome part of the report (period, steps, rules, butlers) from counted outcomes."""
     steps: dict[str, Counter] = {step: Counter() for step in STEP_CODES}
     for rule in playbook:
-        steps[rule.step].update(by_rule[rule.name])
-
-    def counts(counter: Counter) -> dict[str, Any]:
-        return {**{key: counter[key] for key in OUTCOMES}, "on_time_rate": _rate(counter)}
-
+        steps[rule.step].update(tally.by_rule.get(rule.name, Counter()))
+    # A butler whose every counted action was taken back (an owner who wants no greetings,
+    # counted first as eligible) has no row.
+    counted = [(group, c) for group, c in tally.by_butler.items() if any(c.values())]
+    butlers = sorted(counted, key=lambda i: (i[0][0] or "", i[0][1] or ""))
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()},
         "steps": [{"step": step, **counts(steps[step])} for step in STEP_CODES],
@@ -153,7 +647,7 @@ def build_report(
                 "rule": rule.name,
                 "step": rule.step,
                 "title": rule.title,
-                **counts(by_rule[rule.name]),
+                **counts(tally.by_rule.get(rule.name, Counter())),
             }
             for rule in playbook
         ],
@@ -164,90 +658,114 @@ def build_report(
                 "workload": sum(c[k] for k in OUTCOMES),
                 **counts(c),
             }
-            for (name, group), c in sorted(by_butler.items(), key=lambda item: item[0][0] or "")
+            for (name, group), c in butlers
         ],
-        "satisfaction": _satisfaction(connection, start, end, project_id),
-        "checklist_problems": _checklist_problems(connection, start, end, project_id),
-        "cases": _cases(connection, start, end, project_id),
-        "referrals": {
-            "rewards_due": by_rule.get("referral-reward", Counter())["open"]
-            + by_rule.get("referral-reward", Counter())["missed"],
-            "rewards_settled": by_rule.get("referral-reward", Counter())["on_time"]
-            + by_rule.get("referral-reward", Counter())["late"],
-            **_referrals(connection, start, end, project_id, playbook),
-        },
     }
 
 
-def _satisfaction(connection: Any, start: date, end: date, project_id: int | None) -> dict:
-    scores = [
-        score
-        for (score,) in connection.execute(
-            "SELECT e.score FROM event e JOIN owner o ON o.id = e.owner_id "
-            "WHERE e.score IS NOT NULL AND e.happened_on BETWEEN :a AND :b "
-            "AND (:p IS NULL OR o.project_id = :p)",
-            {"a": start.isoformat(), "b": end.isoformat(), "p": project_id},
-        )
-    ]
-    distribution = Counter(scores)
+def build_report(
+    db: Database,
+    playbook: Playbook,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    project_id: int | None = None,
+) -> dict[str, Any]:
+    """Every figure of the report, as of the period's last day (or today, if sooner): the one
+    function behind the terminal report, ``--format json`` and the HTML page."""
+    as_of = min(end, today)
+    tally = _Period(db, playbook, start, end, as_of, project_id).run()
+    report = report_from_tally(tally, playbook, start, end, as_of)
+    report["satisfaction"] = _satisfaction(db, start, as_of, project_id)
+    report["checklist_problems"] = _checklist_problems(db, start, as_of, project_id)
+    report["cases"] = _cases(db, start, as_of, project_id)
+    report["referrals"] = referral_figures(db, playbook, start, as_of, project_id)
+    return report
+
+
+def referral_figures(
+    db: Database, playbook: Playbook, start: date, as_of: date, project_id: int | None
+) -> dict[str, Any]:
+    """The report's referral figures: the ledger of ``referral list --as-of`` on the period's
+    last day, totalled by the same function (``ledger_totals``)."""
+    totals = ledger_totals(ledger(db, playbook, as_of, project_id=project_id), start, as_of)
     return {
-        "answers": len(scores),
-        "average": round(statistics.fmean(scores), 2) if scores else None,
+        "referred_signed": totals["signed_in_period"],
+        "reward_amount": totals["owed_amount"],
+        "rewards_due": totals["owed"],
+        "rewards_settled": totals["settled_in_period"],
+        "settled_amount": totals["settled_amount_in_period"],
+        "pending": totals["pending"],
+        "settled_to_date": totals["settled"],
+        "settled_amount_to_date": totals["settled_amount"],
+    }
+
+
+def _project_clause(project_id: int | None, alias: str = "o") -> tuple[str, dict[str, object]]:
+    if project_id is None:
+        return "", {}
+    return f" AND {alias}.project_id = :p", {"p": project_id}
+
+
+def _satisfaction(db: Database, start: date, as_of: date, project_id: int | None) -> dict:
+    clause, params = _project_clause(project_id)
+    rows = db.query(
+        "SELECT e.score, COUNT(*) FROM event e JOIN owner o ON o.id = e.owner_id "
+        f"WHERE e.score IS NOT NULL AND e.happened_on BETWEEN :a AND :b{clause} "
+        "GROUP BY e.score",
+        {"a": iso(start), "b": iso(as_of), **params},
+    )
+    distribution = Counter({int(score): n for score, n in rows})
+    answers = sum(distribution.values())
+    total = sum(score * n for score, n in distribution.items())
+    return {
+        "answers": answers,
+        "average": round(total / answers, 2) if answers else None,
         "distribution": {str(score): distribution[score] for score in range(1, 6)},
     }
 
 
-def _cases(connection: Any, start: date, end: date, project_id: int | None) -> dict:
-    rows = connection.execute(
-        "SELECT c.id, c.kind, c.opened_on, c.resolved_on, EXISTS (SELECT 1 FROM event e "
-        "WHERE e.case_id = c.id AND e.kind = 'case-revisit') FROM service_case c "
-        "JOIN owner o ON o.id = c.owner_id WHERE (:p IS NULL OR o.project_id = :p)",
-        {"p": project_id},
-    ).fetchall()
+def _cases(db: Database, start: date, as_of: date, project_id: int | None) -> dict:
+    """Complaints and repairs: opened and resolved in the period, still open on its last day,
+    and of those resolved in it, the median days to resolve and the share revisited by then."""
+    clause, params = _project_clause(project_id)
+    rows = db.query(
+        "SELECT c.kind, c.opened_on, CASE WHEN c.resolved_on <= :b THEN c.resolved_on END, "
+        "EXISTS (SELECT 1 FROM event e WHERE e.case_id = c.id AND e.kind = 'case-revisit' "
+        "AND e.happened_on <= :b) FROM service_case c JOIN owner o ON o.id = c.owner_id "
+        "WHERE c.opened_on <= :b AND (c.resolved_on IS NULL OR c.resolved_on >= :a "
+        f"OR c.opened_on >= :a){clause}",
+        {"a": iso(start), "b": iso(as_of), **params},
+    )
     found: dict[str, Any] = {}
     for kind in ("complaint", "repair"):
-        mine = [r for r in rows if r[1] == kind]
-        opened = [r for r in mine if start <= as_date(r[2]) <= end]  # type: ignore[operator]
-        resolved = [r for r in mine if r[3] and start <= as_date(r[3]) <= end]  # type: ignore[operator]
-        days = [(as_date(r[3]) - as_date(r[2])).days for r in resolved]  # type: ignore[operator]
+        mine = [(as_date(o), as_date(r), bool(v)) for k, o, r, v in rows if k == kind]
+        resolved = [(o, r, v) for o, r, v in mine if r is not None and r >= start]
+        days = [(r - o).days for o, r, _ in resolved]  # type: ignore[operator]
         found[kind] = {
-            "opened": len(opened),
-            "open_now": sum(1 for r in mine if r[3] is None),
+            "opened": sum(1 for o, _, _ in mine if o >= start),  # type: ignore[operator]
+            "open_now": sum(1 for _, r, _ in mine if r is None),
             "resolved": len(resolved),
             "median_days_to_resolve": statistics.median(days) if days else None,
-            "revisit_rate": round(sum(1 for r in resolved if r[4]) / len(resolved), 3)
+            "revisit_rate": round(sum(1 for *_, v in resolved if v) / len(resolved), 3)
             if resolved
             else None,
         }
     return found
 
 
-def _referrals(
-    connection: Any, start: date, end: date, project_id: int | None, playbook: Playbook
-) -> dict:
-    signed = connection.execute(
-        "SELECT COUNT(*) FROM owner o WHERE o.referred_by IS NOT NULL "
-        "AND COALESCE(o.signed_on, o.delivered_on) BETWEEN :a AND :b "
-        "AND (:p IS NULL OR o.project_id = :p)",
-        {"a": start.isoformat(), "b": end.isoformat(), "p": project_id},
-    ).fetchone()[0]
-    return {
-        "referred_signed": signed,
-        "reward_amount": signed * playbook.settings.referral_reward,
-    }
-
-
-def _checklist_problems(connection: Any, start: date, end: date, project_id: int | None) -> list:
+def _checklist_problems(db: Database, start: date, as_of: date, project_id: int | None) -> list:
     """Which checklist items failed most often, per project (改进产品及服务质量): the
     product-quality signal the seeds ask to feed back."""
-    rows = connection.execute(
+    clause, params = _project_clause(project_id)
+    rows = db.query(
         "SELECT p.code, r.rule, r.item, COUNT(*), SUM(CASE WHEN r.ok THEN 0 ELSE 1 END) "
         "FROM checklist_result r JOIN event e ON e.id = r.event_id "
         "JOIN owner o ON o.id = r.owner_id JOIN project p ON p.id = o.project_id "
-        "WHERE e.happened_on BETWEEN :a AND :b AND (:p IS NULL OR o.project_id = :p) "
-        "GROUP BY p.code, r.rule, r.item",
-        {"a": start.isoformat(), "b": end.isoformat(), "p": project_id},
-    ).fetchall()
+        f"WHERE e.happened_on BETWEEN :a AND :b{clause} GROUP BY p.code, r.rule, r.item",
+        {"a": iso(start), "b": iso(as_of), **params},
+    )
     found = [
         {"project": code, "rule": rule, "item": item, "checked": checked, "problems": problems}
         for code, rule, item, checked, problems in rows

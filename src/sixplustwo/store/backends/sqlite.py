@@ -9,11 +9,13 @@ SQLite's module takes as it is.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -21,7 +23,11 @@ from urllib.parse import quote
 from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
 
 NAME = "sqlite"
-BUSY_TIMEOUT_MS = 5000
+# How long a command waits for the write lock before "database is locked". Write transactions
+# last milliseconds (exports record their rows after reading), but on a loaded machine with
+# eight writers SQLite's busy handler, which polls, can lose the race for several seconds;
+# an import of a large file holds it for seconds. Waiting beats failing a butler's command.
+BUSY_TIMEOUT_MS = 20000
 MAX_PARAMS = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 # Dates are stored as ISO text, times as "YYYY-MM-DD HH:MM:SS.ffffff" (as the tables always
@@ -44,7 +50,9 @@ def usable_path(target: str | os.PathLike, *, default: bool, create: bool = Fals
             raise StoreError("no database at {path}", path=path)
         return path
     if default and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The data folder is ours: 0700 (the folders above it are the user's).
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path.parent, 0o700)
     if not path.parent.exists():
         raise StoreError(
             "cannot create database {path}: folder {folder} does not exist",
@@ -73,10 +81,49 @@ def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     connection.execute("PRAGMA secure_delete = ON")
 
 
+# Files made here are private from the first byte (0600 whatever the umask), made new (never
+# an existing file, never through a symlink: O_EXCL refuses both).
+_NEW_PRIVATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_NEW_PRIVATE |= getattr(os, "O_CLOEXEC", 0)
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def create_private(path: Path) -> bool:
+    """Create ``path`` empty, mode 0600; False if something is there already."""
+    try:
+        handle = os.open(path, _NEW_PRIVATE, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(handle, 0o600)
+    finally:
+        os.close(handle)
+    return True
+
+
+def make_private(path: Path) -> None:
+    """A database from an older release may be readable by everyone: 0600 for it and its
+    -wal/-shm, if they are this user's (a stat when they are private already)."""
+    for name in (path.name, *(path.name + suffix for suffix in _COMPANIONS)):
+        file = path.with_name(name)
+        try:
+            found = os.lstat(file)
+        except OSError:
+            continue
+        mine = stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
+        if found.st_mode & 0o077 and mine:
+            with suppress(OSError):  # a read-only file system: nothing to do there
+                os.chmod(file, 0o600)
+
+
 def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connection:
     """A prepared connection. Without ``create`` the file is opened read-write only if it is
-    there (``mode=rw``): one removed since ``usable_path`` looked is not made again."""
+    there (``mode=rw``): one removed since ``usable_path`` looked is not made again. A new
+    database file is made 0600 before SQLite opens it: SQLite gives its -wal, -shm and
+    journal the database file's mode."""
+    make_private(path)
     if create:
+        create_private(path)
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         uri = f"file:{quote(str(path.absolute()))}?mode=rw"
@@ -262,8 +309,19 @@ def lock(path: Path, name: str, wait: float) -> Iterator[None]:
     import fcntl
 
     lock_path = path.with_name(f"{path.name}.{name}.lock")
-    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
+        handle = os.open(lock_path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink planted where the lock file goes
+            raise StoreError(
+                "lock file {lock} is a symbolic link: refused (remove it)", lock=lock_path
+            ) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise StoreError("lock file {lock} is not a regular file", lock=lock_path)
+        os.fchmod(handle, 0o600)  # one made by an older release may be readable by all
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -306,18 +364,21 @@ def backup(path: Path, target: Path) -> int:
         raise StoreError(
             "cannot write backup: folder {folder} does not exist", folder=target.parent
         )
+    from sixplustwo.faults import fault_point
+
     temporary = target.with_name(f".{target.name}.partial")
-    temporary.unlink(missing_ok=True)
+    temporary.unlink(missing_ok=True)  # a leftover, or a symlink: removed, never followed
+    if not create_private(temporary):
+        raise StoreError("cannot write backup: {path} appeared meanwhile", path=temporary)
     source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         copy = sqlite3.connect(temporary)
         try:
-            source.backup(copy, pages=1024)
+            source.backup(copy, pages=1024, progress=lambda *_: fault_point("backup:copying"))
             pages = copy.execute("PRAGMA page_count").fetchone()[0]
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:
             copy.close()
-        os.chmod(temporary, 0o600)
         os.replace(temporary, target)
     except sqlite3.Error as exc:
         temporary.unlink(missing_ok=True)

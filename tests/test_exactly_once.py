@@ -1,0 +1,112 @@
+"""`export --new-only` writes each action to exactly one delivered file per destination,
+whatever step it is killed at (SIGKILL through the fault points of sixplustwo/faults.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+DAY = "2024-01-05"
+# Every step of cli/export.py's protocol, in order: before anything is written, while the
+# temporary file is written, before/during/after the commit of its rows, before/after the
+# rename and before/during/after the commit that marks it done.
+STEPS = [
+    "export:read",
+    "export:batch-opened",
+    "export:temporary-half-written",
+    "export:temporary-written",
+    "export:pending-not-committed",
+    "export:pending",
+    "export:renamed-not-synced",
+    "export:renamed",
+    "export:done-not-committed",
+    "export:done",
+]
+
+
+def _script() -> str:
+    found = shutil.which("sixplustwo", path=str(Path(sys.executable).parent))
+    assert found, "the sixplustwo console script is not installed"
+    return found
+
+
+def _export(fmt: str, out: Path | str, *extra: str, fault: str | None = None):
+    env = {**os.environ}
+    if fault:
+        env["SIXPLUSTWO_FAULT"] = fault
+    command = [_script(), "export", "--date", DAY, "--format", fmt, "--out", str(out), *extra]
+    return subprocess.run(command, env=env, capture_output=True, timeout=120)
+
+
+def _action_ids(fmt: str, data: bytes) -> list[str]:
+    if fmt == "csv":
+        return [row["action_id"] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    if fmt == "json":
+        return [row["action_id"] for row in json.loads(data)]
+    lines = data.decode("utf-8").splitlines()
+    return [line[4:].split("@")[0] for line in lines if line.startswith("UID:")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ics"])
+def test_export_killed_at_every_step_delivers_each_action_once(cli, project, tmp_path, fmt):
+    out = tmp_path / "out"
+    out.mkdir()
+    owners = 0
+    for index, step in enumerate(STEPS):
+        for _ in range(2):  # new reminders before each run, so that every run has some
+            owners += 1
+            flat = ("--project", project, "--unit", f"1-{owners}", "--signed", "2024-01-01")
+            cli("owner", "add", "--name", f"客户{owners}", "--phone", f"1390000{owners:04d}", *flat)
+        killed = _export(fmt, out / f"run{index}.{fmt}", "--new-only", fault=step)
+        assert killed.returncode == -signal.SIGKILL, (step, killed.stderr)
+    last = _export(fmt, out / f"last.{fmt}", "--new-only")
+    assert last.returncode == 0, last.stderr
+
+    delivered = Counter()
+    for path in out.iterdir():
+        assert not path.name.startswith("."), f"a temporary file was left: {path.name}"
+        assert path.stat().st_mode & 0o777 == 0o600
+        delivered.update(_action_ids(fmt, path.read_bytes()))
+    reference = _export(fmt, "-", "--destination", "reference")
+    assert reference.returncode == 0, reference.stderr
+    due = _action_ids(fmt, reference.stdout)
+    assert len(set(due)) == len(due) and len(due) >= owners
+    assert {f"o{number}" for number in range(1, owners + 1)} <= {a.split(":")[0] for a in due}
+    assert sorted(delivered.elements()) == sorted(due)  # every due action, exactly once
+    # Runs killed after the rename delivered their file: not everything waited for the last.
+    assert len(list(out.iterdir())) > 1
+
+
+def test_an_export_that_fails_midway_takes_its_rows_back(cli, project, tmp_path, monkeypatch):
+    from sixplustwo.io import exporting
+
+    for number in range(1, 4):
+        cli("owner", "add", "--name", f"客户{number}", "--phone", f"1390000{number:04d}",
+            "--project", project, "--unit", f"1-{number}", "--signed", "2024-01-01")  # fmt: skip
+
+    def refuse(temporary, target):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(exporting, "put_in_place", refuse)
+        failed = cli("export", "--date", DAY, "--format", "csv", "--new-only", "--out",
+                     tmp_path / "first.csv", ok=False)  # fmt: skip
+    assert failed.exit_code == 1 and "Permission denied" in failed.stderr
+    assert list(tmp_path.glob(".first.csv.*")) == []  # its temporary file is gone
+    later = cli("export", "--date", DAY, "--format", "csv", "--new-only", "--out",
+                tmp_path / "later.csv")  # fmt: skip
+    assert "warning" not in later.stderr
+    sent = _action_ids("csv", (tmp_path / "later.csv").read_bytes())
+    assert sorted(sent) == [f"o{n}:signing-revisit" for n in range(1, 4)]
