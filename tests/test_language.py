@@ -180,8 +180,8 @@ def test_a_usage_error_in_chinese(cli, chinese):
     assert "用法：" in result.stderr and "没有这个选项：--nme" in result.stderr
     assert "查看帮助" in result.stderr and "错误" in result.stderr
     missing = cli("case", "open", ok=False)
-    assert missing.exit_code == 2 and "缺少参数 'OWNER_ID'。" in missing.stderr
-    bad = cli("owner", "show", "abc", ok=False)
+    assert missing.exit_code == 2 and "缺少参数 'OWNER'。" in missing.stderr
+    bad = cli("owner", "edit", "abc", ok=False)  # owner show takes a name too
     assert "'OWNER_ID' 的值无效：应为整数" in bad.stderr
     wrong = cli("due", "--format", "xml", ok=False)
     assert (
@@ -198,7 +198,7 @@ def test_a_usage_error_in_chinese(cli, chinese):
 def test_a_usage_error_in_english(cli):
     result = cli("owner", "add", "--nme", "王伟", ok=False)
     assert "Usage:" in result.stderr and "No such option: --nme" in result.stderr
-    assert "Missing argument 'OWNER_ID'." in cli("case", "open", ok=False).stderr
+    assert "Missing argument 'OWNER'." in cli("case", "open", ok=False).stderr
 
 
 def test_help_pages_in_chinese(cli, chinese):
@@ -233,7 +233,7 @@ def test_placeholders_say_what_an_option_takes_and_flags_take_none(cli, monkeypa
     assert flag[0] != "<bool>" and flag[0] not in {"BOOL", "TEXT"}
     assert help_flag[0] == "-h" and help_flag[1] not in {"<bool>", "BOOL", "TEXT"}
     assert "PATH" in _line(pages[2], "--db")
-    assert "{OWNER_ID}" in cli("owner", "show", "--help").stdout  # arguments by their name
+    assert "{OWNER}" in cli("owner", "show", "--help").stdout  # arguments by their name
 
 
 def test_typer_keeps_what_the_words_patch_reaches():

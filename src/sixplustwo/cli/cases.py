@@ -15,7 +15,9 @@ app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_h
 @app.command("open")
 def open_case(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     kind: str = typer.Option(
         ..., "--kind", metavar="KIND", help="complaint (投诉) or repair (报修)."
     ),
@@ -29,7 +31,10 @@ def open_case(
     from sixplustwo.cli.labels import code
 
     day = day_or_today(on)
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True) as store:
+        owner_id = resolve_owner(store.db, owner)
         case_id = store.cases.open(owner_id, code("case_kind", kind), note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})

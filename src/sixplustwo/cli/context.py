@@ -195,3 +195,50 @@ def due_list(
     rows = due_rows(connection, book, day, where)
     warn_unpublished_years(book, day, rows)
     return book, rows
+
+
+def warn_unknown_butler(db: Database, butler: str | None, *, new: bool = False) -> None:
+    """A ``--butler`` no customer has: a warning on stderr naming the butlers there are,
+    nearest first (a typo finds nothing, silently, otherwise). ``new``: the butler is being
+    given customers (``owner assign``), so only say that the name is new. One indexed lookup
+    when the butler is known."""
+    from sixplustwo.store.search import butler_known, butlers
+
+    if butler is None or butler_known(db, butler):
+        return
+    from sixplustwo.cli.messages import warning_line
+
+    if new:
+        warning = SixPlusTwoError("{butler} is a new butler: no customer had them yet",
+                                  butler=butler)  # fmt: skip
+        typer.echo(warning_line(warning), err=True)
+        return
+    import difflib
+
+    names = butlers(db)
+    if not names:
+        warning = SixPlusTwoError("unknown butler {butler}: no customer has a butler yet",
+                                  butler=butler)  # fmt: skip
+        typer.echo(warning_line(warning), err=True)
+        return
+    nearest = difflib.get_close_matches(butler, names, n=3, cutoff=0.3)
+    ranked = nearest + sorted(
+        (name for name in names if name not in nearest),
+        key=lambda name: -difflib.SequenceMatcher(None, butler, name).ratio(),
+    )
+    shown = ", ".join(ranked[:_BUTLERS_SHOWN]) + (", …" if len(ranked) > _BUTLERS_SHOWN else "")
+    if nearest:
+        warning = SixPlusTwoError(
+            "unknown butler {butler}: did you mean {nearest}? (butlers: {names})",
+            butler=butler,
+            nearest=nearest[0],
+            names=shown,
+        )
+    else:
+        warning = SixPlusTwoError(
+            "unknown butler {butler} (butlers: {names})", butler=butler, names=shown
+        )
+    typer.echo(warning_line(warning), err=True)
+
+
+_BUTLERS_SHOWN = 10

@@ -10,6 +10,7 @@ from sixplustwo.cli.context import (
     day_or_today,
     due_list,
     open_database,
+    warn_unknown_butler,
 )
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
@@ -77,6 +78,7 @@ def due(
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
         project_id = project_id_of(connection, project) if project else None
+        warn_unknown_butler(connection, butler)
         where = DueFilter(project_id, butler, frozenset(steps) or None)
         rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]
     records = due_records(rows, day)

@@ -17,7 +17,9 @@ app = typer.Typer(help="Journey events (回访, 通知, 祝福 …).", no_args_i
 @app.command("add")
 def add_event(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     kind: str = typer.Argument(
         ...,
         metavar="KIND",
@@ -37,7 +39,10 @@ def add_event(
     from sixplustwo.cli.labels import code
 
     day = day_or_today(on)
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True) as store:
+        owner_id = resolve_owner(store.db, owner)
         titles = {rule.title: rule.name for rule in store.playbook}
         kind = titles.get(kind.strip(), code("event_kind", kind))
         event, completed = store.journey.add_event(
@@ -94,8 +99,10 @@ def delete_event(
 
 def done(
     ctx: typer.Context,
-    action_id: str = typer.Argument(
-        ..., metavar="ACTION_ID", help="Action id from due, e.g. o12:revisit-3m."
+    action_ids: list[str] = typer.Argument(
+        None,
+        metavar="ACTION_ID",
+        help="Action id(s) from due, e.g. o12:revisit-3m (several: all done, or none).",
     ),
     on: str | None = typer.Option(
         None, "--date", metavar="DATE", help="Day it was done (default today)."
@@ -122,10 +129,57 @@ def done(
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask item by item (the default in a terminal)."
     ),
+    rule: str | None = typer.Option(
+        None,
+        "--rule",
+        metavar="RULE",
+        help="Every action of this rule on the day's due list (e.g. milestone-bulletin), "
+        "done on --date.",
+    ),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="With --rule: only this project."
+    ),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="With --rule: only this butler's customers."
+    ),
+    step: list[str] = typer.Option(
+        [], "--step", metavar="STEP", help="With --rule: only these steps."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="List what would be done; write nothing."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Complete an action (records the completing event), with its checklist item by item: a
-    problem found at the 1-year check or the 3-month revisit opens a repair case."""
+    problem found at the 1-year check or the 3-month revisit opens a repair case. Several
+    ids, or --rule with filters, complete many at once in one transaction (undo takes them
+    all back)."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    action_ids = list(action_ids or [])
+    filtered = project is not None or butler is not None or bool(step)
+    if rule is None and filtered:
+        raise InvalidInput("--project, --butler and --step choose actions with --rule")
+    if rule is not None and action_ids:
+        raise InvalidInput("give action ids or --rule, not both")
+    if rule is None and not action_ids:
+        from sixplustwo.cli.messages import _
+
+        # As a missing argument always was: a usage error (exit 2).
+        raise typer.BadParameter(
+            _("give an action id (sixplustwo due lists them), or --rule"),
+            param_hint="ACTION_ID",
+        )
+    if len(action_ids) == 1 and rule is None and not dry_run:
+        _done_one(ctx, action_ids[0], on, note, channel, score, ok, problem, interactive, fmt)
+        return
+    if ok or problem or interactive:
+        raise InvalidInput("checklists are recorded one action at a time: done ACTION_ID --ok …")
+    _done_many(ctx, action_ids, on, note, channel, score, rule, project, butler, step, dry_run, fmt)
+
+
+def _done_one(ctx, action_id, on, note, channel, score, ok, problem, interactive, fmt) -> None:
+    """``done ACTION_ID``: one action, with its checklist."""
     day = day_or_today(on)
     checklist = [(item, True, None) for item in ok] + [_problem(text) for text in problem]
     if not checklist and (interactive or _terminal()):
@@ -144,6 +198,73 @@ def done(
         emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
     else:
         typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
+
+
+def _done_many(
+    ctx, action_ids, on, note, channel, score, rule, project, butler, step, dry_run, fmt
+) -> None:
+    """``done ID ID …`` and ``done --rule R …``: all in one transaction, or none."""
+    from sixplustwo.cli.context import warn_unknown_butler
+    from sixplustwo.cli.labels import title as action_title
+    from sixplustwo.domain.errors import InvalidInput, NotFound
+    from sixplustwo.domain.playbook import STEP_CODES
+    from sixplustwo.store.queries import DueFilter
+
+    day = day_or_today(on)
+    steps = {s.strip() for s in step}
+    unknown = steps - set(STEP_CODES)
+    if unknown:
+        raise InvalidInput(
+            "--step {unknown}: steps are {steps}",
+            unknown=", ".join(sorted(unknown)),
+            steps=", ".join(STEP_CODES),
+        )
+    titles: dict[str, str] = {}
+    with open_store(ctx, write=not dry_run) as store:
+        if rule is not None:
+            if rule not in store.playbook:
+                import difflib
+
+                names = [r.name for r in store.playbook]
+                near = difflib.get_close_matches(rule, names, n=1, cutoff=0.3)
+                raise NotFound(
+                    "unknown rule {rule} (did you mean {near}? sixplustwo playbook lists them)",
+                    rule=rule,
+                    near=near[0] if near else names[0],
+                )
+            warn_unknown_butler(store.db, butler)
+            project_id = store.projects.get(project).id if project is not None else None
+            rows = store.due(day, DueFilter(project_id, butler, frozenset(steps) or None))
+            listed = [row for row in rows if row.action.rule == rule]
+            action_ids = [row.action.action_id for row in listed]
+            titles = {row.action.action_id: row.owner or row.project_name for row in listed}
+        completed = store.journey.complete_many(
+            action_ids,
+            day,
+            note=note,
+            channel=channel,
+            score=score,
+            today=today(),
+            dry_run=dry_run,
+        )
+        names = {r.name: r.title for r in store.playbook}
+    done_ids = [action.action_id for action in completed]
+    if fmt is Format.json:
+        emit_json({"done": len(done_ids), "action_ids": done_ids, "done_on": day,
+                   "dry_run": dry_run})  # fmt: skip
+        return
+    if dry_run:
+        for action in completed:
+            title = action_title(names.get(action.rule, action.rule), action.detail)
+            who = titles.get(action.action_id)
+            typer.echo(visible("  ".join(p for p in (action.action_id, title, who) if p)))
+        typer.echo(
+            _("{count} actions would be done on {day} (dry run, nothing written)").format(
+                count=len(done_ids), day=day
+            )
+        )
+    else:
+        typer.echo(_("{count} actions done on {day}").format(count=len(done_ids), day=day))
 
 
 def _problem(text: str) -> tuple[str, bool, str | None]:

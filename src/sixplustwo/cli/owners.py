@@ -16,10 +16,12 @@ from sixplustwo.cli.context import (
     parse_day,
     refuse_bad_rows,
     today,
+    warn_unknown_butler,
 )
 from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, emit_json, render
+from sixplustwo.domain.text import visible
 
 app = typer.Typer(help=N_("Customers (业主) and their journey."), no_args_is_help=True)
 
@@ -141,6 +143,7 @@ def list_owners(
 
     on = today()
     with open_store(ctx, write=False) as store:
+        warn_unknown_butler(store.db, butler)
         found, total = store.owners.list(project, butler, limit, offset, tag)
         tiers = store.owners.memberships(owner.id for owner, _ in found)
         rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
@@ -153,16 +156,24 @@ def list_owners(
     if fmt is not Format.table:
         render(rows, [], fmt)
         return
-    from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.layout import print_rows
 
     for row in rows:
         row["stage_label"] = label("stage", row["stage"])
         row["name"] = row["name"] or label("stage", "forgotten")
+    empty = _("no customers yet: sixplustwo owner add … or owner import FILE")
+    print_rows(rows, _owner_columns(), empty=empty, footer=caption)
+
+
+def _owner_columns() -> list:
+    """``owner list`` and ``owner find`` on screen: one line a customer at any width; the id,
+    name and flat stay, the rest gives way."""
+    from sixplustwo.cli.layout import Column
+
     heads = dict(
         _labelled("id", "name", "phone", "project", "unit", "butler", "signed", "delivered")
     )
-    # One line a customer at any width: the id, name and flat stay; the rest gives way.
-    columns = [
+    return [
         Column("id", heads["id"], 10, keep=True, right=True),
         Column("name", heads["name"], 10, keep=True),
         Column("phone", heads["phone"], 6),
@@ -173,14 +184,52 @@ def list_owners(
         Column("signed", heads["signed"], 3),
         Column("delivered", heads["delivered"], 2),
     ]
-    empty = _("no customers yet: sixplustwo owner add … or owner import FILE")
-    print_rows(rows, columns, empty=empty, footer=caption)
+
+
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    text: str = typer.Argument(
+        ...,
+        help="Name (王伟), pinyin or initials (wangwei, ww), phone or its last four digits, "
+        "or flat (3-1-1201, 3幢1单元1201).",
+    ),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project."
+    ),
+    limit: int = typer.Option(200, "--limit", min=0, metavar="N", help="Rows at most (0: all)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Find a customer by name, pinyin, phone or flat (phones masked)."""
+    from sixplustwo.cli.labels import label
+
+    on = today()
+    with open_store(ctx, write=False) as store:
+        found, total = store.owners.find_text(text, project, limit)
+        tiers = store.owners.memberships(owner.id for owner, _project in found)
+        rows = [owner_row(owner, proj, on, tiers.get(owner.id)) for owner, proj in found]
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import print_rows
+
+    for row in rows:
+        row["stage_label"] = label("stage", row["stage"])
+    footer = None
+    if len(rows) < total:
+        footer = _("{shown} of {total} shown: narrow the search or raise --limit").format(
+            shown=len(rows), total=total
+        )
+    empty = visible(_("no customer matches {text}").format(text=text))
+    print_rows(rows, _owner_columns(), empty=empty, footer=footer)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     on: str | None = typer.Option(
         None, "--date", metavar="DATE", help="Show statuses as on this day."
     ),
@@ -193,7 +242,10 @@ def show(
     from sixplustwo.cli.labels import event_kind, field_label, label, title
 
     day = parse_day(on, "--date") or today()
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=False) as store:
+        owner_id = resolve_owner(store.db, owner)
         view = store.journey.owner_view(owner_id, day)
         tier = store.owners.memberships([owner_id]).get(owner_id)
         summary = owner_row(view.owner, view.project, day, tier)
@@ -265,8 +317,6 @@ def show(
         )
         return
     from rich.text import Text
-
-    from sixplustwo.domain.text import visible
 
     console = console_out()
     stage_label = label("stage", summary["stage"])
@@ -482,6 +532,114 @@ def edit(
         if archive:
             store.owners.change_archive(owner_id, consent=consent, add=tag, remove=untag)
     typer.echo(_("owner {id} updated").format(id=owner_id))
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    butler: str = typer.Option(
+        ..., "--butler", metavar="NAME", help="The butler (管家) to give them to."
+    ),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project."
+    ),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        metavar="PATTERN",
+        help="Only flats like this pattern: '3-*', '3幢*', '3-1-12??'.",
+    ),
+    from_butler: str | None = typer.Option(
+        None, "--from-butler", metavar="NAME", help="Only the customers of this butler."
+    ),
+    unassigned: bool = typer.Option(False, "--unassigned", help="Only customers with no butler."),
+    stage_name: str | None = typer.Option(
+        None,
+        "--stage",
+        metavar="STAGE",
+        help="Only customers at this stage (signed, delivered, resident …).",
+    ),
+    file: Path | None = typer.Option(
+        None,
+        "--file",
+        metavar="FILE",
+        help="Only the customers a file names: owner ids, or project and flat.",
+    ),
+    everyone: bool = typer.Option(
+        False, "--all", help="Every customer (needed when no other filter is given)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count and list; write nothing."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Give customers to a butler, chosen by filters or a file, in one transaction (undo takes
+    it back)."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    butler = butler.strip()
+    if not butler:
+        raise InvalidInput("--{field} must not be empty", field="butler")
+    filtered = any((project, unit, from_butler, unassigned, stage_name, file is not None))
+    if not filtered and not everyone:
+        raise InvalidInput(
+            "owner assign needs a filter (--project, --unit, --from-butler, --unassigned, "
+            "--stage, --file), or --all to give every customer to {butler}",
+            butler=butler,
+        )
+    if stage_name is not None:
+        from sixplustwo.cli.labels import STAGE, code
+
+        stage_name = code("stage", stage_name)  # typed in either language
+        if stage_name not in STAGE:
+            raise InvalidInput(
+                "--stage {stage}: stages are {stages}",
+                stage=stage_name,
+                stages=", ".join(code for code in STAGE if code != "forgotten"),
+            )
+    ids, flats = None, []
+    if file is not None:
+        from sixplustwo.io.owner_list import read_owner_list
+
+        ids, flats = read_owner_list(file)
+    with open_store(ctx, write=not dry_run) as store:
+        warn_unknown_butler(store.db, from_butler)
+        warn_unknown_butler(store.db, butler, new=True)
+        selected = store.owners.assign(
+            butler,
+            today=today(),
+            project=project,
+            unit_glob=unit,
+            from_butler=from_butler,
+            unassigned=unassigned,
+            stage_name=stage_name,
+            ids=ids,
+            flats=flats,
+            dry_run=dry_run,
+        )
+        shown = []
+        if dry_run and fmt is Format.table:
+            on = today()
+            shown = [
+                owner_row(owner, proj, on)
+                for owner, proj in store.owners.with_projects(selected[:_LISTED])
+            ]
+    if fmt is Format.json:
+        emit_json({"assigned": len(selected), "owner_ids": selected, "butler": butler,
+                   "dry_run": dry_run})  # fmt: skip
+        return
+    if dry_run:
+        from sixplustwo.cli.labels import label
+        from sixplustwo.cli.layout import print_rows
+
+        for row in shown:
+            row["stage_label"] = label("stage", row["stage"])
+        print_rows(shown, _owner_columns(), empty="")
+        said = _("{count} customers would be given to {butler} (dry run, nothing written)")
+    else:
+        said = _("{count} customers given to {butler}")
+    typer.echo(visible(said.format(count=len(selected), butler=butler)))
+
+
+_LISTED = 200  # customers a dry run lists
 
 
 @app.command("forget")

@@ -67,11 +67,11 @@ def to_terminal() -> bool:
 
 def json_visible(text: str) -> str:
     """JSON text with the characters ``visible`` escapes written as JSON escapes (``\u202e``):
-    still valid JSON, and the same data once parsed. (Control characters are JSON-escaped
-    already.)"""
-    from sixplustwo.domain.text import UNSAFE
+    still valid JSON, and the same data once parsed. (Control characters in strings are
+    JSON-escaped already; a raw newline or tab is the layout between values, kept.)"""
+    from sixplustwo.domain.text import UNSAFE_IN_NOTE
 
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE_IN_NOTE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(

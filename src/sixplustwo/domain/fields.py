@@ -69,6 +69,10 @@ OWNER_FIELDS: tuple[Field, ...] = (
           label="推荐人", listed="referred_by"),
     Field("wants_greetings", "bool", listed="wants_greetings"),
     Field("birthday_md", "key"),
+    # Search keys (domain/search.py), derived from the name, phone and flat: `owner find`.
+    Field("name_pinyin", "key"),
+    Field("name_initials", "key"),
+    Field("unit_key", "key"),
     Field("profile_consent", "bool"),
     Field("forgotten_on", "date"),
     Field("created_at", "stamp"),

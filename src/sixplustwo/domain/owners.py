@@ -13,6 +13,7 @@ from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
+from sixplustwo.domain.search import name_keys, stored_unit_key
 from sixplustwo.domain.text import (
     BUTLER_MAX,
     NAME_MAX,
@@ -265,7 +266,7 @@ def check_journey(
 OWNER_VALUE_FIELDS = (
     "project", "unit", "name", "phone", "visited_on", "subscribed_on", "signed_on",
     "delivery_date", "delivered_on", "birthday", "birthday_key", "butler", "referred_by",
-    "birthday_lunar",
+    "birthday_lunar", "name_pinyin", "name_initials", "unit_key",
 )  # fmt: skip
 OwnerValues = tuple  # laid out as owner_value_fields()
 
@@ -282,7 +283,8 @@ def owner_values(record: OwnerRecord) -> OwnerValues:
         iso(record.subscribed_on), iso(record.signed_on), iso(record.delivery_date),
         iso(record.delivered_on), iso(record.birthday),
         birthday_key(record.birthday, record.birthday_lunar), record.butler,
-        record.referred_by, record.birthday_lunar,
+        record.referred_by, record.birthday_lunar, *name_keys(record.name),
+        stored_unit_key(record.unit),
         *(_stored(record.other.get(f.name)) for f in owner_fields.plain_fields()),
     )  # fmt: skip
 
@@ -373,8 +375,8 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
             return None
     return (
         project, unit, name, phone, visited, subscribed, signed, delivery_date or None,
-        delivered, birthday or None, birthday[5:] if birthday else None, butler or None,
-        None, False,
+        delivered, birthday or None, birthday[5:] if birthday else None, butler.strip() or None,
+        None, False, *name_keys(name), stored_unit_key(unit),
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from sixplustwo.domain.owners import (
     merged_owner,
     owner_value_fields,
 )
+from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Database
 
@@ -241,7 +242,7 @@ def _update_chunk(
     """Merge a batch of rows into their owners and write what changed, grouped by the set of
     changed columns (one executemany each)."""
     columns = _updated_columns()
-    read = ["id", "project_id", "unit", "forgotten_on", "birthday_md", *columns]
+    read = ["id", "project_id", "unit", "forgotten_on", "birthday_md", *SEARCH_COLUMNS, *columns]
     stored: dict[int, dict[str, object]] = {}
     for placeholders, params in connection.in_bulk(owner_id for _, owner_id, _ in chunk):
         query = f"SELECT {', '.join(read)} FROM owner WHERE id IN ({placeholders})"
@@ -283,7 +284,10 @@ def _update_chunk(
             )
             continue
         result.updated += 1
-        changed = tuple(c for c in (*cells, "birthday_md") if merged[c] != owner[c])
+        if "name" in cells:
+            merged.update(search_keys(merged["name"], merged["unit"]))  # type: ignore[arg-type]
+        derived = ("birthday_md", *SEARCH_COLUMNS)
+        changed = tuple(c for c in (*cells, *derived) if merged[c] != owner[c])
         for column in changed:
             if column in columns:
                 name = columns[column]

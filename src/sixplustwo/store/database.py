@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import SixPlusTwoError, StoreError
-from sixplustwo.store.migrations import MIGRATIONS
+from sixplustwo.store.migrations import FILLS, MIGRATIONS
 
 DB_ENV = "SIXPLUSTWO_DB"
 
@@ -389,12 +389,31 @@ def migrate(backend: ModuleType, connection: Any, where: object) -> list[str]:
             for statement in ddl.split(";"):
                 if statement.strip():
                     connection.execute(backend.convert_ddl(statement))
+            if name in FILLS:
+                _fill(FILLS[name], backend, connection)
             connection.execute(
                 backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
                 {"n": name, "a": now_text()},
             )
             ran.append(name)
     return ran
+
+
+def _fill(target: str, backend: ModuleType, connection: Any) -> None:
+    """A migration's Python step (``FILLS``): given ``execute(sql, params)`` → rows and
+    ``execute_many(sql, rows)``, through the backend's conversion of ``:name`` parameters."""
+    from importlib import import_module
+
+    module, _, function = target.partition(":")
+
+    def execute(sql: str, params: Params = None) -> list[tuple]:
+        return connection.execute(backend.convert(sql), params or {}).fetchall()
+
+    def execute_many(sql: str, rows: Sequence[Mapping[str, object]]) -> None:
+        if rows:
+            connection.cursor().executemany(backend.convert(sql), rows)
+
+    getattr(import_module(module), function)(execute, execute_many)
 
 
 @contextmanager

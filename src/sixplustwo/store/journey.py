@@ -435,6 +435,57 @@ class Journey:
             )
         return replace(found, status="done", done_on=on)
 
+    def complete_many(
+        self,
+        action_ids: Sequence[str],
+        on: date,
+        *,
+        note: str | None,
+        channel: str | None,
+        today: date,
+        score: int | None = None,
+        dry_run: bool = False,
+    ) -> list[Action]:
+        """``done ID ID …``: complete every action given (each once), or none: an id that
+        names no action, or one already done, refuses them all, naming each. With
+        ``dry_run``, only check: the actions that would be completed."""
+        not_in_future(on, today, "date {on} is in the future")
+        check_score(score)
+        found: list[Action] = []
+        bad: list[str] = []
+        first: Exception | None = None
+        seen: set[str] = set()
+        for given in action_ids:
+            action_id = given.strip()
+            if action_id in seen:
+                continue
+            seen.add(action_id)
+            try:
+                action, _ = self.find_action(action_id, today, also_on=on)
+            except (NotFound, InvalidInput) as exc:
+                bad.append(action_id)
+                first = first or exc
+                continue
+            if action.status == "done":
+                bad.append(action_id)
+                first = first or Conflict(
+                    "action {action} is already done ({on})", action=action_id, on=action.done_on
+                )
+                continue
+            found.append(action)
+        if bad:
+            raise Conflict(
+                "nothing done: {ids} cannot be completed ({first})", ids=", ".join(bad), first=first
+            )
+        if dry_run:
+            return found
+        return [
+            self.complete(
+                action.action_id, on, note=note, channel=channel, today=today, score=score
+            )
+            for action in found
+        ]
+
 
 def _event_texts(note: str | None, channel: str | None) -> tuple[str | None, str | None]:
     """An event's note and channel as stored, or InvalidInput naming the bad one."""

@@ -228,6 +228,26 @@ CREATE INDEX ix_journal_change_row ON journal_change (tbl, pk);
 CREATE INDEX ix_journal_change_owner_id ON journal_change (owner_id)
 """
 
+# `owner find` (domain/search.py): each owner's name as pinyin and initials, and the flat as its
+# numbers where written otherwise (3幢1单元1201 → 3-1-1201), indexed for prefix ranges; the
+# phone's index leads with its last four digits (an expression: a whole phone is looked up
+# with its last four digits too). Few indexes to build at a million-row import: the phone's
+# own widened, the initials inside the pinyin's index, only the flats that need a key.
+# Owners already there get their keys from Python after the DDL (store/search.py, FILLS),
+# which then builds the indexes on them.
+_OWNER_SEARCH = """
+ALTER TABLE owner ADD COLUMN name_pinyin VARCHAR;
+ALTER TABLE owner ADD COLUMN name_initials VARCHAR;
+ALTER TABLE owner ADD COLUMN unit_key VARCHAR;
+DROP INDEX ix_owner_phone;
+CREATE INDEX ix_owner_phone ON owner (SUBSTR(phone, LENGTH(phone) - 3), phone)
+"""
+# Built by the Python step once the keys are filled (faster than keeping them up to date).
+OWNER_SEARCH_INDEXES = """
+CREATE INDEX ix_owner_name_pinyin ON owner (name_pinyin, name_initials);
+CREATE INDEX ix_owner_unit_key ON owner (unit_key) WHERE unit_key IS NOT NULL
+"""
+
 # Exactly once per destination (cli/export.py): an export is a batch that is "writing" (its
 # temporary file being written), then "pending" (file complete, its rows in export_log, not
 # yet renamed into place), then "done"; one killed on the way is finished or discarded by the
@@ -268,6 +288,11 @@ MIGRATIONS: list[Migration] = [
     ("0010_audit_user", _AUDIT_USER),
     ("0011_export_destination", _EXPORT_DESTINATION),
     ("0012_journal", _JOURNAL),
+    ("0013_owner_search", _OWNER_SEARCH),
     ("0014_export_batch", _EXPORT_BATCH),
     ("0015_owner_greetings_index", _OWNER_GREETINGS),
 ]
+
+# Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
+# with ``execute(sql, params)`` (``:name`` parameters) returning rows.
+FILLS = {"0013_owner_search": "sixplustwo.store.search:fill_search_keys"}

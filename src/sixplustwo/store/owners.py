@@ -11,6 +11,7 @@ from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import check_referrer, normalise_tag
+from sixplustwo.domain.search import search_keys
 from sixplustwo.store.audit import now_text
 from sixplustwo.store.queries import memberships
 from sixplustwo.store.records import Owner, Project
@@ -54,6 +55,7 @@ def owner_columns(record: OwnerRecord, project_id: int) -> dict[str, object]:
         "referred_by": record.referred_by,
         "wants_greetings": True,
         "forgotten_on": None,
+        **search_keys(record.name, record.unit),
         **record.other,
     }
 
@@ -126,6 +128,7 @@ class Owners:
         if values["birthday"] is None:
             values["birthday_lunar"] = False
         values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])
+        values.update(search_keys(values["name"], values["unit"]))  # type: ignore[arg-type]
         project = self.store.projects.by_id(values["project_id"])  # type: ignore[arg-type]
         self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
         changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
@@ -163,6 +166,30 @@ class Owners:
         found = [(Owner.from_row(row[:width]), Project.from_row(row[width:])) for row in rows]
         total = self.db.scalar(f"SELECT COUNT(*) FROM owner o {where}", params)
         return found, total
+
+    def find_text(
+        self, text: str, project: str | None = None, limit: int = 200
+    ) -> tuple[list[tuple[Owner, Project]], int]:
+        """Owners ``text`` names (``owner find``): by name, pinyin or initials, phone or its
+        last four digits, flat; at most ``limit``, and how many in all."""
+        from sixplustwo.store.search import find_owner_ids
+
+        project_id = self.store.projects.get(project).id if project is not None else None
+        ids, total = find_owner_ids(self.db, text, project_id=project_id, limit=limit)
+        return self.with_projects(ids), total
+
+    def with_projects(self, owner_ids: Sequence[int]) -> list[tuple[Owner, Project]]:
+        """The owners with these ids and their projects, in id order."""
+        found: list[tuple[Owner, Project]] = []
+        width = len(Owner.columns())
+        for placeholders, params in self.db.in_bulk(owner_ids):
+            rows = self.db.query(
+                f"SELECT {Owner.select('o')}, {Project.select('p')} FROM owner o "
+                f"JOIN project p ON p.id = o.project_id WHERE o.id IN ({placeholders})",
+                params,
+            )
+            found += [(Owner.from_row(row[:width]), Project.from_row(row[width:])) for row in rows]
+        return sorted(found, key=lambda pair: pair[0].id)
 
     def memberships(self, owner_ids: Iterable[int]) -> dict[int, str | None]:
         return memberships(self.db, owner_ids, self.store.playbook)
@@ -225,7 +252,8 @@ class Owners:
         self.db.change(
             "UPDATE owner SET name = NULL, phone = NULL, birthday = NULL, birthday_md = NULL, "
             "birthday_lunar = FALSE, profile_consent = FALSE, forgotten_on = :today, "
-            "unit = :released WHERE id = :o",
+            "unit = :released, name_pinyin = NULL, name_initials = NULL, unit_key = NULL "
+            "WHERE id = :o",
             {"o": owner_id, "today": today, "released": released_unit(owner_id)},
         )
         self.db.change("UPDATE event SET note = NULL WHERE owner_id = :o", {"o": owner_id})
@@ -243,3 +271,144 @@ class Owners:
     def phone(self, owner_id: int) -> str | None:
         """The full phone number, as revealed on request: the caller audits it."""
         return self.get(owner_id).phone
+
+    # -- reassignment -------------------------------------------------------------------
+
+    def assign(
+        self,
+        butler: str,
+        *,
+        today: date,
+        project: str | None = None,
+        unit_glob: str | None = None,
+        from_butler: str | None = None,
+        unassigned: bool = False,
+        stage_name: str | None = None,
+        ids: Sequence[int] | None = None,
+        flats: Sequence[tuple[str, str]] = (),
+        dry_run: bool = False,
+    ) -> list[int]:
+        """``owner assign``: give ``butler`` every customer the filters select (all of them
+        together; forgotten owners never), and those a file names by id or flat (``ids``,
+        ``flats``: each must name an owner, else nothing is assigned). The ids selected, in
+        order; with ``dry_run`` nothing is written."""
+        from sixplustwo.domain.actions import stage
+
+        clauses = ["o.forgotten_on IS NULL"]
+        params: dict[str, object] = {}
+        if project is not None:
+            clauses.append("o.project_id = :project")
+            params["project"] = self.store.projects.get(project).id
+        if unit_glob is not None:
+            like, key_like = _like(unit_glob), _like(unit_key_glob(unit_glob))
+            clauses.append(
+                "(o.unit LIKE :unit ESCAPE '!' OR o.unit LIKE :unit_key ESCAPE '!' "
+                "OR o.unit_key LIKE :unit_key ESCAPE '!')"
+            )
+            params.update(unit=like, unit_key=key_like)
+        if from_butler is not None:
+            clauses.append("o.butler = :old")
+            params["old"] = from_butler
+        if unassigned:
+            clauses.append("o.butler IS NULL")
+        named: set[int] | None = None
+        if ids is not None or flats:
+            named = set(self._named(ids or (), flats))
+        where = " AND ".join(clauses)
+        sql = f"SELECT o.id FROM owner o WHERE {where}"
+        if named is None:
+            selected = [owner_id for (owner_id,) in self.db.query(sql, params)]
+        else:
+            selected = []
+            for placeholders, values in self.db.in_bulk(sorted(named)):
+                rows = self.db.query(f"{sql} AND o.id IN ({placeholders})", {**params, **values})
+                selected += [owner_id for (owner_id,) in rows]
+        if stage_name is not None:
+            selected = [
+                owner.id
+                for owner, proj in self.with_projects(selected)
+                if stage(journey_facts(owner, proj), today) == stage_name
+            ]
+        selected.sort()
+        if not dry_run and selected:
+            self.db.update_many("owner", ["butler = {}"], "id", [(butler, i) for i in selected])
+            self.store.audit.record("owner assign", f"butler {butler}", len(selected))
+        return selected
+
+    def _named(self, ids: Sequence[int], flats: Sequence[tuple[str, str]]) -> list[int]:
+        """The owners a file names by id or by flat; every one must exist."""
+        from sixplustwo.domain.search import unit_key
+
+        found: list[int] = []
+        missing: list[str] = []
+        known: set[int] = set()
+        for placeholders, values in self.db.in_bulk(sorted(set(ids))):
+            rows = self.db.query(f"SELECT id FROM owner WHERE id IN ({placeholders})", values)
+            known.update(owner_id for (owner_id,) in rows)
+        found += [owner_id for owner_id in ids if owner_id in known]
+        missing += [str(owner_id) for owner_id in ids if owner_id not in known]
+        codes: dict[str, int] = {}
+        for code, unit in flats:
+            if code not in codes:
+                try:
+                    codes[code] = self.store.projects.get(code).id
+                except NotFound:
+                    codes[code] = 0
+            rows = self.db.query(
+                "SELECT id FROM owner WHERE project_id = :p "
+                "AND (unit = :u OR unit = :k OR unit_key = :k)",
+                {"p": codes[code], "u": unit, "k": unit_key(unit)},
+            )
+            if len(rows) == 1:
+                found.append(rows[0][0])
+            else:
+                missing.append(f"{code} {unit}")
+        if missing:
+            shown = ", ".join(missing[:_MISSING_SHOWN]) + (
+                ", …" if len(missing) > _MISSING_SHOWN else ""
+            )
+            raise NotFound(
+                "nothing assigned: {count} customer(s) in the file not found: {missing}",
+                count=len(missing),
+                missing=shown,
+            )
+        return found
+
+
+_MISSING_SHOWN = 10
+
+
+def _like(glob: str) -> str:
+    """A shell-style pattern (``3-*``, ``3-?-1201``) as a LIKE pattern escaped with ``!``."""
+    out = []
+    for char in glob:
+        if char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        elif char in "%_!":
+            out.append("!" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def unit_key_glob(glob: str) -> str:
+    """A flat pattern in the unit key's spelling: ``3幢*`` → ``3-*``, ``3-1-*`` stays."""
+    import re
+
+    from sixplustwo.domain.search import unit_key
+
+    keyed: list[str] = []
+    for text in re.split(r"([*?])", glob):
+        if text in ("*", "?"):
+            keyed.append(text)
+        else:
+            key = unit_key(text) or ""
+            # Keep a trailing or leading separator: "3-" then "*" is "3-*", not "3*".
+            if key and not text[-1:].isalnum():
+                key += "-"
+            if key and text[:1] and not text[:1].isalnum() and keyed:
+                key = "-" + key
+            keyed.append(key)
+    return "".join(keyed)

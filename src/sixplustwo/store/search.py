@@ -1,0 +1,154 @@
+"""Finding owners by what a butler knows of them (``owner find``, and an owner named by phone
+or flat where an id is asked for): a few index ranges on the stored search keys
+(``domain/search.py``), never a scan of the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from sixplustwo.domain.errors import InvalidInput, NotFound
+from sixplustwo.domain.search import (
+    SEARCH_COLUMNS,
+    owner_id_text,
+    prefix_end,
+    query_kinds,
+    search_keys,
+)
+from sixplustwo.store.database import Database, in_list
+
+# The phone's last four digits, as the index ix_owner_phone leads with (written alike, so that
+# the database uses it; phones are stored normalised, never shorter than 7). A whole phone is
+# looked up with them.
+PHONE_TAIL = "SUBSTR({alias}.phone, LENGTH({alias}.phone) - 3)"
+
+_FILL_BATCH = 5000
+
+
+def fill_search_keys(
+    execute: Callable[..., list[tuple]],
+    execute_many: Callable[[str, Sequence[Mapping[str, object]]], None],
+) -> None:
+    """Migration 0013: the search keys of the owners already on record, in batches by id,
+    then the indexes on them."""
+    from sixplustwo.store.migrations import OWNER_SEARCH_INDEXES
+
+    sets = ", ".join(f"{column} = :{column}" for column in SEARCH_COLUMNS)
+    last = 0
+    while True:
+        rows = execute(
+            f"SELECT id, name, unit FROM owner WHERE id > :last ORDER BY id LIMIT {_FILL_BATCH}",
+            {"last": last},
+        )
+        if not rows:
+            break
+        execute_many(
+            f"UPDATE owner SET {sets} WHERE id = :id",
+            [
+                {"id": owner_id, **search_keys(name, unit)}
+                for owner_id, name, unit in rows
+                if name is not None  # a forgotten owner keeps no keys
+            ],
+        )
+        last = rows[-1][0]
+    for statement in OWNER_SEARCH_INDEXES.split(";"):
+        if statement.strip():
+            execute(statement)
+
+
+def _prefix(column: str, value: str, name: str) -> tuple[str, dict[str, object]]:
+    return (
+        f"(o.{column} >= :{name} AND o.{column} < :{name}_end)",
+        {name: value, f"{name}_end": prefix_end(value)},
+    )
+
+
+def find_owner_ids(
+    db: Database, text: str, *, project_id: int | None = None, limit: int = 200
+) -> tuple[list[int], int]:
+    """Ids of the owners ``text`` names (by name, pinyin or initials, phone or its last four
+    digits, flat), in id order, at most ``limit``; and how many there are in all."""
+    kinds = query_kinds(text)
+    clauses: list[tuple[str, dict[str, object]]] = []
+    if "name" in kinds:
+        # The typed characters' pinyin narrows by index; the name itself must start so.
+        name = kinds["name"]
+        spelled = search_keys(name, None)["name_pinyin"]
+        if spelled:
+            clause, values = _prefix("name_pinyin", spelled, "spelled")
+            values.update(length=len(name), name=name)
+            clauses.append((f"{clause} AND SUBSTR(o.name, 1, :length) = :name", values))
+        else:
+            clauses.append(("o.name = :name", {"name": name}))
+    if "pinyin" in kinds:
+        clauses.append(_prefix("name_pinyin", kinds["pinyin"], "spelled"))
+        # Initials: within the names whose pinyin starts with the first letter, from the
+        # same index (it holds the initials after the pinyin).
+        first, rest = _prefix("name_pinyin", kinds["pinyin"][0], "first")
+        clause, values = _prefix("name_initials", kinds["pinyin"], "initials")
+        clauses.append((f"{first} AND {clause}", {**rest, **values}))
+    if "phone" in kinds:
+        phone = kinds["phone"]
+        clauses.append(
+            (f"{PHONE_TAIL.format(alias='o')} = :tail AND o.phone = :phone",
+             {"phone": phone, "tail": phone[-4:]})
+        )  # fmt: skip
+    if "tail" in kinds:
+        clauses.append((f"{PHONE_TAIL.format(alias='o')} = :tail", {"tail": kinds["tail"]}))
+    if "flat" in kinds:
+        flat = kinds["flat"]
+        # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …). Flats
+        # written as their key (3-1-1201) are found by the flat's own index, project by
+        # project; others (3幢1单元1201) by their key.
+        projects = "o.project_id = :project_id"
+        if project_id is None:
+            every = [project for (project,) in db.query("SELECT id FROM project")]
+            placeholders, values = in_list("project", every or [0])
+            projects = f"o.project_id IN ({placeholders})"
+        else:
+            values = {}
+        clauses.append((f"{projects} AND o.unit = :flat", {**values, "flat": flat}))
+        clause, prefix = _prefix("unit", flat + "-", "flat_part")
+        clauses.append((f"{projects} AND {clause}", {**values, **prefix}))
+        clauses.append(("o.unit_key = :flat", {"flat": flat}))
+        clauses.append(_prefix("unit_key", flat + "-", "flat_part"))
+    # Each alternative is its own indexed range (an OR of them could make SQLite scan).
+    ids: set[int] = set()
+    for clause, params in clauses:
+        sql = f"SELECT o.id FROM owner o WHERE {clause}"
+        if project_id is not None:
+            sql += " AND o.project_id = :project_id"
+            params = {**params, "project_id": project_id}
+        ids.update(owner_id for (owner_id,) in db.query(sql, params))
+    found = sorted(ids)
+    return (found[:limit] if limit else found), len(found)
+
+
+def resolve_owner(db: Database, text: str) -> int:
+    """The owner an argument names where an owner id is asked for: an id stays an id (``12``,
+    ``o12``); a phone, its last four digits (``*5678``, ``尾号5678``), a flat or a name must
+    name exactly one customer."""
+    owner_id = owner_id_text(text)
+    if owner_id is not None:
+        return owner_id
+    ids, total = find_owner_ids(db, text, limit=2)
+    if total == 1:
+        return ids[0]
+    if total == 0:
+        raise NotFound("no owner with id, phone, flat or name {text!r}", text=text.strip())
+    raise InvalidInput(
+        "{text!r} matches {count} customers: give the owner id (sixplustwo owner find {text!r} "
+        "lists them), or more of the phone or flat",
+        text=text.strip(),
+        count=total,
+    )
+
+
+def butler_known(db: Database, butler: str) -> bool:
+    """Whether any owner has this butler: one lookup on the butler index."""
+    return db.one("SELECT 1 FROM owner WHERE butler = :b" + db.page(1), {"b": butler}) is not None
+
+
+def butlers(db: Database) -> list[str]:
+    """Every butler named on an owner (from the butler index), for a "did you mean"."""
+    rows = db.query("SELECT DISTINCT butler FROM owner WHERE butler IS NOT NULL")
+    return [butler for (butler,) in rows]
