@@ -73,6 +73,25 @@ def db_path(tmp_path, monkeypatch, backend, request):
     return path
 
 
+@pytest.fixture(autouse=True)
+def language(monkeypatch):
+    """The suite's language is English, the source language, whatever the machine's locale:
+    messages are asserted as the code writes them (``_("…")``, error ids). A test that reads
+    a screen as a Chinese butler team does asks for the ``chinese`` fixture; tests/
+    test_language.py checks that every message has its Chinese translation."""
+    from sixplustwo.cli import messages
+
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "en")
+    yield
+    messages.install("en")  # the catalogue a command installed goes with its test
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """The interface in Chinese (SIXPLUSTWO_LANG=zh), as the butler teams read it."""
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")
+
+
 @pytest.fixture
 def empty_db(db_path):
     """An empty database at ``db_path``, for tests that begin with a reading command (which

@@ -192,7 +192,7 @@ def test_lunar_thirtieth_is_kept_on_the_29th_of_a_short_month():
     assert found["o7:birthday:L2026"] == LunarDate(2026, 8, 29).to_solar_date()
 
 
-def test_lunar_birthday_through_the_cli_and_import(cli, cli_json, project, tmp_path):
+def test_lunar_birthday_through_the_cli_and_import(cli, cli_json, project, tmp_path, monkeypatch):
     owner = cli_json("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
                      "--unit", "1-101", "--signed", "2024-01-02", "--birthday", "1990-10-03",
                      "--lunar-birthday")["id"]  # fmt: skip
@@ -212,7 +212,9 @@ def test_lunar_birthday_through_the_cli_and_import(cli, cli_json, project, tmp_p
     assert birthdays("2026-10-03") == {"张敏"}  # the solar birthday
     shown = cli_json("owner", "show", str(owner))
     assert shown["lunar_birthday"] is True
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")  # the screen as a Chinese team reads it
     assert "按农历" in cli("owner", "show", str(owner)).stdout
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "en")
     cli("owner", "edit", str(owner), "--solar-birthday")
     assert birthdays("2026-10-03") == {"张敏", "王伟"}
     bad = tmp_path / "bad.csv"

@@ -44,7 +44,7 @@ def _owner(cli_json):
     return added["id"]
 
 
-def test_action_show_has_everything_for_the_call(cli, cli_json, project):
+def test_action_show_has_everything_for_the_call(cli, cli_json, project, chinese):
     owner = _owner(cli_json)
     cli("event", "add", str(owner), "revisit-3m", "--date", "2024-10-05", "--score", "4")
     cli("case", "open", str(owner), "--kind", "complaint", "--note", "电梯噪音", "--date",

@@ -216,8 +216,9 @@ def test_event_delete_opens_its_action_again(cli, cli_json, project, db_path):
     event = cli_json("owner", "show", owner)["events"][0]
     assert event["kind"] == "visit-followup"
     shown = cli("owner", "show", owner).stdout
-    # The event's id on its row of the screen, to give `event delete`.
-    assert re.search(rf"^ *{event['id']} +2024-06-10 +visit-followup", shown, re.M)
+    # The event's id on its row of the screen, to give `event delete`; a rule's event by the
+    # rule's title.
+    assert re.search(rf"^ *{event['id']} +2024-06-10 +来访客户跟进", shown, re.M)
     deleted = cli_json("event", "delete", event["id"])
     assert deleted["reopened"] == [action]
     assert _status(cli_json, owner, action, "2024-06-11")["status"] == "open"

@@ -480,6 +480,7 @@ def test_json_and_csv_shown_on_a_terminal_are_escaped_too(cli, planted, monkeypa
 
     first, _ = planted
     piped = {fmt: cli("due", "--date", DAY, "--format", fmt).stdout for fmt in ("json", "csv")}
+    owner_piped = cli("owner", "show", str(first), "--format", "json").stdout
     assert "\x1b" in piped["csv"]  # a file or a pipe gets the text as stored
     monkeypatch.setattr("sixplustwo.cli.render.to_terminal", lambda: True)
     for args in (("due", "--date", DAY), ("owner", "list"), ("owner", "show", str(first))):
@@ -488,4 +489,7 @@ def test_json_and_csv_shown_on_a_terminal_are_escaped_too(cli, planted, monkeypa
             assert not any(raw in out for raw in RAW), (args, fmt)
     shown = cli("due", "--date", DAY, "--format", "json").stdout
     assert json.loads(shown) == json.loads(piped["json"])  # the same data, escaped as JSON
+    # An indented object keeps its line breaks (JSON's own layout, not data): still JSON.
+    owner_shown = cli("owner", "show", str(first), "--format", "json").stdout
+    assert json.loads(owner_shown) == json.loads(owner_piped) and "\n  " in owner_shown
     assert "\\x1b]0;X" in cli("due", "--date", DAY, "--format", "csv").stdout

@@ -21,7 +21,7 @@ def _add(cli_json, name, unit, phone, *extra):
     return added["id"]
 
 
-def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path):
+def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path, monkeypatch):
     signed = ("--signed", "2024-01-02", "--delivered", "2024-06-30")
     two_flats = _add(cli_json, "王伟", "1-101", "13812345678", *signed)
     _add(cli_json, "王伟", "1-102", "13812345678", *signed)
@@ -30,7 +30,9 @@ def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path):
     prospect = _add(cli_json, "刘强", "3-101", "13600003333", "--visited", "2024-09-20")
     tiers = {o["id"]: o["membership"] for o in cli_json("owner", "list")}
     assert tiers[two_flats] == "金卡" and tiers[referrer] == "银卡" and tiers[prospect] is None
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")  # the screen as a Chinese team reads it
     assert "会员: 金卡" in cli("owner", "show", str(two_flats)).stdout
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "en")
     day = "2024-10-01"  # the 3-month revisits are open for every delivered owner
     gold = cli_json("due", "--date", day, "--membership", "金卡")
     assert {r["owner"] for r in gold} == {"王伟"} and len(gold) >= 2

@@ -39,12 +39,15 @@ def test_override_changes_offsets_titles_and_turns_rules_off(cli, cli_json, proj
     assert len(rules) == len(default_playbook().rules) - 1
 
 
-def test_stored_playbook_stays_in_force_until_reset(cli, cli_json, tmp_path):
+def test_stored_playbook_stays_in_force_until_reset(cli, cli_json, tmp_path, monkeypatch):
     path = _write(tmp_path, "[settings]\nworkdays = true\n\n[rules.first-contact]\ngrace = 10\n")
     assert "in force" in cli("playbook", "--use", path).stdout
     rules = {r["rule"]: r for r in cli_json("playbook")}
     assert rules["first-contact"]["grace"] == 10
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")
     assert "工作日顺延" in cli("playbook").stdout
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "en")
+    assert "(working days)" in cli("playbook").stdout
     cli("playbook", "--reset")
     assert {r["rule"]: r for r in cli_json("playbook")}["first-contact"]["grace"] == 30
 

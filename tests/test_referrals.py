@@ -12,7 +12,7 @@ def _add(cli_json, name, unit, phone, *extra):
     return added["id"]
 
 
-def test_ledger_pending_confirmed_settled(cli, cli_json, project):
+def test_ledger_pending_confirmed_settled(cli, cli_json, project, chinese):
     referrer = _add(cli_json, "王伟", "1-101", "13812345678", "--signed", "2023-01-02")
     signed = _add(cli_json, "李娜", "1-102", "13900001111", "--signed", "2024-01-02",
                   "--delivered", "2024-06-30", "--referred-by", str(referrer))  # fmt: skip

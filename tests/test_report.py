@@ -91,7 +91,7 @@ def test_report_numbers_worked_out_by_hand(cli_json, quarter):
     assert report["referrals"]["reward_amount"] == 3000
 
 
-def test_terminal_report_has_tables_and_bars(cli, quarter):
+def test_terminal_report_has_tables_and_bars(cli, quarter, chinese):
     out = cli("report", *PERIOD).stdout
     assert "6+2 各步骤" in out and "管家工作量与按时率" in out
     assert "50%  ██████████░░░░░░░░░░" in out  # 李晓: 1 on time of 2 judged (piped: uncut)

@@ -266,5 +266,7 @@ def test_report_and_ledger_agree_on_the_same_day(scenario, ask):
         assert f"{len(owed)} owed ({total} yuan)" in text, day
         # ... and the terminal report and the page say the same as the ledger (16.6).
         shown = ask(date(2026, 1, 5), "report", *Q2[:2], "--from", "2025-01-01", "--to", day)
-        assert f"（截至 {day}）: 待签约 {report['pending']} 位, " in shown
-        assert f"待结算 {len(owed)} 项 {total} 元" in shown, day
+        assert (
+            f"Referrals as of {day}: {report['pending']} awaiting signing, "
+            f"{len(owed)} rewards to settle ({total} yuan)"
+        ) in shown, day

@@ -22,7 +22,7 @@ def _listed(cli_json) -> list[dict]:
 
 
 @pytest.mark.parametrize(("width", "most_lines"), [(80, 2), (100, 2), (120, 1)])
-def test_each_action_fits_the_width(cli, cli_json, demo, monkeypatch, width, most_lines):
+def test_each_action_fits_the_width(cli, cli_json, demo, monkeypatch, width, most_lines, chinese):
     monkeypatch.setenv("COLUMNS", str(width))
     actions = _listed(cli_json)
     lines = cli("due").stdout.splitlines()
@@ -128,6 +128,9 @@ def test_report_fits_the_width(cli, cli_json, demo, monkeypatch, width):
 
     monkeypatch.setenv("COLUMNS", str(width))
     period = ("--from", "2024-01-01")
+    _fits(cli("report", *period).stdout.splitlines(), width)  # English, the default in tests
+    # The names the JSON carries are Chinese whatever the language: read the Chinese screen.
+    monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")
     data = cli_json("report", *period)
     lines = cli("report", *period).stdout.splitlines()
     _fits(lines, width)

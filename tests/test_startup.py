@@ -12,7 +12,8 @@ import sys
 import pytest
 
 # Typer itself prints help with rich, so only the list's own path is held to leaving it out.
-DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar"}
+# Babel makes the message catalogues; the installed tool reads them with gettext.
+DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar", "babel"}
 _PROBE = """
 import sys
 from sixplustwo.cli.app import main
@@ -52,8 +53,9 @@ def env(tmp_path) -> dict[str, str]:
     return environment
 
 
-def test_help_imports_nothing_heavy(env):
-    loaded = _loaded(["--help"], env)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_help_imports_nothing_heavy(env, language):
+    loaded = _loaded(["--help"], {**env, "SIXPLUSTWO_LANG": language})
     assert not loaded & DATABASE_AND_FILES
 
 
@@ -65,6 +67,7 @@ def test_help_imports_nothing_heavy(env):
         ["export", "--date", "2026-11-22", "--format", "csv", "--out", "-", "--new-only"],
     ],
 )
-def test_morning_list_and_export_skip_the_orm_and_pydantic(env, args):
-    loaded = _loaded(args, env)
+@pytest.mark.parametrize("language", ["en", "zh"])  # the Chinese catalogue costs no import
+def test_morning_list_and_export_skip_the_orm_and_pydantic(env, args, language):
+    loaded = _loaded(args, {**env, "SIXPLUSTWO_LANG": language})
     assert not loaded & (DATABASE_AND_FILES | {"rich", "phonenumbers"})

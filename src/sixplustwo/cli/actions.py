@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, emit_json
 
@@ -16,19 +17,24 @@ _RECENT = 5
 @app.command("show")
 def show(
     ctx: typer.Context,
-    action_id: str = typer.Argument(..., help="Action id from due, e.g. o12:revisit-3m."),
-    on: str | None = typer.Option(None, "--date", help="As of this day (default today)."),
+    action_id: str = typer.Argument(
+        ..., metavar="ACTION_ID", help="Action id from due, e.g. o12:revisit-3m."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="As of this day (default today)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The owner (phone masked), the step and the customer's state of mind, the talking points,
     the checklist, and the owner's recent journey: last events and open cases."""
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import chinese, title
     from sixplustwo.domain.phones import mask_phone
     from sixplustwo.domain.playbook import STEP_MINDSETS
 
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
         action, rule = store.journey.find_action(action_id, day)
+        titles = {r.name: r.title for r in store.playbook}
         owner_id = action.subject_id if action.subject == "owner" else None
         if action.subject == "case":
             owner_id = store.cases.get(action.subject_id).owner_id
@@ -63,9 +69,9 @@ def show(
     shown = {
         "action_id": action.action_id,
         "rule": rule.name,
-        "title": rule.title + (f"（{action.detail}）" if action.detail else ""),
+        "title": title(rule.title, action.detail),
         "step": rule.step,
-        "step_name": label("step", rule.step),
+        "step_name": chinese("step", rule.step),  # JSON keeps its words whatever the language
         "mindset": STEP_MINDSETS.get(rule.step, ""),
         "status": action.status,
         "opens_on": action.opens_on,
@@ -80,15 +86,15 @@ def show(
     if fmt is not Format.table:
         emit_json(shown)
         return
-    _print(shown)
+    _print(shown, titles)
 
 
-def _print(shown: dict) -> None:
+def _print(shown: dict, titles: dict[str, str]) -> None:
     """Lines of plain text (names and notes print as typed, never as markup); a long line
     wraps between words at the terminal's width."""
     from rich.text import Text
 
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import event_kind, label
     from sixplustwo.domain.text import visible
 
     console = console_out()
@@ -103,35 +109,55 @@ def _print(shown: dict) -> None:
 
     line(
         (shown["title"], "bold"),
-        f"  {shown['action_id']}  {label('status', shown['status'])}，截止 {shown['due_on']}",
+        f"  {shown['action_id']}  "
+        + _("{status}, due {date}").format(
+            status=label("status", shown["status"]), date=shown["due_on"]
+        ),
     )
     owner = shown["owner"]
     if owner:
         line(
-            f"业主 {owner['name'] or '（已删除）'} #{owner['id']}  {owner['phone']}  "
-            f"{owner['project']} {owner['unit']}  管家 {owner['butler'] or '—'}"
+            _("owner {name} #{id}  {phone}  {project} {unit}  butler {butler}").format(
+                name=owner["name"] or _("(erased)"),
+                id=owner["id"],
+                phone=owner["phone"],
+                project=owner["project"],
+                unit=owner["unit"],
+                butler=owner["butler"] or "—",
+            )
         )
-    line(f"步骤 {shown['step']} {shown['step_name']}")
+    step_name = label("step", shown["step"])
     if shown["mindset"]:
-        line(f"客户心态：{shown['mindset']}")
+        line(
+            _("step {step} {name} · the customer's mind: {mindset}").format(
+                step=shown["step"], name=step_name, mindset=shown["mindset"]
+            )
+        )
+    else:
+        line(_("step {step} {name}").format(step=shown["step"], name=step_name))
     if shown["talking_points"]:
-        line(("客户关注（话术要点）", "bold"))
+        line((_("What the customer cares about (talking points)"), "bold"))
         for point in shown["talking_points"]:
             line(f"  • {point}")
     if shown["checklist"]:
         done = {r["item"]: r for r in shown["recorded"]}
-        line(("检查项", "bold"), "（done --ok N / --problem N 说明）")
+        # The space before the bracket is the translation's: Chinese brackets take none.
+        line((_("Checklist"), "bold"), _(" (done --ok N / --problem 'N NOTE')"))
         for number, item in enumerate(shown["checklist"], start=1):
             result = done.get(item)
             mark = "  " if result is None else ("✓ " if result["ok"] else "✗ ")
             extra = f" — {result['note']}" if result and result["note"] else ""
             line(f"  {mark}{number}. {item}{extra}")
     if shown["recent_events"]:
-        line(("最近记录", "bold"))
+        line((_("Recent events"), "bold"))
         for event in shown["recent_events"]:
-            score = f" {event['score']}分" if event["score"] else ""
+            score = " " + _("score {score}").format(score=event["score"]) if event["score"] else ""
             note = f" {event['note']}" if event["note"] else ""
-            line(f"  {event['date']} {event['kind']}{score}{note}")
+            kind = event_kind(event["kind"], titles)
+            line(f"  {event['date']} {kind}{score}{note}")
     for case in shown["open_cases"]:
         kind = label("case_kind", case["kind"])
-        line((f"未结{kind}", "red"), f" #{case['id']} {case['opened']} {case['note']}")
+        line(
+            (_("open {kind}").format(kind=kind), "red"),
+            f" #{case['id']} {case['opened']} {case['note']}",
+        )

@@ -14,6 +14,15 @@ from sixplustwo.domain.errors import SixPlusTwoError
 class AppGroup(TyperGroup):
     """Maps errors caused by input to one line on stderr and exit 1 (usage errors stay 2)."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # The language is chosen as the command runs (SIXPLUSTWO_LANG, else the locale), and
+        # Typer's words and the help texts are put in it: see cli/messages.py, cli/compat.py.
+        from sixplustwo.cli.messages import install
+
+        install()
+        compat.localise(self)
+        return super().main(*args, **kwargs)
+
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
         argv = tuple(args)  # the command line as given, for the journal of changes (undo)
         ctx = super().make_context(info_name, args, parent, **extra)

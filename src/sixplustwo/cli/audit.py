@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
@@ -38,13 +39,13 @@ def audit(
     render(
         shown,
         [
-            Column("at", "时间", 10, keep=True),
-            Column("command", "命令", 10, keep=True),
-            Column("detail", "内容", 10, keep=True),
-            Column("rows", "行数", 6, right=True),
-            Column("user", "操作人", 5),
-            Column("target", "目标", 4),
+            Column("at", _("Time"), 10, keep=True),
+            Column("command", _("Command"), 10, keep=True),
+            Column("detail", _("Details"), 10, keep=True),
+            Column("rows", _("Rows"), 6, right=True),
+            Column("user", _("User"), 5),
+            Column("target", _("Target"), 4),
         ],
         fmt,
-        empty="the audit log is empty",
+        empty=_("the audit log is empty"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json, render
 
@@ -17,17 +18,24 @@ def open_case(
     owner: str = typer.Argument(
         ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
     ),
-    kind: str = typer.Option(..., "--kind", help="complaint (投诉) or repair (报修)."),
-    note: str = typer.Option(..., "--note", help="What it is about."),
-    on: str | None = typer.Option(None, "--date", help="Day it was received (default today)."),
+    kind: str = typer.Option(
+        ..., "--kind", metavar="KIND", help="complaint (投诉) or repair (报修)."
+    ),
+    note: str = typer.Option(..., "--note", metavar="TEXT", help="What it is about."),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it was received (default today)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Open a complaint or repair case; prints the new case id."""
+    from sixplustwo.cli.labels import code
+
     day = day_or_today(on)
     from sixplustwo.store.search import resolve_owner
 
     with open_store(ctx, write=True) as store:
-        case_id = store.cases.open(resolve_owner(store.db, owner), kind, note, day, today()).id
+        owner_id = resolve_owner(store.db, owner)
+        case_id = store.cases.open(owner_id, code("case_kind", kind), note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})
     else:
@@ -38,14 +46,16 @@ def open_case(
 def resolve_case(
     ctx: typer.Context,
     case_id: int = typer.Argument(..., help="Case id."),
-    on: str | None = typer.Option(None, "--date", help="Day it was resolved (default today)."),
-    note: str | None = typer.Option(None, "--note"),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it was resolved (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="How it was resolved."),
 ) -> None:
     """Mark a case resolved; its revisit (回访) becomes due."""
     day = day_or_today(on)
     with open_store(ctx, write=True) as store:
         store.cases.resolve(case_id, day, note, today=today())
-    typer.echo(f"case {case_id} resolved on {day}")
+    typer.echo(_("case {id} resolved on {date}").format(id=case_id, date=day))
 
 
 @app.command("reopen")
@@ -58,20 +68,26 @@ def reopen_case(
     due again; its revisit (回访) events are deleted, and a new revisit is due once it is
     resolved again."""
     with open_store(ctx, write=True) as store:
-        _, revisits = store.cases.reopen(case_id, today())
+        revisits = store.cases.reopen(case_id, today())[1]
     if fmt is Format.json:
         emit_json({"id": case_id, "deleted_events": [e.id for e in revisits]})
         return
-    typer.echo(f"case {case_id} reopened")
+    typer.echo(_("case {id} reopened").format(id=case_id))
     for event in revisits:
-        typer.echo(f"its revisit (event {event.id}, {event.happened_on}) was deleted")
+        typer.echo(
+            _("its revisit (event {id}, {date}) was deleted").format(
+                id=event.id, date=event.happened_on
+            )
+        )
 
 
 @app.command("list")
 def list_cases(
     ctx: typer.Context,
     only_open: bool = typer.Option(False, "--open", help="Only cases not yet resolved."),
-    project: str | None = typer.Option(None, "--project"),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project's cases."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List complaints and repairs."""
@@ -105,14 +121,14 @@ def list_cases(
     ]
     # One line a case: what it is about and whose it is stay whole; the rest gives way.
     columns = [
-        Column("id", "编号", 10, keep=True, right=True),
-        Column("kind_label", "类型", 10, keep=True),
-        Column("opened_on", "受理", 10, keep=True),
-        Column("resolved_on", "解决", 8),
-        Column("owner", "业主", 10, keep=True),
-        Column("note", "内容", 10, keep=True),
-        Column("phone", "手机", 4),
-        Column("project", "项目", 3),
-        Column("unit", "房号", 6),
+        Column("id", _("ID"), 10, keep=True, right=True),
+        Column("kind_label", _("Kind"), 10, keep=True),
+        Column("opened_on", _("Opened"), 10, keep=True),
+        Column("resolved_on", _("Resolved"), 8),
+        Column("owner", _("Owner"), 10, keep=True),
+        Column("note", _("Details"), 10, keep=True),
+        Column("phone", _("Phone"), 4),
+        Column("project", _("Project"), 3),
+        Column("unit", _("Unit"), 6),
     ]
-    print_rows(shown, columns, empty="no cases")
+    print_rows(shown, columns, empty=_("no cases"))

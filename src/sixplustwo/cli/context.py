@@ -160,7 +160,10 @@ def refuse_bad_rows(file: object, problems: list, count: int) -> None:
 
 
 MEMBERSHIP_OPTION = typer.Option(
-    None, "--membership", help="Only owners of this membership tier (铂金卡, 金卡, 银卡, 蓝卡)."
+    None,
+    "--membership",
+    metavar="TIER",
+    help="Only owners of this membership tier (铂金卡, 金卡, 银卡, 蓝卡).",
 )
 
 

@@ -56,6 +56,13 @@ def demo(
             )
             if item["resolved"] is not None:
                 store.cases.resolve(case.id, item["resolved"], "已处理", today=day)
-    typer.echo(f"Demo database with {len(ids)} sample customers: {path}", err=True)
-    typer.echo(f"Try: sixplustwo --db {path} owner show {ids[0]}", err=True)
+    from sixplustwo.cli.messages import _
+
+    typer.echo(
+        _("Demo database with {count} sample customers: {path}").format(count=len(ids), path=path),
+        err=True,
+    )
+    typer.echo(
+        _("Try: sixplustwo --db {path} owner show {id}").format(path=path, id=ids[0]), err=True
+    )
     due(ctx, on=None, project=None, butler=None, step=[], workdays=False, membership=None, fmt=fmt)

@@ -12,11 +12,13 @@ from sixplustwo.cli.context import (
     open_database,
     warn_unknown_butler,
 )
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
 
 def due_records(rows, on) -> list[dict]:
+    from sixplustwo.cli.labels import title
     from sixplustwo.domain.phones import mask_phone
 
     return [
@@ -24,7 +26,7 @@ def due_records(rows, on) -> list[dict]:
             "action_id": row.action.action_id,
             "rule": row.action.rule,
             "step": row.action.step,
-            "title": row.title + (f"（{row.action.detail}）" if row.action.detail else ""),
+            "title": title(row.title, row.action.detail),
             "status": row.action.status,
             "opens_on": row.action.opens_on,
             "due_on": row.action.due_on,
@@ -45,10 +47,16 @@ def due_records(rows, on) -> list[dict]:
 
 def due(
     ctx: typer.Context,
-    on: str | None = typer.Option(None, "--date", help="Show another day's list."),
-    project: str | None = typer.Option(None, "--project", help="Only this project."),
-    butler: str | None = typer.Option(None, "--butler", help="Only this butler's customers."),
-    step: list[str] = typer.Option([], "--step", help="Only these steps: 1 … 6, +1, +2."),
+    on: str | None = typer.Option(None, "--date", metavar="DATE", help="Show another day's list."),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project."
+    ),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="Only this butler's customers."
+    ),
+    step: list[str] = typer.Option(
+        [], "--step", metavar="STEP", help="Only these steps: 1 … 6, +1, +2."
+    ),
     workdays: bool = WORKDAYS_OPTION,
     membership: str | None = MEMBERSHIP_OPTION,
     fmt: Format = FORMAT_OPTION,
@@ -72,7 +80,7 @@ def due(
         project_id = project_id_of(connection, project) if project else None
         warn_unknown_butler(connection, butler)
         where = DueFilter(project_id, butler, frozenset(steps) or None)
-        _, rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)
+        rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]
     records = due_records(rows, day)
     if fmt is Format.table:
         _print_list(records, day, butler is not None)
@@ -90,7 +98,9 @@ def _print_list(records: list[dict], day, one_butler: bool) -> None:
     for record in records:
         status = label("status", record["status"])
         late = record["days_overdue"]
-        record["status_label"] = f"{status}{late}天" if late else status
+        record["status_label"] = (
+            _("{status} {days}d").format(status=status, days=late) if late else status
+        )
         due_on = record["due_on"]
         record["due_short"] = due_on.strftime("%m-%d") if due_on.year == day.year else str(due_on)
         record["owner"] = record["owner"] or label("subject", record["subject"])
@@ -100,21 +110,23 @@ def _print_list(records: list[dict], day, one_butler: bool) -> None:
         return "red" if row["status"] == "overdue" else None
 
     columns = [
-        Column("status_label", "状态", 10, keep=True, style=red_when_late),
-        Column("due_short", "截止", 10, keep=True),
-        Column("step", "步", 2),
-        Column("title", "事项", 10, keep=True),
-        Column("owner", "业主", 10, keep=True),
-        Column("phone", "手机", 5),
-        Column("project_name", "项目", 4),
-        Column("unit", "房号", 6),
-        *([] if one_butler else [Column("butler", "管家", 3)]),
-        Column("action_id", "编号", 9, essential=True),
+        Column("status_label", _("Status"), 10, keep=True, style=red_when_late),
+        Column("due_short", _("Due"), 10, keep=True),
+        Column("step", _("Step"), 2),
+        Column("title", _("Action"), 10, keep=True),
+        Column("owner", _("Owner"), 10, keep=True),
+        Column("phone", _("Phone"), 5),
+        Column("project_name", _("Project"), 4),
+        Column("unit", _("Unit"), 6),
+        *([] if one_butler else [Column("butler", _("Butler"), 3)]),
+        Column("action_id", _("ID"), 9, essential=True),
     ]
     print_rows(
         records,
         columns,
-        empty=f"{day.isoformat()}: nothing due — 今日无待办事项",
-        title=f"{day.isoformat()} 待办 {len(records)} 项（逾期 {overdue}）",
-        footer="complete with: sixplustwo done ACTION_ID",
+        empty=_("{day}: nothing due").format(day=day.isoformat()),
+        title=_("{day}: {count} to do ({overdue} overdue)").format(
+            day=day.isoformat(), count=len(records), overdue=overdue
+        ),
+        footer=_("complete with: sixplustwo done ACTION_ID"),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json
 from sixplustwo.domain.text import visible
@@ -19,19 +20,31 @@ def add_event(
     owner: str = typer.Argument(
         ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
     ),
-    kind: str = typer.Argument(..., help="A rule name (e.g. revisit-3m) or any event kind."),
-    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
-    note: str | None = typer.Option(None, "--note"),
-    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
-    score: int | None = typer.Option(None, "--score", help="Satisfaction 1–5."),
+    kind: str = typer.Argument(
+        ...,
+        metavar="KIND",
+        help="A rule name (e.g. revisit-3m) or its title, celebration (喜庆), or any event kind.",
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it happened (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="A note."),
+    channel: str | None = typer.Option(
+        None, "--channel", metavar="CHANNEL", help="电话, 短信, 上门, 微信 …"
+    ),
+    score: int | None = typer.Option(None, "--score", metavar="1-5", help="Satisfaction 1–5."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record a journey event; an event named after a rule completes that rule's action."""
+    from sixplustwo.cli.labels import code
+
     day = day_or_today(on)
     from sixplustwo.store.search import resolve_owner
 
     with open_store(ctx, write=True) as store:
         owner_id = resolve_owner(store.db, owner)
+        titles = {rule.title: rule.name for rule in store.playbook}
+        kind = titles.get(kind.strip(), code("event_kind", kind))
         event, completed = store.journey.add_event(
             owner_id, kind, day, note=note, channel=channel, score=score, today=today()
         )
@@ -42,7 +55,9 @@ def add_event(
 @app.command("delete")
 def delete_event(
     ctx: typer.Context,
-    event_id: int = typer.Argument(..., help="Event id (owner show lists them)."),
+    event_id: int = typer.Argument(
+        ..., metavar="EVENT_ID", help="Event id (owner show lists them)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Delete an event recorded by mistake: the action it completed is open again. Checklist
@@ -62,18 +77,23 @@ def delete_event(
         )
         return
     event = deleted.event
-    line = f"event {event_id} ({event.kind}, {event.happened_on}) deleted"
+    line = _("event {id} ({kind}, {date}) deleted").format(
+        id=event_id, kind=event.kind, date=event.happened_on
+    )
     if deleted.reopened:
-        line += "; open again: " + ", ".join(deleted.reopened)
+        line += _("; open again: {actions}").format(actions=", ".join(deleted.reopened))
     typer.echo(visible(line))
     if deleted.deleted_cases:
         typer.echo(
-            "repair case(s) it opened, deleted: " + ", ".join(map(str, deleted.deleted_cases))
+            _("repair case(s) it opened, deleted: {cases}").format(
+                cases=", ".join(map(str, deleted.deleted_cases))
+            )
         )
     if deleted.kept_cases:
         typer.echo(
-            "repair case(s) it opened, kept (worked on since): "
-            + ", ".join(map(str, deleted.kept_cases))
+            _("repair case(s) it opened, kept (worked on since): {cases}").format(
+                cases=", ".join(map(str, deleted.kept_cases))
+            )
         )
 
 
@@ -84,11 +104,18 @@ def done(
         metavar="ACTION_ID",
         help="Action id(s) from due, e.g. o12:revisit-3m (several: all done, or none).",
     ),
-    on: str | None = typer.Option(None, "--date", help="Day it was done (default today)."),
-    note: str | None = typer.Option(None, "--note"),
-    channel: str | None = typer.Option(None, "--channel", help="电话, 短信, 上门, 微信 …"),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it was done (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="A note."),
+    channel: str | None = typer.Option(
+        None, "--channel", metavar="CHANNEL", help="电话, 短信, 上门, 微信 …"
+    ),
     score: int | None = typer.Option(
-        None, "--score", help="The customer's satisfaction 1–5 (回访 and surveys)."
+        None,
+        "--score",
+        metavar="1-5",
+        help="The customer's satisfaction 1–5 (回访 and surveys).",
     ),
     ok: list[str] = typer.Option(
         [], "--ok", metavar="ITEM", help="A checklist item found fine (its text or number)."
@@ -105,14 +132,19 @@ def done(
     rule: str | None = typer.Option(
         None,
         "--rule",
+        metavar="RULE",
         help="Every action of this rule on the day's due list (e.g. milestone-bulletin), "
         "done on --date.",
     ),
-    project: str | None = typer.Option(None, "--project", help="With --rule: only this project."),
-    butler: str | None = typer.Option(
-        None, "--butler", help="With --rule: only this butler's customers."
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="With --rule: only this project."
     ),
-    step: list[str] = typer.Option([], "--step", help="With --rule: only these steps."),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="With --rule: only this butler's customers."
+    ),
+    step: list[str] = typer.Option(
+        [], "--step", metavar="STEP", help="With --rule: only these steps."
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="List what would be done; write nothing."
     ),
@@ -165,7 +197,7 @@ def _done_one(ctx, action_id, on, note, channel, score, ok, problem, interactive
     if fmt is Format.json:
         emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
     else:
-        typer.echo(f"{action.action_id} done on {day}")
+        typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
 
 
 def _done_many(
@@ -173,7 +205,7 @@ def _done_many(
 ) -> None:
     """``done ID ID …`` and ``done --rule R …``: all in one transaction, or none."""
     from sixplustwo.cli.context import warn_unknown_butler
-    from sixplustwo.cli.messages import _
+    from sixplustwo.cli.labels import title as action_title
     from sixplustwo.domain.errors import InvalidInput, NotFound
     from sixplustwo.domain.playbook import STEP_CODES
     from sixplustwo.store.queries import DueFilter
@@ -223,11 +255,9 @@ def _done_many(
         return
     if dry_run:
         for action in completed:
-            title = names.get(action.rule, action.rule)
-            if action.detail:
-                title += f"（{action.detail}）"
+            title = action_title(names.get(action.rule, action.rule), action.detail)
             who = titles.get(action.action_id)
-            typer.echo("  ".join(part for part in (action.action_id, title, who) if part))
+            typer.echo(visible("  ".join(p for p in (action.action_id, title, who) if p)))
         typer.echo(
             _("{count} actions would be done on {day} (dry run, nothing written)").format(
                 count=len(done_ids), day=day
@@ -255,10 +285,16 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
     """Each checklist item in turn: Enter for fine, or type the problem. Asked before the
     write transaction opens, so that a butler on the phone holds no lock."""
     with open_store(ctx, write=False) as store:
-        _, rule = store.journey.find_action(action_id, today())
+        rule = store.journey.find_action(action_id, today())[1]
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:
-        typer.echo(visible(f"{rule.title}：逐项记录（回车 = 正常，或输入发现的问题）"))
+        typer.echo(
+            visible(
+                _("{title}: item by item (Enter = fine, or type the problem found)").format(
+                    title=rule.title
+                )
+            )
+        )
     for number, item in enumerate(rule.checklist, start=1):
         reply = typer.prompt(visible(f"{number}. {item}"), default="", show_default=False)
         reply = reply.strip()

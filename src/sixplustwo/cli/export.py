@@ -100,8 +100,12 @@ def export_records(rows, playbook, day: date) -> list[dict]:
 def export(
     ctx: typer.Context,
     fmt: ExportFormat = format_option(..., help="csv (SMS platform), json or ics."),
-    out: str = typer.Option(..., "--out", "-o", help="File to write (mode 0600), or - for stdout."),
-    on: str | None = typer.Option(None, "--date", help="The day to export (default today)."),
+    out: str = typer.Option(
+        ..., "--out", "-o", metavar="FILE", help="File to write (mode 0600), or - for stdout."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="The day to export (default today)."
+    ),
     new_only: bool = typer.Option(
         False,
         "--new-only",
@@ -114,7 +118,9 @@ def export(
         help="What --new-only remembers this export under (default: sms for csv, "
         "calendar for ics, feed for json), e.g. a second SMS platform.",
     ),
-    wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to wait for another export."),
+    wait: float = typer.Option(
+        60.0, "--wait", min=0, metavar="SECONDS", help="Seconds to wait for another export."
+    ),
     workdays: bool = WORKDAYS_OPTION,
     membership: str | None = MEMBERSHIP_OPTION,
 ) -> None:
@@ -160,7 +166,12 @@ def export(
         else:
             _deliver(ctx, target, data, fmt, where, written, day)
     if out != "-":
-        typer.echo(f"{len(records)} reminders for {day} written to {out}", err=True)
+        typer.echo(
+            _("{count} reminders for {day} written to {file}").format(
+                count=len(records), day=day, file=out
+            ),
+            err=True,
+        )
 
 
 # -- exactly once --------------------------------------------------------------------------

@@ -1,78 +1,107 @@
 """The words shown for codes: every label, in one place, looked up when a screen is drawn.
 
 The domain and the store deal in codes (``overdue``, ``complaint``, step ``+1``); JSON and CSV
-output keep the codes, and a screen shows ``label(kind, code)``. A translation of the labels
-will be looked up here (through ``cli.messages``), nowhere else.
+output keep the codes, and a screen shows ``label(kind, code)``: the English word here,
+translated through the catalogue (``cli.messages``) when drawn. A word typed in either
+language is read back to its code by :func:`code` (``case open --kind 投诉``).
 """
 
 from __future__ import annotations
 
-from sixplustwo.cli.messages import translate
+from sixplustwo.cli.messages import N_, translate
 
 # An action's status (domain.actions.Status).
 STATUS: dict[str, str] = {
-    "upcoming": "未到期",
-    "open": "待办",
-    "overdue": "逾期",
-    "done": "已完成",
-    "missed": "已错过",
+    "upcoming": N_("not yet due"),
+    "open": N_("to do"),
+    "overdue": N_("overdue"),
+    "done": N_("done"),
+    "missed": N_("missed"),
 }
 
 # An owner's journey stage (domain.actions.Stage), or "forgotten" once erased on request.
 STAGE: dict[str, str] = {
-    "prospect": "潜在客户",
-    "subscribed": "已认购",
-    "signed": "已签约",
-    "awaiting delivery": "待交付",
-    "delivered": "已交付",
-    "resident": "已入住",
-    "forgotten": "已删除",
+    "prospect": N_("prospect"),
+    "subscribed": N_("subscribed"),
+    "signed": N_("signed"),
+    "awaiting delivery": N_("awaiting delivery"),
+    "delivered": N_("delivered"),
+    "resident": N_("resident"),
+    "forgotten": N_("erased"),
 }
 
 # The 6+2 steps (domain.playbook.STEP_CODES): 温馨牵手 … 四年之约.
 STEP: dict[str, str] = {
-    "1": "温馨牵手",
-    "2": "喜结连理",
-    "3": "亲密接触",
-    "4": "恭迎乔迁",
-    "5": "嘘寒问暖",
-    "6": "承担责任",
-    "+1": "一路同行",
-    "+2": "四年之约",
+    "1": N_("Warm welcome"),
+    "2": N_("Tying the knot"),
+    "3": N_("Close contact"),
+    "4": N_("Moving in"),
+    "5": N_("Caring"),
+    "6": N_("Taking responsibility"),
+    "+1": N_("Together all the way"),
+    "+2": N_("The four-year promise"),
+}
+
+# An owner's fields on screens, by their listed key (domain/fields.py; its own labels name the
+# columns of the files butlers import, which stay Chinese).
+FIELD: dict[str, str] = {
+    "id": N_("ID"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "project": N_("Project"),
+    "unit": N_("Unit"),
+    "butler": N_("Butler"),
+    "visited": N_("Visited"),
+    "subscribed": N_("Subscribed"),
+    "signed": N_("Signed"),
+    "delivery_date": N_("Contract delivery"),
+    "delivered": N_("Delivered"),
+    "birthday": N_("Birthday"),
+    "lunar_birthday": N_("Lunar birthday"),
+    "referred_by": N_("Referrer"),
 }
 
 # A complaint or repair case's kind.
-CASE_KIND: dict[str, str] = {"complaint": "投诉", "repair": "报修"}
+CASE_KIND: dict[str, str] = {"complaint": N_("complaint"), "repair": N_("repair")}
+
+# Event kinds that are not a rule's name (a rule's name stands for its title, playbook data).
+EVENT_KIND: dict[str, str] = {"celebration": N_("celebration"), "survey": N_("survey")}
 
 # A referral in the 滚雪球计划 ledger.
-REFERRAL_STATUS: dict[str, str] = {"pending": "待签约", "confirmed": "待结算", "settled": "已结算"}
+REFERRAL_STATUS: dict[str, str] = {
+    "pending": N_("awaiting signing"),
+    "confirmed": N_("to settle"),
+    "settled": N_("settled"),
+}
 
 # How an action ended in the report, as the HTML page's legend and columns name it …
 OUTCOME: dict[str, str] = {
-    "on_time": "按时完成",
-    "late": "逾期完成",
-    "missed": "错过",
-    "open": "未完成",
+    "on_time": N_("done on time"),
+    "late": N_("done late"),
+    "missed": N_("missed"),
+    "open": N_("not done"),
 }
 # … and as the terminal report's narrower column heads name it.
 OUTCOME_HEAD: dict[str, str] = {
-    "on_time": "按时",
-    "late": "逾期完成",
-    "missed": "错过",
-    "open": "未完成",
+    "on_time": N_("on time"),
+    "late": N_("done late"),
+    "missed": N_("missed"),
+    "open": N_("not done"),
 }
 
 # What the owner column of a listed action shows when the action's subject is not an owner.
-SUBJECT: dict[str, str] = {"owner": "", "project": "（项目）", "case": ""}
+SUBJECT: dict[str, str] = {"owner": "", "project": N_("(project)"), "case": ""}
 
 # The report's rows of work no butler holds: project actions, and owners with no butler.
-WORK_GROUP: dict[str, str] = {"project": "（项目）", "unassigned": "（未分配）"}
+WORK_GROUP: dict[str, str] = {"project": N_("(project)"), "unassigned": N_("(unassigned)")}
 
 TABLES: dict[str, dict[str, str]] = {
     "status": STATUS,
     "stage": STAGE,
     "step": STEP,
+    "field": FIELD,
     "case_kind": CASE_KIND,
+    "event_kind": EVENT_KIND,
     "referral_status": REFERRAL_STATUS,
     "outcome": OUTCOME,
     "outcome_head": OUTCOME_HEAD,
@@ -87,3 +116,63 @@ def label(kind: str, code: str) -> str:
     a bug (KeyError), except for an empty label, which is shown as nothing."""
     word = TABLES[kind][code]
     return translate(word) if word else word
+
+
+_zh = None
+
+
+def code(kind: str, word: str) -> str:
+    """The code a word stands for, typed in either language: the code itself, its English
+    label or its Chinese one (``投诉`` → ``complaint``); anything else is returned as it is,
+    for the domain to accept or refuse."""
+    typed = word.strip()
+    for value, english in TABLES[kind].items():
+        if typed.lower() in (value.lower(), english.lower()) or typed == _chinese(english):
+            return value
+    return word
+
+
+def chinese(kind: str, code: str) -> str:
+    """The Chinese word for ``code``, whatever the language installed: for data that keeps
+    its words in every language (JSON and the report page, as before)."""
+    return _chinese(TABLES[kind][code])
+
+
+def _chinese(msgid: str) -> str:
+    """A label's Chinese word, whatever the language installed."""
+    global _zh
+    if _zh is None:
+        import gettext
+
+        from sixplustwo.cli.messages import DOMAIN, LANGUAGES, LOCALE_DIR
+
+        _zh = gettext.translation(DOMAIN, LOCALE_DIR, languages=[LANGUAGES["zh"]])
+    return _zh.gettext(msgid) if msgid else msgid
+
+
+def field_label(listed: str, defined: str | None) -> str:
+    """An owner field's name on screens: its label here, else the one the owner definition
+    gives it (a field added there shows under its own name), else its key."""
+    if listed in FIELD:
+        return label("field", listed)
+    return defined or listed
+
+
+def event_kind(kind: str, titles: dict[str, str]) -> str:
+    """An event's kind as shown: a rule's name by the rule's title (playbook data), a kind
+    the tool knows by its label, anything a butler typed as it is."""
+    if kind in titles:
+        return titles[kind]
+    if kind in EVENT_KIND:
+        return label("event_kind", kind)
+    return kind
+
+
+def title(rule_title: str, detail: str | None) -> str:
+    """An action's title as shown and exported: the rule's title (playbook data, Chinese)
+    and its detail (a milestone, a festival, a case's kind in Chinese words, never its code)."""
+    if not detail:
+        return rule_title
+    if detail in CASE_KIND:
+        detail = _chinese(CASE_KIND[detail])
+    return f"{rule_title}（{detail}）"

@@ -9,13 +9,15 @@ import typer
 
 def backup(
     ctx: typer.Context,
-    target: Path = typer.Argument(..., help="Backup file to write (mode 0600)."),
+    target: Path = typer.Argument(..., metavar="FILE", help="Backup file to write (mode 0600)."),
 ) -> None:
     """A consistent copy of the database, safe while others use it."""
     from sixplustwo.store.database import backup as make_backup
 
     pages = make_backup((ctx.find_root().obj or {}).get("db"), target)
-    typer.echo(f"backup written to {target} ({pages} pages)")
+    from sixplustwo.cli.messages import _
+
+    typer.echo(_("backup written to {file} ({pages} pages)").format(file=target, pages=pages))
 
 
 def check(ctx: typer.Context) -> None:

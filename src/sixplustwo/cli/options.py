@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from sixplustwo.cli.messages import N_
+
 
 class Format(StrEnum):
     """How a listing prints: a rich table, JSON (a list of objects, ISO dates) or CSV."""
@@ -20,7 +22,7 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def format_option(default: Any = Format.table, *, help: str = "table, json or csv.") -> Any:
+def format_option(default: Any = Format.table, *, help: str = N_("table, json or csv.")) -> Any:
     """``--format``/``-f``: every command that prints or writes in more than one form takes
     its form under this name. The accepted values are the parameter's type (``Format``, or a
     command's own enum) or, for plain ``str``, the command's own check; ``...`` as the default

@@ -18,34 +18,45 @@ from sixplustwo.cli.context import (
     today,
     warn_unknown_butler,
 )
+from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, emit_json, render
+from sixplustwo.domain.text import visible
 
-app = typer.Typer(help="Customers (业主) and their journey.", no_args_is_help=True)
+app = typer.Typer(help=N_("Customers (业主) and their journey."), no_args_is_help=True)
 
-_DATE_HELP = "Date, e.g. 2024-03-05 or 2024年3月5日."
+_DATE_HELP = N_("Date, e.g. 2024-03-05 or 2024年3月5日.")
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Option(..., "--name", help="Customer name."),
-    phone: str = typer.Option(..., "--phone", help="Mobile or phone number."),
-    project: str = typer.Option(..., "--project", help="Project code."),
-    unit: str = typer.Option(..., "--unit", help="Flat, e.g. 3-1-1201."),
-    visited: str | None = typer.Option(None, "--visited", help=_DATE_HELP),
-    subscribed: str | None = typer.Option(None, "--subscribed", help=_DATE_HELP),
-    signed: str | None = typer.Option(None, "--signed", help=_DATE_HELP),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Customer name."),
+    phone: str = typer.Option(..., "--phone", metavar="PHONE", help="Mobile or phone number."),
+    project: str = typer.Option(..., "--project", metavar="CODE", help="Project code."),
+    unit: str = typer.Option(..., "--unit", metavar="UNIT", help="Flat, e.g. 3-1-1201."),
+    visited: str | None = typer.Option(None, "--visited", metavar="DATE", help=_DATE_HELP),
+    subscribed: str | None = typer.Option(None, "--subscribed", metavar="DATE", help=_DATE_HELP),
+    signed: str | None = typer.Option(None, "--signed", metavar="DATE", help=_DATE_HELP),
     delivery_date: str | None = typer.Option(
-        None, "--delivery-date", help="Contract delivery date (else the project's)."
+        None,
+        "--delivery-date",
+        metavar="DATE",
+        help="Contract delivery date (else the project's).",
     ),
-    delivered: str | None = typer.Option(None, "--delivered", help="Actual delivery date."),
-    birthday: str | None = typer.Option(None, "--birthday", help=_DATE_HELP),
+    delivered: str | None = typer.Option(
+        None, "--delivered", metavar="DATE", help="Actual delivery date."
+    ),
+    birthday: str | None = typer.Option(None, "--birthday", metavar="DATE", help=_DATE_HELP),
     lunar_birthday: bool = typer.Option(
         False, "--lunar-birthday", help="Greet on the lunar date of birth (农历生日)."
     ),
-    butler: str | None = typer.Option(None, "--butler", help="Butler (管家) in charge."),
-    referred_by: str | None = typer.Option(None, "--referred-by", help="Referrer's owner id."),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="Butler (管家) in charge."
+    ),
+    referred_by: str | None = typer.Option(
+        None, "--referred-by", metavar="ID", help="Referrer's owner id."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Add one customer; prints the new id."""
@@ -105,22 +116,26 @@ def owner_row(owner, project, on, membership: str | None = None) -> dict:
 
 
 def _labelled(*keys: str) -> list[tuple[str, str]]:
-    """Columns of owner fields (by their listed key), headed as the owner definition labels
-    them."""
-    from sixplustwo.domain.fields import OWNER_FIELDS
+    """Columns of owner fields (by their listed key), headed with their labels."""
+    from sixplustwo.cli.labels import field_label
 
-    labels = {field.listed: field.label for field in OWNER_FIELDS if field.listed}
-    return [(key, labels[key] or key) for key in keys]
+    return [(key, field_label(key, None)) for key in keys]
 
 
 @app.command("list")
 def list_owners(
     ctx: typer.Context,
-    project: str | None = typer.Option(None, "--project"),
-    butler: str | None = typer.Option(None, "--butler"),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project's customers."
+    ),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="Only this butler's customers."
+    ),
     limit: int = typer.Option(200, "--limit", min=0, help="Rows per page (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0, help="Rows to skip."),
-    tag: list[str] = typer.Option([], "--tag", help="Only owners with this archive tag."),
+    tag: list[str] = typer.Option(
+        [], "--tag", metavar="TAG", help="Only owners with this archive tag."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List customers (phones masked), a page at a time."""
@@ -135,7 +150,9 @@ def list_owners(
     caption = None
     if rows and len(rows) < total:
         shown_to = offset + len(rows)
-        caption = f"{offset + 1}–{shown_to} of {total}; next page: --offset {shown_to}"
+        caption = _("{first}–{last} of {total}; next page: --offset {last}").format(
+            first=offset + 1, last=shown_to, total=total
+        )
     if fmt is not Format.table:
         render(rows, [], fmt)
         return
@@ -144,7 +161,7 @@ def list_owners(
     for row in rows:
         row["stage_label"] = label("stage", row["stage"])
         row["name"] = row["name"] or label("stage", "forgotten")
-    empty = "no customers yet: sixplustwo owner add … or owner import FILE"
+    empty = _("no customers yet: sixplustwo owner add … or owner import FILE")
     print_rows(rows, _owner_columns(), empty=empty, footer=caption)
 
 
@@ -153,14 +170,16 @@ def _owner_columns() -> list:
     name and flat stay, the rest gives way."""
     from sixplustwo.cli.layout import Column
 
-    heads = dict(_labelled("name", "phone", "project", "unit", "butler", "signed", "delivered"))
+    heads = dict(
+        _labelled("id", "name", "phone", "project", "unit", "butler", "signed", "delivered")
+    )
     return [
-        Column("id", "编号", 10, keep=True, right=True),
+        Column("id", heads["id"], 10, keep=True, right=True),
         Column("name", heads["name"], 10, keep=True),
         Column("phone", heads["phone"], 6),
         Column("project", heads["project"], 5),
         Column("unit", heads["unit"], 10, keep=True),
-        Column("stage_label", "阶段", 7),
+        Column("stage_label", _("Stage"), 7),
         Column("butler", heads["butler"], 4),
         Column("signed", heads["signed"], 3),
         Column("delivered", heads["delivered"], 2),
@@ -175,13 +194,14 @@ def find(
         help="Name (王伟), pinyin or initials (wangwei, ww), phone or its last four digits, "
         "or flat (3-1-1201, 3幢1单元1201).",
     ),
-    project: str | None = typer.Option(None, "--project", help="Only this project."),
-    limit: int = typer.Option(200, "--limit", min=0, help="Rows at most (0: all)."),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project."
+    ),
+    limit: int = typer.Option(200, "--limit", min=0, metavar="N", help="Rows at most (0: all)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Find a customer by name, pinyin, phone or flat (phones masked)."""
     from sixplustwo.cli.labels import label
-    from sixplustwo.cli.messages import _
 
     on = today()
     with open_store(ctx, write=False) as store:
@@ -200,7 +220,7 @@ def find(
         footer = _("{shown} of {total} shown: narrow the search or raise --limit").format(
             shown=len(rows), total=total
         )
-    empty = _("no customer matches {text}").format(text=text)
+    empty = visible(_("no customer matches {text}").format(text=text))
     print_rows(rows, _owner_columns(), empty=empty, footer=footer)
 
 
@@ -210,14 +230,16 @@ def show(
     owner: str = typer.Argument(
         ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
     ),
-    on: str | None = typer.Option(None, "--date", help="Show statuses as on this day."),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Show statuses as on this day."
+    ),
     reveal: bool = typer.Option(
         False, "--reveal", help="Show the full phone number (written to the audit log)."
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """One customer: stage, journey events and every action as a timeline."""
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import event_kind, field_label, label, title
 
     day = parse_day(on, "--date") or today()
     from sixplustwo.store.search import resolve_owner
@@ -262,7 +284,7 @@ def show(
             "action_id": a.action_id,
             "rule": a.rule,
             "step": a.step,
-            "title": titles.get(a.rule, a.rule) + (f"（{a.detail}）" if a.detail else ""),
+            "title": title(titles.get(a.rule, a.rule), a.detail),
             "status": a.status,
             "opens_on": a.opens_on,
             "due_on": a.due_on,
@@ -296,19 +318,23 @@ def show(
         return
     from rich.text import Text
 
-    from sixplustwo.domain.text import visible
-
     console = console_out()
     stage_label = label("stage", summary["stage"])
     # Plain text, never markup: names and tags print as typed.
     console.print(
         Text.assemble(
-            (visible(summary["name"] or "（已删除）"), "bold"),
+            (visible(summary["name"] or _("(erased)")), "bold"),
             visible(
                 f"  #{summary['id']}  {summary['phone']}  "
-                f"{view.project.name} {summary['unit']}  管家: {summary['butler'] or '—'}  "
-                f"阶段: {stage_label} ({summary['stage']})"
-                + (f"  会员: {summary['membership']}" if summary["membership"] else "")
+                f"{view.project.name} {summary['unit']}  "
+                + _("butler: {butler}  stage: {stage}").format(
+                    butler=summary["butler"] or "—", stage=stage_label
+                )
+                + (
+                    "  " + _("member: {tier}").format(tier=summary["membership"])
+                    if summary["membership"]
+                    else ""
+                )
             ),
         )
     )
@@ -316,22 +342,22 @@ def show(
 
     # The journey's dates, then any plain field, as the owner definition labels them.
     journey = [
-        (field.label, field.listed)
+        (field_label(field.listed, field.label), field.listed)
         for field in OWNER_FIELDS
         if field.listed and field.label and (field.kind == "date" or field.is_plain)
     ]
     if summary["tags"]:
-        console.print(Text(visible("客户档案: " + "  ".join(summary["tags"]))))
+        console.print(Text(visible(_("archive: {tags}").format(tags="  ".join(summary["tags"])))))
     values = {**summary}
     if summary["lunar_birthday"] and summary["birthday"]:
-        values["birthday"] = f"{summary['birthday']}（按农历）"
+        values["birthday"] = _("{date} (lunar)").format(date=summary["birthday"])
     console.print(
         Text(
             visible(
                 "  ".join(
                     f"{word} {values[key]}" for word, key in journey if values[key] is not None
                 )
-                or "no journey dates recorded"
+                or _("no journey dates recorded")
             )
         )
     )
@@ -344,48 +370,48 @@ def show(
     print_rows(
         timeline,
         [
-            Column("opens_on", "开始", 4, named=True),
-            Column("due_on", "截止", 10, keep=True),
-            Column("step", "步", 2),
-            Column("title", "事项", 10, keep=True),
+            Column("opens_on", _("Opens"), 4, named=True),
+            Column("due_on", _("Due"), 10, keep=True),
+            Column("step", _("Step"), 2),
+            Column("title", _("Action"), 10, keep=True),
             Column(
                 "status_label",
-                "状态",
+                _("Status"),
                 10,
                 keep=True,
                 style=lambda row: status_style.get(row["status"]),
             ),
-            Column("done_on", "完成", 6, named=True),
-            Column("action_id", "编号", 9, essential=True),
+            Column("done_on", _("Done"), 6, named=True),
+            Column("action_id", _("ID"), 9, essential=True),
         ],
-        title="6+2 时间线",
-        empty="no actions: record journey dates with owner edit",
+        title=_("6+2 timeline"),
+        empty=_("no actions: record journey dates with owner edit"),
     )
     if events:
         print_rows(
-            events,
+            [{**event, "kind": event_kind(event["kind"], titles)} for event in events],
             [
-                Column("id", "编号", 3, right=True),
-                Column("date", "日期", 10, keep=True),
-                Column("kind", "事件", 10, keep=True),
-                Column("channel", "渠道", 5),
-                Column("score", "评分", 4),
-                Column("note", "备注", 10, keep=True),
+                Column("id", _("ID"), 3, right=True),
+                Column("date", _("Date"), 10, keep=True),
+                Column("kind", _("Event"), 10, keep=True),
+                Column("channel", _("Channel"), 5),
+                Column("score", _("Score"), 4),
+                Column("note", _("Note"), 10, keep=True),
             ],
-            title="客户事件",
+            title=_("Customer events"),
             empty="",
         )
     if cases:
         print_rows(
             [{**case, "kind_label": label("case_kind", case["kind"])} for case in cases],
             [
-                Column("id", "编号", 10, keep=True, right=True),
-                Column("kind_label", "类型", 10, keep=True),
-                Column("note", "内容", 10, keep=True),
-                Column("opened_on", "受理", 10, keep=True),
-                Column("resolved_on", "解决", 8),
+                Column("id", _("ID"), 10, keep=True, right=True),
+                Column("kind_label", _("Kind"), 10, keep=True),
+                Column("note", _("Details"), 10, keep=True),
+                Column("opened_on", _("Opened"), 10, keep=True),
+                Column("resolved_on", _("Resolved"), 8),
             ],
-            title="投诉与报修",
+            title=_("Complaints and repairs"),
             empty="",
         )
     problems = [r for r in checklist if not r["ok"]]
@@ -395,12 +421,12 @@ def show(
         print_rows(
             problems,
             [
-                Column("action_id", "事项", 5),
-                Column("item", "检查项", 10, keep=True),
-                Column("note", "问题", 10, keep=True),
-                Column("case", "报修单", 8),
+                Column("action_id", _("Action"), 5),
+                Column("item", _("Check item"), 10, keep=True),
+                Column("note", _("Problem"), 10, keep=True),
+                Column("case", _("Repair case"), 8),
             ],
-            title=f"检查发现的问题（共检查 {len(checklist)} 项）",
+            title=_("Problems found ({count} items checked)").format(count=len(checklist)),
             empty="",
         )
 
@@ -409,20 +435,31 @@ def show(
 def edit(
     ctx: typer.Context,
     owner_id: int = typer.Argument(..., help="Owner id."),
-    name: str | None = typer.Option(None, "--name"),
-    phone: str | None = typer.Option(None, "--phone"),
-    project: str | None = typer.Option(None, "--project"),
-    unit: str | None = typer.Option(None, "--unit"),
-    visited: str | None = typer.Option(None, "--visited", help=_DATE_HELP),
-    subscribed: str | None = typer.Option(None, "--subscribed", help=_DATE_HELP),
-    signed: str | None = typer.Option(None, "--signed", help=_DATE_HELP),
-    delivery_date: str | None = typer.Option(None, "--delivery-date", help=_DATE_HELP),
-    delivered: str | None = typer.Option(None, "--delivered", help=_DATE_HELP),
-    birthday: str | None = typer.Option(None, "--birthday", help=_DATE_HELP),
-    butler: str | None = typer.Option(None, "--butler"),
-    referred_by: str | None = typer.Option(None, "--referred-by"),
+    name: str | None = typer.Option(None, "--name", metavar="NAME", help="Customer name."),
+    phone: str | None = typer.Option(
+        None, "--phone", metavar="PHONE", help="Mobile or phone number."
+    ),
+    project: str | None = typer.Option(None, "--project", metavar="CODE", help="Project code."),
+    unit: str | None = typer.Option(None, "--unit", metavar="UNIT", help="Flat, e.g. 3-1-1201."),
+    visited: str | None = typer.Option(None, "--visited", metavar="DATE", help=_DATE_HELP),
+    subscribed: str | None = typer.Option(None, "--subscribed", metavar="DATE", help=_DATE_HELP),
+    signed: str | None = typer.Option(None, "--signed", metavar="DATE", help=_DATE_HELP),
+    delivery_date: str | None = typer.Option(
+        None, "--delivery-date", metavar="DATE", help=_DATE_HELP
+    ),
+    delivered: str | None = typer.Option(None, "--delivered", metavar="DATE", help=_DATE_HELP),
+    birthday: str | None = typer.Option(None, "--birthday", metavar="DATE", help=_DATE_HELP),
+    butler: str | None = typer.Option(
+        None, "--butler", metavar="NAME", help="Butler (管家) in charge."
+    ),
+    referred_by: str | None = typer.Option(
+        None, "--referred-by", metavar="ID", help="Referrer's owner id."
+    ),
     clear: list[str] = typer.Option(
-        [], "--clear", help="Erase a field: visited, signed, delivered, butler, referred_by…"
+        [],
+        "--clear",
+        metavar="FIELD",
+        help="Erase a field: visited, signed, delivered, butler, referred_by…",
     ),
     greetings: bool | None = typer.Option(
         None, "--greetings/--no-greetings", help="Whether the customer wants greeting SMS."
@@ -433,12 +470,16 @@ def edit(
         help="Greet on the lunar (农历) or the solar date of birth.",
     ),
     tag: list[str] = typer.Option(
-        [], "--tag", help="Customer-archive tag category:value, e.g. 爱好:羽毛球 (needs consent)."
+        [],
+        "--tag",
+        metavar="TAG",
+        help="Customer-archive tag category:value, e.g. 爱好:羽毛球 (needs consent).",
     ),
-    untag: list[str] = typer.Option([], "--untag", help="Remove an archive tag."),
+    untag: list[str] = typer.Option([], "--untag", metavar="TAG", help="Remove an archive tag."),
     profile_consent: str | None = typer.Option(
         None,
         "--profile-consent",
+        metavar="yes|no",
         help="yes / no: consent to keep a customer archive (no erases it).",
     ),
 ) -> None:
@@ -490,26 +531,39 @@ def edit(
             store.owners.edit(owner_id, changes, today())
         if archive:
             store.owners.change_archive(owner_id, consent=consent, add=tag, remove=untag)
-    typer.echo(f"owner {owner_id} updated")
+    typer.echo(_("owner {id} updated").format(id=owner_id))
 
 
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    butler: str = typer.Option(..., "--butler", help="The butler (管家) to give them to."),
-    project: str | None = typer.Option(None, "--project", help="Only this project."),
+    butler: str = typer.Option(
+        ..., "--butler", metavar="NAME", help="The butler (管家) to give them to."
+    ),
+    project: str | None = typer.Option(
+        None, "--project", metavar="CODE", help="Only this project."
+    ),
     unit: str | None = typer.Option(
-        None, "--unit", help="Only flats like this pattern: '3-*', '3幢*', '3-1-12??'."
+        None,
+        "--unit",
+        metavar="PATTERN",
+        help="Only flats like this pattern: '3-*', '3幢*', '3-1-12??'.",
     ),
     from_butler: str | None = typer.Option(
-        None, "--from-butler", help="Only the customers of this butler."
+        None, "--from-butler", metavar="NAME", help="Only the customers of this butler."
     ),
     unassigned: bool = typer.Option(False, "--unassigned", help="Only customers with no butler."),
     stage_name: str | None = typer.Option(
-        None, "--stage", help="Only customers at this stage (signed, delivered, resident …)."
+        None,
+        "--stage",
+        metavar="STAGE",
+        help="Only customers at this stage (signed, delivered, resident …).",
     ),
     file: Path | None = typer.Option(
-        None, "--file", help="Only the customers a file names: owner ids, or project and flat."
+        None,
+        "--file",
+        metavar="FILE",
+        help="Only the customers a file names: owner ids, or project and flat.",
     ),
     everyone: bool = typer.Option(
         False, "--all", help="Every customer (needed when no other filter is given)."
@@ -519,7 +573,6 @@ def assign(
 ) -> None:
     """Give customers to a butler, chosen by filters or a file, in one transaction (undo takes
     it back)."""
-    from sixplustwo.cli.messages import _
     from sixplustwo.domain.errors import InvalidInput
 
     butler = butler.strip()
@@ -533,9 +586,9 @@ def assign(
             butler=butler,
         )
     if stage_name is not None:
-        from sixplustwo.cli.labels import STAGE
+        from sixplustwo.cli.labels import STAGE, code
 
-        stage_name = {label: code for code, label in STAGE.items()}.get(stage_name, stage_name)
+        stage_name = code("stage", stage_name)  # typed in either language
         if stage_name not in STAGE:
             raise InvalidInput(
                 "--stage {stage}: stages are {stages}",
@@ -580,15 +633,10 @@ def assign(
         for row in shown:
             row["stage_label"] = label("stage", row["stage"])
         print_rows(shown, _owner_columns(), empty="")
-        typer.echo(
-            _("{count} customers would be given to {butler} (dry run, nothing written)").format(
-                count=len(selected), butler=butler
-            )
-        )
+        said = _("{count} customers would be given to {butler} (dry run, nothing written)")
     else:
-        typer.echo(
-            _("{count} customers given to {butler}").format(count=len(selected), butler=butler)
-        )
+        said = _("{count} customers given to {butler}")
+    typer.echo(visible(said.format(count=len(selected), butler=butler)))
 
 
 _LISTED = 200  # customers a dry run lists
@@ -603,7 +651,8 @@ def forget(
     """Erase name, phone and birthday on request; anonymous statistics stay."""
     if not yes:
         typer.confirm(
-            f"Erase the personal data of owner {owner_id}? This cannot be undone", abort=True
+            _("Erase the personal data of owner {id}? This cannot be undone").format(id=owner_id),
+            abort=True,
         )
     from sixplustwo.store.database import scrub
 
@@ -623,13 +672,13 @@ def forget(
             ),
             err=True,
         )
-    typer.echo(f"owner {owner_id}: name, phone and birthday erased")
+    typer.echo(_("owner {id}: name, phone and birthday erased").format(id=owner_id))
 
 
 @app.command("import")
 def import_owners(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="CSV (UTF-8 or GB18030) or XLSX file."),
+    file: Path = typer.Argument(..., metavar="FILE", help="CSV (UTF-8 or GB18030) or XLSX file."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Check every row, write nothing; count what would change."
     ),
@@ -645,7 +694,7 @@ def import_owners(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Import customers from a sales-system file: all rows or none."""
-    from sixplustwo.cli.messages import _, warning_line
+    from sixplustwo.cli.messages import warning_line
     from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
     from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
@@ -746,7 +795,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     # Refreshed by the import itself, once per batch: rich's own refresh thread would contend
     # for the GIL with SQLite's, which gives it up on every row (~4 s at a million rows).
     with Progress(console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-        task = bar.add_task("importing", total=total)
+        task = bar.add_task(_("importing"), total=total)
 
         def advance(count: int) -> None:
             bar.advance(task, count)

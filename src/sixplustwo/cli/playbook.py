@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import command_line, open_database, open_store
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
 from sixplustwo.domain.text import visible_lines
@@ -24,7 +25,7 @@ def playbook(
     reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
 ) -> None:
     """The rules in force: step, anchor, window, grace, title."""
-    from sixplustwo.cli.labels import label
+    from sixplustwo.cli.labels import chinese
     from sixplustwo.domain.errors import InvalidInput
     from sixplustwo.domain.playbook import (
         default_playbook,
@@ -36,8 +37,6 @@ def playbook(
     from sixplustwo.store.unit import Store
 
     if fmt not in ("table", "json", "csv", "toml", "markdown"):
-        from sixplustwo.cli.messages import _
-
         raise typer.BadParameter(
             _("{fmt!r} is not one of table, json, csv, toml, markdown").format(fmt=fmt),
             param_hint="--format",
@@ -57,7 +56,10 @@ def playbook(
             store = Store(db, default_playbook(), command_line(ctx))
             store.settings.set(PLAYBOOK_SETTING, text)
             store.audit.record("playbook", f"use {use}" if use else "reset to default")
-        typer.echo(f"playbook {'from ' + str(use) if use else 'reset to the default'} in force")
+        if use:
+            typer.echo(_("playbook from {file} in force").format(file=use))
+        else:
+            typer.echo(_("playbook reset to the default in force"))
         return
     with open_store(ctx, write=False) as store:
         book = store.playbook
@@ -69,7 +71,7 @@ def playbook(
         {
             "rule": rule.name,
             "step": rule.step,
-            "step_name": label("step", rule.step),
+            "step_name": chinese("step", rule.step),
             "subject": rule.subject,
             "anchor": rule.anchor,
             "opens": str(rule.opens),
@@ -89,15 +91,15 @@ def playbook(
     render(
         rows,
         [
-            Column("rule", "rule", 10, keep=True),
-            Column("step", "步骤", 10, keep=True),
-            Column("title", "事项", 10, keep=True),
-            Column("due", "due", 7),
-            Column("opens", "opens", 6),
-            Column("anchor", "anchor", 5),
-            Column("grace", "grace", 4, right=True),
-            Column("subject", "对象", 3),
+            Column("rule", _("Rule"), 10, keep=True),
+            Column("step", _("Step"), 10, keep=True),
+            Column("title", _("Action"), 10, keep=True),
+            Column("due", _("Due"), 7),
+            Column("opens", _("Opens"), 6),
+            Column("anchor", _("Anchor"), 5),
+            Column("grace", _("Grace"), 4, right=True),
+            Column("subject", _("For"), 3),
         ],
         Format(fmt),
-        title="6+2 playbook" + ("（工作日顺延）" if book.settings.workdays else ""),
+        title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, parse_day, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import echo_recorded, emit_json, render
 from sixplustwo.domain.text import visible
@@ -15,11 +16,15 @@ app = typer.Typer(help="Projects (楼盘) and their milestones.", no_args_is_hel
 @app.command("add")
 def add(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="Short project code, e.g. HY1."),
-    name: str = typer.Option(..., "--name", help="Project name, e.g. 华苑一期."),
-    delivery_date: str | None = typer.Option(None, "--delivery-date", help="First delivery date."),
-    opening_date: str | None = typer.Option(None, "--opening-date", help="Sales opening (开盘)."),
-    city: str | None = typer.Option(None, "--city"),
+    code: str = typer.Argument(..., metavar="CODE", help="Short project code, e.g. HY1."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Project name, e.g. 华苑一期."),
+    delivery_date: str | None = typer.Option(
+        None, "--delivery-date", metavar="DATE", help="First delivery date."
+    ),
+    opening_date: str | None = typer.Option(
+        None, "--opening-date", metavar="DATE", help="Sales opening (开盘)."
+    ),
+    city: str | None = typer.Option(None, "--city", metavar="CITY", help="City."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Register a project (楼盘)."""
@@ -31,18 +36,26 @@ def add(
     if fmt is Format.json:
         emit_json(result)
     else:
-        typer.echo(visible(f"project {result['code']} added (id {result['id']})"))
+        typer.echo(
+            visible(
+                _("project {code} added (id {id})").format(code=result["code"], id=result["id"])
+            )
+        )
 
 
 @app.command("milestone")
 def milestone(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     kind: str | None = typer.Argument(
-        None, help="封顶 (topping-out), 落架 (scaffold-removal) or other; none: list them."
+        None,
+        metavar="KIND",
+        help="封顶 (topping-out), 落架 (scaffold-removal) or other; none: list them.",
     ),
-    on: str | None = typer.Option(None, "--date", help="The day the milestone was reached."),
-    note: str | None = typer.Option(None, "--note"),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="The day the milestone was reached."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="A note."),
     milestone_id: int | None = typer.Option(
         None, "--id", metavar="ID", help="Correct milestone ID: its --date (or KIND, --note)."
     ),
@@ -56,39 +69,33 @@ def milestone(
     --delete ID removes one (the bulletins due from it follow). The same milestone on the same
     day is recorded once."""
     if delete is not None and (milestone_id is not None or kind or on or note):
-        raise typer.BadParameter("--delete takes no KIND, --id, --date or --note")
+        raise typer.BadParameter(_("--delete takes no KIND, --id, --date or --note"))
     if delete is None and milestone_id is None and kind is None:
         _list_milestones(ctx, code, fmt)
         return
     if delete is None and milestone_id is None and on is None:
-        raise typer.BadParameter("required to record a milestone", param_hint="--date")
+        raise typer.BadParameter(_("required to record a milestone"), param_hint="--date")
     day = parse_day(on, "--date")
     with open_store(ctx, write=True) as store:
         if delete is not None:
             found = store.projects.delete_milestone(code, delete)
-            said = "deleted"
+            said = _("milestone {id} of {code} deleted: {kind} on {date}")
         elif milestone_id is not None:
             found = store.projects.change_milestone(
                 code, milestone_id, on=day, kind=kind, note=note, today=today()
             )
-            said = "changed:"
+            said = _("milestone {id} of {code} changed: {kind} on {date}")
         else:
             assert kind is not None and day is not None
             found = store.projects.add_milestone(code, kind, day, note, today=today())
-            said = "recorded"
+            said = _("milestone {kind} recorded for {code} on {date} (id {id})")
     if fmt is Format.json:
         emit_json(
             {"id": found.id, "kind": found.kind, "date": found.reached_on, "deleted": bool(delete)}
         )
-    elif said == "recorded":
-        typer.echo(
-            visible(
-                f"milestone {found.kind} recorded for {code} on {found.reached_on} (id {found.id})"
-            )
-        )
     else:
         typer.echo(
-            visible(f"milestone {found.id} of {code} {said} {found.kind} on {found.reached_on}")
+            visible(said.format(id=found.id, code=code, kind=found.kind, date=found.reached_on))
         )
 
 
@@ -103,13 +110,13 @@ def _list_milestones(ctx: typer.Context, code: str, fmt: Format) -> None:
     render(
         rows,
         [
-            Column("id", "编号", 10, keep=True, right=True),
-            Column("kind", "节点", 10, keep=True),
-            Column("date", "日期", 10, keep=True),
-            Column("note", "备注", 5),
+            Column("id", _("ID"), 10, keep=True, right=True),
+            Column("kind", _("Milestone"), 10, keep=True),
+            Column("date", _("Date"), 10, keep=True),
+            Column("note", _("Note"), 5),
         ],
         fmt,
-        empty=f"no milestones for {code} yet",
+        empty=_("no milestones for {code} yet").format(code=code),
     )
 
 
@@ -132,23 +139,27 @@ def list_projects(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
     render(
         rows,
         [
-            Column("code", "代码", 10, keep=True),
-            Column("name", "项目", 10, keep=True),
-            Column("delivery_date", "首批交付", 5),
-            Column("city", "城市", 3),
+            Column("code", _("Code"), 10, keep=True),
+            Column("name", _("Project"), 10, keep=True),
+            Column("delivery_date", _("First delivery"), 5),
+            Column("city", _("City"), 3),
         ],
         fmt,
-        empty="no projects yet: sixplustwo project add CODE --name NAME",
+        empty=_("no projects yet: sixplustwo project add CODE --name NAME"),
     )
 
 
 @app.command("event")
 def project_event(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="Project code."),
-    kind: str = typer.Argument(..., help="weekly-bulletin, monthly-community-event, or any kind."),
-    on: str | None = typer.Option(None, "--date", help="Day it happened (default today)."),
-    note: str | None = typer.Option(None, "--note", help="What was sent or held."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    kind: str = typer.Argument(
+        ..., metavar="KIND", help="weekly-bulletin, monthly-community-event, or any kind."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="Day it happened (default today)."
+    ),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="What was sent or held."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record a project-wide event: the week's SMS bulletin, a community event (社区活动)."""
@@ -162,11 +173,15 @@ def project_event(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="Project code."),
-    name: str | None = typer.Option(None, "--name"),
-    delivery_date: str | None = typer.Option(None, "--delivery-date", help="First delivery date."),
-    opening_date: str | None = typer.Option(None, "--opening-date", help="Sales opening (开盘)."),
-    city: str | None = typer.Option(None, "--city"),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    name: str | None = typer.Option(None, "--name", metavar="NAME", help="Project name."),
+    delivery_date: str | None = typer.Option(
+        None, "--delivery-date", metavar="DATE", help="First delivery date."
+    ),
+    opening_date: str | None = typer.Option(
+        None, "--opening-date", metavar="DATE", help="Sales opening (开盘)."
+    ),
+    city: str | None = typer.Option(None, "--city", metavar="CITY", help="City."),
 ) -> None:
     """Change a project's name, city, opening (开盘) or first delivery date."""
     from sixplustwo.domain.errors import InvalidInput
@@ -186,4 +201,4 @@ def edit(
         )
     with open_store(ctx, write=True) as store:
         store.projects.edit(code, changes)
-    typer.echo(visible(f"project {code} updated"))
+    typer.echo(visible(_("project {code} updated").format(code=code)))

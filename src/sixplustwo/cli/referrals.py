@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store, parse_day, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import console_out, render
 
@@ -14,11 +15,14 @@ app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args
 @app.command("list")
 def list_referrals(
     ctx: typer.Context,
-    referrer: int | None = typer.Option(None, "--referrer", help="Only this referrer's."),
+    referrer: int | None = typer.Option(
+        None, "--referrer", metavar="ID", help="Only this referrer's."
+    ),
     on: str | None = typer.Option(
         None,
         "--as-of",
         "--date",
+        metavar="DATE",
         help="As of this day (default today): what was recorded on or before it.",
     ),
     fmt: Format = FORMAT_OPTION,
@@ -55,18 +59,18 @@ def list_referrals(
     render(
         ledger,
         [
-            Column("referrer_shown", "推荐人", 10, keep=True),
-            Column("referred_shown", "被推荐人", 10, keep=True),
-            Column("status_label", "状态", 9, keep=True),
-            Column("amount_shown", "奖励(元)", 9, keep=True, right=True),
-            Column("signed", "签约", 6),
-            Column("settlement", "结算方式", 5),
-            Column("settled_on", "结算日", 4),
-            Column("referrer_phone", "推荐人手机", 2),
+            Column("referrer_shown", _("Referrer"), 10, keep=True),
+            Column("referred_shown", _("Referred"), 10, keep=True),
+            Column("status_label", _("Status"), 9, keep=True),
+            Column("amount_shown", _("Reward (yuan)"), 9, keep=True, right=True),
+            Column("signed", _("Signed"), 6),
+            Column("settlement", _("Paid as"), 5),
+            Column("settled_on", _("Settled on"), 4),
+            Column("referrer_phone", _("Referrer's phone"), 2),
         ],
         fmt,
-        title="老带新奖励台账（滚雪球计划）",
-        empty="no referrals recorded — 暂无老带新记录",
+        title=_("Referral rewards ledger (滚雪球计划)"),
+        empty=_("no referrals recorded"),
     )
     totals: dict[int, dict[str, int]] = {}
     for row in ledger:
@@ -76,11 +80,11 @@ def list_referrals(
     console = console_out()
     for referrer_id, total in totals.items():
         console.print(
-            f"推荐人 {referrer_id}: 待结算 {total['confirmed']} 元, 已结算 {total['settled']} 元"
+            _("referrer {id}: {confirmed} yuan to settle, {settled} yuan settled").format(
+                id=referrer_id, confirmed=total["confirmed"], settled=total["settled"]
+            )
         )
     if ledger:
-        from sixplustwo.cli.messages import _
-
         # The same totals as the report's referral figures on that day (ledger_totals).
         console.print(
             _(

@@ -67,11 +67,11 @@ def to_terminal() -> bool:
 
 def json_visible(text: str) -> str:
     """JSON text with the characters ``visible`` escapes written as JSON escapes (``\u202e``):
-    still valid JSON, and the same data once parsed. (Control characters are JSON-escaped
-    already.)"""
-    from sixplustwo.domain.text import UNSAFE
+    still valid JSON, and the same data once parsed. (Control characters in strings are
+    JSON-escaped already; a raw newline or tab is the layout between values, kept.)"""
+    from sixplustwo.domain.text import UNSAFE_IN_NOTE
 
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE_IN_NOTE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(
@@ -80,7 +80,7 @@ def render(
     fmt: Format,
     *,
     title: str | None = None,
-    empty: str = "nothing to show",
+    empty: str | None = None,
     caption: str | None = None,
 ) -> None:
     """JSON and CSV carry every key of the rows; the table shows ``columns`` as lines that fit
@@ -117,6 +117,7 @@ def render(
                 out.write(line.text)
         return
     from sixplustwo.cli.layout import Column, print_rows
+    from sixplustwo.cli.messages import _
 
     shown = [
         column
@@ -124,7 +125,13 @@ def render(
         else Column(column[0], column[1], len(columns) - number, keep=number < 2)
         for number, column in enumerate(columns)
     ]
-    print_rows(rows, shown, empty=empty, title=title, footer=caption)
+    print_rows(
+        rows,
+        shown,
+        empty=_("nothing to show") if empty is None else empty,
+        title=title,
+        footer=caption,
+    )
 
 
 def csv_cell(value: object) -> object:
@@ -196,5 +203,13 @@ def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -
     if fmt is Format.json:
         emit_json({"id": event_id, "completed": list(completed)})
         return
-    done = f"; done: {', '.join(completed)}" if completed else ""
-    typer.echo(f"event {event_id} recorded{done}")
+    from sixplustwo.cli.messages import _
+
+    if completed:
+        typer.echo(
+            _("event {id} recorded; done: {actions}").format(
+                id=event_id, actions=", ".join(completed)
+            )
+        )
+    else:
+        typer.echo(_("event {id} recorded").format(id=event_id))

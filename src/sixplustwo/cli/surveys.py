@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import RollBack, open_store, refuse_bad_rows, today
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
 
@@ -17,7 +18,9 @@ app = typer.Typer(help="Satisfaction surveys (满意度调查).", no_args_is_hel
 def import_survey(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., help="CSV or XLSX: 业主编号 (or 项目 code or name, and 房号), 日期, 评分, 意见."
+        ...,
+        metavar="FILE",
+        help="CSV or XLSX: 业主编号 (or 项目 code or name, and 房号), 日期, 评分, 意见.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
     fmt: Format = FORMAT_OPTION,
@@ -48,7 +51,13 @@ def import_survey(
         )
     elif dry_run:
         typer.echo(
-            f"{file}: {result.rows} answers valid (dry run), {result.skipped} already recorded"
+            _("{file}: {rows} answers valid (dry run), {skipped} already recorded").format(
+                file=file, rows=result.rows, skipped=result.skipped
+            )
         )
     else:
-        typer.echo(f"{file}: {result.inserted} answers imported, {result.skipped} already recorded")
+        typer.echo(
+            _("{file}: {imported} answers imported, {skipped} already recorded").format(
+                file=file, imported=result.inserted, skipped=result.skipped
+            )
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store
+from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
 from sixplustwo.domain.text import visible
@@ -16,7 +17,10 @@ def undo(
         False, "--dry-run", help="Say what would be undone, change nothing."
     ),
     user: str | None = typer.Option(
-        None, "--user", help="The newest command of this operating-system user, not anyone's."
+        None,
+        "--user",
+        metavar="USER",
+        help="The newest command of this operating-system user, not anyone's.",
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -46,5 +50,9 @@ def undo(
             }
         )
         return
-    said = "would undo" if dry_run else "undone"
-    typer.echo(visible(f"{said}: {entry.command} ({entry.user or '?'}, {entry.when})"))
+    said = (
+        _("would undo: {command} ({user}, {at})")
+        if dry_run
+        else _("undone: {command} ({user}, {at})")
+    )
+    typer.echo(visible(said.format(command=entry.command, user=entry.user or "?", at=entry.when)))

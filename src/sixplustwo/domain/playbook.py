@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Literal
 
 from sixplustwo.domain.dates import Offset
-from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
+from sixplustwo.domain.errors import N_, InvalidInput, SixPlusTwoError
 
 Subject = Literal["owner", "project", "case"]
 Completion = Literal["event", "done", "case-resolved"]
@@ -312,9 +312,9 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _SETTINGS: dict[str, type] = {"workdays": bool, "referral_reward": int, "referral_settlement": str}
 # One whole message per kind of value, so that each reads as a sentence when translated.
 _SETTING_WANTED: dict[type, str] = {
-    bool: "{source}, line {line}: setting {key!r} must be true or false",
-    int: "{source}, line {line}: setting {key!r} must be a whole number",
-    str: "{source}, line {line}: setting {key!r} must be text",
+    bool: N_("{source}, line {line}: setting {key!r} must be true or false"),
+    int: N_("{source}, line {line}: setting {key!r} must be a whole number"),
+    str: N_("{source}, line {line}: setting {key!r} must be text"),
 }
 SETTLEMENTS = ("抵扣物业费", "抵扣契税")
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sixplustwo.domain.errors import StoreError
+from sixplustwo.domain.errors import SixPlusTwoError, StoreError
 from sixplustwo.store.migrations import FILLS, MIGRATIONS
 
 DB_ENV = "SIXPLUSTWO_DB"
@@ -485,14 +485,25 @@ def lock(db: str | os.PathLike | None, name: str, wait: float) -> Iterator[None]
         yield
 
 
-def check(db: str | os.PathLike | None) -> tuple[bool, str]:
-    """Integrity and foreign-key checks, summed up in one line."""
+def check(db: str | os.PathLike | None) -> tuple[bool, SixPlusTwoError]:
+    """Integrity and foreign-key checks, summed up in one line (a message, for cli/ to put
+    in words)."""
     backend, path = _backend_and_path(db)
     integrity, foreign, schema, owners = backend.check(path)
     healthy = integrity == ["ok"] and not foreign
-    detail = "ok" if integrity == ["ok"] else f"{len(integrity)} problem(s): {integrity[0]}"
-    line = (
-        f"{path}: integrity {detail}; {foreign} foreign-key problem(s); "
-        f"schema {schema}; {owners} owners"
-    )
+    counts = {"path": path, "foreign": foreign, "schema": schema, "owners": owners}
+    if integrity == ["ok"]:
+        line = SixPlusTwoError(
+            "{path}: integrity ok; {foreign} foreign-key problem(s); schema {schema}; "
+            "{owners} owners",
+            **counts,
+        )
+    else:
+        line = SixPlusTwoError(
+            "{path}: integrity {count} problem(s): {first}; {foreign} foreign-key problem(s); "
+            "schema {schema}; {owners} owners",
+            count=len(integrity),
+            first=integrity[0],
+            **counts,
+        )
     return healthy, line

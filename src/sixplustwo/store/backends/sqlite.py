@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
+from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
 
 NAME = "sqlite"
 # How long a command waits for the write lock before "database is locked". Write transactions
@@ -206,11 +206,11 @@ def after_migration_check(connection: sqlite3.Connection) -> None:
 # names the flat or owner; this is for what slips past, e.g. a race with another process).
 _CONSTRAINTS = (
     ("UNIQUE constraint failed: owner.project_id, owner.unit",
-     "that flat already belongs to another owner: each flat has one owner"),
-    ("UNIQUE constraint failed: project.code", "a project with that code already exists"),
+     N_("that flat already belongs to another owner: each flat has one owner")),
+    ("UNIQUE constraint failed: project.code", N_("a project with that code already exists")),
     ("FOREIGN KEY constraint failed",
-     "it names an owner, project or case that does not exist (or no longer does)"),
-    ("NOT NULL constraint failed", "a required value is missing"),
+     N_("it names an owner, project or case that does not exist (or no longer does)")),
+    ("NOT NULL constraint failed", N_("a required value is missing")),
 )  # fmt: skip
 
 
