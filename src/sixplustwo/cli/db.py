@@ -23,7 +23,7 @@ def copy(
 ) -> None:
     """Copy the whole database (--db) into an empty one, in one transaction on the target;
     then compare the tables' row counts and check both (exit 1 if they differ)."""
-    from sixplustwo.cli.messages import _
+    from sixplustwo.cli.messages import _, text
     from sixplustwo.cli.render import emit_json
     from sixplustwo.store.copying import copy_database
 
@@ -33,8 +33,8 @@ def copy(
             {
                 "ok": result.ok,
                 "tables": {t: {"source": a, "target": b} for t, (a, b) in result.counts.items()},
-                "source_check": result.source_check[1],
-                "target_check": result.target_check[1],
+                "source_check": text(result.source_check[1]),
+                "target_check": text(result.target_check[1]),
             }
         )
     else:
@@ -46,7 +46,7 @@ def copy(
                 )
                 + mark
             )
-        typer.echo(_("source: {line}").format(line=result.source_check[1]))
-        typer.echo(_("target: {line}").format(line=result.target_check[1]))
+        typer.echo(_("source: {line}").format(line=text(result.source_check[1])))
+        typer.echo(_("target: {line}").format(line=text(result.target_check[1])))
     if not result.ok:
         raise typer.Exit(1)
