@@ -180,7 +180,17 @@ def stored_unit_key(unit: str | None) -> str | None:
     1201室``, not ``3-1-1201``, which the flat's own index finds), so that a ledger of plain
     flats adds no index entries."""
     key = unit_key(unit)
-    return None if key == unit else key
+    stored = None if key == unit else key
+    if unit and len(STORED_UNIT_KEYS) < _UNITS_KEPT:
+        STORED_UNIT_KEYS[unit] = stored
+    return stored
+
+
+# For a million-row import, the keys of names and flats seen before, looked up where a row is
+# laid out (a dict lookup instead of two calls a row): name → (pinyin, initials), flat →
+# stored key.
+KNOWN_NAME_KEYS = _NAMES
+STORED_UNIT_KEYS: dict[str, str | None] = {}
 
 
 SEARCH_COLUMNS = ("name_pinyin", "name_initials", "unit_key")
