@@ -223,3 +223,49 @@ def _owner_indexes_of(db) -> list[str]:
             "AND sql IS NOT NULL"
         )
     ]
+
+
+def test_a_bulk_import_leaves_owner_find_its_indexes(cli, cli_json, project, tmp_path, db_path):
+    """The bulk path (indexes dropped, kept or built again at the end) stores the search keys
+    and leaves every search index in place: owner find reads them, never the whole table."""
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.search import find_owner_ids
+
+    before = _owner_indexes(db_path)
+    rows = [f"客户{i},139{i:08d},HY1,{i}-1-101" for i in range(300)]
+    rows += ["王伟,13812345678,HY1,3幢1单元1201室", "单丽,13900001234,HY1,A座0501"]
+    path = tmp_path / "big.csv"
+    path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with open_database(db_path, write=True) as connection:
+        owners = OwnerFile(path, date(2026, 11, 22)).values()
+        result = import_owners(
+            connection, insert_rows(owners, load_projects(connection)), expected_rows=1_000_000
+        )
+        assert not result.problems
+    assert _owner_indexes(db_path) == before
+
+    def found(text):
+        return [row["name"] for row in cli_json("owner", "find", text)]
+
+    assert found("wangwei") == ["王伟"]
+    assert found("ww") == ["王伟"]
+    assert found("shanli") == ["单丽"]  # the surname's reading
+    assert found("5678") == ["王伟"]
+    assert found("3-1-1201") == ["王伟"]
+    assert found("a-501") == ["单丽"]
+    assert found("7-1-101") == ["客户7"]
+
+    plans: list[str] = []
+    with open_database(db_path, write=False) as db:
+        real = db.query
+
+        def explain(sql, params=None):
+            plans.extend(row[-1] for row in real("EXPLAIN QUERY PLAN " + sql, params))
+            return real(sql, params)
+
+        db.query = explain  # type: ignore[method-assign]
+        for text in ("王伟", "ww", "5678", "13812345678", "3-1-1201", "a-501"):
+            find_owner_ids(db, text)
+    assert plans and all("USING INDEX" in plan or "USING COVERING INDEX" in plan for plan in plans)
