@@ -13,7 +13,7 @@ from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
-from sixplustwo.domain.search import name_keys, stored_unit_key
+from sixplustwo.domain.search import KNOWN_NAME_KEYS, STORED_UNIT_KEYS, name_keys, stored_unit_key
 from sixplustwo.domain.text import (
     BUTLER_MAX,
     NAME_MAX,
@@ -373,10 +373,14 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
         birthday = _plain_date(birthday)  # type: ignore[assignment]
         if birthday is None or birthday > today_text or birthday < "1900-01-01":
             return None
+    spelled, initials = KNOWN_NAME_KEYS.get(name) or name_keys(name)
+    flat = STORED_UNIT_KEYS.get(unit, unit)
+    if flat is unit:  # not seen yet
+        flat = stored_unit_key(unit)
     return (
         project, unit, name, phone, visited, subscribed, signed, delivery_date or None,
-        delivered, birthday or None, birthday[5:] if birthday else None, butler.strip() or None,
-        None, False, *name_keys(name), stored_unit_key(unit),
+        delivered, birthday or None, birthday[5:] if birthday else None, butler or None,
+        None, False, spelled, initials, flat,
     )  # fmt: skip
 
 

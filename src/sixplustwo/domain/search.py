@@ -72,24 +72,36 @@ def _syllable(char: str) -> str:
     return reading
 
 
-# For many names (an import): every character's reading and initial as str.translate tables,
-# so that a name is read in C, not character by character in Python. Initials are upper case
-# there, so that a name with anything else in it (Latin letters, ·) is told apart.
-_SPELL: dict[int, str] = {}
-_INITIAL: dict[int, str] = {}
-_TABLES_AFTER = 2000  # names read one by one before the tables are worth building
+# Every character's reading and initial as str.translate tables, so that a name is read in
+# C, not character by character in Python. Initials are upper case there, so that a name with
+# anything else in it (Latin letters, ·) is told apart. The tables fill as characters are
+# first seen (a ledger's names use a few thousand of pypinyin's ~40,000 characters).
 _CLEAN = {**{ord(c): None for c in "\u0300\u0301\u0304\u030c"}, **_TONELESS}
 
 
-def _tables() -> None:
-    for code, readings in _readings().items():
-        reading = readings.split(",", 1)[0].translate(_CLEAN)
-        if reading.isascii() and reading.isalpha():
-            _SPELL[int(code)] = reading
-            _INITIAL[int(code)] = reading[0].upper()
+class _Table(dict[int, str]):
+    def __missing__(self, code: int) -> str:
+        if code < 128:  # Latin text: read one by one
+            _SPELL[code] = _INITIAL[code] = "\x00"
         else:
-            _SPELL[int(code)] = _INITIAL[int(code)] = ""
-    _INITIAL.update(dict.fromkeys(range(128), "\x00"))  # Latin text: read one by one
+            readings = _readings().get(str(code))
+            if readings is None:  # kept as it is by translate: read one by one
+                raise KeyError(code)
+            reading = readings.split(",", 1)[0].translate(_CLEAN)
+            if reading.isascii() and reading.isalpha():
+                _SPELL[code] = reading
+                _INITIAL[code] = reading[0].upper()
+            else:
+                _SPELL[code] = _INITIAL[code] = ""
+        return dict.__getitem__(self, code)
+
+
+_SPELL = _Table()
+_INITIAL = _Table()
+
+
+def _tables() -> None:
+    """The tables fill themselves as characters are seen: nothing to build."""
 
 
 def name_keys(name: str | None) -> tuple[str | None, str | None]:
@@ -100,20 +112,16 @@ def name_keys(name: str | None) -> tuple[str | None, str | None]:
     found = _NAMES.get(name)
     if found is not None:
         return found
-    keys = None
-    if _SPELL:
-        initials = name.translate(_INITIAL)
-        if initials.isascii() and initials.isalpha() and initials.isupper():
-            surname = SURNAME_READINGS.get(name[0])
-            if surname:
-                spelled = surname + name[1:].translate(_SPELL)
-                initials = surname[0] + initials[1:]
-            else:
-                spelled = name.translate(_SPELL)
-            keys = (spelled, initials.lower())
-    elif len(_NAMES) >= _TABLES_AFTER:
-        _tables()
-    if keys is None:
+    initials = name.translate(_INITIAL)
+    if initials.isascii() and initials.isalpha() and initials.isupper():
+        surname = SURNAME_READINGS.get(name[0])
+        if surname:
+            spelled = surname + name[1:].translate(_SPELL)
+            initials = surname[0] + initials[1:]
+        else:
+            spelled = name.translate(_SPELL)
+        keys: tuple[str | None, str | None] = (spelled, initials.lower())
+    else:
         keys = _spelled(name)
     if len(_NAMES) < _NAMES_KEPT:
         _NAMES[name] = keys
@@ -180,7 +188,17 @@ def stored_unit_key(unit: str | None) -> str | None:
     1201室``, not ``3-1-1201``, which the flat's own index finds), so that a ledger of plain
     flats adds no index entries."""
     key = unit_key(unit)
-    return None if key == unit else key
+    stored = None if key == unit else key
+    if unit and len(STORED_UNIT_KEYS) < _UNITS_KEPT:
+        STORED_UNIT_KEYS[unit] = stored
+    return stored
+
+
+# For a million-row import, the keys of names and flats seen before, looked up where a row is
+# laid out (a dict lookup instead of two calls a row): name → (pinyin, initials), flat →
+# stored key.
+KNOWN_NAME_KEYS = _NAMES
+STORED_UNIT_KEYS: dict[str, str | None] = {}
 
 
 SEARCH_COLUMNS = ("name_pinyin", "name_initials", "unit_key")

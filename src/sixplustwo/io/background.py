@@ -14,6 +14,7 @@ with SIGKILL while the child reads), and the parent stops and reaps it when inte
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -123,6 +124,10 @@ def _produce(items: Iterable[Item], sender, receiver, parent: int) -> None:  # i
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Ctrl-C reaches the whole process group: the parent handles it and stops this child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # No cyclic garbage collection here: the rows are tuples of strings (no cycles) and the
+    # child ends with the file, while the collections that a million new tuples trigger cost
+    # seconds (the reader alone at a million rows: ~12.5 → ~10 s CPU, measured under load).
+    gc.disable()
     try:
         iterator = iter(items)
         while batch := list(islice(iterator, _BATCH)):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,8 +290,8 @@ class Database:
         for row_key, prior in changed:
             self._written(Write(table, "update", {key: row_key}, before=prior))
 
-    def drop_indexes(self, table: str) -> list[str]:
-        return self.backend.drop_indexes(self.connection, table)
+    def drop_indexes(self, table: str, keep: Collection[str] = ()) -> list[str]:
+        return self.backend.drop_indexes(self.connection, table, keep)
 
     def rebuild_indexes(self, statements: Sequence[str]) -> None:
         self.backend.rebuild_indexes(self.connection, statements)
