@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -109,4 +110,27 @@ def test_an_export_that_fails_midway_takes_its_rows_back(cli, project, tmp_path,
                 tmp_path / "later.csv")  # fmt: skip
     assert "warning" not in later.stderr
     sent = _action_ids("csv", (tmp_path / "later.csv").read_bytes())
+    assert sorted(sent) == [f"o{n}:signing-revisit" for n in range(1, 4)]
+
+
+def test_another_hosts_unfinished_export_is_left_to_that_host(cli, project, tmp_path, db_path):
+    """Two cron hosts share a server database: a batch killed on one host has its temporary
+    file on that host's disk, so another host must neither call it delivered (its file is
+    absent here) nor write its rows again; the host that wrote it settles it."""
+    from dbsql import sql
+
+    for number in range(1, 4):
+        cli("owner", "add", "--name", f"客户{number}", "--phone", f"1390000{number:04d}",
+            "--project", project, "--unit", f"1-{number}", "--signed", "2024-01-01")  # fmt: skip
+    killed = _export("csv", tmp_path / "a.csv", "--new-only", fault="export:pending")
+    assert killed.returncode == -signal.SIGKILL
+    sql(db_path, "UPDATE export_batch SET host = 'the-other-host'")
+    elsewhere = _export("csv", tmp_path / "b.csv", "--new-only")
+    assert elsewhere.returncode == 0 and b"warning" not in elsewhere.stderr
+    assert _action_ids("csv", (tmp_path / "b.csv").read_bytes()) == []  # pending over there
+    assert sql(db_path, "SELECT state FROM export_batch ORDER BY id")[0] == ("pending",)
+    sql(db_path, "UPDATE export_batch SET host = ?", (socket.gethostname(),))
+    home = _export("csv", tmp_path / "c.csv", "--new-only")
+    assert home.returncode == 0 and b"written again" in home.stderr
+    sent = _action_ids("csv", (tmp_path / "c.csv").read_bytes())
     assert sorted(sent) == [f"o{n}:signing-revisit" for n in range(1, 4)]

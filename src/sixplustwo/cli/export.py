@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -191,7 +192,9 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
 
     temporary = temporary_beside(target)
     with _bookkeeping(ctx) as db:
-        batch = Audit(db).open_batch(fmt.value, where, day, str(target), str(temporary))
+        batch = Audit(db).open_batch(
+            fmt.value, where, day, str(target), str(temporary), socket.gethostname()
+        )
     fault_point("export:batch-opened")
     try:
         write_private(temporary, data)
@@ -237,7 +240,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
     from sixplustwo.store.audit import Audit
 
     with open_database(ctx, write=False) as db:
-        unfinished = Audit(db).unfinished_batches()
+        unfinished = Audit(db).unfinished_batches(socket.gethostname())
     for batch in unfinished:
         if batch.state == "pending":
             if not os.path.lexists(batch.temporary):  # renamed into place: delivered

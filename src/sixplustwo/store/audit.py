@@ -96,18 +96,23 @@ class Audit:
     # pending batch whose temporary file is gone (it was renamed: delivered) and discards any
     # other (its rows leave export_log, to be written again). cli/export.py runs the steps.
 
-    def unfinished_batches(self) -> list[ExportBatch]:
+    def unfinished_batches(self, host: str) -> list[ExportBatch]:
+        """This host's unfinished batches: another host's temporary file is on its own disk,
+        so only it can tell whether the file was put in place (its rows stay pending, counted
+        as written, until it runs again)."""
         rows = self.db.query(
             f"SELECT {ExportBatch.select()} FROM export_batch "
-            "WHERE state IN ('writing', 'pending') ORDER BY id"
+            "WHERE state IN ('writing', 'pending') AND (host = :h OR host IS NULL) ORDER BY id",
+            {"h": host},
         )
         return [ExportBatch.from_row(row) for row in rows]
 
     def open_batch(
-        self, fmt: str, destination: str, day: date, target: str, temporary: str
+        self, fmt: str, destination: str, day: date, target: str, temporary: str, host: str
     ) -> ExportBatch:
-        """A batch about to write ``temporary`` (to become ``target``)."""
+        """A batch about to write ``temporary`` (to become ``target``) on ``host``."""
         values = {
+            "host": host,
             "destination": destination,
             "format": fmt,
             "day": day,

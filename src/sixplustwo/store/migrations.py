@@ -275,6 +275,12 @@ _OWNER_GREETINGS = """
 CREATE INDEX ix_owner_wants_greetings ON owner (wants_greetings)
 """
 
+# Two cron hosts may share one server database: a batch's temporary file is on the host that
+# wrote it, so only that host may judge (by the file's presence) whether it was delivered.
+_EXPORT_BATCH_HOST = """
+ALTER TABLE export_batch ADD COLUMN host VARCHAR
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -291,6 +297,7 @@ MIGRATIONS: list[Migration] = [
     ("0013_owner_search", _OWNER_SEARCH),
     ("0014_export_batch", _EXPORT_BATCH),
     ("0015_owner_greetings_index", _OWNER_GREETINGS),
+    ("0016_export_batch_host", _EXPORT_BATCH_HOST),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,

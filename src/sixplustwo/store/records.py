@@ -199,6 +199,7 @@ class ExportBatch(Record):
     TABLE = "export_batch"
     FIELDS = _fields(
         "id:id destination format day:date target temporary state audit_id:int started_at:stamp"
+        " host"
     )
     id: int
     destination: str
@@ -209,3 +210,4 @@ class ExportBatch(Record):
     state: str
     audit_id: int | None
     started_at: datetime
+    host: str | None  # the machine whose disk holds the temporary file (None: before 0016)
