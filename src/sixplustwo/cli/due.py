@@ -62,19 +62,11 @@ def due(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
-    from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.playbook import STEP_CODES
+    from sixplustwo.domain.playbook import checked_steps
     from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
-    steps = {s.strip() for s in step}
-    unknown = steps - set(STEP_CODES)
-    if unknown:
-        raise InvalidInput(
-            "--step {unknown}: steps are {steps}",
-            unknown=", ".join(sorted(unknown)),
-            steps=", ".join(STEP_CODES),
-        )
+    steps = checked_steps(step)
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
         project_id = project_id_of(connection, project) if project else None

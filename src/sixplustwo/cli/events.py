@@ -206,19 +206,12 @@ def _done_many(
     """``done ID ID …`` and ``done --rule R …``: all in one transaction, or none."""
     from sixplustwo.cli.context import warn_unknown_butler
     from sixplustwo.cli.labels import title as action_title
-    from sixplustwo.domain.errors import InvalidInput, NotFound
-    from sixplustwo.domain.playbook import STEP_CODES
+    from sixplustwo.domain.errors import NotFound
+    from sixplustwo.domain.playbook import checked_steps
     from sixplustwo.store.queries import DueFilter
 
     day = day_or_today(on)
-    steps = {s.strip() for s in step}
-    unknown = steps - set(STEP_CODES)
-    if unknown:
-        raise InvalidInput(
-            "--step {unknown}: steps are {steps}",
-            unknown=", ".join(sorted(unknown)),
-            steps=", ".join(STEP_CODES),
-        )
+    steps = checked_steps(step)
     titles: dict[str, str] = {}
     with open_store(ctx, write=not dry_run) as store:
         if rule is not None:

@@ -23,6 +23,20 @@ Completion = Literal["event", "done", "case-resolved"]
 # The 6+2 steps by code, in order; the names a screen shows are in cli/labels.py.
 STEP_CODES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "+1", "+2")
 
+
+def checked_steps(given: list[str] | tuple[str, ...]) -> set[str]:
+    """The steps a filter names (``--step``), or InvalidInput naming those that are none."""
+    steps = {s.strip() for s in given}
+    unknown = steps - set(STEP_CODES)
+    if unknown:
+        raise InvalidInput(
+            "--step {unknown}: steps are {steps}",
+            unknown=", ".join(sorted(unknown)),
+            steps=", ".join(STEP_CODES),
+        )
+    return steps
+
+
 # 客户典型心态: the customer's typical state of mind at each step (seed 000).
 STEP_MINDSETS: dict[str, str] = {
     "1": "投资价值最大化——“钱要花得值得”；降低投资风险——广纳信息、谨慎决策、防止受骗",
