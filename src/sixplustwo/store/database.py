@@ -365,8 +365,12 @@ def _transaction(backend: ModuleType, connection: Any, *, write: bool) -> Iterat
     backend.commit(connection)
 
 
-def migrate(backend: ModuleType, connection: Any, where: object) -> list[str]:
-    """Apply the migrations this database lacks, each in one transaction with its record."""
+def migrate(
+    backend: ModuleType, connection: Any, where: object, *, create: bool = True
+) -> list[str]:
+    """Apply the migrations this database lacks, each in one transaction with its record.
+    Without ``create`` a database with no tables yet (an empty server database, an empty
+    file) is ``no database at PATH``: a reading command makes no schema."""
     from sixplustwo.store.audit import now_text
 
     known = [name for name, _ in MIGRATIONS]
@@ -374,6 +378,8 @@ def migrate(backend: ModuleType, connection: Any, where: object) -> list[str]:
         applied = _applied(backend, connection)
     if applied is None:
         raise StoreError("{path} is not a sixplustwo database (it holds other tables)", path=where)
+    if not applied and not create:
+        raise StoreError("no database at {path}", path=where)
     unknown = applied - set(known)
     if unknown:
         raise StoreError(
@@ -443,7 +449,7 @@ def open_database(
     except backend.Error as exc:
         raise backend.describe_error(exc, path) from None
     try:
-        migrate(backend, connection, path)
+        migrate(backend, connection, path, create=create)
         with _transaction(backend, connection, write=write):
             yield Database(backend, connection, path, write=write)
     except backend.Error as exc:
