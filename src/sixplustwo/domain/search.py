@@ -100,10 +100,6 @@ _SPELL = _Table()
 _INITIAL = _Table()
 
 
-def _tables() -> None:
-    """The tables fill themselves as characters are seen: nothing to build."""
-
-
 def name_keys(name: str | None) -> tuple[str | None, str | None]:
     """A name's pinyin (``wangwei``) and initials (``ww``), lower case; None for no name.
     Written for speed: a million-row import reads every name."""
