@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -192,9 +191,7 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
 
     temporary = temporary_beside(target)
     with _bookkeeping(ctx) as db:
-        batch = Audit(db).open_batch(
-            fmt.value, where, day, str(target), str(temporary), socket.gethostname()
-        )
+        batch = Audit(db).open_batch(fmt.value, where, day, str(target), str(temporary), _host())
     fault_point("export:batch-opened")
     try:
         write_private(temporary, data)
@@ -240,7 +237,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
     from sixplustwo.store.audit import Audit
 
     with open_database(ctx, write=False) as db:
-        unfinished = Audit(db).unfinished_batches(socket.gethostname())
+        unfinished = Audit(db).unfinished_batches(_host())
     for batch in unfinished:
         if batch.state == "pending":
             if not os.path.lexists(batch.temporary):  # renamed into place: delivered
@@ -258,3 +255,11 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
         remove_temporary(batch.temporary)
         with _bookkeeping(ctx) as db:
             Audit(db).drop_batch(batch.id)
+
+
+def _host() -> str:
+    """This machine's name: the disk an export batch's temporary file is on. (socket is
+    imported here, not at start-up: every command imports this module.)"""
+    import socket
+
+    return socket.gethostname()
