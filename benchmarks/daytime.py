@@ -55,7 +55,7 @@ def _open_actions(env: dict[str, str], day: str, count: int) -> list[str]:
 
 
 def bench(size: int, runs: int, today: date) -> dict:
-    source = HERE / "data" / str(size) / "bench.db"
+    source = HERE / "data" / "spread" / str(size) / "bench.db"
     if not source.exists():
         raise SystemExit(f"{source} is missing: run  python benchmarks/run.py {size}  first")
     db = source.with_name("daytime.db")

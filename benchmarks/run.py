@@ -1,6 +1,7 @@
 """Time the installed CLI as whole processes on generated data: medians and peak memory.
 
     python benchmarks/run.py 10000 100000 1000000 [--runs 3] [--db postgresql://…]
+    python benchmarks/run.py 1000000 --shape spread ledger handkept   # data of other shapes
     python benchmarks/run.py 100000 1000000 --reuse --report-only   # the report vs due
 
 The ``sixplustwo`` first on PATH is timed: use a regular ``pip install .`` in its own venv
@@ -11,11 +12,13 @@ times another way of running it (e.g. a worktree with ``PYTHONPATH=src``).
 generate and import) and times only the read commands; ``--report-only`` times the morning
 list and the manager's report (a quarter, whole company) side by side, in the same run.
 
-Each size gets a fresh database: projects, milestones and cases are set up through the CLI
-(one process per project) or SQL (cases and milestones, which are not what is measured), then
-``owner import`` of the generated CSV is timed, then the read commands. With ``--db URL`` the
-same runs go to that PostgreSQL database instead (emptied before each import: give it one of
-its own), so that both backends are timed on the same generated data.
+``--shape`` picks the generated data's shapes (``generate.py`` describes them; ``spread`` by
+default), each kept in ``data/SHAPE/SIZE``. Each size gets a fresh database: the first project
+is added through the CLI (which makes the database), the other projects, milestones and cases
+through SQL (they are not what is measured), then ``owner import`` of the generated CSV is
+timed, then the read commands. With ``--db URL`` the same runs go to that PostgreSQL database
+instead (emptied before each import: give it one of its own), so that both backends are timed
+on the same generated data.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
+from generate import SHAPES, generate
 
 HERE = Path(__file__).parent
 SCRIPT = [shutil.which("sixplustwo") or "sixplustwo"]
@@ -97,27 +100,39 @@ def insert(db: str | Path, statement: str, rows: list[tuple]) -> None:
 
 
 def bench(
-    size: int, runs: int, today: date, url: str | None = None, *, reuse: bool, report_only: bool
+    size: int,
+    runs: int,
+    today: date,
+    url: str | None = None,
+    *,
+    shape: str,
+    reuse: bool,
+    report_only: bool,
 ) -> dict:
-    folder = HERE / "data" / str(size)
+    folder = HERE / "data" / shape / str(size)
     if not (folder / "owners.csv").exists():
-        generate(size, folder, today)
+        generate(size, folder, today, shape_name=shape)
     db: str | Path = url or folder / "bench.db"
     env = {**os.environ, "SIXPLUSTWO_DB": str(db), "COLUMNS": "200"}
     setup = json.loads((folder / "setup.json").read_text("utf-8"))
     results: dict = {}
-    print(f"{size:,} owners", flush=True)
+    print(f"{size:,} owners, {shape}", flush=True)
     if reuse and (isinstance(db, str) or db.exists()):
-        return read_commands(size, runs, today, env, db, report_only, results)
+        return read_commands(folder, size, runs, today, env, db, report_only, results)
     # A second import into the same database would refuse the same flats: each run imports
     # into a fresh one (projects added first, untimed).
     imports = []
     for _ in range(runs):
         fresh(db)
-        for project in setup["projects"]:
-            subprocess.run([*SCRIPT, "project", "add", project["code"], "--name",
-                            project["name"], "--delivery-date", project["delivery_date"]],
-                           env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        first, *others = setup["projects"]
+        subprocess.run([*SCRIPT, "project", "add", first["code"], "--name", first["name"],
+                        "--delivery-date", first["delivery_date"]],
+                       env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        insert(
+            db,
+            "INSERT INTO project (code, name, delivery_date, created_at) VALUES (?, ?, ?, ?)",
+            [(p["code"], p["name"], p["delivery_date"], "2026-01-01 00:00:00") for p in others],
+        )
         imports.append(timed([*SCRIPT, "owner", "import", str(folder / "owners.csv")], env))
     record("owner import", imports, results)
     insert(
@@ -131,13 +146,19 @@ def bench(
         "VALUES (?, ?, '报修', ?, ?)",
         [(c["owner"], c["kind"], c["opened"], c["resolved"]) for c in setup["cases"]],
     )
-    return read_commands(size, runs, today, env, db, report_only, results)
+    return read_commands(folder, size, runs, today, env, db, report_only, results)
 
 
 def read_commands(
-    size: int, runs: int, today: date, env: dict, db: str | Path, report_only: bool, results: dict
+    folder: Path,
+    size: int,
+    runs: int,
+    today: date,
+    env: dict,
+    db: str | Path,
+    report_only: bool,
+    results: dict,
 ) -> dict:
-    folder = HERE / "data" / str(size)
     day = today.isoformat()
     due = [*SCRIPT, "due", "--date", day, "--format", "json"]
     report = [*SCRIPT, "report", "--from", QUARTER[0], "--to", QUARTER[1], "--format", "json"]
@@ -195,6 +216,7 @@ if __name__ == "__main__":
     parser.add_argument("--report-only", action="store_true", help="time due and report only")
     parser.add_argument("--command", help='how to run the CLI, e.g. "python -m sixplustwo"')
     parser.add_argument("--db", help="a postgresql:// URL to time instead of a SQLite file")
+    parser.add_argument("--shape", nargs="+", choices=sorted(SHAPES), default=["spread"])
     arguments = parser.parse_args()
     if arguments.command:
         SCRIPT[:] = arguments.command.split()
@@ -202,16 +224,19 @@ if __name__ == "__main__":
     print(machine)
     backend = "postgres" if arguments.db else "sqlite"
     report = {"machine": machine, "backend": backend, "today": arguments.today.isoformat()}
-    report["sizes"] = {}
-    for size in arguments.sizes:
-        report["sizes"][size] = bench(
-            size,
-            arguments.runs,
-            arguments.today,
-            arguments.db,
-            reuse=arguments.reuse,
-            report_only=arguments.report_only,
-        )
+    report["shapes"] = {}
+    for shape in arguments.shape:
+        report["shapes"][shape] = {}
+        for size in arguments.sizes:
+            report["shapes"][shape][size] = bench(
+                size,
+                arguments.runs,
+                arguments.today,
+                arguments.db,
+                shape=shape,
+                reuse=arguments.reuse,
+                report_only=arguments.report_only,
+            )
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     (results / ("latest.json" if backend == "sqlite" else f"latest-{backend}.json")).write_text(

@@ -58,7 +58,9 @@ def rows(draw) -> tuple[str, ...]:
     return (
         cell("张三", " 李四 ", "", "  "),
         cell("13812345678", " 13912345678 ", "12812345678", "1381234567", "+8613812345678",
-             "138 1234 5678", "021-12345678", "", "１３８１２３４５６７８"),
+             "138 1234 5678", "021-12345678", "", "１３８１２３４５６７８", "+86 138-1234-5678",
+             "0086 13812345678", "86-13812345678", "＋８６ １３８ １２３４ ５６７８",
+             "+86 12812345678", "138 1234 567a", "(138)1234.5678"),
         cell("P01", " P02", ""),
         cell("1-101", " 2-1201 ", ""),
         visited, subscribed, signed, delivery_date, delivered, date_cell(born),
@@ -105,3 +107,23 @@ def test_file_values_match_the_records_of_a_mixed_file(tmp_path):
     assert fast == slow
     assert [number for number, item in fast if isinstance(item, InvalidInput)] == [4, 5, 7]
     assert fast[0][1][1] == "1-101"  # the last 房号 column wins, as in the full path
+
+
+def test_a_ledger_kept_by_hand_takes_the_fast_path_too():
+    """Slash dates and phones written with spaces or +86, as a hand-kept Excel ledger has them
+    (benchmarks/generate.py's "handkept" shape): stored as the full validation stores them."""
+    cells = ("马远", "+86 136 1754 8831", "P01", "1-1-101", "2022/8/10", "2022/9/9",
+             "2022年9月21日", "20240303", "2024/4/10", "1982/4/23", "管家000", "", "")  # fmt: skip
+    plain = plain_owner_values(cells, TODAY.isoformat())
+    assert plain is not None
+    assert plain == _full(cells)
+    assert plain[3] == "13617548831" and plain[4] == "2022-08-10" and plain[9] == "1982-04-23"
+
+
+def test_a_mobile_typed_in_full_width_is_stored_in_ascii_digits():
+    """A Chinese input method types １３８… and ＋８６; the SMS platform needs 13812345678 (the
+    old check let full-width digits through as they were)."""
+    from sixplustwo.domain.phones import normalise_phone
+
+    assert normalise_phone("１３８１２３４５６７８") == "13812345678"
+    assert normalise_phone("＋８６ １３８－１２３４－５６７８") == "13812345678"

@@ -100,8 +100,17 @@ def input_fields() -> tuple[Field, ...]:
 
 
 def plain_fields() -> tuple[Field, ...]:
-    """Fields beyond the owner's own validation: read, stored and shown by their kind."""
-    return tuple(field for field in OWNER_FIELDS if field.is_plain)
+    """Fields beyond the owner's own validation: read, stored and shown by their kind.
+    Worked out once per definition (an import asks for every row of a million)."""
+    global _plain_cache
+    defined, plain = _plain_cache
+    if defined is not OWNER_FIELDS:
+        plain = tuple(field for field in OWNER_FIELDS if field.is_plain)
+        _plain_cache = (OWNER_FIELDS, plain)
+    return plain
+
+
+_plain_cache: tuple[tuple[Field, ...], tuple[Field, ...]] = ((), ())
 
 
 def header_aliases() -> dict[str, str]:

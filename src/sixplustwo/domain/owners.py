@@ -6,13 +6,14 @@ here by name (their meaning is the journey), plain ones by their kind."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import date
 
 from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
-from sixplustwo.domain.phones import is_plain_mobile, normalise_phone
+from sixplustwo.domain.phones import is_plain_mobile, normalise_phone, written_mobile
 from sixplustwo.domain.search import KNOWN_NAME_KEYS, STORED_UNIT_KEYS, name_keys, stored_unit_key
 from sixplustwo.domain.text import (
     BUTLER_MAX,
@@ -298,14 +299,15 @@ PLAIN_INPUT_FIELDS = (
     "name", "phone", "project", "unit", "visited", "subscribed", "signed", "delivery_date",
     "delivered", "birthday", "butler", "referred_by", "lunar_birthday",
 )  # fmt: skip
-_PLAIN_DATES: dict[str, str | None] = {}  # date text → itself if a real YYYY-MM-DD date
+_PLAIN_DATES: dict[str, str | None] = {}  # date text → its ISO form if a real date
 _PLAIN_DATES_KEPT = 100_000  # a file repeats a few thousand dates; a hostile one, no more
 
 
 def _plain_date(text: str) -> str | None:
-    """``text`` if it is a real date written YYYY-MM-DD, else None. The first string seen for
-    each date stands for all later ones: rows share their date strings, which the bulk
-    import then pickles (and SQLite binds) once per batch instead of once per cell."""
+    """``text`` as an ISO date (YYYY-MM-DD) if it is a real date written in an accepted form,
+    else None. The first string seen for each date stands for all later ones: rows share
+    their date strings, which the bulk import then pickles (and SQLite binds) once per batch
+    instead of once per cell."""
     if text in _PLAIN_DATES:
         return _PLAIN_DATES[text]
     plain: str | None = None
@@ -322,6 +324,10 @@ def _plain_date(text: str) -> str | None:
             plain = text
         except ValueError:
             pass
+    elif text.strip():
+        # Written another accepted way (2024/3/5, 20240305, 2024年3月5日): stored as ISO.
+        with suppress(InvalidInput):
+            plain = parse_date_text(text).isoformat()
     if len(_PLAIN_DATES) < _PLAIN_DATES_KEPT:
         _PLAIN_DATES[text] = plain
     return plain
@@ -329,8 +335,9 @@ def _plain_date(text: str) -> str | None:
 
 def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues | None:
     """``owner_values(owner_record(…))`` for a row as sales systems mostly write it: text
-    cells laid out as PLAIN_INPUT_FIELDS, an 11-digit mobile, dates as YYYY-MM-DD (compared as
-    text, which orders them as dates), no referrer, no lunar birthday. Anything else, valid or
+    cells laid out as PLAIN_INPUT_FIELDS, a mainland mobile (11 digits, or written with spaces,
+    dashes or +86), dates in an accepted form (stored as YYYY-MM-DD and compared as text,
+    which orders them as dates), no referrer, no lunar birthday. Anything else, valid or
     not, returns None and takes the full path, which also words the errors. A million-row
     import spends most of its Python time validating; this is ~3x faster."""
     (
@@ -352,7 +359,9 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
         return None
     phone = phone.strip()
     if not is_plain_mobile(phone):
-        return None
+        phone = written_mobile(phone)  # type: ignore[assignment]  # 138 1234 5678, +86 …
+        if phone is None:
+            return None
     journey = []
     earlier = ""
     for day in (visited, subscribed, signed, delivered):  # the journey's order

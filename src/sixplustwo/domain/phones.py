@@ -6,8 +6,10 @@ import re
 
 from sixplustwo.domain.errors import InvalidInput
 
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # whole text (fullmatch), ASCII digits
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
+# Digits and signs as a Chinese input method types them in full width (１３８…, ＋８６).
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 
 
 def is_plain_mobile(text: str) -> bool:
@@ -30,20 +32,16 @@ def normalise_phone(raw: str) -> str:
     """
     if is_plain_mobile(raw):
         return raw  # the usual case, decided without a regular expression
-    text = _SEPARATORS.sub("", raw.strip())
+    text = _bare(raw)
     if not text:
         raise InvalidInput("phone is empty")
     if any(char.isalpha() for char in text):
         # The phone library reads letters as a keypad (1381234abcd → 13812342223): a typo.
         raise InvalidInput("phone {raw!r} has letters in it", raw=raw)
-    bare = text
-    for prefix in ("+86", "0086", "86"):
-        if bare.startswith(prefix) and _MAINLAND_MOBILE.match(bare[len(prefix) :]):
-            bare = bare[len(prefix) :]
-            break
-    if _MAINLAND_MOBILE.match(bare):
-        return bare
-    if bare.isdigit() and bare.startswith("1") and len(bare) == 11:
+    mobile = _mobile(text)
+    if mobile is not None:
+        return mobile
+    if text.isdigit() and text.startswith("1") and len(text) == 11:
         raise InvalidInput(
             "phone {raw!r} is not a mainland mobile number (1[3-9] + 9 digits)", raw=raw
         )
@@ -57,6 +55,26 @@ def normalise_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput("phone {raw!r} is not a valid phone number", raw=raw)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def written_mobile(raw: str) -> str | None:
+    """A mainland mobile as people write it besides its bare 11 digits (``138 1234 5678``,
+    ``138-1234-5678``, ``+86 13812345678``, full-width digits): stored as ``normalise_phone``
+    stores it; None for anything else (which ``normalise_phone`` judges, slowly)."""
+    return _mobile(_bare(raw))
+
+
+def _bare(raw: str) -> str:
+    """The number without separators, its digits and signs in ASCII."""
+    return _SEPARATORS.sub("", raw.strip().translate(_FULL_WIDTH))
+
+
+def _mobile(text: str) -> str | None:
+    """A bare number's 11 digits if it is a mainland mobile, with or without +86/0086/86."""
+    for prefix in ("+86", "0086", "86"):
+        if text.startswith(prefix) and _MAINLAND_MOBILE.fullmatch(text, len(prefix)):
+            return text[len(prefix) :]
+    return text if _MAINLAND_MOBILE.fullmatch(text) else None
 
 
 def mask_phone(phone: str | None) -> str:
