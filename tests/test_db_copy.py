@@ -99,3 +99,69 @@ def test_every_table_has_its_place_in_the_copy_order(tmp_path):
     with open_database(tmp_path / "fresh.db", write=True, create=True) as db:
         tables = db.backend.table_names(db.connection) - {"schema_migration"}
     assert tables - set(table_order()) == set()
+
+
+def test_referrers_across_many_chunks_are_all_copied(cli, tmp_path, db_path, target, monkeypatch):
+    """Every owner refers another, earlier or later (a later one is filled in after all the
+    owners are in), over many chunks of the copy and many bulk updates."""
+    from sixplustwo.store import copying
+
+    count = 60
+    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "姓名,手机,项目,房号\n"
+        + "".join(f"客户{i},139{i:08d},HY1,1-{101 + i}\n" for i in range(count)),
+        encoding="utf-8",
+    )
+    cli("owner", "import", ledger)
+    referrals = tmp_path / "referrals.csv"
+    referrals.write_text(
+        "业主编号,推荐人\n"
+        + "".join(f"{i},o{(i + 17) % count + 1}\n" for i in range(1, count + 1) if i % 5),
+        encoding="utf-8",
+    )
+    cli("owner", "import", referrals, "--update")
+    monkeypatch.setattr(copying, "_CHUNK", 7)
+    if is_server(target) or is_server(db_path):  # on the server, some updates COPYed in bulk
+        monkeypatch.setattr("sixplustwo.store.backends.postgres._COPY_UPDATE_FROM_ROWS", 5)
+
+    assert json.loads(cli("db", "copy", "--to", target, "--format", "json").stdout)["ok"]
+    query = "SELECT id, referred_by FROM owner ORDER BY id"
+    copied = sql(target, query)
+    assert copied == sql(db_path, query)
+    assert sum(referrer is not None for _, referrer in copied) == count - count // 5
+
+
+def test_a_server_source_is_read_through_a_server_side_cursor(
+    cli, cli_json, tmp_path, db_path, target, monkeypatch
+):
+    """A large table is not taken whole into memory: while the copy writes, the source's
+    session is fetching from a cursor declared on the server (psycopg's ordinary cursor
+    would have received the whole result of the SELECT at once)."""
+    if not is_server(db_path):
+        pytest.skip("a SQLite file is read by sqlite3's own cursor, a step at a time")
+    from sixplustwo.store import copying
+    from sixplustwo.store.database import Database
+
+    _team(cli, cli_json, tmp_path)
+    monkeypatch.setattr(copying, "_CHUNK", 2)
+    seen: list[str] = []
+    insert_many = Database.insert_many
+
+    def watched(self, table, columns, rows, constants=None):
+        assert len(rows) <= 2
+        if table == "owner":
+            seen.extend(
+                query
+                for (query,) in sql(
+                    db_path,
+                    "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name = 'sixplustwo'",
+                )
+            )
+        return insert_many(self, table, columns, rows, constants)
+
+    monkeypatch.setattr(Database, "insert_many", watched)
+    assert json.loads(cli("db", "copy", "--to", target, "--format", "json").stdout)["ok"]
+    assert seen and all(query.upper().startswith("FETCH") for query in seen), seen

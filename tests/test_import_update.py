@@ -255,3 +255,103 @@ def test_the_background_reader_updates_the_same(cli, project, tmp_path, db_path,
         assert [row[7] for row in stored[:2]] == [None, "2024-07-01"]
         assert all(row[4] is not None for row in stored)  # visits kept
         assert "管家: 0 changed" in outcomes[1][2]  # the dry run after the update
+
+
+def test_a_large_update_writes_each_row_its_values_and_undo_takes_them_back(
+    cli, cli_json, project, tmp_path, db_path
+):
+    """Hundreds of owners in one update, written in bulk (on PostgreSQL the rows are COPYed
+    into a temporary table and written by one UPDATE): each owner gets its own row's values,
+    an emptied cell (--clear-empty) is stored empty, the rest is left, and undo takes it all
+    back."""
+    count = 400
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(_ledger(count), encoding="utf-8")
+    cli("owner", "import", ledger)
+    before = _stored(db_path)
+    butlers = ["" if i % 3 == 0 else f"管家{i % 7}" for i in range(count)]
+    deliveries = [f"2024-0{1 + i % 9}-15" if i % 2 else "" for i in range(count)]
+    path = tmp_path / "update.csv"
+    path.write_text(
+        "项目,房号,管家,合同交付日期\n"
+        + "".join(f"HY1,1-{101 + i},{butlers[i]},{deliveries[i]}\n" for i in range(count)),
+        encoding="utf-8",
+    )
+    summary = cli_json("owner", "import", path, "--update", "--clear-empty")
+    assert summary["updated"] == count
+    after = _stored(db_path)
+    assert [row[9] for row in after] == [butler or None for butler in butlers]
+    assert [row[6] for row in after] == [delivery or None for delivery in deliveries]
+    untouched = [(*row[:6], *row[7:9], row[10]) for row in after]
+    assert untouched == [(*row[:6], *row[7:9], row[10]) for row in before]
+    cli("undo")
+    assert _stored(db_path) == before
+
+
+def test_a_large_update_with_a_bad_row_names_it_and_writes_nothing(cli, project, tmp_path, db_path):
+    count = 400
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(_ledger(count), encoding="utf-8")
+    cli("owner", "import", ledger)
+    before = _stored(db_path)
+    path = tmp_path / "update.csv"
+    referrers = [f"o{count - i}" for i in range(count)]
+    referrers[250] = "o9999"
+    path.write_text(
+        "项目,房号,管家,推荐人\n"
+        + "".join(f"HY1,1-{101 + i},管家乙,{referrers[i]}\n" for i in range(count)),
+        encoding="utf-8",
+    )
+    refused = cli("owner", "import", path, "--update", ok=False)
+    assert refused.exit_code == 1
+    assert "row 252, column 推荐人: no owner 9999" in refused.stderr
+    assert "1 bad row(s); nothing imported" in refused.stderr
+    assert _stored(db_path) == before
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_the_gateway_bulk_update_writes_nulls_and_only_where_asked(
+    cli, project, tmp_path, db_path, size
+):
+    """``Database.update_many`` with a few rows (a statement each) and with many (on
+    PostgreSQL COPYed and written by one UPDATE … FROM): each row its values, None as NULL,
+    an assignment's expression (COALESCE) applied, only the rows ``where`` admits; a key
+    given twice: the last row wins."""
+    from sixplustwo.store.database import open_database
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(_ledger(size), encoding="utf-8")
+    cli("owner", "import", ledger)
+    cli("owner", "forget", "2", "--yes")
+    before = {row[0]: row for row in _stored(db_path)}
+    ids = sorted(before)
+    butler = {i: None if i % 4 == 0 else f"管家{i}" for i in ids}
+    delivery = {i: None if i % 2 else f"2025-01-{1 + i % 28:02d}" for i in ids}
+    with open_database(db_path, write=True) as db:
+        db.update_many(
+            "owner",
+            ["butler = {}", "delivery_date = COALESCE({}, delivery_date)"],
+            "id",
+            [(butler[i], delivery[i], i) for i in ids],
+            where="forgotten_on IS NULL",
+        )
+    after = {row[0]: row for row in _stored(db_path)}
+    for i in ids:
+        if i == 2:  # forgotten: the where clause leaves it
+            assert after[i] == before[i]
+            continue
+        assert after[i][9] == butler[i]
+        assert after[i][6] == (delivery[i] or before[i][6])
+        assert after[i][:6] == before[i][:6] and after[i][7:9] == before[i][7:9]
+    with open_database(db_path, write=True) as db:
+        rows = [("管家甲", i) for i in ids] + [("管家乙", ids[0])]
+        db.update_many("owner", ["butler = {}"], "id", rows)
+    assert [row[9] for row in _stored(db_path)] == ["管家乙"] + ["管家甲"] * (len(ids) - 1)
+    # A row that breaks a constraint fails them all, worded as a row's own UPDATE was.
+    from sixplustwo.domain.errors import Conflict
+
+    rows = [(ids[0], i) for i in ids[1:]] + [(9999, ids[0])]
+    with pytest.raises(Conflict) as refused, open_database(db_path, write=True) as db:
+        db.update_many("owner", ["referred_by = {}"], "id", rows)
+    assert refused.value.msgid.startswith("it names an owner, project or case that does not")
+    assert [row[10] for row in _stored(db_path)] == [before[i][10] for i in ids]

@@ -94,26 +94,30 @@ def copy_database(source: str | os.PathLike | None, target: str) -> CopyResult:
 
 
 def _copy_table(db: Database, into: Database, table: str) -> None:
-    cursor = db.execute(f"SELECT * FROM {table} ORDER BY 1")
-    columns = [column[0] for column in cursor.description]
-    later = [c for c in _SELF_REFERENCES.get(table, ()) if c in columns]
-    positions = [columns.index(c) for c in later]
+    """A table's rows, a chunk at a time (only a chunk is held: a million owners are read
+    through, not loaded); a self-reference is kept aside (the referenced row may come later)
+    and written once every row is in."""
     deferred: list[tuple] = []
-    while True:
-        rows = cursor.fetchmany(_CHUNK)
-        if not rows:
-            break
+    later: list[str] = []
+    key = ""
+    for columns, chunk in db.stream(f"SELECT * FROM {table} ORDER BY 1", size=_CHUNK):
+        rows = chunk
+        later = [c for c in _SELF_REFERENCES.get(table, ()) if c in columns]
         if later:
-            for row in rows:
+            key = columns[0]
+            positions = [columns.index(c) for c in later]
+            for row in chunk:
                 values = [row[i] for i in positions]
                 if any(value is not None for value in values):
                     deferred.append((*values, row[0]))
-            rows = [tuple(None if i in positions else v for i, v in enumerate(row)) for row in rows]
+            rows = [
+                tuple(None if i in positions else v for i, v in enumerate(row)) for row in chunk
+            ]
         into.insert_many(table, columns, rows)
     if deferred:
         assignments = [f"{column} = {{}}" for column in later]
         for start in range(0, len(deferred), _CHUNK):
-            into.update_many(table, assignments, columns[0], deferred[start : start + _CHUNK])
+            into.update_many(table, assignments, key, deferred[start : start + _CHUNK])
 
 
 def _same(source: object, target: str) -> bool:

@@ -130,6 +130,14 @@ class Database:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
+    def stream(
+        self, sql: str, params: Params = None, size: int = 10_000
+    ) -> Iterator[tuple[list[str], list[tuple]]]:
+        """A query's rows in chunks of at most ``size`` rows, each with the column names, for
+        results too large to hold (a whole table): only a chunk is in memory at a time (on
+        PostgreSQL through a server-side cursor, in the transaction)."""
+        return self.backend.stream(self.connection, sql, params or {}, size)
+
     def change(self, sql: str, params: Params = None) -> int:
         """Run an INSERT, UPDATE or DELETE the gateway does not describe; the number of rows
         it touched. A journaled command that runs one cannot be undone: prefer ``insert``,

@@ -26,6 +26,7 @@ What this part says differently from SQLite's:
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -367,6 +368,12 @@ def insert_many(
         reset_ids(connection, table)
 
 
+# An update of fewer rows is run a statement a row (a temporary table costs more than it
+# saves); from this many on, the rows are COPYed into one and written by one UPDATE.
+_COPY_UPDATE_FROM_ROWS = 128
+_names = itertools.count()
+
+
 def update_many(
     connection: Connection,
     table: str,
@@ -375,9 +382,69 @@ def update_many(
     rows: Sequence[tuple],
     where: str = "",
 ) -> None:
-    sets = ", ".join(assignment.format("%s") for assignment in assignments)
-    extra = f" AND {where}" if where else ""
-    connection.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s{extra}", rows)
+    """``UPDATE table SET …`` for positional rows: the assigned values, then the key. Each
+    assignment is ``column = …{}…``, where ``{}`` stands for the row's value, a value of that
+    column's type.
+
+    Many rows are COPYed into a temporary table whose columns are made from the assigned ones
+    (so the values keep their types: a date as its text, a boolean, an id), then written by
+    one ``UPDATE … FROM`` joined on the key, ``where`` added: one statement instead of one a
+    row, in the same transaction (all rows or none; a constraint it breaks fails the whole
+    statement, with the error a row's own UPDATE gives). Rows that name a key twice are
+    written one by one, in order, as before (the last one wins)."""
+    if not rows:
+        return
+    if len(rows) < _COPY_UPDATE_FROM_ROWS or len({row[-1] for row in rows}) < len(rows):
+        sets = ", ".join(assignment.format("%s") for assignment in assignments)
+        extra = f" AND {where}" if where else ""
+        connection.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s{extra}", rows)
+        return
+    temporary = f"_sixplustwo_update_{next(_names)}"
+    values = [f"_v{number}" for number in range(len(assignments))]
+    # Named so that the statement's unqualified columns (in ``where``, in an assignment's
+    # expression) are the table's, never the temporary one's.
+    shape = [
+        f"{_assigned(assignment)} AS {value}"
+        for assignment, value in zip(assignments, values, strict=True)
+    ]
+    connection.execute(
+        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+        f"SELECT {', '.join(shape)}, {key} AS _key FROM {table} WITH NO DATA"
+    )
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {temporary} ({', '.join(values)}, _key) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sets = ", ".join(
+            assignment.format(f"{temporary}.{value}")
+            for assignment, value in zip(assignments, values, strict=True)
+        )
+        extra = f" AND ({where})" if where else ""
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM {temporary} "
+            f"WHERE {table}.{key} = {temporary}._key{extra}"
+        )
+        cursor.execute(f"DROP TABLE {temporary}")
+
+
+def _assigned(assignment: str) -> str:
+    """The column an assignment (``column = …``) writes."""
+    return assignment.split("=", 1)[0].strip()
+
+
+def stream(
+    connection: Connection, sql: str, params: dict, size: int
+) -> Iterator[tuple[list[str], list[tuple]]]:
+    """A query's rows in chunks of ``size``, each with the column names, through a
+    server-side cursor (DECLARE … FETCH): the server holds the result and sends a chunk at a
+    time, where an ordinary cursor would take the whole result into memory at once. The
+    cursor lives in the transaction ``begin`` opened, and is closed at the end."""
+    query, values = bind(sql, params)
+    with connection.cursor(name=f"sixplustwo_stream_{next(_names)}") as cursor:
+        cursor.execute(query, values)
+        columns = [column.name for column in cursor.description]
+        while rows := cursor.fetchmany(size):
+            yield columns, rows
 
 
 def drop_indexes(connection: Connection, table: str, keep: Collection[str] = ()) -> list[str]:

@@ -281,6 +281,20 @@ def update_many(
     connection.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?{extra}", rows)
 
 
+def stream(
+    connection: sqlite3.Connection, sql: str, params: object, size: int
+) -> Iterator[tuple[list[str], list[tuple]]]:
+    """A query's rows in chunks of ``size``, each with the column names: sqlite3 steps
+    through the result as it is fetched, so only a chunk is in memory at a time."""
+    cursor = connection.execute(*bind(sql, params))
+    try:
+        columns = [column[0] for column in cursor.description]
+        while rows := cursor.fetchmany(size):
+            yield columns, rows
+    finally:
+        cursor.close()
+
+
 def drop_indexes(
     connection: sqlite3.Connection, table: str, keep: Collection[str] = ()
 ) -> list[str]:
