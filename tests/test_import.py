@@ -270,3 +270,50 @@ def test_a_bulk_import_leaves_owner_find_its_indexes(cli, cli_json, project, tmp
         for text in ("王伟", "ww", "5678", "13812345678", "3-1-1201", "a-501"):
             find_owner_ids(db, text)
     assert plans and all("USING INDEX" in plan or "USING COVERING INDEX" in plan for plan in plans)
+
+
+def test_a_bulk_import_in_no_particular_order_names_rows_and_keeps_each_owner_whole(
+    project, tmp_path, db_path
+):
+    """The bulk path inserts each batch in the order of the flat's index (a file in random
+    order otherwise inserts into it at random places): every owner still gets the values of
+    its own row, and a flat given twice is named by both file rows, in the file's order."""
+    import random
+
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
+    from sixplustwo.store.database import open_database
+
+    flats = [f"{b}-{e}-{f}" for b in range(1, 30) for e in (1, 2) for f in range(101, 111)]
+    random.Random(5).shuffle(flats)
+    lines = [f"客户{i},139{i:08d},HY1,{flat}" for i, flat in enumerate(flats)]
+    path = tmp_path / "shuffled.csv"
+    path.write_text("姓名,手机,项目,房号\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+    def bulk(file):
+        with open_database(db_path, write=True) as connection:
+            owners = OwnerFile(file, date(2026, 11, 22)).values()
+            result = import_owners(
+                connection, insert_rows(owners, load_projects(connection)), expected_rows=10**6
+            )
+            assert not result.problems
+            return result
+
+    twice = tmp_path / "twice.csv"
+    repeated = [*lines[:300], f"重复,13700000000,HY1,{flats[17]}", *lines[300:]]
+    twice.write_text("姓名,手机,项目,房号\n" + "\n".join(repeated) + "\n", encoding="utf-8")
+    with pytest.raises(AssertionError), open_database(db_path, write=True) as connection:
+        owners = OwnerFile(twice, date(2026, 11, 22)).values()
+        result = import_owners(
+            connection, insert_rows(owners, load_projects(connection)), expected_rows=10**6
+        )
+        problems = [str(problem) for problem in result.problems]
+        raise AssertionError  # rolled back, as the command does on a problem
+    assert problems == [f"row 302, unit: flat HY1 {flats[17]} is also on row 19"]
+
+    result = bulk(path)
+    assert result.inserted == len(flats)
+    with open_database(db_path, write=False) as db:
+        stored = {unit: (name, phone) for name, phone, unit in db.query(
+            "SELECT name, phone, unit FROM owner")}  # fmt: skip
+    assert stored == {flat: (f"客户{i}", f"139{i:08d}") for i, flat in enumerate(flats)}

@@ -13,7 +13,7 @@ from datetime import date
 from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
-from sixplustwo.domain.phones import is_plain_mobile, normalise_phone, written_mobile
+from sixplustwo.domain.phones import normalise_phone, written_mobile
 from sixplustwo.domain.search import KNOWN_NAME_KEYS, STORED_UNIT_KEYS, name_keys, stored_unit_key
 from sixplustwo.domain.text import (
     BUTLER_MAX,
@@ -358,37 +358,55 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     ):
         return None
     phone = phone.strip()
-    if not is_plain_mobile(phone):
+    if not (
+        len(phone) == 11
+        and phone.isdigit()
+        and phone.isascii()
+        and phone[0] == "1"
+        and phone[1] in "3456789"
+    ):  # is_plain_mobile, inline: it is asked a million times
         phone = written_mobile(phone)  # type: ignore[assignment]  # 138 1234 5678, +86 …
         if phone is None:
             return None
-    journey = []
+    # The journey's dates in its order, each no earlier than the one before and none in the
+    # future. Unrolled, with dates seen before looked up in place: a million rows.
+    known = _PLAIN_DATES
+    visited_on = subscribed_on = signed_on = delivered_on = contract = born = None
     earlier = ""
-    for day in (visited, subscribed, signed, delivered):  # the journey's order
-        if day:
-            day = _plain_date(day)  # type: ignore[assignment]
-            if day is None or day < earlier or day > today_text:
-                return None
-            earlier = day
-            journey.append(day)
-        else:
-            journey.append(None)
-    visited, subscribed, signed, delivered = journey
+    if visited:
+        visited_on = known[visited] if visited in known else _plain_date(visited)
+        if visited_on is None or visited_on > today_text:
+            return None
+        earlier = visited_on
+    if subscribed:
+        subscribed_on = known[subscribed] if subscribed in known else _plain_date(subscribed)
+        if subscribed_on is None or subscribed_on < earlier or subscribed_on > today_text:
+            return None
+        earlier = subscribed_on
+    if signed:
+        signed_on = known[signed] if signed in known else _plain_date(signed)
+        if signed_on is None or signed_on < earlier or signed_on > today_text:
+            return None
+        earlier = signed_on
+    if delivered:
+        delivered_on = known[delivered] if delivered in known else _plain_date(delivered)
+        if delivered_on is None or delivered_on < earlier or delivered_on > today_text:
+            return None
     if delivery_date:
-        delivery_date = _plain_date(delivery_date)  # type: ignore[assignment]
-        if delivery_date is None or (signed is not None and delivery_date < signed):
+        contract = known[delivery_date] if delivery_date in known else _plain_date(delivery_date)
+        if contract is None or (signed_on is not None and contract < signed_on):
             return None
     if birthday:
-        birthday = _plain_date(birthday)  # type: ignore[assignment]
-        if birthday is None or birthday > today_text or birthday < "1900-01-01":
+        born = known[birthday] if birthday in known else _plain_date(birthday)
+        if born is None or born > today_text or born < "1900-01-01":
             return None
     spelled, initials = KNOWN_NAME_KEYS.get(name) or name_keys(name)
     flat = STORED_UNIT_KEYS.get(unit, unit)
     if flat is unit:  # not seen yet
         flat = stored_unit_key(unit)
     return (
-        project, unit, name, phone, visited, subscribed, signed, delivery_date or None,
-        delivered, birthday or None, birthday[5:] if birthday else None, butler or None,
+        project, unit, name, phone, visited_on, subscribed_on, signed_on, contract,
+        delivered_on, born, born[5:] if born else None, butler or None,
         None, False, spelled, initials, flat,
     )  # fmt: skip
 

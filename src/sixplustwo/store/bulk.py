@@ -82,6 +82,8 @@ def import_owners(
     batch = _OwnerBatch(connection, result, progress, codes)
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
     suspended = _suspend_indexes(connection, expected_rows, owners)
+    if suspended:
+        batch.in_flat_order()
     add = batch.add
     count = 0
     for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
@@ -392,6 +394,26 @@ def _constants(created_at: str) -> dict[str, str]:
 
 
 _BATCH_ROWS = 5000
+_SORTED_BATCH_ROWS = 50_000  # ~30 MB of rows waiting
+_UNIT_AT = OWNER_VALUE_FIELDS.index("unit")
+
+
+def _in_flat_order(rows: list[InsertRow], numbers: list[int]) -> tuple[list, list[int]]:
+    """A batch of insert rows (and their file rows) in (project id, unit) order, stable for a
+    repeated flat. A batch whose sampled neighbours are in that order already (a ledger sorted
+    by project and flat) is left as it is: checking every row costs the parent ~0.5 s at a
+    million rows, sorting ~1 s."""
+    step = max(1, len(rows) // 200)
+    if all(
+        (rows[i][0], rows[i][_UNIT_AT]) <= (rows[i + 1][0], rows[i + 1][_UNIT_AT])
+        for i in range(0, len(rows) - 1, step)
+    ):
+        return rows, numbers
+    keys = [f"{row[0]:012d}{row[_UNIT_AT]}" for row in rows]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [rows[i] for i in order], [numbers[i] for i in order]
+
+
 _BULK_FROM_ROWS = 50_000
 
 
@@ -435,11 +457,22 @@ class _OwnerBatch:
         self.pending: list[InsertRow] = []
         self.first_id: int = connection.next_id("owner")
         self.row_of = array("q")  # file row of each owner inserted, by id - first_id
+        self.size = _BATCH_ROWS
+        self.sort = False
+
+    def in_flat_order(self) -> None:
+        """Insert each batch of a bulk import in the order of the flat's unique index
+        (project, unit), in larger batches: a file in no particular order (rows typed or
+        sorted by hand) otherwise inserts into that index at random places, which took the
+        parent ~60% longer at a million rows (measured). Owners get their ids in that order
+        within a batch; the file row of each is kept (``row_of``) to name it."""
+        self.size = _SORTED_BATCH_ROWS
+        self.sort = True
 
     def add(self, row_number: int, row: InsertRow) -> None:
         self.numbers.append(row_number)
         self.pending.append(row)
-        if len(self.pending) >= _BATCH_ROWS:
+        if len(self.pending) >= self.size:
             self.flush()
 
     def flush(self) -> None:
@@ -447,6 +480,8 @@ class _OwnerBatch:
         if not pending:
             return
         self.numbers, self.pending = [], []
+        if self.sort:
+            pending, numbers = _in_flat_order(pending, numbers)
         connection = self.connection
         try:
             with connection.savepoint("owner_batch"):
