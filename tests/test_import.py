@@ -317,3 +317,14 @@ def test_a_bulk_import_in_no_particular_order_names_rows_and_keeps_each_owner_wh
         stored = {unit: (name, phone) for name, phone, unit in db.query(
             "SELECT name, phone, unit FROM owner")}  # fmt: skip
     assert stored == {flat: (f"客户{i}", f"139{i:08d}") for i, flat in enumerate(flats)}
+
+
+def test_a_large_import_in_a_cron_log_is_its_lines_only(cli, project, tmp_path):
+    """No progress bar where nobody watches (stderr not a terminal): it left an empty line
+    in every cron log of a large import."""
+    lines = [f"客户{i},139{i:08d},HY1,{i}-1-101,x" for i in range(6000)]
+    path = tmp_path / "ledger.csv"
+    path.write_text("姓名,手机,项目,房号,户型\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("owner", "import", str(path))
+    assert result.stderr.splitlines() == ["sixplustwo: warning: ignored columns: 户型"]
+    assert result.stdout.splitlines() == [f"{path}: imported 6000 customers, updated 0"]

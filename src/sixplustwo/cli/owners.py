@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -780,13 +781,23 @@ def import_owners(
 
 
 _PROGRESS_FROM_ROWS = 5000
+
+
+def _on_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 _BACKGROUND_FROM_ROWS = 20_000
 
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for files big enough to wait for."""
-    if total < _PROGRESS_FROM_ROWS:
+    """A progress bar on stderr for files big enough to wait for, when someone watches: in a
+    cron job's log or a pipe it would leave an empty line."""
+    if total < _PROGRESS_FROM_ROWS or not _on_terminal(sys.stderr):
         yield None
         return
     from rich.console import Console
