@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shlex
 import subprocess
@@ -167,3 +168,39 @@ def test_reading_an_empty_server_database_makes_no_schema(cli, pg_empty_database
     assert sql(pg_empty_database, tables) == [(0,)]
     cli("--db", pg_empty_database, "project", "add", "HY1", "--name", "华苑一期")
     assert sql(pg_empty_database, tables)[0][0] > 0
+
+
+def test_text_sorts_by_its_bytes_as_on_sqlite_whatever_the_servers_locale(cli, pg_server):
+    """A Chinese company's server sorts text in pinyin order by default (an ICU zh-CN
+    database): project codes, tags and names are listed in the same order as on SQLite (by
+    their bytes), and `owner find` by pinyin prefix still reads an index."""
+    import psycopg
+    import pytest
+
+    name = f"zh{os.getpid()}"
+    try:
+        pg_server.admin(
+            f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu "
+            "ICU_LOCALE 'zh-CN' LOCALE 'C.UTF-8'"
+        )
+    except psycopg.Error as exc:  # a server built without ICU
+        pytest.skip(f"no ICU zh-CN collation on this server: {exc}")
+    url = pg_server.url(name)
+    try:
+        codes = ["b2", "B1", "中1", "a3", "Z9", "安1"]
+        for code in codes:
+            cli("--db", url, "project", "add", code, "--name", f"项目{code}")
+        listed = [row["code"] for row in json.loads(
+            cli("--db", url, "project", "list", "--format", "json").stdout)]  # fmt: skip
+        assert listed == sorted(codes)  # B1 Z9 a3 b2 中1 安1, not a3 安1 b2 B1 …
+        with psycopg.connect(url) as connection:
+            locale_order = [row[0] for row in connection.execute(
+                'SELECT code COLLATE "default" FROM project ORDER BY 1')]  # fmt: skip
+            assert locale_order != sorted(codes)  # the database's own order is pinyin's
+            connection.execute("SET enable_seqscan = off")
+            plan = connection.execute(
+                "EXPLAIN SELECT id FROM owner WHERE name_pinyin LIKE 'wang%'"
+            ).fetchall()
+        assert "Index" in " ".join(row[0] for row in plan), plan
+    finally:
+        pg_server.drop_database(name)
