@@ -36,13 +36,20 @@ BOTH_BACKENDS = {
     "test_owner_definition",
     "test_hostile",
     "test_background_import",
+    "test_schema",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
-# sqlite3 module on it): SQLite only.
+# sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
+# ask for the server themselves (``pg_server``, ``pg_database``, ``pg_empty_database``) and
+# run once.
 SQLITE_ONLY = {
     # builds a database as an old release left it, with sqlite3
     "test_old_export_records_move_to_the_destination_their_format_implies",
+    # test_schema: the journal mode is a pragma; a file of other tables, or not SQLite at all
+    "test_a_sqlite_database_keeps_a_write_ahead_log",
+    "test_a_file_that_is_not_ours_is_refused",
 }
+SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
 
 def pytest_generate_tests(metafunc):
@@ -51,6 +58,7 @@ def pytest_generate_tests(metafunc):
         "backend" in metafunc.fixturenames
         and module in BOTH_BACKENDS
         and metafunc.function.__name__ not in SQLITE_ONLY
+        and not SERVER_FIXTURES & set(metafunc.fixturenames)
     ):
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 

@@ -196,6 +196,11 @@ def table_names(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in found if not row[0].startswith("sqlite_")}
 
 
+def table_columns(connection: sqlite3.Connection, table: str) -> list[str]:
+    """A table's columns, in their order (as ``postgres.table_columns`` reads them)."""
+    return [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+
+
 def after_migration_check(connection: sqlite3.Connection) -> None:
     """Once the file is known to be ours and not too new: WAL lets readers and writers work
     side by side (a no-op when already set)."""
