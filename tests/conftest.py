@@ -37,6 +37,7 @@ BOTH_BACKENDS = {
     "test_hostile",
     "test_background_import",
     "test_schema",
+    "test_privacy",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -48,6 +49,10 @@ SQLITE_ONLY = {
     # test_schema: the journal mode is a pragma; a file of other tables, or not SQLite at all
     "test_a_sqlite_database_keeps_a_write_ahead_log",
     "test_a_file_that_is_not_ours_is_refused",
+    # test_privacy: the modes of the database file, its -wal/-shm and its export lock file; the
+    # default database is a file
+    "test_every_file_the_tool_creates_is_private",
+    "test_the_default_data_folder_is_private",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 

@@ -445,16 +445,24 @@ _PERSONAL = ("owner", "owner_tag", "event", "service_case", "checklist_result", 
 def scrub(where: Server) -> bool:
     """Vacuum the tables that held erased data, so that the server reuses the space of the old
     row versions. The server's write-ahead log and its backups keep them until they are
-    recycled: that is the administrator's retention policy."""
+    recycled: that is the administrator's retention policy. False if a session still reading
+    a snapshot taken before the erasure (a long report, an idle transaction) held old row
+    versions back: the vacuum leaves them, and counts them as dead (``n_dead_tup``)."""
     connection = connect(where, write=True)
     try:
         present = table_names(connection)
         tables = [table for table in _PERSONAL if table in present]
-        if tables:
-            connection.execute(f"VACUUM {', '.join(tables)}")
+        if not tables:
+            return True
+        connection.execute(f"VACUUM {', '.join(tables)}")
+        kept = connection.execute(
+            "SELECT COALESCE(SUM(n_dead_tup), 0) FROM pg_stat_user_tables "
+            "WHERE schemaname = current_schema() AND relname = ANY(%s)",
+            (tables,),
+        ).fetchone()[0]
     finally:
         connection.close()
-    return True
+    return not kept
 
 
 def backup(where: Server, target: object) -> int:
