@@ -38,6 +38,7 @@ BOTH_BACKENDS = {
     "test_background_import",
     "test_schema",
     "test_privacy",
+    "test_reading_never_creates",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -53,6 +54,10 @@ SQLITE_ONLY = {
     # default database is a file
     "test_every_file_the_tool_creates_is_private",
     "test_the_default_data_folder_is_private",
+    # test_reading_never_creates: folders not made, the default database is a file (the
+    # server's twin: test_a_mistyped_server_database_is_not_made)
+    "test_a_mistyped_folder_is_not_made_and_the_environment_path_is_not_made",
+    "test_the_default_database_follows_the_same_rule",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 

@@ -39,9 +39,16 @@ def test_a_file_that_is_not_ours_is_refused(cli, tmp_path):
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as connection:
         connection.execute("CREATE TABLE customers (id INTEGER)")
-    result = cli("--db", other, "due", ok=False)
-    assert result.exit_code == 1
-    assert "not a sixplustwo database" in result.stderr
+    for command in ("due", "check"):
+        result = cli("--db", other, command, ok=False)
+        assert result.exit_code == 1
+        assert result.stderr == f"sixplustwo: error: {other} is not a sixplustwo database " \
+            "(it holds other tables)\n"  # fmt: skip
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for command in ("due", "check"):
+        result = cli("--db", empty, command, ok=False)
+        assert result.stderr == f"sixplustwo: error: no database at {empty}\n", command
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not sqlite at all" * 100)
     result = cli("--db", garbage, "due", ok=False)
@@ -54,7 +61,7 @@ def test_a_server_database_that_is_not_ours_is_refused_untouched(cli, pg_empty_d
     url = pg_empty_database
     sql(url, "CREATE TABLE customers (id INTEGER)")
     tables = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-    for command in (["due"], ["project", "add", "HY1", "--name", "华苑一期"]):
+    for command in (["due"], ["check"], ["project", "add", "HY1", "--name", "华苑一期"]):
         result = cli("--db", url, *command, ok=False)
         assert result.exit_code == 1, command
         assert "not a sixplustwo database" in result.stderr, command

@@ -39,7 +39,7 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Dumper, Loader
 
 from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
-from sixplustwo.store.backends import pyformat
+from sixplustwo.store.backends import pyformat, unrecognised
 
 NAME = "postgres"
 MAX_PARAMS = 1000
@@ -484,6 +484,9 @@ def check(where: Server) -> tuple[list[str], int, str | None, int]:
     try:
         try:
             begin(connection, write=False)
+            refused = unrecognised(table_names(connection), where)
+            if refused:
+                raise refused
             problems = []
             for table in sorted(table_names(connection)):
                 try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
+from sixplustwo.store.backends import unrecognised
 
 NAME = "sqlite"
 # How long a command waits for the write lock before "database is locked". Write transactions
@@ -423,6 +424,9 @@ def check(path: Path) -> tuple[list[str], int, str | None, int]:
         try:
             integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             foreign = connection.execute("PRAGMA foreign_key_check").fetchall()
+            refused = unrecognised(table_names(connection), path)
+            if refused:
+                raise refused
             schema = connection.execute("SELECT MAX(name) FROM schema_migration").fetchone()[0]
             owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
         except sqlite3.DatabaseError as exc:
