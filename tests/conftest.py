@@ -39,6 +39,7 @@ BOTH_BACKENDS = {
     "test_schema",
     "test_privacy",
     "test_reading_never_creates",
+    "test_faults",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -58,6 +59,16 @@ SQLITE_ONLY = {
     # server's twin: test_a_mistyped_server_database_is_not_made)
     "test_a_mistyped_folder_is_not_made_and_the_environment_path_is_not_made",
     "test_the_default_database_follows_the_same_rule",
+    # test_faults: files of an older or newer release, a backup file, a damaged file, paths,
+    # a small tmpfs; their server twins are the tests beside them that ask for the server
+    # (and test_server.py's backup test)
+    "test_first_release_database_upgrades_and_keeps_every_row",
+    "test_a_database_from_a_newer_release_is_refused_untouched",
+    "test_backup_is_a_consistent_private_copy_and_check_reports_one_line",
+    "test_check_fails_on_a_damaged_file",
+    "test_unusable_paths_get_one_clear_line",
+    "test_full_disk_is_one_line_and_changes_nothing",
+    "test_read_only_database_is_one_line",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
