@@ -40,6 +40,7 @@ BOTH_BACKENDS = {
     "test_privacy",
     "test_reading_never_creates",
     "test_faults",
+    "test_crash",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
