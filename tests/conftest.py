@@ -41,6 +41,7 @@ BOTH_BACKENDS = {
     "test_reading_never_creates",
     "test_faults",
     "test_crash",
+    "test_exactly_once",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -70,6 +71,8 @@ SQLITE_ONLY = {
     "test_unusable_paths_get_one_clear_line",
     "test_full_disk_is_one_line_and_changes_nothing",
     "test_read_only_database_is_one_line",
+    # test_exactly_once: its server twin runs one format (the formats differ only in their file)
+    "test_export_killed_at_every_step_delivers_each_action_once",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
