@@ -42,6 +42,7 @@ BOTH_BACKENDS = {
     "test_faults",
     "test_crash",
     "test_exactly_once",
+    "test_report_equivalence",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -73,6 +74,9 @@ SQLITE_ONLY = {
     "test_read_only_database_is_one_line",
     # test_exactly_once: its server twin runs one format (the formats differ only in their file)
     "test_export_killed_at_every_step_delivers_each_action_once",
+    # test_report_equivalence: not about the file, but a fresh database for each of its
+    # random examples costs the server ~15 s; the fixed 400-owner scenario runs on both
+    "test_sql_report_equals_slow_evaluation_on_random_scenarios",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
