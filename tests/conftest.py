@@ -45,6 +45,7 @@ BOTH_BACKENDS = {
     "test_report_equivalence",
     "test_hostile_text",
     "test_bulk",
+    "test_find",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
