@@ -46,6 +46,8 @@ BOTH_BACKENDS = {
     "test_hostile_text",
     "test_bulk",
     "test_find",
+    "test_gateway",
+    "test_private_files",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -83,6 +85,11 @@ SQLITE_ONLY = {
     # test_hostile_text: 24 inputs refused before anything is written, the same on either
     # backend (the stored hostile text is read back from the server by the module's others)
     "test_owner_add_and_edit_refuse_control_and_bidi_characters",
+    # test_gateway: hides psycopg, which the server's fixture needs (no database is opened)
+    "test_a_server_url_without_its_driver_says_how_to_install_it",
+    # test_private_files: the database file's mode, the export lock file beside it
+    "test_an_older_world_readable_database_is_made_private",
+    "test_a_planted_symlink_is_never_followed",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
