@@ -48,6 +48,8 @@ BOTH_BACKENDS = {
     "test_find",
     "test_gateway",
     "test_private_files",
+    "test_calendars",
+    "test_report_definitions",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -91,6 +93,24 @@ SQLITE_ONLY = {
     "test_an_older_world_readable_database_is_made_private",
     "test_a_planted_symlink_is_never_followed",
 }
+# Tests in those modules that open no database at all (pure functions, the source text): a
+# second run on the server would repeat the first.
+NO_DATABASE = {
+    # test_calendars
+    "test_next_working_day_honours_holidays_and_make_up_days",
+    "test_a_year_without_a_published_schedule_counts_weekends_only",
+    "test_workdays_setting_moves_due_dates_not_opening_dates",
+    "test_festival_days_come_from_the_holiday_and_lunar_calendars",
+    "test_spring_festival_greeting_window_and_who_gets_one",
+    "test_lunar_birthday_falls_on_the_lunar_date_each_year",
+    "test_lunar_birthday_across_a_leap_month",
+    "test_lunar_thirtieth_is_kept_on_the_29th_of_a_short_month",
+    # test_gateway, test_find, test_hostile_text
+    "test_only_the_backend_part_imports_a_database_driver",
+    "test_queries_are_written_once_in_named_style_and_converted_for_psycopg",
+    "test_many_names_are_read_alike_in_bulk_and_one_by_one",
+    "test_rendering_never_evaluates_or_pads",
+}
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
 
@@ -99,7 +119,7 @@ def pytest_generate_tests(metafunc):
     if (
         "backend" in metafunc.fixturenames
         and module in BOTH_BACKENDS
-        and metafunc.function.__name__ not in SQLITE_ONLY
+        and metafunc.function.__name__ not in SQLITE_ONLY | NO_DATABASE
         and not SERVER_FIXTURES & set(metafunc.fixturenames)
     ):
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
