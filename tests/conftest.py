@@ -50,6 +50,7 @@ BOTH_BACKENDS = {
     "test_private_files",
     "test_calendars",
     "test_report_definitions",
+    "test_contention",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -92,6 +93,8 @@ SQLITE_ONLY = {
     # test_private_files: the database file's mode, the export lock file beside it
     "test_an_older_world_readable_database_is_made_private",
     "test_a_planted_symlink_is_never_followed",
+    # test_contention: watches SQLite's write lock (BEGIN IMMEDIATE) while an export runs
+    "test_a_large_export_holds_the_write_lock_a_fraction_of_a_second",
 }
 # Tests in those modules that open no database at all (pure functions, the source text): a
 # second run on the server would repeat the first.
