@@ -36,13 +36,85 @@ BOTH_BACKENDS = {
     "test_owner_definition",
     "test_hostile",
     "test_background_import",
+    "test_schema",
+    "test_privacy",
+    "test_reading_never_creates",
+    "test_faults",
+    "test_crash",
+    "test_exactly_once",
+    "test_report_equivalence",
+    "test_hostile_text",
+    "test_bulk",
+    "test_find",
+    "test_gateway",
+    "test_private_files",
+    "test_calendars",
+    "test_report_definitions",
+    "test_contention",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
-# sqlite3 module on it): SQLite only.
+# sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
+# ask for the server themselves (``pg_server``, ``pg_database``, ``pg_empty_database``) and
+# run once.
 SQLITE_ONLY = {
     # builds a database as an old release left it, with sqlite3
     "test_old_export_records_move_to_the_destination_their_format_implies",
+    # test_schema: the journal mode is a pragma; a file of other tables, or not SQLite at all
+    "test_a_sqlite_database_keeps_a_write_ahead_log",
+    "test_a_file_that_is_not_ours_is_refused",
+    # test_privacy: the modes of the database file, its -wal/-shm and its export lock file; the
+    # default database is a file
+    "test_every_file_the_tool_creates_is_private",
+    "test_the_default_data_folder_is_private",
+    # test_reading_never_creates: folders not made, the default database is a file (the
+    # server's twin: test_a_mistyped_server_database_is_not_made)
+    "test_a_mistyped_folder_is_not_made_and_the_environment_path_is_not_made",
+    "test_the_default_database_follows_the_same_rule",
+    # test_faults: files of an older or newer release, a backup file, a damaged file, paths,
+    # a small tmpfs; their server twins are the tests beside them that ask for the server
+    # (and test_server.py's backup test)
+    "test_first_release_database_upgrades_and_keeps_every_row",
+    "test_a_database_from_a_newer_release_is_refused_untouched",
+    "test_backup_is_a_consistent_private_copy_and_check_reports_one_line",
+    "test_check_fails_on_a_damaged_file",
+    "test_unusable_paths_get_one_clear_line",
+    "test_full_disk_is_one_line_and_changes_nothing",
+    "test_read_only_database_is_one_line",
+    # test_exactly_once: its server twin runs one format (the formats differ only in their file)
+    "test_export_killed_at_every_step_delivers_each_action_once",
+    # test_report_equivalence: not about the file, but a fresh database for each of its
+    # random examples costs the server ~15 s; the fixed 400-owner scenario runs on both
+    "test_sql_report_equals_slow_evaluation_on_random_scenarios",
+    # test_hostile_text: 24 inputs refused before anything is written, the same on either
+    # backend (the stored hostile text is read back from the server by the module's others)
+    "test_owner_add_and_edit_refuse_control_and_bidi_characters",
+    # test_gateway: hides psycopg, which the server's fixture needs (no database is opened)
+    "test_a_server_url_without_its_driver_says_how_to_install_it",
+    # test_private_files: the database file's mode, the export lock file beside it
+    "test_an_older_world_readable_database_is_made_private",
+    "test_a_planted_symlink_is_never_followed",
+    # test_contention: watches SQLite's write lock (BEGIN IMMEDIATE) while an export runs
+    "test_a_large_export_holds_the_write_lock_a_fraction_of_a_second",
 }
+# Tests in those modules that open no database at all (pure functions, the source text): a
+# second run on the server would repeat the first.
+NO_DATABASE = {
+    # test_calendars
+    "test_next_working_day_honours_holidays_and_make_up_days",
+    "test_a_year_without_a_published_schedule_counts_weekends_only",
+    "test_workdays_setting_moves_due_dates_not_opening_dates",
+    "test_festival_days_come_from_the_holiday_and_lunar_calendars",
+    "test_spring_festival_greeting_window_and_who_gets_one",
+    "test_lunar_birthday_falls_on_the_lunar_date_each_year",
+    "test_lunar_birthday_across_a_leap_month",
+    "test_lunar_thirtieth_is_kept_on_the_29th_of_a_short_month",
+    # test_gateway, test_find, test_hostile_text
+    "test_only_the_backend_part_imports_a_database_driver",
+    "test_queries_are_written_once_in_named_style_and_converted_for_psycopg",
+    "test_many_names_are_read_alike_in_bulk_and_one_by_one",
+    "test_rendering_never_evaluates_or_pads",
+}
+SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
 
 
 def pytest_generate_tests(metafunc):
@@ -50,7 +122,8 @@ def pytest_generate_tests(metafunc):
     if (
         "backend" in metafunc.fixturenames
         and module in BOTH_BACKENDS
-        and metafunc.function.__name__ not in SQLITE_ONLY
+        and metafunc.function.__name__ not in SQLITE_ONLY | NO_DATABASE
+        and not SERVER_FIXTURES & set(metafunc.fixturenames)
     ):
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 

@@ -71,3 +71,18 @@ def holding_lock(db, name: str) -> Iterator[None]:
         yield
     finally:
         os.close(handle)
+
+
+def advisory_locks_left(db, within: float = 10.0) -> int:
+    """The advisory locks still held on a server once ``within`` seconds allow the sessions
+    of killed processes to end (the server notices a closed connection at its next read);
+    a file has none (0)."""
+    import time
+
+    if not is_server(db):
+        return 0
+    deadline = time.monotonic() + within
+    look = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    while (held := sql(db, look)[0][0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return held

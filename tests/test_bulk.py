@@ -3,9 +3,9 @@ an unknown --butler warned about."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+
+from dbsql import sql
 
 DAY = "2024-03-02"
 
@@ -30,11 +30,8 @@ def bulletin_ids(cli_json, *args) -> list[str]:
 
 
 def snapshot(db_path) -> list:
-    with sqlite3.connect(db_path) as connection:
-        return [
-            connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ("owner", "event", "journal", "journal_change")
-        ]
+    tables = ("owner", "event", "journal", "journal_change")
+    return [sql(db_path, f"SELECT * FROM {table} ORDER BY 1") for table in tables]
 
 
 def test_done_many_ids_then_undo(cli, cli_json, bulletins):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import ast
 import getpass
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from dbsql import is_server, sql
 from sixplustwo.store.backends import pyformat
 from sixplustwo.store.database import open_database
 
@@ -69,8 +69,7 @@ def test_reveal_is_audited_in_a_write_of_its_own_even_when_another_process_commi
 
     def read_then_another_process_writes(self, owner_id):
         found = read(self, owner_id)
-        with sqlite3.connect(db_path) as other:  # another butler's command, committed
-            other.execute("UPDATE project SET city = '广州'")
+        sql(db_path, "UPDATE project SET city = '广州'")  # another butler's command, committed
         return found
 
     monkeypatch.setattr(Journey, "checklist_results", read_then_another_process_writes)
@@ -78,12 +77,19 @@ def test_reveal_is_audited_in_a_write_of_its_own_even_when_another_process_commi
     assert shown["phone"] == "13812345678"
     entry = cli_json("audit")[0]
     assert entry["command"] == "owner show --reveal"
-    assert entry["user"] == getpass.getuser()
+    assert entry["user"] == _who(db_path)
 
 
-def test_export_names_the_user_in_the_audit_log(cli, cli_json, project, tmp_path):
+def _who(db) -> str:
+    """The audit's user: the operating system's, and on a server the database role too."""
+    if is_server(db):
+        return f"{getpass.getuser()} (role {sql(db, 'SELECT current_user')[0][0]})"
+    return getpass.getuser()
+
+
+def test_export_names_the_user_in_the_audit_log(cli, cli_json, project, tmp_path, db_path):
     cli("export", "--format", "json", "--out", tmp_path / "out.json")
-    assert cli_json("audit")[0]["user"] == getpass.getuser()
+    assert cli_json("audit")[0]["user"] == _who(db_path)
 
 
 def test_a_server_url_without_its_driver_says_how_to_install_it(cli, monkeypatch):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import zipfile
 
 import pytest
 
+from dbsql import sql
 from sixplustwo.domain.messages import MESSAGE_MAX, render_message, template_problem
 from sixplustwo.domain.text import FORMULA_START, NAME_MAX, UNIT_MAX, safe_cell, visible
 
@@ -45,16 +45,15 @@ def planted(cli, cli_json, project, db_path):
     cli("event", "add", first, "call", "--date", "2024-06-09", "--note", "已联系")
     cli("project", "milestone", "HY1", "封顶", "--date", "2024-05-01")
     cli("owner", "show", first, "--reveal")  # an audit entry
-    with sqlite3.connect(db_path) as db:
-        db.execute("UPDATE owner SET name = ?, unit = ?, butler = ? WHERE id = ?",
-                   (TITLE_CLEAR + RLO, OSC8, C1 + BEL, first))  # fmt: skip
-        db.execute("UPDATE owner SET name = ? WHERE id = ?", (MARKUP, second))
-        db.execute("UPDATE project SET name = ?", ("华苑" + RLO,))
-        db.execute("UPDATE service_case SET note = ?", (TITLE_CLEAR + "漏水\u2066",))
-        db.execute("UPDATE owner_tag SET tag = ?", ("爱好:" + OSC8,))
-        db.execute("UPDATE event SET note = ?, channel = ?", (BEL + "\n第二行", C1))
-        db.execute("UPDATE milestone SET kind = ?, note = ?", ("封顶" + RLO, TITLE_CLEAR))
-        db.execute("UPDATE audit SET detail = ?", (TITLE_CLEAR,))
+    sql(db_path, "UPDATE owner SET name = ?, unit = ?, butler = ? WHERE id = ?",
+        (TITLE_CLEAR + RLO, OSC8, C1 + BEL, first))  # fmt: skip
+    sql(db_path, "UPDATE owner SET name = ? WHERE id = ?", (MARKUP, second))
+    sql(db_path, "UPDATE project SET name = ?", ("华苑" + RLO,))
+    sql(db_path, "UPDATE service_case SET note = ?", (TITLE_CLEAR + "漏水\u2066",))
+    sql(db_path, "UPDATE owner_tag SET tag = ?", ("爱好:" + OSC8,))
+    sql(db_path, "UPDATE event SET note = ?, channel = ?", (BEL + "\n第二行", C1))
+    sql(db_path, "UPDATE milestone SET kind = ?, note = ?", ("封顶" + RLO, TITLE_CLEAR))
+    sql(db_path, "UPDATE audit SET detail = ?", (TITLE_CLEAR,))
     return first, second
 
 
@@ -136,10 +135,7 @@ def test_owner_add_and_edit_refuse_control_and_bidi_characters(cli, cli_json, pr
     owner = _add_owner(cli_json, "王伟", "1-101", "13812345678")
     result = cli("owner", "edit", owner, option, value, ok=False)
     assert result.exit_code == 1 and f"{field}: control or bidirectional" in result.stderr
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT name, unit, butler FROM owner").fetchall() == [
-            ("王伟", "1-101", "李晓")
-        ]
+    assert sql(db_path, "SELECT name, unit, butler FROM owner") == [("王伟", "1-101", "李晓")]
 
 
 def test_tags_projects_events_and_cases_refuse_them_too(cli, cli_json, project, tmp_path):
@@ -248,8 +244,7 @@ def test_import_names_the_row_and_column_of_hostile_or_long_cells(cli, project, 
         "row 8, column 房号: 62 characters is too long (at most 50)",
     ]
     assert lines[6].endswith("6 bad row(s); nothing imported")
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM owner").fetchone() == (0,)
+    assert sql(db_path, "SELECT COUNT(*) FROM owner") == [(0,)]
 
 
 def test_an_update_file_is_checked_the_same_way(cli, cli_json, project, tmp_path):
@@ -337,13 +332,12 @@ def test_every_format_csv_neutralises_formula_cells(cli, cli_json, project, db_p
     cli("owner", "edit", owners[1], "--referred-by", str(owners[0]))
     cli("case", "open", owners[0], "--kind", "repair", "--note", "漏水", "--date", DAY)
     cli("owner", "show", owners[0], "--reveal")
-    with sqlite3.connect(db_path) as db:
-        for owner, formula in zip(owners, FORMULAS, strict=True):
-            db.execute("UPDATE owner SET name = ?, butler = ?, unit = ? WHERE id = ?",
-                       (formula, formula, formula + str(owner), owner))  # fmt: skip
-        db.execute("UPDATE service_case SET note = ?", (FORMULAS[0],))
-        db.execute("UPDATE audit SET detail = ?", (FORMULAS[1],))
-        db.execute("UPDATE project SET name = ?", (FORMULAS[2],))
+    for owner, formula in zip(owners, FORMULAS, strict=True):
+        sql(db_path, "UPDATE owner SET name = ?, butler = ?, unit = ? WHERE id = ?",
+            (formula, formula, formula + str(owner), owner))  # fmt: skip
+    sql(db_path, "UPDATE service_case SET note = ?", (FORMULAS[0],))
+    sql(db_path, "UPDATE audit SET detail = ?", (FORMULAS[1],))
+    sql(db_path, "UPDATE project SET name = ?", (FORMULAS[2],))
     sms = tmp_path / "sms.csv"
     cli("export", "--date", DAY, "--format", "csv", "--out", sms)
     outputs = {
@@ -429,11 +423,11 @@ def test_a_festival_template_is_named_by_its_own_line(cli, empty_db, tmp_path):
 
 
 def test_a_stored_template_refused_by_this_release_can_be_reset(cli, empty_db, db_path):
-    with sqlite3.connect(db_path) as db:
-        db.execute(
-            "INSERT INTO setting (name, value, updated_at) VALUES ('playbook', ?, 'then')",
-            ('[rules.birthday]\ntemplate = "{name.__class__}"\n',),
-        )
+    sql(
+        db_path,
+        "INSERT INTO setting (name, value, updated_at) VALUES ('playbook', ?, 'then')",
+        ('[rules.birthday]\ntemplate = "{name.__class__}"\n',),
+    )
     result = cli("due", ok=False)
     assert result.exit_code == 1 and "stored playbook, line 2" in result.stderr
     cli("playbook", "--reset")

@@ -1,12 +1,18 @@
 """Reading never creates: a command on a path where no database exists stops with
 ``no database at PATH`` and leaves nothing behind (no file, no -wal/-shm, no folder, no lock);
-only the commands that add data, and ``demo``, create one."""
+only the commands that add data, and ``demo``, create one. On a server the same holds for a
+database that has no schema yet (the administrator made it empty) and for a mistyped one."""
 
 from __future__ import annotations
 
 import shlex
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from dbsql import is_server, sql
+
+TABLES = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
 
 # Commands that only read.
 READING = [
@@ -51,23 +57,53 @@ def _args(args, out):
     return [arg.format(out=out) for arg in args]
 
 
-@pytest.mark.parametrize("args", READING + CHANGING, ids=lambda args: " ".join(args[:2]))
-def test_a_missing_database_is_named_and_nothing_is_created(cli, tmp_path, args):
+@pytest.fixture
+def nowhere(backend, tmp_path, request):
+    """Where no database is yet: a path in an empty folder, or on the server a database its
+    administrator made, with nothing in it."""
+    if backend == "postgres":
+        return request.getfixturevalue("pg_empty_database")
     office = tmp_path / "office"
     office.mkdir()
+    return office / "sixplustwo.db"
+
+
+def _made(db) -> bool:
+    """Whether there is a database (with its schema) at ``db`` now."""
+    return sql(db, TABLES)[0][0] > 0 if is_server(db) else db.is_file()
+
+
+def _mistyped(db):
+    """``db`` with a typo in its name: another file beside it, another database on its server."""
+    if is_server(db):
+        parts = urlsplit(str(db))
+        return urlunsplit(parts._replace(path="/tset"))
+    return db.with_name("tset.db")
+
+
+def _server_has(db, name: str) -> bool:
+    return sql(db, "SELECT COUNT(*) FROM pg_database WHERE datname = ?", (name,)) == [(1,)]
+
+
+@pytest.mark.parametrize("args", READING + CHANGING, ids=lambda args: " ".join(args[:2]))
+def test_a_missing_database_is_named_and_nothing_is_created(cli, tmp_path, nowhere, args):
     out = tmp_path / "out"
     out.mkdir()
-    db = office / "sixplustwo.db"
-    result = cli("--db", db, *_args(args, out), ok=False)
+    result = cli("--db", nowhere, *_args(args, out), ok=False)
     assert result.exit_code == 1, result.stdout
-    assert result.stderr == f"sixplustwo: error: no database at {db}\n"
-    assert _listing(tmp_path) == ["office", "out"]
+    if is_server(nowhere) and args[0] == "backup":  # a server's backup is pg_dump's, always
+        assert "back it up with pg_dump" in result.stderr
+    else:
+        assert result.stderr == f"sixplustwo: error: no database at {nowhere}\n"
+    assert not _made(nowhere)
+    assert _listing(tmp_path) == (["out"] if is_server(nowhere) else ["office", "out"])
 
 
 @pytest.mark.parametrize("args", READING, ids=lambda args: " ".join(args[:2]))
 def test_a_mistyped_folder_is_not_made_and_the_environment_path_is_not_made(
     cli, tmp_path, db_path, args
 ):
+    """SQLite only: folders and paths (the server's twin follows)."""
     out = tmp_path / "out"
     out.mkdir()
     typo = tmp_path / "srv" / "butlres" / "sixplustwo.db"
@@ -78,6 +114,22 @@ def test_a_mistyped_folder_is_not_made_and_the_environment_path_is_not_made(
     result = cli(*_args(args, out), ok=False)
     assert result.exit_code == 1
     assert result.stderr == f"sixplustwo: error: no database at {db_path}\n"
+    assert _listing(tmp_path) == ["out"]
+
+
+@pytest.mark.parametrize("args", READING, ids=lambda args: " ".join(args[:2]))
+def test_a_mistyped_server_database_is_not_made(cli, tmp_path, monkeypatch, pg_server, args):
+    out = tmp_path / "out"
+    out.mkdir()
+    typo = pg_server.url("sixplustow")
+    result = cli("--db", typo, *_args(args, out), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == f"sixplustwo: error: no database at {typo}\n"
+    monkeypatch.setenv("SIXPLUSTWO_DB", typo)  # the same through $SIXPLUSTWO_DB
+    result = cli(*_args(args, out), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == f"sixplustwo: error: no database at {typo}\n"
+    assert not _server_has(pg_server.url("postgres"), "sixplustow")
     assert _listing(tmp_path) == ["out"]
 
 
@@ -98,10 +150,10 @@ def test_a_mistyped_db_says_so_instead_of_nothing_due(cli, project, db_path, tmp
     cli("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", project,
         "--unit", "1-101", "--visited", "2024-06-09")  # fmt: skip
     assert "o1:visit-followup" in cli("due", "--date", "2024-06-10").stdout
-    typo = db_path.with_name("tset.db")
+    typo = _mistyped(db_path)
     result = cli("--db", typo, "due", "--date", "2024-06-10", ok=False)
     assert result.exit_code == 1 and "no database at" in result.stderr
-    assert not typo.exists()
+    assert not (_server_has(db_path, "tset") if is_server(db_path) else typo.exists())
 
 
 @pytest.mark.parametrize(
@@ -113,13 +165,13 @@ def test_a_mistyped_db_says_so_instead_of_nothing_due(cli, project, db_path, tmp
     ],
     ids=lambda args: args[0],
 )
-def test_adding_commands_create_the_database(cli, tmp_path, args):
+def test_adding_commands_create_the_database(cli, tmp_path, nowhere, args):
     out = tmp_path / "out"
     out.mkdir()
     (out / "company.toml").write_text("[rules.birthday]\nenabled = false\n", "utf-8")
-    db = tmp_path / "new.db"
+    db = nowhere
     cli("--db", db, *_args(args, out))
-    assert db.is_file()
+    assert _made(db)
     assert cli("--db", db, "check").exit_code == 0
     cli("--db", db, "due")  # and reading it now works
 
@@ -141,13 +193,15 @@ def test_adding_commands_create_the_database(cli, tmp_path, args):
     ],
     ids=lambda value: value[0] if isinstance(value, list) else "",
 )
-def test_commands_that_add_owners_create_the_database_too(cli, tmp_path, args, file, content):
-    db = tmp_path / "new.db"
+def test_commands_that_add_owners_create_the_database_too(
+    cli, tmp_path, nowhere, args, file, content
+):
+    db = nowhere
     if file:
         (tmp_path / file).write_text(content, "utf-8")
         args = [*args, str(tmp_path / file)]
     result = cli("--db", db, *args, ok=False)
     # The database is there (the rows themselves are refused: there is no project HY1 yet).
     assert "no database at" not in result.stderr
-    assert db.is_file()
+    assert _made(db)
     assert cli("--db", db, "owner", "list", "--format", "json").stdout.strip() == "[]"

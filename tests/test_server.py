@@ -155,19 +155,8 @@ def test_an_unreachable_server_is_one_line(cli, pg_server):
     assert "Traceback" not in result.stderr
 
 
-def test_reading_an_empty_server_database_makes_no_schema(cli, pg_empty_database):
-    """Reading never creates (SPEC §6): on a server database that has no tables yet, a
-    reading command says so and leaves it empty; a command that adds data makes the schema."""
-    from dbsql import sql
-
-    for command in (("due",), ("owner", "list"), ("report",), ("audit",)):
-        result = cli("--db", pg_empty_database, *command, ok=False)
-        assert result.exit_code == 1 and "no database at" in result.stderr, command
-        assert len(result.stderr.strip().splitlines()) == 1
-    tables = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
-    assert sql(pg_empty_database, tables) == [(0,)]
-    cli("--db", pg_empty_database, "project", "add", "HY1", "--name", "华苑一期")
-    assert sql(pg_empty_database, tables)[0][0] > 0
+# Reading never creates on a server either (an empty server database, every reading and
+# changing command): tests/test_reading_never_creates.py, run on both backends.
 
 
 def test_text_sorts_by_its_bytes_as_on_sqlite_whatever_the_servers_locale(cli, pg_server):

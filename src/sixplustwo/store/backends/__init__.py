@@ -6,6 +6,9 @@ in bulk, lock, back up, check, erase, describe an error). Queries are written on
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+
+from sixplustwo.domain.errors import StoreError
 
 # A ``:name`` parameter: not the second colon of a ``::`` cast, not inside a quoted string.
 _NAMED = re.compile(r"'(?:[^']|'')*'|::|(?<![:\w]):([A-Za-z_]\w*)")
@@ -28,3 +31,14 @@ def pyformat(sql: str) -> str:
         last = match.end()
     parts.append(sql[last:].replace("%", "%%"))
     return "".join(parts)
+
+
+def unrecognised(tables: Collection[str], path: object) -> StoreError | None:
+    """Why a database with these tables is not one to read (``check``), as opening it says
+    (``store/database.py`` migrate): none yet (an empty file, a server database made empty by
+    its administrator) is no database at all; another application's is not ours."""
+    if "schema_migration" in tables:
+        return None
+    if not tables:
+        return StoreError("no database at {path}", path=path)
+    return StoreError("{path} is not a sixplustwo database (it holds other tables)", path=path)

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
+from sixplustwo.store.backends import unrecognised
 
 NAME = "sqlite"
 # How long a command waits for the write lock before "database is locked". Write transactions
@@ -194,6 +195,11 @@ def table_names(connection: sqlite3.Connection) -> set[str]:
     """The database's own tables (not SQLite's: sqlite_sequence, sqlite_stat1, ...)."""
     found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {row[0] for row in found if not row[0].startswith("sqlite_")}
+
+
+def table_columns(connection: sqlite3.Connection, table: str) -> list[str]:
+    """A table's columns, in their order (as ``postgres.table_columns`` reads them)."""
+    return [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
 
 
 def after_migration_check(connection: sqlite3.Connection) -> None:
@@ -432,6 +438,9 @@ def check(path: Path) -> tuple[list[str], int, str | None, int]:
         try:
             integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             foreign = connection.execute("PRAGMA foreign_key_check").fetchall()
+            refused = unrecognised(table_names(connection), path)
+            if refused:
+                raise refused
             schema = connection.execute("SELECT MAX(name) FROM schema_migration").fetchone()[0]
             owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
         except sqlite3.DatabaseError as exc:
