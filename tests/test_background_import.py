@@ -99,3 +99,27 @@ def test_leaving_early_stops_the_child():
     assert first == 0
     assert not child.is_alive()
     assert time.monotonic() - started < 10
+
+
+def test_the_child_reads_ahead_of_a_slow_writer_and_leaves_no_thread():
+    """Batches are taken off the pipe while the writer is busy (the bulk import inserts a
+    window of 50,000 rows at a time): the child is not held at one batch ahead. Leaving early,
+    with the queue full, stops the child and the thread that took its batches."""
+    import threading
+
+    def endless():
+        number = 0
+        while True:
+            yield number
+            number += 1
+
+    with BackgroundRows(endless(), "endless") as rows:
+        items = iter(rows)
+        assert next(items) == 0
+        deadline = time.monotonic() + 10
+        while not rows._arrived.full() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the writer is busy; the reader goes on
+        assert rows._arrived.full()  # many batches ahead, not one
+        taker = rows._taker
+    assert taker is not None and not taker.is_alive()
+    assert not any(thread.name == "sixplustwo-taker" for thread in threading.enumerate())

@@ -700,7 +700,12 @@ def import_owners(
     from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
-    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
+    from sixplustwo.store.bulk import (
+        insert_rows,
+        load_projects,
+        update_owners,
+        update_rows,
+    )
 
     if clear_empty and not update:
         raise InvalidInput("--clear-empty works with --update")

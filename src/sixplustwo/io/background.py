@@ -18,8 +18,10 @@ import gc
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import islice
@@ -29,6 +31,7 @@ from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 Item = TypeVar("Item")
 _BATCH = 5000
+_AHEAD = 40  # batches taken off the pipe ahead of the writer (~20 MB): four 50,000-row windows
 _END = b"end"
 
 
@@ -51,6 +54,8 @@ class BackgroundRows(Generic[Item]):
             name="sixplustwo-reader",
             daemon=True,
         )
+        self._arrived: queue.Queue[bytes | None] = queue.Queue(maxsize=_AHEAD)
+        self._taker: threading.Thread | None = None
         self._previous_sigterm = _exit_on_sigterm()
         self._child.start()
         sender.close()
@@ -60,11 +65,17 @@ class BackgroundRows(Generic[Item]):
         # unpickled tuples (no cycles) set off collections that cost a fifth of unpickling.
         collecting = gc.isenabled()
         gc.disable()
+        # A thread takes the batches off the pipe as they come (it waits with the GIL
+        # released), so that the child goes on reading while this process writes: the pipe
+        # alone holds about one batch, and a child that sends a window of rows at once
+        # (the bulk import's, in flat order) would otherwise wait for every insert.
+        arrived = self._arrived
+        self._taker = threading.Thread(target=self._take, name="sixplustwo-taker", daemon=True)
+        self._taker.start()
         try:
             while True:
-                try:
-                    data = self._receiver.recv_bytes()
-                except EOFError:
+                data = arrived.get()
+                if data is None:
                     raise InvalidInput(
                         "{source}: the reading process stopped", source=self._source
                     ) from None
@@ -78,6 +89,17 @@ class BackgroundRows(Generic[Item]):
             if collecting:
                 gc.enable()
 
+    def _take(self) -> None:
+        while True:
+            try:
+                data = self._receiver.recv_bytes()
+            except (EOFError, OSError):  # the child is gone (or the pipe closed by close())
+                self._arrived.put(None)
+                return
+            self._arrived.put(data)
+            if data == _END:
+                return
+
     def close(self) -> None:
         if self._child.is_alive():
             self._child.terminate()
@@ -85,6 +107,15 @@ class BackgroundRows(Generic[Item]):
         if self._child.is_alive():
             self._child.kill()
             self._child.join()
+        if self._taker is not None:
+            # The child is gone: the taker reads to the pipe's end; room in the queue lets
+            # it put what it holds and stop.
+            while self._taker.is_alive():
+                with suppress(queue.Empty):
+                    while True:
+                        self._arrived.get_nowait()
+                self._taker.join(timeout=0.05)
+            self._taker = None
         self._receiver.close()
         if self._previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self._previous_sigterm)
