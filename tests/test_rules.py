@@ -341,3 +341,45 @@ def test_listed_anchor_range_is_exactly_the_listed_anchors(opens, extra, grace, 
             assert listed(anchor) == (first <= anchor <= last), anchor
     for anchor in (last + timedelta(days=step) for step in range(-40, 40)):
         assert listed(anchor) == ((first is None or first <= anchor) and anchor <= last), anchor
+
+
+_days = st.dates(date(2022, 1, 1), date(2026, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.integers(1, 10**6),
+    second=st.integers(1, 10**6),
+    signed=st.one_of(st.none(), _days),
+    delivered=st.one_of(st.none(), _days),
+    others=st.tuples(*(st.one_of(st.none(), _days) for _ in range(4))),
+    reached=st.lists(_days, max_size=4),
+    done=st.lists(_days, max_size=2),
+    today=_days,
+)
+def test_owners_with_what_a_bulletin_reads_in_common_get_the_same_bulletins(
+    first, second, signed, delivered, others, reached, done, today
+):
+    """The due list decides a milestone bulletin once for owners that share what it is
+    decided by (``decided_by``) and gives the others its actions under their ids: the domain,
+    asked for each, agrees, whatever else differs between them."""
+    from sixplustwo.domain.actions import decided_by
+
+    rule = next(r for r in default_playbook() if r.anchor == "milestone")
+    milestones = tuple(Milestone(i, "封顶", day) for i, day in enumerate(reached, start=1))
+    events = tuple(Event(rule.name, day) for day in done)
+    visited, subscribed, birthday, planned = others
+    a = OwnerFacts(first, signed_on=signed, delivered_on=delivered, milestones=milestones,
+                   events=events)  # fmt: skip
+    b = OwnerFacts(second, visited_on=visited, subscribed_on=subscribed, signed_on=signed,
+                   delivered_on=delivered, birthday=birthday, planned_delivery=planned,
+                   milestones=milestones, events=events)  # fmt: skip
+    assert decided_by(rule, a) == decided_by(rule, b)
+
+    def without_id(facts):
+        return [
+            replace(action, action_id=action.action_id.split(":", 1)[1], subject_id=0)
+            for action in rule_actions(rule, facts, today)
+        ]
+
+    assert without_id(a) == without_id(b)

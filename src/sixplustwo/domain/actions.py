@@ -381,6 +381,21 @@ def _finish(
     ]
 
 
+def decided_by(rule: Rule, owner: OwnerFacts) -> tuple:
+    """What one rule's actions for an owner depend on, but the owner's id: two owners with
+    the same have the same actions (their ids aside). A milestone bulletin reads the signing,
+    the handover, the project's milestones and the owner's events; other rules, every fact
+    (events and referrals carry ids of their own, so owners with either never share)."""
+    if rule.anchor == "milestone":
+        return (owner.signed_effective, owner.delivered_on, owner.milestones, owner.events,
+                owner.forgotten)  # fmt: skip
+    return (
+        owner.visited_on, owner.subscribed_on, owner.signed_on, owner.planned_delivery,
+        owner.delivered_on, owner.birthday, owner.birthday_lunar, owner.wants_greetings,
+        owner.forgotten, owner.milestones, owner.referrals, owner.events,
+    )  # fmt: skip
+
+
 def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
     """One rule's actions for one subject, with their status on ``today``."""
     if isinstance(subject, OwnerFacts):

@@ -25,6 +25,7 @@ from sixplustwo.domain.actions import (
     LISTED,
     Action,
     Status,
+    decided_by,
     listed_anchor_range,
     rule_actions,
     status_of,
@@ -329,15 +330,25 @@ class DueQuery:
         if rule.anchor == "milestone":
             self._load_milestones({c.project_id for c in candidates})
         found: list[DueRow] = []
+        # Owners whose facts differ only by their id have the same actions but for it (a
+        # project's signed owners and its milestones: ~15,000 bulletins at a million owners):
+        # the domain decides the first of them, the others take its actions under their id.
+        decided: dict[tuple, tuple[int, list[Action]]] = {}
         for candidate in candidates:
             facts = candidate.facts
             if rule.anchor == "milestone":
                 facts = replace(facts, milestones=self._milestones.get(candidate.project_id, ()))
             elif rule.anchor == "referral_delivered":
                 facts = replace(facts, referrals=tuple(referrals.get(facts.id, ())))
-            for action in rule_actions(rule, facts, self.today):
-                if action.status in LISTED:
-                    found.append(_owner_due_row(action, rule, candidate))
+            key = decided_by(rule, facts)
+            known = decided.get(key)
+            if known is None:
+                actions = [a for a in rule_actions(rule, facts, self.today) if a.status in LISTED]
+                decided[key] = (facts.id, actions)
+            else:
+                actions = [_for_owner(a, known[0], facts.id) for a in known[1]]
+            for action in actions:
+                found.append(_owner_due_row(action, rule, candidate))
         return found
 
     def _referrals(self, ids: Sequence[int]) -> dict[int, list[Referral]]:
@@ -503,6 +514,17 @@ def _month_days(first: date, last: date) -> list[str]:
     if "02-28" in keys and "02-29" not in keys:
         keys.append("02-29")
     return sorted(set(keys))
+
+
+def _for_owner(action: Action, decided_for: int, owner_id: int) -> Action:
+    """An action decided for another owner with the same facts, as this owner's."""
+    prefix = f"o{decided_for}:"
+    assert action.action_id.startswith(prefix) and action.subject_id == decided_for
+    return Action(
+        f"o{owner_id}:{action.action_id[len(prefix):]}", action.rule, action.step,
+        action.subject, owner_id, action.opens_on, action.due_on, action.grace, action.status,
+        action.done_on, action.detail, action.detail_on,
+    )  # fmt: skip
 
 
 def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
