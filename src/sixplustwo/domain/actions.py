@@ -386,13 +386,15 @@ def decided_by(rule: Rule, owner: OwnerFacts) -> tuple:
     the same have the same actions (their ids aside). A milestone bulletin reads the signing,
     the handover, the project's milestones and the owner's events; other rules, every fact
     (events and referrals carry ids of their own, so owners with either never share)."""
+    events = tuple((e.kind, e.on, e.action_id, e.note) for e in owner.events)
+    milestones = tuple((m.id, m.kind, m.on) for m in owner.milestones)
     if rule.anchor == "milestone":
-        return (owner.signed_effective, owner.delivered_on, owner.milestones, owner.events,
-                owner.forgotten)  # fmt: skip
+        return (owner.signed_effective, owner.delivered_on, milestones, events, owner.forgotten)
+    referrals = tuple((r.owner_id, r.signed, r.delivered_on) for r in owner.referrals)
     return (
         owner.visited_on, owner.subscribed_on, owner.signed_on, owner.planned_delivery,
         owner.delivered_on, owner.birthday, owner.birthday_lunar, owner.wants_greetings,
-        owner.forgotten, owner.milestones, owner.referrals, owner.events,
+        owner.forgotten, milestones, referrals, events,
     )  # fmt: skip
 
 
