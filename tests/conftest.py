@@ -204,3 +204,21 @@ def cli_json(cli) -> Callable:
 def project(cli) -> str:
     cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
     return "HY1"
+
+
+@pytest.fixture
+def sqlite_statements(monkeypatch) -> list[str]:
+    """Every statement the SQLite backend's connections run from now on, as SQLite expands
+    them (for EXPLAIN QUERY PLAN in tests of the planner)."""
+    from sixplustwo.store.backends import sqlite as backend
+
+    statements: list[str] = []
+    connect = backend.connect
+
+    def tracing(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(backend, "connect", tracing)
+    return statements

@@ -11,11 +11,9 @@ import pytest
 from dbsql import is_server
 
 
-def test_each_anchor_is_read_through_its_index(cli, project, tmp_path, db_path, monkeypatch):
+def test_each_anchor_is_read_through_its_index(cli, project, tmp_path, db_path, sqlite_statements):
     if is_server(db_path):
         pytest.skip("EXPLAIN QUERY PLAN and sqlite_stat1 are SQLite's")
-    from sixplustwo.store.backends import sqlite as backend
-
     # 3,000 owners, most with only a visit on record (no subscription, signing, contract
     # delivery date, handover, birthday or referrer), as a sales opening leaves them.
     lines = ["姓名,手机,项目,房号,来访日期,认购日期,签约日期,合同交付日期,实际交付日期,生日"]
@@ -30,15 +28,8 @@ def test_each_anchor_is_read_through_its_index(cli, project, tmp_path, db_path, 
     with sqlite3.connect(db_path) as connection:
         connection.execute("ANALYZE")
 
-    statements: list[str] = []
-    connect = backend.connect
-
-    def tracing(*args, **kwargs):
-        connection = connect(*args, **kwargs)
-        connection.set_trace_callback(statements.append)
-        return connection
-
-    monkeypatch.setattr(backend, "connect", tracing)
+    statements = sqlite_statements  # from here on
+    statements.clear()
     cli("due", "--date", "2025-07-09", "--format", "json")
     anchors = ("subscribed_on", "signed_on", "delivery_date", "delivered_on", "visited_on")
     checked = {}

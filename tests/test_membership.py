@@ -53,7 +53,7 @@ def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path, mon
 
 
 def test_owner_list_reads_referrals_by_index_whatever_the_statistics(
-    cli, cli_json, project, db_path, monkeypatch
+    cli, cli_json, project, db_path, sqlite_statements
 ):
     """After an import of a million owners nobody referred, ANALYZE counts the NULL referrer
     as one value a million rows wide; the membership query then scanned every owner for each
@@ -62,8 +62,6 @@ def test_owner_list_reads_referrals_by_index_whatever_the_statistics(
 
     if is_server(db_path):
         pytest.skip("SQLite's query planner and statistics: a SQLite database only")
-
-    from sixplustwo.store.backends import sqlite as backend
 
     signed = ("--signed", "2024-01-02", "--delivered", "2024-06-30")
     referrer = _add(cli_json, "李娜", "2-101", "13900001111", *signed)
@@ -76,15 +74,8 @@ def test_owner_list_reads_referrals_by_index_whatever_the_statistics(
             [("ix_owner_referred_by", "1000000 1000000"), ("ix_owner_phone", "1000000 1"),
              ("sqlite_autoindex_owner_1", "1000000 50000 1")],
         )  # fmt: skip
-    statements: list[str] = []
-    connect = backend.connect
-
-    def tracing(*args, **kwargs):
-        connection = connect(*args, **kwargs)
-        connection.set_trace_callback(statements.append)
-        return connection
-
-    monkeypatch.setattr(backend, "connect", tracing)
+    statements = sqlite_statements  # from here on
+    statements.clear()
     tiers = {o["id"]: o["membership"] for o in cli_json("owner", "list")}
     assert tiers[referrer] == "银卡"  # still counted
     with sqlite3.connect(db_path) as connection:
