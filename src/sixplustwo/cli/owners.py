@@ -21,7 +21,7 @@ from sixplustwo.cli.context import (
 )
 from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, emit_json, render
+from sixplustwo.cli.render import console_out, emit_json, render, to_terminal
 from sixplustwo.domain.text import visible
 
 app = typer.Typer(help=N_("Customers (业主) and their journey."), no_args_is_help=True)
@@ -700,12 +700,7 @@ def import_owners(
     from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
-    from sixplustwo.store.bulk import (
-        insert_rows,
-        load_projects,
-        update_owners,
-        update_rows,
-    )
+    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
 
     if clear_empty and not update:
         raise InvalidInput("--clear-empty works with --update")
@@ -788,13 +783,6 @@ def import_owners(
 _PROGRESS_FROM_ROWS = 5000
 
 
-def _on_terminal(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 _BACKGROUND_FROM_ROWS = 20_000
 
 
@@ -802,7 +790,7 @@ _BACKGROUND_FROM_ROWS = 20_000
 def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for files big enough to wait for, when someone watches: in a
     cron job's log or a pipe it would leave an empty line."""
-    if total < _PROGRESS_FROM_ROWS or not _on_terminal(sys.stderr):
+    if total < _PROGRESS_FROM_ROWS or not to_terminal(sys.stderr):
         yield None
         return
     from rich.console import Console

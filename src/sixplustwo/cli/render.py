@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -56,11 +56,12 @@ def emit_json(data: object) -> None:
     typer.echo(json_visible(text) if to_terminal() else text)
 
 
-def to_terminal() -> bool:
-    """Whether stdout is a terminal: JSON and CSV shown there escape what could drive it
-    (``json_visible``, ``visible_lines``); in a file or a pipe they carry text as stored."""
+def to_terminal(stream: TextIO | None = None) -> bool:
+    """Whether stdout (or ``stream``) is a terminal: JSON and CSV shown there escape what
+    could drive it (``json_visible``, ``visible_lines``); in a file or a pipe they carry text
+    as stored."""
     try:
-        return sys.stdout.isatty()
+        return (sys.stdout if stream is None else stream).isatty()
     except (AttributeError, ValueError):
         return False
 

@@ -13,7 +13,7 @@ from datetime import date
 from sixplustwo.domain import fields as owner_fields
 from sixplustwo.domain.dates import iso, parse_date_text
 from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
-from sixplustwo.domain.phones import normalise_phone, written_mobile
+from sixplustwo.domain.phones import is_plain_mobile, normalise_phone, written_mobile
 from sixplustwo.domain.search import KNOWN_NAME_KEYS, STORED_UNIT_KEYS, name_keys, stored_unit_key
 from sixplustwo.domain.text import (
     BUTLER_MAX,
@@ -358,13 +358,7 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     ):
         return None
     phone = phone.strip()
-    if not (
-        len(phone) == 11
-        and phone.isdigit()
-        and phone.isascii()
-        and phone[0] == "1"
-        and phone[1] in "3456789"
-    ):  # is_plain_mobile, inline: it is asked a million times
+    if not is_plain_mobile(phone):
         phone = written_mobile(phone)  # type: ignore[assignment]  # 138 1234 5678, +86 …
         if phone is None:
             return None

@@ -299,7 +299,17 @@ class Database:
             self._written(Write(table, "update", {key: row_key}, before=prior))
 
     def drop_indexes(self, table: str, keep: Collection[str] = ()) -> list[str]:
-        return self.backend.drop_indexes(self.connection, table, keep)
+        """Drop a table's own indexes (not those of its primary key and UNIQUE constraints,
+        which find duplicates, nor those named in ``keep``); the statements that make them
+        again."""
+        found = [
+            (name, sql)
+            for name, sql in self.backend.own_indexes(self.connection, table)
+            if name not in keep
+        ]
+        for name, _ in found:
+            self.connection.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
 
     def rebuild_indexes(self, statements: Sequence[str]) -> None:
         self.backend.rebuild_indexes(self.connection, statements)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
@@ -455,20 +455,16 @@ def stream(
             yield columns, rows
 
 
-def drop_indexes(connection: Connection, table: str, keep: Collection[str] = ()) -> list[str]:
-    """Drop a table's own indexes (not those of its primary key and UNIQUE constraints, nor
-    those named in ``keep``); return the statements that make them again."""
-    found = connection.execute(
+def own_indexes(connection: Connection, table: str) -> list[tuple[str, str]]:
+    """A table's own indexes (not those of its primary key and UNIQUE constraints): each
+    one's name and the statement that makes it."""
+    return connection.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
         "WHERE t.relname = %s AND t.relnamespace = current_schema()::regnamespace "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
         (table,),
     ).fetchall()
-    found = [(name, sql) for name, sql in found if name not in keep]
-    for name, _ in found:
-        connection.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
 
 
 def rebuild_indexes(connection: Connection, statements: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -301,20 +301,14 @@ def stream(
         cursor.close()
 
 
-def drop_indexes(
-    connection: sqlite3.Connection, table: str, keep: Collection[str] = ()
-) -> list[str]:
-    """Drop a table's own indexes (not UNIQUE constraints, which find duplicates), except
-    those named in ``keep``; return the statements that make them again."""
-    found = connection.execute(
+def own_indexes(connection: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """A table's own indexes (not UNIQUE constraints' automatic ones): each one's name and
+    the statement that makes it."""
+    return connection.execute(
         "SELECT name, sql FROM sqlite_master "
         "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         (table,),
     ).fetchall()
-    found = [(name, sql) for name, sql in found if name not in keep]
-    for name, _ in found:
-        connection.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
 
 
 def rebuild_indexes(connection: sqlite3.Connection, statements: Sequence[str]) -> None:
