@@ -52,12 +52,6 @@ def insert_rows(
     """Owners as the owner table's insert rows (the project's id for its code or name), or
     problems. Pure: it runs in the process that reads the file, so that the one writing to
     the database only writes."""
-    return _insert_rows(owners, projects)
-
-
-def _insert_rows(
-    owners: Iterable[tuple[int, OwnerValues | InvalidInput]], projects: Projects
-) -> Iterator[tuple[int, InsertRow | InvalidInput]]:
     for row_number, owner in owners:
         if not isinstance(owner, tuple):  # a problem
             yield row_number, owner
@@ -401,7 +395,7 @@ def _constants(created_at: str) -> dict[str, str]:
 
 
 _BATCH_ROWS = 5000
-FLAT_ORDER_WINDOW = 50_000  # rows a bulk import sorts and inserts at a time (~30 MB)
+_FLAT_ORDER_WINDOW = 50_000  # rows a bulk import sorts and inserts at a time (~30 MB)
 _UNIT_OF, _PROJECT_OF = itemgetter(_UNIT), itemgetter(0)
 
 
@@ -471,13 +465,13 @@ class _OwnerBatch:
         self.sort = False
 
     def in_flat_order(self) -> None:
-        """Insert in batches of FLAT_ORDER_WINDOW rows, each in the order of the flat's unique
+        """Insert in batches of _FLAT_ORDER_WINDOW rows, each in the order of the flat's unique
         index (project, unit): a large file in no particular order (typed or sorted by hand)
         otherwise inserts into that index at random places, which took the insert ~60%
         longer at a million rows (measured). Owners get their ids in that order within a
         batch; the file row of each is kept (``row_of``) to name it. The reader goes on
         meanwhile (io/background.py takes its batches off the pipe ahead)."""
-        self.size = FLAT_ORDER_WINDOW
+        self.size = _FLAT_ORDER_WINDOW
         self.sort = True
 
     def add(self, row_number: int, row: InsertRow) -> None:

@@ -226,7 +226,6 @@ class DueQuery:
         found: list[DueRow] = []
         timing = _Timing(rule, self.today)
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
-        known = timing.known
         for anchor_column, condition in queries:
             sql = (
                 f"SELECT {anchor_column}, {_SHOWN} FROM owner o "
@@ -246,7 +245,7 @@ class DueQuery:
                 unit,
                 butler,
             ) in self.connection.execute(sql, params):
-                opens_on, due_on, status = known.get(anchor) or timing.of(anchor)
+                opens_on, due_on, status = timing.of(anchor)
                 action = Action(
                     f"o{owner_id}{suffix}", name, step, "owner", owner_id,
                     opens_on, due_on, grace, status,
@@ -460,17 +459,17 @@ class _Timing:
         self.rule = rule
         self.today = today
         self.repair = repair
-        self.known: dict[object, tuple[date, date, Status]] = {}
+        self._known: dict[object, tuple[date, date, Status]] = {}
 
     def of(self, anchor: object) -> tuple[date, date, Status]:
-        known = self.known.get(anchor)
+        known = self._known.get(anchor)
         if known is None:
             day = as_date(anchor)
             assert day is not None
             rule = self.rule
             opens_on, due_on = rule.opens_on(day), rule.due_on(day, repair=self.repair)
             status = status_of(opens_on, due_on, rule.grace, None, self.today)
-            known = self.known[anchor] = (opens_on, due_on, status)
+            known = self._known[anchor] = (opens_on, due_on, status)
         return known
 
 
