@@ -219,6 +219,63 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
         ]
 
 
+def _foreign_keys(db_path) -> list[tuple[str, str]]:
+    if is_server(db_path):
+        query = (
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'owner'::regclass AND contype = 'f' ORDER BY conname"
+        )
+    else:
+        query = 'SELECT "from", "table" FROM pragma_foreign_key_list(\'owner\') ORDER BY 1'
+    return [tuple(row) for row in sql(db_path, query)]
+
+
+def test_bulk_import_names_an_unknown_referrer_and_keeps_the_foreign_keys(
+    cli, project, tmp_path, db_path
+):
+    """A large file's batches check referrers themselves (on a server the bulk load drops
+    the owner's foreign keys, which check a row at a time, and adds them again at the end,
+    checking every row): a bad one is named with its row, a good one is kept, and the keys
+    are there afterwards either way."""
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
+    from sixplustwo.store.database import open_database
+
+    cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
+        "--phone", "13900009999")  # fmt: skip
+    referrer = sql(db_path, "SELECT id FROM owner")[0][0]
+    keys = _foreign_keys(db_path)
+    assert len(keys) == 2
+
+    class RollBack(Exception):
+        pass
+
+    def bulk_import(lines: list[str]) -> list[str]:
+        path = tmp_path / "big.csv"
+        path.write_text("姓名,手机,项目,房号,推荐人\n" + "\n".join(lines) + "\n", "utf-8")
+        try:
+            with open_database(db_path, write=True) as connection:
+                owners = OwnerFile(path, date(2026, 11, 22)).values()
+                rows = insert_rows(owners, load_projects(connection))
+                result = import_owners(connection, rows, expected_rows=1_000_000)
+                if result.problems:
+                    raise RollBack
+        except RollBack:
+            pass
+        return [str(problem) for problem in result.problems]
+
+    rows = [f"客户{i},139{i:08d},HY1,{i}-101," for i in range(300)]
+    bad = f"坏推荐,13800000000,HY1,8-808,o{referrer + 500}"
+    assert bulk_import([*rows, bad]) == [f"row 302, referred_by: no owner {referrer + 500}"]
+    assert _foreign_keys(db_path) == keys
+    assert len(_owners(db_path)) == 1
+    rows[5] += f"o{referrer}"
+    assert bulk_import(rows) == []
+    assert _foreign_keys(db_path) == keys
+    referred = sql(db_path, "SELECT name FROM owner WHERE referred_by IS NOT NULL")
+    assert [row[0] for row in referred] == ["客户5"]
+
+
 def _owner_indexes_of(db) -> list[str]:
     on_server = db.backend.NAME == "postgres"
     return [row[0] for row in db.execute(OWNER_INDEXES_ON_SERVER if on_server else OWNER_INDEXES)]

@@ -103,7 +103,11 @@ def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> l
     at the end (a sort), which at a million rows is several times faster than keeping nine
     indexes up to date row by row. Same transaction: a failure restores them."""
     if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners:
-        return connection.drop_indexes("owner", keep=KEPT_INDEXES)
+        return [
+            *connection.drop_indexes("owner", keep=KEPT_INDEXES),
+            # Added again after the indexes; the batches check referrers themselves.
+            *connection.drop_foreign_keys("owner"),
+        ]
     return []
 
 
@@ -321,10 +325,7 @@ def _check_referrers(
     result: ImportResult,
 ) -> None:
     """A referrer an update records must be an owner on record (or added by the file)."""
-    known: set[int] = set()
-    for placeholders, params in connection.in_bulk({owner for _, owner in referrers}):
-        query = f"SELECT id FROM owner WHERE id IN ({placeholders})"
-        known.update(owner for (owner,) in connection.execute(query, params))
+    known = _on_record(connection, {owner for _, owner in referrers})
     for row_number, owner in referrers:
         if owner not in known:
             result.problem(
@@ -335,6 +336,15 @@ def _check_referrers(
                     owner=owner,
                 )
             )
+
+
+def _on_record(connection: Database, owners: set[int]) -> set[int]:
+    """Those of ``owners`` that are owners on record."""
+    known: set[int] = set()
+    for placeholders, params in connection.in_bulk(owners):
+        query = f"SELECT id FROM owner WHERE id IN ({placeholders})"
+        known.update(owner for (owner,) in connection.execute(query, params))
+    return known
 
 
 def _new_flat_problem(
@@ -485,6 +495,7 @@ class _OwnerBatch:
         if not pending:
             return
         self.numbers, self.pending = [], []
+        numbers, pending = self._with_referrers(numbers, pending)
         if self.sort:
             pending, numbers = _in_flat_order(pending, numbers)
         connection = self.connection
@@ -499,6 +510,41 @@ class _OwnerBatch:
             self.result.inserted += len(pending)
         if self.progress:
             self.progress(len(pending))
+
+    def _with_referrers(
+        self, numbers: list[int], pending: list[InsertRow]
+    ) -> tuple[list[int], list[InsertRow]]:
+        """The rows whose referrer, if any, is an owner on record or one this batch adds; the
+        others are problems. Checked here, not left to the foreign key: a bulk load suspends
+        it on a server."""
+        referred = {row[_REFERRED_BY] for row in pending} - {None}
+        if not referred:
+            return numbers, pending
+        missing = referred - _on_record(self.connection, referred)
+        first = self.connection.next_id("owner") if missing else 0
+        while missing:
+            # The ids this batch gives (as many as the rows it keeps) are owners too.
+            missing -= set(range(first, first + len(pending)))
+            kept: tuple[list[int], list[InsertRow]] = ([], [])
+            for row_number, row in zip(numbers, pending, strict=True):
+                if row[_REFERRED_BY] not in missing:
+                    kept[0].append(row_number)
+                    kept[1].append(row)
+            if len(kept[1]) == len(pending):
+                break
+            for row_number, row in zip(numbers, pending, strict=True):
+                if row[_REFERRED_BY] in missing:
+                    self.result.problem(
+                        InvalidInput(
+                            "row {row}, referred_by: no owner {owner}",
+                            row=row_number,
+                            owner=row[_REFERRED_BY],
+                        )
+                    )
+            numbers, pending = kept
+            missing = {row[_REFERRED_BY] for row in pending} - {None}
+            missing -= _on_record(self.connection, missing)
+        return numbers, pending
 
     def _insert_one(self, row_number: int, row: InsertRow) -> None:
         values = dict(zip(self.columns, row, strict=True))

@@ -467,6 +467,20 @@ def own_indexes(connection: Connection, table: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+def own_foreign_keys(connection: Connection, table: str) -> list[tuple[str, str]]:
+    """A table's foreign keys: each one's name and the statement that adds it again (and
+    checks every row, one join)."""
+    found = connection.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        (table,),
+    )
+    return [
+        (name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for name, definition in found
+    ]
+
+
 def rebuild_indexes(connection: Connection, statements: Sequence[str]) -> None:
     if not statements:
         return

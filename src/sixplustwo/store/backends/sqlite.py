@@ -311,6 +311,12 @@ def own_indexes(connection: sqlite3.Connection, table: str) -> list[tuple[str, s
     ).fetchall()
 
 
+def own_foreign_keys(connection: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """None to drop: SQLite cannot drop a constraint from a table, and checks a foreign key
+    by an index lookup in this process, cheaply."""
+    return []
+
+
 def rebuild_indexes(connection: sqlite3.Connection, statements: Sequence[str]) -> None:
     """Build indexes with a small page cache and sorter threads. SQLite's sorter keeps up to
     the page cache in memory: with 64 MB it sorts a million keys in one cache-unfriendly run
