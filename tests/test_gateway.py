@@ -104,3 +104,35 @@ def test_a_server_url_without_its_driver_says_how_to_install_it(cli, monkeypatch
     assert result.exit_code == 1
     assert 'pip install "sixplustwo[postgres]"' in result.stderr
     assert "secret" not in result.stderr
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_insert_new_skips_rows_a_unique_key_holds_and_writes_the_others(
+    cli, project, db_path, size
+):
+    """``Database.insert_new`` with a few rows (a statement each) and with many (on
+    PostgreSQL COPYed into a temporary table and inserted by one statement): rows whose key
+    is there already (an action exported again, also twice in one call) are skipped, their
+    stored values kept; the others are written with their values, None as NULL."""
+    from sixplustwo.store.audit import Audit
+
+    with open_database(db_path, write=True) as db:
+        entry = Audit(db).record("export", "csv for test", size, "test.csv")
+        first = [("sms", "o0:visit-followup", entry, "2026-11-22 08:00:00.000000", None)]
+        db.insert_new("export_log", EXPORT_LOG_COLUMNS, first * 2)
+    rows = [
+        ("sms", f"o{i}:visit-followup", entry, f"2026-11-23 08:{i % 60:02d}:00", None)
+        for i in range(size)
+    ]
+    with open_database(db_path, write=True) as db:
+        db.insert_new("export_log", EXPORT_LOG_COLUMNS, [*rows, rows[-1]])
+    stored = sql(
+        db_path,
+        "SELECT destination, action_id, audit_id, exported_at, batch_id FROM export_log "
+        "ORDER BY action_id",
+    )
+    expected = sorted([first[0], *rows[1:]], key=lambda row: row[1])
+    assert [tuple(row) for row in stored] == expected
+
+
+EXPORT_LOG_COLUMNS = ("destination", "action_id", "audit_id", "exported_at", "batch_id")

@@ -24,15 +24,15 @@ def due_records(rows, on) -> list[dict]:
 
     return [
         {
-            "action_id": row.action.action_id,
-            "rule": row.action.rule,
-            "step": row.action.step,
-            "title": title(row.title, row.action.detail),
-            "status": row.action.status,
-            "opens_on": row.action.opens_on,
-            "due_on": row.action.due_on,
-            "days_overdue": row.action.days_overdue(on),
-            "subject": row.action.subject,
+            "action_id": action.action_id,
+            "rule": action.rule,
+            "step": action.step,
+            "title": title(row.title, action.detail),
+            "status": action.status,
+            "opens_on": action.opens_on,
+            "due_on": action.due_on,
+            "days_overdue": action.days_overdue(on),
+            "subject": action.subject,
             "owner_id": row.owner_id,
             "owner": row.owner,
             "phone": mask_phone(row.phone) if row.phone else None,
@@ -43,6 +43,7 @@ def due_records(rows, on) -> list[dict]:
             "case_id": row.case_id,
         }
         for row in rows
+        for action in (row.action,)  # read once, not once a field
     ]
 
 

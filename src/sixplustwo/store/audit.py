@@ -82,10 +82,10 @@ class Audit:
         detail = f"{fmt} for {day.isoformat()} to {destination}"
         entry = self.record("export", detail, len(action_ids), target)
         stamp = now_text()
-        self.db.change_many(
-            "INSERT INTO export_log (destination, action_id, audit_id, exported_at) "
-            "VALUES (:d, :a, :e, :s) ON CONFLICT DO NOTHING",
-            ({"d": destination, "a": a, "e": entry, "s": stamp} for a in action_ids),
+        self.db.insert_new(
+            "export_log",
+            ("destination", "action_id", "audit_id", "exported_at"),
+            [(destination, a, entry, stamp) for a in action_ids],
         )
         return entry
 
@@ -130,13 +130,10 @@ class Audit:
         detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
         entry = self.record("export", detail, len(action_ids), batch.target)
         stamp = now_text()
-        self.db.change_many(
-            "INSERT INTO export_log (destination, action_id, audit_id, exported_at, batch_id) "
-            "VALUES (:d, :a, :e, :s, :b) ON CONFLICT DO NOTHING",
-            (
-                {"d": batch.destination, "a": a, "e": entry, "s": stamp, "b": batch.id}
-                for a in action_ids
-            ),
+        self.db.insert_new(
+            "export_log",
+            ("destination", "action_id", "audit_id", "exported_at", "batch_id"),
+            [(batch.destination, a, entry, stamp, batch.id) for a in action_ids],
         )
         self.db.update("export_batch", {"id": batch.id}, {"state": "pending", "audit_id": entry})
         return entry

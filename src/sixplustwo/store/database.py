@@ -147,13 +147,15 @@ class Database:
         self._written(Write(_table_of(sql), "sql"))
         return count
 
-    def change_many(self, sql: str, rows: Iterable[Mapping[str, object]]) -> None:
-        rows = list(rows)
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert positional rows, but those a unique key of the table already holds (an
+        action exported again): ``INSERT … ON CONFLICT DO NOTHING``, as fast as the backend
+        can take many rows."""
         if not rows:
             return  # nothing written: nothing to journal (an export of no reminders)
-        self._check(sql)
-        self.connection.executemany(self.backend.convert(sql), rows)
-        self._written(Write(_table_of(sql), "sql"))
+        self._check(f"INSERT INTO {table}")
+        self.backend.insert_new(self.connection, table, columns, rows)
+        self._written(Write(table, "sql"))
 
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
         """Many rows through one statement, unwatched: the journal's own writes."""

@@ -158,7 +158,7 @@ class DueQuery:
             f"WHERE e.kind IN ({placeholders}) AND e.owner_id IN (SELECT o.id FROM owner o "
             f"JOIN project p ON p.id = o.project_id WHERE {where})"
         )
-        result = self.connection.execute(event_sql, {**params, **kind_params})
+        result = self.connection.query(event_sql, {**params, **kind_params})
         for owner_id, event_kind, happened_on, action_id, note in result:
             events[owner_id].append(Event(event_kind, as_date(happened_on), action_id, note))
         return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
@@ -244,7 +244,7 @@ class DueQuery:
                 phone,
                 unit,
                 butler,
-            ) in self.connection.execute(sql, params):
+            ) in self.connection.query(sql, params):  # all at once: no cursor step a row
                 opens_on, due_on, status = timing.of(anchor)
                 action = Action(
                     f"o{owner_id}{suffix}", name, step, "owner", owner_id,
@@ -290,7 +290,7 @@ class DueQuery:
                 "last": iso(last),
             }
             detail = FESTIVAL_NAMES[key]
-            for shown in self.connection.execute(sql, values):
+            for shown in self.connection.query(sql, values):
                 owner_id = shown[_SHOWN_OWNER_ID]
                 action = _owner_action(
                     rule, owner_id, f"o{owner_id}{suffix}", opens_on, due_on, today, detail, day
@@ -333,15 +333,24 @@ class DueQuery:
         # project's signed owners and its milestones: ~15,000 bulletins at a million owners):
         # the domain decides the first of them, the others take its actions under their id.
         decided: dict[tuple, tuple[int, list[Action]]] = {}
+        milestones = rule.anchor == "milestone"
         for candidate in candidates:
             facts = candidate.facts
-            if rule.anchor == "milestone":
-                facts = replace(facts, milestones=self._milestones.get(candidate.project_id, ()))
-            elif rule.anchor == "referral_delivered":
+            if rule.anchor == "referral_delivered":
                 facts = replace(facts, referrals=tuple(referrals.get(facts.id, ())))
-            key = decided_by(rule, facts)
+            # A project's owners share its milestones: the project stands for them in the
+            # key, and they are added to the facts of the first owner decided alone.
+            key = (
+                (candidate.project_id, decided_by(rule, facts))
+                if milestones
+                else decided_by(rule, facts)
+            )
             known = decided.get(key)
             if known is None:
+                if milestones:
+                    facts = replace(
+                        facts, milestones=self._milestones.get(candidate.project_id, ())
+                    )
                 actions = [a for a in rule_actions(rule, facts, self.today) if a.status in LISTED]
                 decided[key] = (facts.id, actions)
             else:
@@ -394,16 +403,23 @@ class DueQuery:
             params,
         ).fetchall()
         found: list[DueRow] = []
+        # The projects' events of the rule's kind, in one query (not one a project: hundreds
+        # of round trips to a server).
+        events: dict[int, list[Event]] = defaultdict(list)
+        for project_id, on, action_id in self.connection.query(
+            "SELECT project_id, happened_on, action_id FROM event "
+            "WHERE owner_id IS NULL AND kind = :k AND project_id IN "
+            f"(SELECT id FROM project WHERE {condition})",
+            params,
+        ):
+            events[project_id].append(Event(rule.name, as_date(on), action_id))
         for project_id, code, name, delivery_date, opening_date in projects:
-            events = tuple(
-                Event(rule.name, as_date(on), action_id)
-                for on, action_id in self.connection.execute(
-                    "SELECT happened_on, action_id FROM event "
-                    "WHERE project_id = :p AND owner_id IS NULL AND kind = :k",
-                    {"p": project_id, "k": rule.name},
-                )
+            facts = ProjectFacts(
+                project_id,
+                as_date(delivery_date),
+                tuple(events.get(project_id, ())),
+                as_date(opening_date),
             )
-            facts = ProjectFacts(project_id, as_date(delivery_date), events, as_date(opening_date))
             for action in rule_actions(rule, facts, self.today):
                 if action.status in LISTED:
                     found.append(DueRow(action, rule.title, code, name))
@@ -439,7 +455,7 @@ class DueQuery:
         }
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         found: list[DueRow] = []
-        for case_id, kind, day, *shown in self.connection.execute(sql, params):
+        for case_id, kind, day, *shown in self.connection.query(sql, params):
             opens_on, due_on, status = timings[kind == "repair"].of(day)
             if status not in LISTED:
                 continue

@@ -272,6 +272,17 @@ def insert_many(
     )
 
 
+def insert_new(
+    connection: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Insert positional rows, but those a unique key of the table already holds."""
+    marks = ", ".join("?" * len(columns))
+    connection.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+        rows,
+    )
+
+
 def update_many(
     connection: sqlite3.Connection,
     table: str,
