@@ -46,3 +46,35 @@ def test_each_anchor_is_read_through_its_index(cli, project, tmp_path, db_path, 
     for column, plan in checked.items():
         assert any(f"ix_owner_{column}" in step for step in plan), (column, plan)
         assert not any(step.startswith("SCAN o") for step in plan), (column, plan)
+
+
+def test_the_report_finds_who_wants_no_greetings_through_their_index(
+    cli, project, tmp_path, db_path, sqlite_statements
+):
+    """The report counts festival greetings as every signed owner less those who want none,
+    found through an index that holds only them (migration 0019): never a walk over every
+    owner, and a large import writes no entries into it."""
+    if is_server(db_path):
+        pytest.skip("EXPLAIN QUERY PLAN and sqlite_stat1 are SQLite's")
+    lines = ["姓名,手机,项目,房号,签约日期"]
+    lines += [f"客户{i},139{i:08d},HY1,{i}-1-101,2024-06-01" for i in range(2000)]
+    path = tmp_path / "ledger.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cli("owner", "import", str(path))
+    cli("owner", "edit", "7", "--no-greetings")
+    with sqlite3.connect(db_path) as connection:
+        entries = connection.execute(
+            "SELECT COUNT(*) FROM owner INDEXED BY ix_owner_no_greetings "
+            "WHERE wants_greetings = FALSE"
+        ).fetchone()[0]
+        connection.execute("ANALYZE")
+    assert entries == 1
+    statements = sqlite_statements
+    statements.clear()
+    cli("report", "--from", "2026-01-01", "--to", "2026-03-31", "--format", "json")
+    opted_out = [sql for sql in statements if "o.wants_greetings = FALSE" in sql]
+    assert opted_out
+    with sqlite3.connect(db_path) as connection:
+        for sql in opted_out:
+            plan = [row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert any("ix_owner_no_greetings" in step for step in plan), plan

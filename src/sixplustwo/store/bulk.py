@@ -113,9 +113,9 @@ def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> l
 
 # Indexes a bulk insert keeps up to date rather than builds again (a scan of the whole table
 # each): the flat's key is indexed only where the flat is not written plainly (a ledger of
-# plain flats adds no entries), and new owners all want greetings (their entries come in
-# rowid order, appended at the index's end).
-KEPT_INDEXES = ("ix_owner_unit_key", "ix_owner_wants_greetings")
+# plain flats adds no entries), and new owners all want greetings (the index of those who
+# want none gets no entries).
+KEPT_INDEXES = ("ix_owner_unit_key", "ix_owner_no_greetings")
 
 
 def _finish(connection: Database, result: ImportResult, owners: int, suspended: list[str]) -> None:
