@@ -24,7 +24,7 @@ from sixplustwo.domain.owners import (
 )
 from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.store.audit import now_text
-from sixplustwo.store.database import Database
+from sixplustwo.store.database import Constraints, Database
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]
@@ -82,7 +82,7 @@ def import_owners(
     codes = {project_id: code for project_id, code in load_projects(connection).values()}
     batch = _OwnerBatch(connection, result, progress, codes)
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
-    suspended = _suspend_indexes(connection, expected_rows, owners)
+    suspended = _suspend(connection, expected_rows, owners)
     if suspended:
         batch.in_flat_order()
     add = batch.add
@@ -94,21 +94,31 @@ def import_owners(
         add(row_number, row)
     batch.flush()
     result.rows = count
-    _finish(connection, result, owners, suspended)
+    _finish(connection, result, owners, suspended, batch)
     return result
 
 
-def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> list[str]:
+@dataclass
+class _Suspended:
+    """What a bulk load dropped from the owner table, to make again at its end."""
+
+    indexes: list[str]
+    constraints: Constraints
+
+
+def _suspend(connection: Database, expected_rows: int, owners: int) -> _Suspended | None:
     """A large file into a smaller table: its secondary indexes are dropped and built again
     at the end (a sort), which at a million rows is several times faster than keeping nine
-    indexes up to date row by row. Same transaction: a failure restores them."""
+    indexes up to date row by row; so are its constraints where the database can drop them
+    (on a server: the flat's unique key and the foreign keys; the batches check referrers
+    themselves, and flats given twice are named at the end). Same transaction: a failure
+    restores them."""
     if expected_rows >= _BULK_FROM_ROWS and expected_rows >= owners:
-        return [
-            *connection.drop_indexes("owner", keep=KEPT_INDEXES),
-            # Added again after the indexes; the batches check referrers themselves.
-            *connection.drop_foreign_keys("owner"),
-        ]
-    return []
+        return _Suspended(
+            connection.drop_indexes("owner", keep=KEPT_INDEXES),
+            connection.drop_constraints("owner"),
+        )
+    return None
 
 
 # Indexes a bulk insert keeps up to date rather than builds again (a scan of the whole table
@@ -118,9 +128,24 @@ def _suspend_indexes(connection: Database, expected_rows: int, owners: int) -> l
 KEPT_INDEXES = ("ix_owner_unit_key", "ix_owner_no_greetings")
 
 
-def _finish(connection: Database, result: ImportResult, owners: int, suspended: list[str]) -> None:
+def _finish(
+    connection: Database,
+    result: ImportResult,
+    owners: int,
+    suspended: _Suspended | None,
+    batch: _OwnerBatch,
+) -> None:
+    if suspended is not None and suspended.constraints.unique:
+        # The flat's unique key, also after other problems: every row given a flat twice is
+        # named, as when the key refused it during the load.
+        try:
+            with connection.savepoint("owner_unique"):
+                connection.rebuild_indexes(suspended.constraints.unique)
+        except connection.IntegrityError:
+            batch.name_repeated_flats()
     if not result.problems:
-        connection.rebuild_indexes(suspended)
+        if suspended is not None:
+            connection.rebuild_indexes([*suspended.indexes, *suspended.constraints.foreign])
         if result.inserted * 10 >= owners + result.inserted:
             # Fresh planner statistics once the table has grown by a tenth: with stale
             # ones SQLite may scan owners project by project for the due list (a sampled
@@ -177,7 +202,7 @@ def update_owners(
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
     flats = _existing_units(connection)
     ids: set[int] | None = None  # owners on record, for rows that name one by id
-    suspended = _suspend_indexes(connection, expected_rows, owners)
+    suspended = _suspend(connection, expected_rows, owners)
     # The file row that names each owner on record, by id (0: none yet); an array, because
     # at a million owners a dict costs ~100 MB.
     seen = array("q", bytes(8 * (max(flats.values(), default=0) + 1)))
@@ -236,7 +261,7 @@ def update_owners(
     update_found()
     result.rows = count
     result.changes["new"] = result.inserted
-    _finish(connection, result, owners, suspended)
+    _finish(connection, result, owners, suspended, batch)
     return result
 
 
@@ -503,7 +528,8 @@ class _OwnerBatch:
             with connection.savepoint("owner_batch"):
                 connection.insert_many("owner", self.columns, pending, self.constants)
         except connection.IntegrityError:
-            for row_number, row in zip(numbers, pending, strict=True):
+            # Row by row in the file's order, to name each bad row after the one it repeats.
+            for row_number, row in sorted(zip(numbers, pending, strict=True), key=itemgetter(0)):
                 self._insert_one(row_number, row)
         else:
             self.row_of.extend(numbers)
@@ -560,7 +586,7 @@ class _OwnerBatch:
         self.row_of.append(row_number)
         self.result.inserted += 1
 
-    def _explain(self, row_number: int, row: InsertRow) -> str:
+    def _explain(self, row_number: int, row: InsertRow) -> InvalidInput:
         holder = self.connection.one(
             "SELECT id FROM owner WHERE project_id = :p AND unit = :u",
             {"p": row[0], "u": row[_UNIT]},
@@ -569,8 +595,13 @@ class _OwnerBatch:
             return InvalidInput(
                 "row {row}, referred_by: no owner {owner}", row=row_number, owner=row[_REFERRED_BY]
             )
-        flat = {"row": row_number, "code": self.codes[row[0]], "unit": row[_UNIT]}
-        offset = holder[0] - self.first_id
+        return self._flat_taken(row_number, row[0], row[_UNIT], holder[0])
+
+    def _flat_taken(self, row_number: int, project_id: int, unit: str, holder: int) -> InvalidInput:
+        """Row ``row_number`` gives the flat that owner ``holder`` has: one the file added
+        (named by its row) or one on record."""
+        flat = {"row": row_number, "code": self.codes[project_id], "unit": unit}
+        offset = holder - self.first_id
         if 0 <= offset < len(self.row_of):
             return InvalidInput(
                 "row {row}, unit: flat {code} {unit} is also on row {other}",
@@ -579,6 +610,28 @@ class _OwnerBatch:
             )
         return InvalidInput(
             "row {row}, unit: flat {code} {unit} already belongs to owner {owner}",
-            owner=holder[0],
+            owner=holder,
             **flat,
         )
+
+    def name_repeated_flats(self) -> None:
+        """Name the rows this load gave a flat that an earlier row or an owner on record has,
+        found by one query (the flat's unique key was dropped for the load): each is named as
+        the key would have refused it, in the file's order. Ids follow the file's order
+        across batches and, within a batch, the flats' order, stable for a repeated flat: the
+        lowest id of a flat is its first holder."""
+        repeated = self.connection.query(
+            "SELECT o.id, o.project_id, o.unit FROM owner o JOIN (SELECT project_id, unit "
+            "FROM owner GROUP BY project_id, unit HAVING COUNT(*) > 1) r "
+            "ON r.project_id = o.project_id AND r.unit = o.unit ORDER BY o.project_id, o.unit, o.id"
+        )
+        found: list[tuple[int, InvalidInput]] = []
+        holder = (0, None, None)
+        for owner_id, project_id, unit in repeated:
+            if (project_id, unit) != holder[1:]:
+                holder = (owner_id, project_id, unit)
+                continue
+            row_number = self.row_of[owner_id - self.first_id]
+            found.append((row_number, self._flat_taken(row_number, project_id, unit, holder[0])))
+        for _, problem in sorted(found, key=itemgetter(0)):
+            self.result.problem(problem)

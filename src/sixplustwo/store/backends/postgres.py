@@ -496,18 +496,19 @@ def own_indexes(connection: Connection, table: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def own_foreign_keys(connection: Connection, table: str) -> list[tuple[str, str]]:
-    """A table's foreign keys: each one's name and the statement that adds it again (and
-    checks every row, one join)."""
+def own_constraints(connection: Connection, table: str) -> list[tuple[str, str, str]]:
+    """A table's UNIQUE constraints and foreign keys: each one's name, kind (``unique``,
+    ``foreign``) and the statement that adds it again (and checks every row)."""
     found = connection.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY conname",
         (table,),
     )
     return [
-        (name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for name, definition in found
-    ]
+        (name, "unique" if kind == "u" else "foreign",
+         f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for name, kind, definition in found
+    ]  # fmt: skip
 
 
 def rebuild_indexes(connection: Connection, statements: Sequence[str]) -> None:

@@ -322,9 +322,9 @@ def own_indexes(connection: sqlite3.Connection, table: str) -> list[tuple[str, s
     ).fetchall()
 
 
-def own_foreign_keys(connection: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
-    """None to drop: SQLite cannot drop a constraint from a table, and checks a foreign key
-    by an index lookup in this process, cheaply."""
+def own_constraints(connection: sqlite3.Connection, table: str) -> list[tuple[str, str, str]]:
+    """None to drop: SQLite cannot drop a constraint from a table, and checks its UNIQUE
+    constraints and foreign keys by index lookups in this process, cheaply."""
     return []
 
 
