@@ -123,3 +123,19 @@ def test_the_child_reads_ahead_of_a_slow_writer_and_leaves_no_thread():
         taker = rows._taker
     assert taker is not None and not taker.is_alive()
     assert not any(thread.name == "sixplustwo-taker" for thread in threading.enumerate())
+
+
+def test_batches_cross_the_pipe_by_marshal_and_problems_by_pickle():
+    """Rows of plain values go by marshal (the faster), a batch holding a problem by pickle;
+    each comes back as it went, shared strings and all."""
+    from sixplustwo.io.background import _dumps, _loads
+
+    day = "2024-03-05"
+    rows = [(2, (1, "1-101", "王伟", "13812345678", day, None, True, 7)), (3, (1, "1-102", day))]
+    plain = _dumps(rows)
+    assert plain[:1] == b"m" and _loads(plain) == rows
+    problem = InvalidInput("row {row}, project: unknown project {code!r}", row=4, code="X")
+    mixed = _dumps([*rows, (4, problem)])
+    assert mixed[:1] == b"p"
+    back = _loads(mixed)
+    assert back[:2] == rows and str(back[2][1]) == str(problem)
