@@ -72,9 +72,9 @@ def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
     return first, last
 
 
-# What a listed owner row shows, in DueRow's order after the action and its title.
-_SHOWN = "p.code, p.name, o.id, o.name, o.phone, o.unit, o.butler"
-_SHOWN_OWNER_ID = 2
+# What a listed owner row shows, in DueRow's order after the action, its title and the
+# project's code and name (looked up by the project's id: not read and sent for every row).
+_SHOWN = "o.project_id, o.id, o.name, o.phone, o.unit, o.butler"
 
 _OWNER_COLUMNS = """
     o.id, o.project_id, o.unit, o.name, o.phone, o.butler,
@@ -107,6 +107,10 @@ class DueQuery:
         self.today = today
         self.where = where
         self._milestones: dict[int, tuple[Milestone, ...]] = {}
+        self._projects: dict[int, tuple[str, str]] = {
+            project_id: (code, name)
+            for project_id, code, name in connection.query("SELECT id, code, name FROM project")
+        }
 
     def rows(self) -> list[DueRow]:
         found: list[DueRow] = []
@@ -226,10 +230,14 @@ class DueQuery:
         found: list[DueRow] = []
         timing = _Timing(rule, self.today)
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
+        projects = self._projects
         for anchor_column, condition in queries:
+            # The project is joined only for its delivery date (the notice's second query).
+            needs_project = "p.delivery_date" in condition
+            joined = " JOIN project p ON p.id = o.project_id" if needs_project else ""
             sql = (
-                f"SELECT {anchor_column}, {_SHOWN} FROM owner o "
-                f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition} AND {undone}"
+                f"SELECT {anchor_column}, {_SHOWN} FROM owner o{joined} "
+                f"WHERE {base} AND {condition} AND {undone}"
             )
             # The hot loop of the morning list (~90k rows at a million owners): the dates
             # and status depend on the anchor alone, so they are worked out once per date;
@@ -237,8 +245,7 @@ class DueQuery:
             suffix = f":{name}"
             for (
                 anchor,
-                code,
-                project_name,
+                project_id,
                 owner_id,
                 owner,
                 phone,
@@ -251,7 +258,9 @@ class DueQuery:
                     opens_on, due_on, grace, status,
                 )  # fmt: skip
                 found.append(
-                    DueRow(action, title, code, project_name, owner_id, owner, phone, unit, butler)
+                    DueRow(
+                        action, title, *projects[project_id], owner_id, owner, phone, unit, butler
+                    )
                 )
         return found
 
@@ -273,7 +282,7 @@ class DueQuery:
             last = due_on + timedelta(days=rule.grace or 0)
             suffix = f":{rule.name}:{year}-{key}"
             sql = (
-                f"SELECT {_SHOWN} FROM owner o JOIN project p ON p.id = o.project_id "
+                f"SELECT {_SHOWN} FROM owner o "
                 f"WHERE {base} AND o.wants_greetings "
                 "AND COALESCE(o.signed_on, o.delivered_on) <= :day AND NOT EXISTS ("
                 "SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind AND "
@@ -290,12 +299,13 @@ class DueQuery:
                 "last": iso(last),
             }
             detail = FESTIVAL_NAMES[key]
-            for shown in self.connection.query(sql, values):
-                owner_id = shown[_SHOWN_OWNER_ID]
+            for project_id, owner_id, *shown in self.connection.query(sql, values):
                 action = _owner_action(
                     rule, owner_id, f"o{owner_id}{suffix}", opens_on, due_on, today, detail, day
                 )
-                found.append(DueRow(action, rule.title, *shown))
+                found.append(
+                    DueRow(action, rule.title, *self._projects[project_id], owner_id, *shown)
+                )
         return found
 
     def _milestone_candidates(self, bounds: dict[str, object], kind: str) -> list[OwnerRow]:
@@ -445,8 +455,7 @@ class DueQuery:
             )
         sql = (
             f"SELECT c.id, c.kind, {anchor}, {_SHOWN} FROM service_case c "
-            "JOIN owner o ON o.id = c.owner_id "
-            f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}"
+            f"JOIN owner o ON o.id = c.owner_id WHERE {base} AND {condition}"
         )
         # Repairs may have their own, shorter deadline to resolve.
         timings = {
@@ -455,7 +464,7 @@ class DueQuery:
         }
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         found: list[DueRow] = []
-        for case_id, kind, day, *shown in self.connection.query(sql, params):
+        for case_id, kind, day, project_id, *shown in self.connection.query(sql, params):
             opens_on, due_on, status = timings[kind == "repair"].of(day)
             if status not in LISTED:
                 continue
@@ -463,7 +472,9 @@ class DueQuery:
                 f"c{case_id}:{name}", name, step, "case", case_id,
                 opens_on, due_on, grace, status, None, kind,
             )  # fmt: skip
-            found.append(DueRow(action, title, *shown, case_id=case_id))
+            found.append(
+                DueRow(action, title, *self._projects[project_id], *shown, case_id=case_id)
+            )
         return found
 
 
