@@ -666,8 +666,8 @@ def forget(
         typer.echo(
             warning_line(
                 StoreError(
-                    "another process is reading the database: the erased values stay in its "
-                    "write-ahead log until it stops; run sixplustwo owner forget {id} again then",
+                    "another process is reading the database: the erased values stay on disk "
+                    "until it stops; run sixplustwo owner forget {id} again then",
                     id=owner_id,
                 )
             ),
