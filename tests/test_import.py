@@ -176,15 +176,39 @@ OWNER_INDEXES_ON_SERVER = (
 )
 
 
+class _RollBack(Exception):
+    pass
+
+
+def _bulk_import(db_path, path, at_end=None):
+    """``path`` imported as a file announced as large (the bulk path), in one transaction:
+    committed if no row has a problem, else rolled back; ``at_end(connection)`` is called
+    first, before the transaction ends. The import's result."""
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
+    from sixplustwo.store.database import open_database
+
+    try:
+        with open_database(db_path, write=True) as connection:
+            owners = OwnerFile(path, date(2026, 11, 22)).values()
+            rows = insert_rows(owners, load_projects(connection))
+            result = import_owners(connection, rows, expected_rows=1_000_000)
+            if at_end is not None:
+                at_end(connection)
+            if result.problems:
+                raise _RollBack
+    except _RollBack:
+        pass
+    return result
+
+
 @pytest.mark.parametrize("bad", [False, True])
 def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
     cli, project, tmp_path, db_path, bad
 ):
     """A file announced as large drops the owner indexes and builds them again at the end;
     a failed one leaves the database, indexes included, as it was."""
-    from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import KEPT_INDEXES, import_owners, insert_rows, load_projects
-    from sixplustwo.store.database import open_database
+    from sixplustwo.store.bulk import KEPT_INDEXES
 
     before = _owner_indexes(db_path)
     assert len(before) >= 8
@@ -193,20 +217,8 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
         rows.append("重复,13900000001,HY1,7-101")
     path = tmp_path / "big.csv"
     path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
-
-    class RollBack(Exception):
-        pass
-
-    try:
-        with open_database(db_path, write=True) as connection:
-            owners = OwnerFile(path, date(2026, 11, 22)).values()
-            rows = insert_rows(owners, load_projects(connection))
-            result = import_owners(connection, rows, expected_rows=1_000_000)
-            indexes_at_end = _owner_indexes_of(connection)
-            if result.problems:
-                raise RollBack
-    except RollBack:
-        pass
+    indexes_at_end: list[str] = []
+    result = _bulk_import(db_path, path, lambda db: indexes_at_end.extend(_owner_indexes_of(db)))
     # Rebuilt at the end of a good import; a bad one stops with them dropped (the bulk path
     # was taken: only the ones kept up to date are there) and its rollback brings them back.
     names_at_end = set(indexes_at_end)
@@ -237,32 +249,16 @@ def test_bulk_import_names_an_unknown_referrer_and_keeps_the_foreign_keys(
     the owner's foreign keys, which check a row at a time, and adds them again at the end,
     checking every row): a bad one is named with its row, a good one is kept, and the keys
     are there afterwards either way."""
-    from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
-    from sixplustwo.store.database import open_database
-
     cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
         "--phone", "13900009999")  # fmt: skip
     referrer = sql(db_path, "SELECT id FROM owner")[0][0]
     keys = _foreign_keys(db_path)
     assert len(keys) == (3 if is_server(db_path) else 2)  # on a server, the flat's key too
 
-    class RollBack(Exception):
-        pass
-
     def bulk_import(lines: list[str]) -> list[str]:
         path = tmp_path / "big.csv"
         path.write_text("姓名,手机,项目,房号,推荐人\n" + "\n".join(lines) + "\n", "utf-8")
-        try:
-            with open_database(db_path, write=True) as connection:
-                owners = OwnerFile(path, date(2026, 11, 22)).values()
-                rows = insert_rows(owners, load_projects(connection))
-                result = import_owners(connection, rows, expected_rows=1_000_000)
-                if result.problems:
-                    raise RollBack
-        except RollBack:
-            pass
-        return [str(problem) for problem in result.problems]
+        return [str(problem) for problem in _bulk_import(db_path, path).problems]
 
     rows = [f"客户{i},139{i:08d},HY1,{i}-101," for i in range(300)]
     bad = f"坏推荐,13800000000,HY1,8-808,o{referrer + 500}"
@@ -286,8 +282,6 @@ def test_a_bulk_import_leaves_owner_find_its_indexes(cli, cli_json, project, tmp
     and leaves every search index in place: owner find reads them, never the whole table."""
     if is_server(db_path):
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's: the plans are checked there")
-    from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
     from sixplustwo.store.database import open_database
     from sixplustwo.store.search import find_owner_ids
 
@@ -296,12 +290,7 @@ def test_a_bulk_import_leaves_owner_find_its_indexes(cli, cli_json, project, tmp
     rows += ["王伟,13812345678,HY1,3幢1单元1201室", "单丽,13900001234,HY1,A座0501"]
     path = tmp_path / "big.csv"
     path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    with open_database(db_path, write=True) as connection:
-        owners = OwnerFile(path, date(2026, 11, 22)).values()
-        result = import_owners(
-            connection, insert_rows(owners, load_projects(connection)), expected_rows=1_000_000
-        )
-        assert not result.problems
+    assert not _bulk_import(db_path, path).problems
     assert _owner_indexes(db_path) == before
 
     def found(text):
@@ -394,10 +383,6 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     and a bad phone: every such row is named, in the file's order, the first holder of each
     flat by its row (on a server the flat's unique key is dropped for the load and the rows
     are found when it is added again), and nothing is written."""
-    from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import import_owners, insert_rows, load_projects
-    from sixplustwo.store.database import open_database
-
     cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
         "--phone", "13900009999")  # fmt: skip
     before = _foreign_keys(db_path)
@@ -407,18 +392,7 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     rows[200] = "已有,13800000002,HY1,9-901"  # row 202: an owner on record's flat
     path = tmp_path / "big.csv"
     path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
-
-    class RollBack(Exception):
-        pass
-
-    try:
-        with open_database(db_path, write=True) as connection:
-            owners = OwnerFile(path, date(2026, 11, 22)).values()
-            rows_in = insert_rows(owners, load_projects(connection))
-            result = import_owners(connection, rows_in, expected_rows=1_000_000)
-            raise RollBack
-    except RollBack:
-        pass
+    result = _bulk_import(db_path, path)
     problems = [str(p) for p in result.problems]
     assert problems[0].startswith("row 122, column 手机:")
     assert problems[1:4] == [

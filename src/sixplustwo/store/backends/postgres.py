@@ -396,19 +396,36 @@ def insert_new(
             f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
         )
         return
-    temporary = f"_sixplustwo_insert_{next(_names)}"
-    connection.execute(
-        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
-        f"SELECT {names} FROM {table} WITH NO DATA"
-    )
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {temporary} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
+    with _copied(connection, table, list(columns), list(columns), rows) as temporary:
+        connection.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {temporary} ON CONFLICT DO NOTHING"
         )
-        cursor.execute(f"DROP TABLE {temporary}")
+
+
+@contextmanager
+def _copied(
+    connection: Connection,
+    table: str,
+    shape: list[str],
+    columns: list[str],
+    rows: Sequence[tuple],
+) -> Iterator[str]:
+    """A temporary table holding ``rows``: its ``columns`` made by ``shape`` (expressions of
+    ``table``'s columns, so that the values keep their types: a date as its text, a boolean,
+    an id), filled by COPY; its name, for one statement; dropped after it."""
+    temporary = f"_sixplustwo_{next(_names)}"
+    connection.execute(
+        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+        f"SELECT {', '.join(shape)} FROM {table} WITH NO DATA"
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {temporary} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    yield temporary
+    connection.execute(f"DROP TABLE {temporary}")
 
 
 def update_many(
@@ -436,7 +453,6 @@ def update_many(
         extra = f" AND {where}" if where else ""
         connection.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s{extra}", rows)
         return
-    temporary = f"_sixplustwo_update_{next(_names)}"
     values = [f"_v{number}" for number in range(len(assignments))]
     # Named so that the statement's unqualified columns (in ``where``, in an assignment's
     # expression) are the table's, never the temporary one's.
@@ -444,24 +460,18 @@ def update_many(
         f"{_assigned(assignment)} AS {value}"
         for assignment, value in zip(assignments, values, strict=True)
     ]
-    connection.execute(
-        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
-        f"SELECT {', '.join(shape)}, {key} AS _key FROM {table} WITH NO DATA"
-    )
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {temporary} ({', '.join(values)}, _key) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    with _copied(
+        connection, table, [*shape, f"{key} AS _key"], [*values, "_key"], rows
+    ) as temporary:
         sets = ", ".join(
             assignment.format(f"{temporary}.{value}")
             for assignment, value in zip(assignments, values, strict=True)
         )
         extra = f" AND ({where})" if where else ""
-        cursor.execute(
+        connection.execute(
             f"UPDATE {table} SET {sets} FROM {temporary} "
             f"WHERE {table}.{key} = {temporary}._key{extra}"
         )
-        cursor.execute(f"DROP TABLE {temporary}")
 
 
 def _assigned(assignment: str) -> str:
