@@ -139,3 +139,25 @@ def test_batches_cross_the_pipe_by_marshal_and_problems_by_pickle():
     assert mixed[:1] == b"p"
     back = _loads(mixed)
     assert back[:2] == rows and str(back[2][1]) == str(problem)
+
+
+def test_a_real_files_rows_cross_by_marshal(tmp_path):
+    """Rows as the bulk import lays them out (insert_rows over a file's values: dates as
+    text, flags, search keys) all go by marshal: nothing in them sends a batch to pickle."""
+    from datetime import date
+
+    from sixplustwo.io.background import _dumps, _loads
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import insert_rows
+
+    path = tmp_path / "owners.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,来访日期,签约日期,生日,管家\n"
+        "王伟,138 1234 5678,HY1,3幢1单元1201室,2024/3/5,2024-04-01,1980-02-29,陈静\n"
+        "Zoë Li,+86 13900001111,HY1,A-0501,2024-03-06,,,\n",
+        encoding="utf-8",
+    )
+    rows = list(insert_rows(OwnerFile(path, date(2026, 11, 22)).values(), {"HY1": (1, "HY1")}))
+    assert all(type(row) is tuple for _, row in rows)
+    data = _dumps(rows)
+    assert data[:1] == b"m" and _loads(data) == rows

@@ -377,12 +377,16 @@ def test_a_large_import_in_a_cron_log_is_its_lines_only(cli, project, tmp_path):
 
 
 def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
-    cli, project, tmp_path, db_path
+    cli, project, tmp_path, db_path, monkeypatch
 ):
     """A large file gives flats twice (one three times), one flat an owner on record has,
     and a bad phone: every such row is named, in the file's order, the first holder of each
     flat by its row (on a server the flat's unique key is dropped for the load and the rows
-    are found when it is added again), and nothing is written."""
+    are found when it is added again), and nothing is written. Windows of 100 rows: repeats
+    cross them."""
+    from sixplustwo.store import bulk
+
+    monkeypatch.setattr(bulk, "_FLAT_ORDER_WINDOW", 100)
     cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
         "--phone", "13900009999")  # fmt: skip
     before = _foreign_keys(db_path)
@@ -407,3 +411,62 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     assert result.problem_count == 1 + 2 + 50
     assert len(_owners(db_path)) == 1
     assert _foreign_keys(db_path) == before
+
+
+def test_a_batch_takes_referrers_on_record_from_earlier_batches_and_its_own(
+    cli, project, tmp_path, db_path, monkeypatch
+):
+    """Windows of 100 rows (ids 2–101, 102–201, 202–301 after the owner on record, id 1): a
+    referrer given by an earlier batch or by the row's own batch is taken; one a later
+    batch gives is refused with its row, and so, once that row is dropped and its batch
+    gives one id fewer, is a referrer to the id it no longer gives."""
+    from sixplustwo.store import bulk
+
+    monkeypatch.setattr(bulk, "_FLAT_ORDER_WINDOW", 100)
+    cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
+        "--phone", "13900009999")  # fmt: skip
+    rows = [f"客户{i},139{i:08d},HY1,{i}-101," for i in range(300)]  # rows 2–301
+    referrers = {150: 5, 160: 150, 170: 250, 180: 201}  # file row → referrer's id
+    for row, referrer in referrers.items():
+        rows[row - 2] += f"o{referrer}"
+    path = tmp_path / "big.csv"
+    path.write_text("姓名,手机,项目,房号,推荐人\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert [str(p) for p in _bulk_import(db_path, path).problems] == [
+        "row 170, referred_by: no owner 250",
+        "row 180, referred_by: no owner 201",
+    ]
+    del rows[180 - 2], rows[170 - 2]
+    path.write_text("姓名,手机,项目,房号,推荐人\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert _bulk_import(db_path, path).problems == []
+    referred = sql(db_path, "SELECT referred_by FROM owner WHERE referred_by IS NOT NULL")
+    assert sorted(row[0] for row in referred) == [5, 150]
+    assert _foreign_keys(db_path) and len(_owners(db_path)) == 299
+
+
+def test_a_bulk_update_names_a_new_flat_given_twice(cli, project, tmp_path, db_path):
+    """``--update`` on the bulk path: rows that add owners to flats with none yet, one flat
+    twice; the second is named (on a server when the flat's key is added back)."""
+    from datetime import date
+
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import load_projects, update_owners, update_rows
+    from sixplustwo.store.database import open_database
+
+    cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
+        "--phone", "13900009999")  # fmt: skip
+    rows = [f"客户{i},139{i:08d},HY1,{i}-101" for i in range(200)]
+    rows.append("又一个,13800000001,HY1,7-101")  # row 202: 7-101 is on row 9
+    path = tmp_path / "big.csv"
+    path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    try:
+        with open_database(db_path, write=True) as connection:
+            day = date(2026, 11, 22)
+            updates = update_rows(
+                OwnerFile(path, day, update=True).updates(False), load_projects(connection)
+            )
+            result = update_owners(connection, updates, day, expected_rows=1_000_000)
+            raise _RollBack
+    except _RollBack:
+        pass
+    assert [str(p) for p in result.problems] == ["row 202, unit: flat HY1 7-101 is also on row 9"]
+    assert len(_owners(db_path)) == 1

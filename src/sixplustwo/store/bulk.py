@@ -4,6 +4,7 @@ rows)."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -142,7 +143,8 @@ def _finish(
             with connection.savepoint("owner_unique"):
                 connection.rebuild_indexes(suspended.constraints.unique)
         except connection.IntegrityError:
-            batch.name_repeated_flats()
+            if not batch.name_repeated_flats():
+                raise  # not a flat given twice: a key this import does not know
     if not result.problems:
         if suspended is not None:
             connection.rebuild_indexes([*suspended.indexes, *suspended.constraints.foreign])
@@ -520,6 +522,7 @@ class _OwnerBatch:
         if not pending:
             return
         self.numbers, self.pending = [], []
+        taken = len(pending)
         numbers, pending = self._with_referrers(numbers, pending)
         if self.sort:
             pending, numbers = _in_flat_order(pending, numbers)
@@ -535,7 +538,7 @@ class _OwnerBatch:
             self.row_of.extend(numbers)
             self.result.inserted += len(pending)
         if self.progress:
-            self.progress(len(pending))
+            self.progress(taken)
 
     def _with_referrers(
         self, numbers: list[int], pending: list[InsertRow]
@@ -614,24 +617,36 @@ class _OwnerBatch:
             **flat,
         )
 
-    def name_repeated_flats(self) -> None:
+    def name_repeated_flats(self) -> int:
         """Name the rows this load gave a flat that an earlier row or an owner on record has,
         found by one query (the flat's unique key was dropped for the load): each is named as
-        the key would have refused it, in the file's order. Ids follow the file's order
-        across batches and, within a batch, the flats' order, stable for a repeated flat: the
-        lowest id of a flat is its first holder."""
-        repeated = self.connection.query(
+        the key would have refused it, in the file's order (after the file's other problems).
+        Ids follow the file's order across batches and, within a batch, the flats' order,
+        stable for a repeated flat: the lowest id of a flat is its first holder. The rows are
+        read in chunks and only the first shown are put into words: a ledger imported twice
+        repeats every flat. How many were found."""
+        found = self.connection.stream(
             "SELECT o.id, o.project_id, o.unit FROM owner o JOIN (SELECT project_id, unit "
             "FROM owner GROUP BY project_id, unit HAVING COUNT(*) > 1) r "
             "ON r.project_id = o.project_id AND r.unit = o.unit ORDER BY o.project_id, o.unit, o.id"
         )
-        found: list[tuple[int, InvalidInput]] = []
-        holder = (0, None, None)
-        for owner_id, project_id, unit in repeated:
-            if (project_id, unit) != holder[1:]:
-                holder = (owner_id, project_id, unit)
-                continue
-            row_number = self.row_of[owner_id - self.first_id]
-            found.append((row_number, self._flat_taken(row_number, project_id, unit, holder[0])))
-        for _, problem in sorted(found, key=itemgetter(0)):
-            self.result.problem(problem)
+        count = 0
+
+        def repeats() -> Iterator[tuple[int, int, str, int]]:
+            nonlocal count
+            holder = (0, None, None)
+            for _, rows in found:
+                for owner_id, project_id, unit in rows:
+                    if (project_id, unit) != holder[1:]:
+                        holder = (owner_id, project_id, unit)
+                        continue
+                    # Owners on record had no flat twice (the key held): a repeat is this load's.
+                    assert owner_id >= self.first_id, (owner_id, self.first_id)
+                    count += 1
+                    yield self.row_of[owner_id - self.first_id], project_id, unit, holder[0]
+
+        shown = heapq.nsmallest(ImportResult.SHOWN_PROBLEMS, repeats())
+        for row_number, project_id, unit, holder in shown:
+            self.result.problem(self._flat_taken(row_number, project_id, unit, holder))
+        self.result.problem_count += count - len(shown)
+        return count

@@ -329,11 +329,11 @@ class Database:
         statements that add them again, checking every row at once. None on SQLite, which
         cannot drop a constraint from a table (and checks them in this process, cheaply)."""
         found = self.backend.own_constraints(self.connection, table)
-        for name, _, _ in found:
-            self.connection.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for _, drop, _ in found:
+            self.connection.execute(drop)
         return Constraints(
-            unique=[sql for _, kind, sql in found if kind == "unique"],
-            foreign=[sql for _, kind, sql in found if kind == "foreign"],
+            unique=[add for kind, _, add in found if kind == "unique"],
+            foreign=[add for kind, _, add in found if kind == "foreign"],
         )
 
     def rebuild_indexes(self, statements: Sequence[str]) -> None:

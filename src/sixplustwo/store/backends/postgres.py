@@ -507,15 +507,17 @@ def own_indexes(connection: Connection, table: str) -> list[tuple[str, str]]:
 
 
 def own_constraints(connection: Connection, table: str) -> list[tuple[str, str, str]]:
-    """A table's UNIQUE constraints and foreign keys: each one's name, kind (``unique``,
-    ``foreign``) and the statement that adds it again (and checks every row)."""
+    """A table's UNIQUE constraints and foreign keys: each one's kind (``unique``,
+    ``foreign``), the statement that drops it and the one that adds it again (and checks
+    every row)."""
     found = connection.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY conname",
         (table,),
     )
     return [
-        (name, "unique" if kind == "u" else "foreign",
+        ("unique" if kind == "u" else "foreign",
+         f'ALTER TABLE {table} DROP CONSTRAINT "{name}"',
          f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for name, kind, definition in found
     ]  # fmt: skip
