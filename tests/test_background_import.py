@@ -161,3 +161,26 @@ def test_a_real_files_rows_cross_by_marshal(tmp_path):
     assert all(type(row) is tuple for _, row in rows)
     data = _dumps(rows)
     assert data[:1] == b"m" and _loads(data) == rows
+
+
+@pytest.mark.skipif(
+    not can_fork(), reason="the reader runs in a forked child only where fork exists"
+)
+def test_the_pipe_holds_a_whole_batch():
+    """On Linux the pipe from the reader is widened to hold a whole batch of rows as a
+    million-row import sends them, so the reading thread takes each in one read."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("pipe sizes are Linux's (F_SETPIPE_SZ)")
+    import fcntl
+
+    from sixplustwo.io.background import _BATCH, _dumps
+
+    batch = [
+        (n, (1, f"{n}-1-101", "王伟", f"139{n:08d}", "2024-03-05", None, True))
+        for n in range(_BATCH)
+    ]
+    with BackgroundRows(iter([]), "x") as rows:
+        size = fcntl.fcntl(rows._receiver.fileno(), fcntl.F_GETPIPE_SZ)
+    assert size >= len(_dumps(batch))
