@@ -98,7 +98,7 @@ class BackgroundRows(Generic[Item]):
 
     def __iter__(self) -> Iterator[Item]:
         # No cyclic garbage collection while the rows come in, as in the child: a million
-        # unpickled tuples (no cycles) set off collections that cost a fifth of unpickling.
+        # received tuples (no cycles) set off collections that cost a fifth of reading them.
         collecting = gc.isenabled()
         gc.disable()
         # A thread takes the batches off the pipe as they come (it waits with the GIL

@@ -553,23 +553,24 @@ class _OwnerBatch:
         first = self.connection.next_id("owner") if missing else 0
         while missing:
             # The ids this batch gives (as many as the rows it keeps) are owners too.
-            missing -= set(range(first, first + len(pending)))
+            given = range(first, first + len(pending))
+            missing = {owner for owner in missing if owner not in given}
             kept: tuple[list[int], list[InsertRow]] = ([], [])
             for row_number, row in zip(numbers, pending, strict=True):
                 if row[_REFERRED_BY] not in missing:
                     kept[0].append(row_number)
                     kept[1].append(row)
+                    continue
+                self.result.problem(
+                    InvalidInput(
+                        "row {row}, referred_by: no owner {owner}",
+                        row=row_number,
+                        owner=row[_REFERRED_BY],
+                    )
+                )
             if len(kept[1]) == len(pending):
                 break
-            for row_number, row in zip(numbers, pending, strict=True):
-                if row[_REFERRED_BY] in missing:
-                    self.result.problem(
-                        InvalidInput(
-                            "row {row}, referred_by: no owner {owner}",
-                            row=row_number,
-                            owner=row[_REFERRED_BY],
-                        )
-                    )
+            # A row fewer gives an id fewer: a referrer to the last id may be missing now.
             numbers, pending = kept
             missing = {row[_REFERRED_BY] for row in pending} - {None}
             missing -= _on_record(self.connection, missing)

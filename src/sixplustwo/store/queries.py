@@ -206,20 +206,24 @@ class DueQuery:
             "today": iso(self.today),
         }
         signed = "(o.signed_on IS NOT NULL OR o.delivered_on IS NOT NULL)"
+        # Each query: the anchor column, the tables read (the project only for its delivery
+        # date), the condition.
+        owners, with_project = "owner o", "owner o JOIN project p ON p.id = o.project_id"
         match rule.anchor:
             case "visited_on" | "subscribed_on" | "signed_on":
-                queries = [(f"o.{rule.anchor}", f"o.{rule.anchor} BETWEEN :lo AND :hi")]
+                queries = [(f"o.{rule.anchor}", owners, f"o.{rule.anchor} BETWEEN :lo AND :hi")]
             case "delivered_on":
                 # A delivery date in the future is a plan, not a handover.
-                queries = [("o.delivered_on", "o.delivered_on BETWEEN :lo AND :hi "
+                queries = [("o.delivered_on", owners, "o.delivered_on BETWEEN :lo AND :hi "
                             "AND o.delivered_on <= :today")]  # fmt: skip
             case "planned_delivery":
                 # Two queries, so that each end of the COALESCE uses its own index. Once the
                 # handover is on record, the notice announcing it is not sent.
                 signed += " AND (o.delivered_on IS NULL OR o.delivered_on > :today)"
                 queries = [
-                    ("o.delivery_date", f"{signed} AND o.delivery_date BETWEEN :lo AND :hi"),
-                    ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "
+                    ("o.delivery_date", owners,
+                     f"{signed} AND o.delivery_date BETWEEN :lo AND :hi"),
+                    ("p.delivery_date", with_project, f"{signed} AND o.delivery_date IS NULL "
                      "AND p.delivery_date BETWEEN :lo AND :hi"),
                 ]  # fmt: skip
             case _:
@@ -231,12 +235,9 @@ class DueQuery:
         timing = _Timing(rule, self.today)
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         projects = self._projects
-        for anchor_column, condition in queries:
-            # The project is joined only for its delivery date (the notice's second query).
-            needs_project = "p.delivery_date" in condition
-            joined = " JOIN project p ON p.id = o.project_id" if needs_project else ""
+        for anchor_column, tables, condition in queries:
             sql = (
-                f"SELECT {anchor_column}, {_SHOWN} FROM owner o{joined} "
+                f"SELECT {anchor_column}, {_SHOWN} FROM {tables} "
                 f"WHERE {base} AND {condition} AND {undone}"
             )
             # The hot loop of the morning list (~90k rows at a million owners): the dates
