@@ -191,3 +191,41 @@ def test_sql_due_list_equals_pure_evaluation(db_path, workdays):
         "case-resolve",
         "mock-acceptance",
     } <= rules_seen
+
+
+def test_the_listing_order_string_sorts_as_the_urgency_tuple():
+    """``listing_order`` (one string a row) sorts exactly as the tuple it stands for: overdue
+    first, the earliest deadline, then project, unit and action id."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from sixplustwo.domain.actions import Action, urgency
+    from sixplustwo.store.queries import DueRow, listing_order
+
+    text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
+                   max_size=4)  # fmt: skip
+    row = st.builds(
+        lambda status, due_on, project, unit, action_id: DueRow(
+            Action(action_id, "r", "1", "owner", 1, due_on, due_on, None, status),
+            "t",
+            project,
+            "p",
+            unit=unit,
+        ),
+        st.sampled_from(["overdue", "open"]),
+        st.dates(min_value=date(1, 1, 1)),
+        st.sampled_from(["P1", "P10", "P2", "项目", "", "P1 "]) | text,
+        st.none() | text,
+        text,
+    )
+
+    @given(st.lists(row, max_size=30))
+    def sorts_alike(rows):
+        def expected(r):
+            return (*urgency(r.action)[:2], r.project, r.unit or "", r.action.action_id)
+
+        assert [id(r) for r in sorted(rows, key=listing_order)] == [
+            id(r) for r in sorted(rows, key=expected)
+        ]
+
+    sorts_alike()

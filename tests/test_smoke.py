@@ -50,3 +50,49 @@ def test_console_script_runs_demo_and_help(tmp_path):
     )
     assert bad.returncode == 1
     assert bad.stderr.strip() == "sixplustwo: error: no owner with id 42"
+
+
+@pytest.fixture
+def many_due(tmp_path):
+    """A database where 3,000 owners each have their first contact due on 2026-03-10."""
+    db = tmp_path / "many.db"
+    rows = "\n".join(f"客户{i},139{i:08d},HY1,{i}-101,2026-03-03" for i in range(3000))
+    ledger = tmp_path / "many.csv"
+    ledger.write_text("姓名,手机,项目,房号,认购日期\n" + rows + "\n", encoding="utf-8")
+    env = {**os.environ, "SIXPLUSTWO_DB": str(db), "COLUMNS": "80"}
+    for command in (["project", "add", "HY1", "--name", "华苑"], ["owner", "import", str(ledger)]):
+        subprocess.run([*_script(), *command], check=True, capture_output=True, env=env)
+    return env
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_large_lists_end_whole_without_teardown(many_due, unbuffered):
+    """`due` and `export` end the process without freeing their lists (os._exit, see
+    cli/app.py: main): what they printed arrives whole, with or without Python's buffering."""
+    env = {**many_due, "PYTHONUNBUFFERED": unbuffered}
+    day = ["--date", "2026-03-10"]
+    listed = subprocess.run([*_script(), "due", *day, "--format", "json"],
+                            capture_output=True, env=env, timeout=120)  # fmt: skip
+    assert listed.returncode == 0 and listed.stderr == b""
+    actions = json.loads(listed.stdout)
+    assert len(actions) == 3000 and {a["rule"] for a in actions} == {"first-contact"}
+    table = subprocess.run([*_script(), "due", *day], capture_output=True, env=env, timeout=120)
+    assert table.returncode == 0 and table.stderr == b""
+    lines = table.stdout.decode().splitlines()
+    assert len([line for line in lines if ":first-contact" in line]) == 3000
+    assert lines[-1].startswith("complete with")
+    sms = subprocess.run([*_script(), "export", *day, "--format", "csv", "--out", "-"],
+                         capture_output=True, env=env, timeout=120)  # fmt: skip
+    assert sms.returncode == 0 and sms.stderr == b""
+    assert sms.stdout.decode("utf-8-sig").count("\n") == 3001
+
+
+def test_a_closed_pipe_ends_a_large_list_quietly(many_due):
+    """`due --format json | head -1`: exit 0, nothing on stderr."""
+    command = [*_script(), "due", "--date", "2026-03-10", "--format", "json"]
+    pipe = subprocess.PIPE
+    listing = subprocess.Popen(command, stdout=pipe, stderr=pipe, env=many_due)
+    assert listing.stdout.readline() == b"[\n"
+    listing.stdout.close()
+    assert listing.wait(timeout=60) == 0
+    assert listing.stderr.read() == b""

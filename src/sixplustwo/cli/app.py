@@ -145,4 +145,24 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The installed script. After a command that kept its large results for the end
+    (``keep_until_exit``), the process ends without the interpreter's teardown."""
+    from sixplustwo.cli import context
+
+    context.skip_teardown_allowed()
+    try:
+        app()
+    except SystemExit as end:
+        if not context.kept_until_exit() or end.code not in (0, None):
+            raise
+    else:
+        if not context.kept_until_exit():
+            return
+    import contextlib
+    import os
+    import sys
+
+    with contextlib.suppress(BrokenPipeError):  # the reader has gone (`due | head`)
+        sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING
+
 import typer
 
 from sixplustwo.cli.context import (
@@ -9,21 +13,27 @@ from sixplustwo.cli.context import (
     WORKDAYS_OPTION,
     day_or_today,
     due_list,
+    keep_until_exit,
     open_database,
     warn_unknown_butler,
     without_cycle_collection,
 )
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import render
+from sixplustwo.cli.render import emit_json_lines, render
+
+if TYPE_CHECKING:
+    from sixplustwo.store.queries import DueRow
 
 
-def due_records(rows, on) -> list[dict]:
+def due_records(rows: Iterable[DueRow], on: date) -> Iterator[dict]:
+    """The listed actions as ``--format json`` shows them, one by one."""
     from sixplustwo.cli.labels import title
     from sixplustwo.domain.phones import mask_phone
 
-    return [
-        {
+    for row in rows:
+        action = row.action
+        yield {
             "action_id": action.action_id,
             "rule": action.rule,
             "step": action.step,
@@ -42,9 +52,6 @@ def due_records(rows, on) -> list[dict]:
             "butler": row.butler,
             "case_id": row.case_id,
         }
-        for row in rows
-        for action in (row.action,)  # read once, not once a field
-    ]
 
 
 @without_cycle_collection
@@ -76,11 +83,14 @@ def due(
         warn_unknown_butler(connection, butler)
         where = DueFilter(project_id, butler, frozenset(steps) or None)
         rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]
-    records = due_records(rows, day)
-    if fmt is Format.table:
-        _print_list(records, day, butler is not None)
-        return
-    render(records, [], fmt)  # JSON and CSV carry every field
+    if fmt is Format.json:
+        # Each record made as it is printed, while it is in the CPU's cache.
+        emit_json_lines(due_records(rows, day))
+    elif fmt is Format.csv:
+        render(list(due_records(rows, day)), [], fmt)  # JSON and CSV carry every field
+    else:
+        _print_list(list(due_records(rows, day)), day, butler is not None)
+    keep_until_exit(rows)
 
 
 def _print_list(records: list[dict], day, one_butler: bool) -> None:

@@ -16,6 +16,7 @@ from sixplustwo.cli.context import (
     day_or_today,
     db_option,
     due_list,
+    keep_until_exit,
     open_database,
     without_cycle_collection,
 )
@@ -174,6 +175,7 @@ def export(
             ),
             err=True,
         )
+    keep_until_exit(rows, records, data)
 
 
 # -- exactly once --------------------------------------------------------------------------
