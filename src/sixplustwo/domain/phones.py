@@ -64,6 +64,8 @@ def written_mobile(raw: str) -> str | None:
     spaced = raw.replace(" ", "")  # 138 1234 5678, the usual way: no regular expression
     if is_plain_mobile(spaced):
         return spaced
+    if spaced.startswith("+86") and is_plain_mobile(spaced[3:]):  # +86 13812345678
+        return spaced[3:]
     return _mobile(_bare(raw))
 
 
