@@ -97,6 +97,12 @@ class BackgroundRows(Generic[Item]):
         sender.close()
 
     def __iter__(self) -> Iterator[Item]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Item]]:
+        """The items a list at a time, as the child sent them (5,000 to a list): a writer
+        that takes them so skips a step per item (a million at a time)."""
         # No cyclic garbage collection while the rows come in, as in the child: a million
         # received tuples (no cycles) set off collections that cost a fifth of reading them.
         collecting = gc.isenabled()
@@ -120,7 +126,7 @@ class BackgroundRows(Generic[Item]):
                 batch = _loads(data)
                 if isinstance(batch, SixPlusTwoError | str):
                     raise InvalidInput("{source}: {error}", source=self._source, error=batch)
-                yield from batch
+                yield batch
         finally:
             if collecting:
                 gc.enable()

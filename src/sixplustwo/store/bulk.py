@@ -10,6 +10,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from operator import itemgetter
 from typing import ClassVar
 
@@ -86,13 +87,11 @@ def import_owners(
     suspended = _suspend(connection, expected_rows, owners)
     if suspended:
         batch.in_flat_order()
-    add = batch.add
     count = 0
-    for count, (row_number, row) in enumerate(rows, start=1):  # noqa: B007
-        if type(row) is not tuple:  # a problem
-            result.problem(row)
-            continue
-        add(row_number, row)
+    # Rows that come a list at a time (io/background.py: BackgroundRows.batches) are taken so.
+    for chunk in rows.batches() if hasattr(rows, "batches") else _chunked(rows):
+        count += len(chunk)
+        batch.add_all(chunk)
     batch.flush()
     result.rows = count
     _finish(connection, result, owners, suspended, batch)
@@ -432,6 +431,15 @@ def _constants(created_at: str) -> dict[str, str]:
 
 
 _BATCH_ROWS = 5000
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+def _chunked(rows: Iterable[tuple[int, InsertRow | InvalidInput]]) -> Iterator[list]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _BATCH_ROWS)):
+        yield chunk
+
+
 _FLAT_ORDER_WINDOW = 50_000  # rows a bulk import sorts and inserts at a time (~30 MB)
 _UNIT_OF, _PROJECT_OF = itemgetter(_UNIT), itemgetter(0)
 
@@ -516,6 +524,25 @@ class _OwnerBatch:
         self.pending.append(row)
         if len(self.pending) >= self.size:
             self.flush()
+
+    def add_all(self, rows: list[tuple[int, InsertRow | InvalidInput]]) -> None:
+        """A list of the file's rows (row number, insert row or problem), in the file's order;
+        a window (``size`` rows) is inserted as soon as it is full."""
+        if not all(type(row) is tuple for _, row in rows):
+            for row_number, row in rows:
+                if type(row) is tuple:
+                    self.add(row_number, row)
+                else:  # a problem
+                    self.result.problem(row)
+            return
+        start = 0
+        while start < len(rows):  # the usual list, no problem in it: taken in slices
+            part = rows[start : start + self.size - len(self.pending)]
+            start += len(part)
+            self.numbers.extend(map(_FIRST, part))
+            self.pending.extend(map(_SECOND, part))
+            if len(self.pending) >= self.size:
+                self.flush()
 
     def flush(self) -> None:
         numbers, pending = self.numbers, self.pending
