@@ -35,6 +35,22 @@ def test_a_sqlite_database_keeps_a_write_ahead_log(cli, db_path):
     assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_a_new_sqlite_database_has_16_kb_pages_and_an_old_one_keeps_its_own(
+    cli, tmp_path, monkeypatch
+):
+    from sixplustwo.store.backends import sqlite as backend
+
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    with monkeypatch.context() as older_release:  # made with SQLite's default pages
+        older_release.setattr(backend, "PAGE_SIZE", 4096)
+        cli("--db", old, "project", "add", "HY0", "--name", "华苑")
+    cli("--db", new, "project", "add", "HY1", "--name", "华苑一期")
+    cli("--db", old, "project", "add", "HY1", "--name", "华苑一期")
+    assert sql(new, "PRAGMA page_size") == [(16384,)]
+    assert sql(old, "PRAGMA page_size") == [(4096,)]
+    assert [len(sql(db, "SELECT * FROM project")) for db in (new, old)] == [1, 2]
+
+
 def test_a_file_that_is_not_ours_is_refused(cli, tmp_path):
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as connection:
