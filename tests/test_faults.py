@@ -278,14 +278,14 @@ def test_a_read_only_server_database_is_one_line(cli, pg_database):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 2 MiB tmpfs (room for a new database's migrations and their journal): a full disk
+    """A 4 MiB tmpfs (room for a new database's migrations and their journal): a full disk
     or, remounted, a read-only one. Needs root to mount."""
     import subprocess
 
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
         capture_output=True,
     )
     if made.returncode != 0:

@@ -347,17 +347,17 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     name, project, unit, butler = name.strip(), project.strip(), unit.strip(), butler.strip()
     if not (name and project and unit) or referred.strip() or lunar.strip():
         return None
-    # Too long, or a character that is not printable (maybe a control character): the full
-    # path says which field and why.
+    # Too long, or a character that is not printable (maybe a control character, a tab in
+    # the phone too): the full path says which field and why.
+    phone = phone.strip()
     if (
         len(name) > NAME_MAX
         or len(unit) > UNIT_MAX
         or len(project) > PROJECT_NAME_MAX
         or len(butler) > BUTLER_MAX
-        or not (name + unit + project + butler).isprintable()
+        or not (name + unit + project + butler + phone).isprintable()
     ):
         return None
-    phone = phone.strip()
     if not is_plain_mobile(phone):
         phone = written_mobile(phone)  # type: ignore[assignment]  # 138 1234 5678, +86 …
         if phone is None:
