@@ -96,3 +96,72 @@ def test_a_closed_pipe_ends_a_large_list_quietly(many_due):
     listing.stdout.close()
     assert listing.wait(timeout=60) == 0
     assert listing.stderr.read() == b""
+
+
+def test_the_script_skips_the_teardown_only_after_a_large_list(many_due):
+    """`due` ends with os._exit (no atexit handler runs); a command that keeps nothing ends
+    as usual."""
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('TEARDOWN'))\n"
+        "from sixplustwo.cli.app import main\n"
+        "sys.argv = ['sixplustwo', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    run = [sys.executable, "-c", probe]
+    listed = subprocess.run([*run, "due", "--date", "2026-03-10", "--format", "json"],
+                            capture_output=True, env=many_due, timeout=120)  # fmt: skip
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3000
+    assert b"TEARDOWN" not in listed.stderr
+    projects = subprocess.run([*run, "project", "list"], capture_output=True, env=many_due,
+                              timeout=120)  # fmt: skip
+    assert projects.returncode == 0 and b"TEARDOWN" in projects.stderr
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_list_on_a_closed_stderr_or_a_full_disk(many_due, tmp_path, unbuffered):
+    """With stderr closed (2>&-) the list is written whole, exit 0; on a full disk
+    (/dev/full) one line says so, exit 1, no traceback."""
+    env = {**many_due, "PYTHONUNBUFFERED": unbuffered}
+    due = " ".join([*_script(), "due", "--date", "2026-03-10", "--format"])
+    out = tmp_path / "list.json"
+    closed = subprocess.run(["bash", "-c", f"{due} json > {out} 2>&-"], env=env, timeout=120)
+    assert closed.returncode == 0 and len(json.loads(out.read_bytes())) == 3000
+    for fmt in ("json", "csv"):
+        full = subprocess.run(["bash", "-c", f"{due} {fmt} > /dev/full"], capture_output=True,
+                              env=env, timeout=120)  # fmt: skip
+        assert full.returncode == 1, (fmt, full.stderr)
+        assert full.stderr.decode().startswith("sixplustwo: error: ")
+        assert full.stderr.count(b"\n") == 1 and b"Traceback" not in full.stderr
+
+
+def test_json_lines_are_written_whole_by_a_stream_that_takes_part_of_each_write(monkeypatch):
+    """An unbuffered stdout may take part of a write (and return the count): the rest is
+    written after it."""
+    from sixplustwo.cli.render import emit_json_lines
+
+    class Taking:  # a raw stream that takes at most 1,000 bytes a call
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def write(self, data) -> int:
+            self.data += bytes(data[:1000])
+            return min(1000, len(data))
+
+        def flush(self) -> None:
+            pass
+
+    class Stdout:
+        buffer = Taking()
+
+        def flush(self) -> None:
+            pass
+
+        def isatty(self) -> bool:
+            return False
+
+    stdout = Stdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    items = [{"id": i, "owner": "客户" * 40} for i in range(3000)]
+    emit_json_lines(iter(items))
+    assert json.loads(stdout.buffer.data) == items

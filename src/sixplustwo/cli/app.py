@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import typer
@@ -158,11 +159,22 @@ def main() -> None:
     else:
         if not context.kept_until_exit():
             return
-    import contextlib
     import os
     import sys
 
-    with contextlib.suppress(BrokenPipeError):  # the reader has gone (`due | head`)
-        sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    code = 0
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None: closed by the caller (2>&-)
+                stream.flush()
+        except BrokenPipeError:
+            pass  # the reader has gone (`due | head`), as the command itself allows
+        except OSError as exc:  # a full disk: one line, as any other error
+            from sixplustwo.cli.messages import error_line, os_error
+
+            code = 1
+            if sys.stderr is not None:
+                with contextlib.suppress(OSError):
+                    sys.stderr.write(error_line(os_error(exc)) + "\n")
+                    sys.stderr.flush()
+    os._exit(code)

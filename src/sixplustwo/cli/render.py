@@ -7,12 +7,13 @@ cells a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
 from __future__ import annotations
 
 import csv
+import errno
 import functools
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import typer
 
@@ -61,11 +62,22 @@ def emit_json_lines(items: Iterable[object]) -> None:
         chunk += json_visible(encoded.decode()).encode() if terminal else encoded
         separator = b",\n"
         if len(chunk) >= _CHUNK:
-            out.write(chunk)
+            write_all(out, bytes(chunk))
             chunk.clear()
     chunk += b"[]\n" if separator == b"[\n" else b"\n]\n"
-    out.write(chunk)
+    write_all(out, bytes(chunk))
     out.flush()
+
+
+def write_all(out: BinaryIO, data: bytes) -> None:
+    """``data`` written whole: an unbuffered stream (PYTHONUNBUFFERED=1) may take part of it
+    in one call, and say so only by the count it returns."""
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if written is None:  # a non-blocking stream that is full
+            raise BlockingIOError(errno.EAGAIN, "the output is full")
+        view = view[written:]
 
 
 def to_terminal(stream: TextIO | None = None) -> bool:

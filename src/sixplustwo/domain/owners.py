@@ -355,6 +355,7 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
         or len(unit) > UNIT_MAX
         or len(project) > PROJECT_NAME_MAX
         or len(butler) > BUTLER_MAX
+        or len(phone) > TEXT_MAX["phone"]
         or not (name + unit + project + butler + phone).isprintable()
     ):
         return None
