@@ -160,8 +160,15 @@ def test_json_lines_are_written_whole_by_a_stream_that_takes_part_of_each_write(
         def isatty(self) -> bool:
             return False
 
-    stdout = Stdout()
-    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stdout", Stdout())
     items = [{"id": i, "owner": "客户" * 40} for i in range(3000)]
     emit_json_lines(iter(items))
-    assert json.loads(stdout.buffer.data) == items
+    assert json.loads(sys.stdout.buffer.data) == items
+    # An export to stdout (`export --out -`), the same way.
+    from sixplustwo.io.exporting import write_stream
+
+    monkeypatch.setattr(sys, "stdout", Stdout())
+    Stdout.buffer = Taking()
+    data = "客户,13812345678\n".encode() * 5000
+    write_stream(Path("-"), data)
+    assert sys.stdout.buffer.data == data

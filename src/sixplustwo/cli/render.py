@@ -7,13 +7,12 @@ cells a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
 from __future__ import annotations
 
 import csv
-import errno
 import functools
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -47,6 +46,8 @@ def emit_json_lines(items: Iterable[object]) -> None:
     be a generator: an object made just before it is encoded is still in the CPU's cache."""
     import orjson
 
+    from sixplustwo.io.exporting import write_all
+
     sys.stdout.flush()
     out = sys.stdout.buffer
     # Written in chunks of ~256 kB: each orjson result holds a buffer of several kB, so
@@ -67,17 +68,6 @@ def emit_json_lines(items: Iterable[object]) -> None:
     chunk += b"[]\n" if separator == b"[\n" else b"\n]\n"
     write_all(out, bytes(chunk))
     out.flush()
-
-
-def write_all(out: BinaryIO, data: bytes) -> None:
-    """``data`` written whole: an unbuffered stream (PYTHONUNBUFFERED=1) may take part of it
-    in one call, and say so only by the count it returns."""
-    view = memoryview(data)
-    while view:
-        written = out.write(view)
-        if written is None:  # a non-blocking stream that is full
-            raise BlockingIOError(errno.EAGAIN, "the output is full")
-        view = view[written:]
 
 
 def to_terminal(stream: TextIO | None = None) -> bool:

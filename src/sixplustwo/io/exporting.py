@@ -7,12 +7,14 @@ readable by their owner only: they carry full phone numbers.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from sixplustwo.domain.errors import NotFound
 from sixplustwo.domain.text import FORMULA_START, safe_cell
@@ -122,11 +124,23 @@ def write_stream(target: Path, data: bytes) -> None:
     """Write into stdout, a device or a pipe (renaming a file over /dev/null would turn it
     into a file)."""
     if str(target) == "-":
-        sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        write_all(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
         return
     with open(target, "wb") as stream:
         stream.write(data)
+
+
+def write_all(out: BinaryIO, data: bytes) -> None:
+    """``data`` written whole: an unbuffered stream (PYTHONUNBUFFERED=1) may take part of it
+    in one call, and say so only by the count it returns."""
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if written is None:  # a non-blocking stream that is full
+            raise BlockingIOError(errno.EAGAIN, "the output is full")
+        view = view[written:]
 
 
 # Private from the first byte: created here, never opened through a symlink or over a file
