@@ -193,13 +193,13 @@ def test_sql_due_list_equals_pure_evaluation(db_path, workdays):
     } <= rules_seen
 
 
-def test_the_listing_order_string_sorts_as_the_urgency_tuple():
+def test_the_listing_order_string_sorts_as_the_tuple_it_stands_for():
     """``listing_order`` (one string a row) sorts exactly as the tuple it stands for: overdue
     first, the earliest deadline, then project, unit and action id."""
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from sixplustwo.domain.actions import Action, urgency
+    from sixplustwo.domain.actions import Action
     from sixplustwo.store.queries import DueRow, listing_order
 
     text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
@@ -222,7 +222,8 @@ def test_the_listing_order_string_sorts_as_the_urgency_tuple():
     @given(st.lists(row, max_size=30))
     def sorts_alike(rows):
         def expected(r):
-            return (*urgency(r.action)[:2], r.project, r.unit or "", r.action.action_id)
+            late = 0 if r.action.status == "overdue" else 1
+            return (late, r.action.due_on, r.project, r.unit or "", r.action.action_id)
 
         assert [id(r) for r in sorted(rows, key=listing_order)] == [
             id(r) for r in sorted(rows, key=expected)

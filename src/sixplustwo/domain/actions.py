@@ -470,9 +470,11 @@ def listed(found: Iterable[Action]) -> list[Action]:
     return [a for a in found if a.status in LISTED]
 
 
-def urgency(action: Action) -> tuple:
-    """Sort key for the morning list: overdue first, then the earliest deadline."""
-    return (0 if action.status == "overdue" else 1, action.due_on, action.action_id)
+def urgency(action: Action) -> str:
+    """Sort key for the morning list: overdue first, then the earliest deadline; as one
+    string (a digit, then the ISO date), which compares in one step where a tuple compares
+    field by field."""
+    return f"{0 if action.status == 'overdue' else 1}{action.due_on.isoformat()}"
 
 
 Stage = Literal["prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident"]

@@ -29,6 +29,7 @@ from sixplustwo.domain.actions import (
     listed_anchor_range,
     rule_actions,
     status_of,
+    urgency,
 )
 from sixplustwo.domain.model import Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
@@ -638,8 +639,7 @@ def listing_order(row: DueRow) -> str:
     step where a tuple compares field by field: sorting ~100k rows by a tuple took 0.11 s.
     (A field holding a NUL character would sort as if it ended there.)"""
     action = row.action
-    late = "0" if action.status == "overdue" else "1"
-    return f"{late}{action.due_on.isoformat()}\0{row.project}\0{row.unit or ''}\0{action.action_id}"
+    return f"{urgency(action)}\0{row.project}\0{row.unit or ''}\0{action.action_id}"
 
 
 _SIGNED = "({alias}.signed_on IS NOT NULL OR {alias}.delivered_on IS NOT NULL)"
