@@ -169,12 +169,10 @@ def main() -> None:
                 stream.flush()
         except BrokenPipeError:
             pass  # the reader has gone (`due | head`), as the command itself allows
-        except OSError as exc:  # a full disk: one line, as any other error
+        except OSError as exc:  # a full disk: one line, as AppGroup.invoke says it
             from sixplustwo.cli.messages import error_line, os_error
 
             code = 1
-            if sys.stderr is not None:
-                with contextlib.suppress(OSError):
-                    sys.stderr.write(error_line(os_error(exc)) + "\n")
-                    sys.stderr.flush()
+            with contextlib.suppress(OSError):  # echo skips a closed stderr itself
+                typer.echo(error_line(os_error(exc)), err=True)
     os._exit(code)
