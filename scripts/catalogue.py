@@ -194,6 +194,53 @@ def mo_bytes(catalog) -> bytes:
     return buffer.getvalue()
 
 
+def compiled(path: Path) -> dict:
+    """What a compiled catalogue says, as the installed tool reads it (the standard library's
+    gettext): each msgid (with its context, ``ctxt\x04id``; a plural's ``(id, n)``) and its
+    translation, and its plural forms. Not its bytes: the header names the Babel that wrote
+    it, and another Babel may lay out the same translations differently."""
+    import gettext
+
+    with path.open("rb") as file:
+        translations = gettext.GNUTranslations(file)
+    said = {key: text for key, text in translations._catalog.items() if key != ""}
+    return {"messages": said, "plural-forms": translations._info.get("plural-forms")}
+
+
+def expected(catalog) -> dict:
+    """What the .po's translations compile to: every translated entry that is not fuzzy
+    (fuzzy ones are left out and show in English), and the catalogue's plural forms."""
+    said: dict = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not message.string:
+            continue
+        prefix = f"{message.context}\x04" if message.context else ""
+        if isinstance(message.id, (list, tuple)):
+            for n, text in enumerate(message.string):
+                said[(prefix + message.id[0], n)] = text
+        else:
+            said[prefix + message.id] = message.string
+    return {"messages": said, "plural-forms": catalog.plural_forms}
+
+
+def stale(locale: str, catalog) -> list[str]:
+    """How the committed .mo differs from what the .po says: missing, extra or other
+    translations, other plural forms (empty: up to date)."""
+    have, want = compiled(mo_path(locale)), expected(catalog)
+    found = [f"not compiled: {key!r}" for key in want["messages"] if key not in have["messages"]]
+    found += [
+        f"no longer in the .po: {key!r}" for key in have["messages"] if key not in want["messages"]
+    ]
+    found += [
+        f"other translation: {key!r}"
+        for key, text in want["messages"].items()
+        if key in have["messages"] and have["messages"][key] != text
+    ]
+    if have["plural-forms"] != want["plural-forms"]:
+        found.append(f"plural forms {have['plural-forms']!r}, not {want['plural-forms']!r}")
+    return found
+
+
 def read(locale: str):
     from babel.messages.pofile import read_po
 
@@ -250,7 +297,7 @@ def check() -> int:
         for line in [*problems(catalog), *(f"not in the catalogue: {m!r}" for m in missing)]:
             print(f"{locale}: {line}")
             failed = 1
-        if mo_path(locale).read_bytes() != mo_bytes(catalog):
+        if stale(locale, catalog):
             print(f"{mo_path(locale).relative_to(ROOT)} is out of date: run without --check")
             failed = 1
     return failed

@@ -62,13 +62,37 @@ def test_every_extracted_message_has_a_chinese_translation(tool, zh_catalogue):
 
 
 def test_the_compiled_catalogue_is_the_translations(tool, zh_catalogue):
-    """The committed .mo is what the .po compiles to (and is where the installed package
-    reads it: package data, so that `pip install .` ships it)."""
+    """The committed .mo says what the .po says: each msgid and its translation, no fuzzy
+    entry, the plural forms (and is where the installed package reads it: package data, so
+    that `pip install .` ships it). Compared by what gettext reads, not byte for byte: the
+    bytes name the Babel that compiled them."""
     committed = messages.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "sixplustwo.mo"
     assert committed.exists(), "the installed package has no compiled catalogue"
-    assert tool.mo_path("zh_CN").read_bytes() == tool.mo_bytes(zh_catalogue), (
+    assert tool.stale("zh_CN", zh_catalogue) == [], (
         "the .mo is out of date with the .po: run python scripts/catalogue.py"
     )
+    compiled = tool.compiled(committed)["messages"]
+    assert len(compiled) > 400
+    assert not any(m.fuzzy and m.id in compiled for m in zh_catalogue if m.id)
+
+
+def test_the_catalogue_check_finds_a_stale_translation(tool, zh_catalogue, tmp_path, monkeypatch):
+    """The comparison can fail: a .mo compiled from a changed translation, a fuzzy entry or
+    another plural form is out of date."""
+    message = next(m for m in zh_catalogue if m.id and isinstance(m.id, str) and m.string)
+    original = message.string
+    try:
+        message.string = original + "！"
+        monkeypatch.setattr(tool, "mo_path", lambda locale: tmp_path / "changed.mo")
+        (tmp_path / "changed.mo").write_bytes(tool.mo_bytes(zh_catalogue))
+    finally:
+        message.string = original
+    assert tool.stale("zh_CN", zh_catalogue) == [f"other translation: {message.id!r}"]
+    message.flags.add("fuzzy")
+    try:
+        assert tool.stale("zh_CN", zh_catalogue) == [f"no longer in the .po: {message.id!r}"]
+    finally:
+        message.flags.discard("fuzzy")
 
 
 def test_the_extractor_finds_each_kind_of_string(tool):
