@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from pg import pg_database, pg_empty_database, pg_server  # noqa: F401 (fixtures)
@@ -115,6 +117,41 @@ NO_DATABASE = {
     "test_rendering_never_evaluates_or_pads",
 }
 SERVER_FIXTURES = {"pg_server", "pg_database", "pg_empty_database"}
+
+
+@functools.cache
+def _app_command():
+    """The click command tree of the app, built once (Typer builds it anew on every
+    ``CliRunner.invoke``: two thirds of a short command's time in the tests), with the help
+    texts as built, which a command puts in its language as it runs (``compat.localise``)."""
+    command = _build_command(app)
+    texts = []
+
+    def walk(node) -> None:
+        texts.extend((node, name, getattr(node, name)) for name in ("help", "short_help"))
+        texts.extend((param, "help", getattr(param, "help", None)) for param in node.params)
+        if hasattr(node, "_help_option"):  # made, and kept, by the first run that shows help
+            texts.append((node, "_help_option", None))
+        for sub in getattr(node, "commands", {}).values():
+            walk(sub)
+
+    walk(command)
+    return command, texts
+
+
+def _cached_command(typer_instance):
+    """``typer.testing``'s command builder, for the app: the tree built once, its help texts
+    back as built (so that each invocation localises them as a fresh process would)."""
+    if typer_instance is not app:
+        return _build_command(typer_instance)
+    command, texts = _app_command()
+    for node, name, value in texts:
+        setattr(node, name, value)
+    return command
+
+
+_build_command = typer.testing._get_command
+typer.testing._get_command = _cached_command
 
 
 def pytest_generate_tests(metafunc):
