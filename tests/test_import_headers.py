@@ -1,18 +1,11 @@
-"""The headers sales systems write are read, the README lists them, and no column is ignored
-in silence."""
+"""The headers sales systems write are read, docs/importing.md lists them (tests/test_docs.py),
+and no column is ignored in silence."""
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import pytest
 
-from sixplustwo.domain.fields import header_aliases, headers_markdown, input_fields
-
-README = Path(__file__).parent.parent / "README.md"
-_TABLE = re.compile(r"(<!-- import-headers:start -->\n)(.*?)(<!-- import-headers:end -->)", re.S)
+from sixplustwo.domain.fields import header_aliases, input_fields
 
 
 @pytest.mark.parametrize(
@@ -51,18 +44,6 @@ def test_no_header_names_two_fields():
     for field in input_fields():
         for header in field.headers:
             assert seen.setdefault(header, field.input) == field.input, header
-
-
-def test_readme_lists_the_accepted_headers():
-    text = README.read_text("utf-8")
-    generated = headers_markdown()
-    if os.environ.get("SIXPLUSTWO_UPDATE_README"):
-        README.write_text(_TABLE.sub(lambda m: m[1] + generated + m[3], text), "utf-8")
-        text = README.read_text("utf-8")
-    found = _TABLE.search(text)
-    assert found, "README lost its import-headers markers"
-    assert found[2] == generated, "README import headers drifted: SIXPLUSTWO_UPDATE_README=1"
-    assert "| 交付 | 实际交付日期, 实际交房日期, 交房日期, 收楼日期, delivered |" in found[2]
 
 
 def test_another_sales_systems_ledger_keeps_its_delivery_columns(cli, cli_json, project, tmp_path):
