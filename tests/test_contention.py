@@ -69,6 +69,7 @@ def _reader(db: str, folder: str, number: int, stop, failures, rounds) -> None:
     rounds.put(done)
 
 
+@pytest.mark.slow  # long contention: eight writers and two readers for ~15 s
 def test_eight_writers_and_two_readers_lose_and_fail_nothing(cli, project, db_path, tmp_path):
     """On PostgreSQL with fewer commands each (tests/test_server.py has imports and adds from
     many processes too): the same writers and exporting readers, nothing lost, no lock error,

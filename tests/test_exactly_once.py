@@ -60,11 +60,21 @@ def _action_ids(fmt: str, data: bytes) -> list[str]:
     return [line[4:].split("@")[0] for line in lines if line.startswith("UID:")]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json", "ics"])
+# A kill at every step of an export, for each format: the CSV run every change gets; the JSON
+# and calendar files and the server's run (a few seconds each) under -m slow.
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "csv",
+        pytest.param("json", marks=pytest.mark.slow),
+        pytest.param("ics", marks=pytest.mark.slow),
+    ],
+)
 def test_export_killed_at_every_step_delivers_each_action_once(cli, project, tmp_path, fmt):
     _killed_at_every_step(cli, project, tmp_path, fmt)
 
 
+@pytest.mark.slow
 def test_export_killed_at_every_step_on_a_server_delivers_each_action_once(
     cli, tmp_path, monkeypatch, pg_database
 ):

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
 DAY = "2024-06-10"
 
 
@@ -38,6 +40,7 @@ def _finish(process: subprocess.Popen) -> str:
     return out
 
 
+@pytest.mark.slow  # long contention: eight processes writing to the server for ~10 s
 def test_eight_writers_and_two_readers_lose_nothing(pg_database, tmp_path):
     url = pg_database
     _finish(
