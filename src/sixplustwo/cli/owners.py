@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import (
     RollBack,
     db_option,
@@ -21,7 +22,7 @@ from sixplustwo.cli.context import (
 )
 from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, emit_json, render, to_terminal
+from sixplustwo.cli.render import emit_json, render, to_terminal
 from sixplustwo.domain.text import visible
 
 app = typer.Typer(help=N_("Customers (业主) and their journey."), no_args_is_help=True)
