@@ -18,9 +18,9 @@ def owner_row(owner, project, on, membership: str | None = None) -> dict:
     """An owner as ``owner list`` and ``owner show`` give it: the listed fields of the owner
     definition (phone masked, the project by code), with the stage after the flat and the
     membership after the butler."""
-    from sixplustwo.domain.actions import stage
     from sixplustwo.domain.fields import OWNER_FIELDS
     from sixplustwo.domain.phones import mask_phone
+    from sixplustwo.domain.stages import stage
     from sixplustwo.store.owners import journey_facts
 
     row: dict[str, object] = {}
