@@ -37,7 +37,7 @@ def _rows(count: int) -> str:
 def test_background_and_inline_imports_write_and_refuse_the_same(
     cli, project, tmp_path, db_path, monkeypatch, bad
 ):
-    from sixplustwo.cli import owners
+    from sixplustwo.cli import owners_import
 
     body = HEADER + _rows(400)
     if bad:
@@ -46,7 +46,7 @@ def test_background_and_inline_imports_write_and_refuse_the_same(
     path.write_text(body, encoding="utf-8")
     outcomes = []
     for threshold in (10**9, 1):  # inline, then in the background
-        monkeypatch.setattr(owners, "_BACKGROUND_FROM_ROWS", threshold)
+        monkeypatch.setattr(owners_import, "_BACKGROUND_FROM_ROWS", threshold)
         result = cli("owner", "import", path, ok=False)
         outcomes.append((result.exit_code, result.stdout, result.stderr, _table(db_path)))
         if not bad:

@@ -392,7 +392,7 @@ def test_plain_numbers_are_no_formula_and_stay_as_they_are(cli, cli_json, projec
 def test_a_template_that_is_code_is_refused_naming_file_line_and_placeholder(
     cli, cli_json, empty_db, tmp_path, template, said
 ):
-    from sixplustwo.domain.playbook import _toml_value
+    from sixplustwo.domain.playbook_writing import _toml_value
 
     path = tmp_path / "company.toml"
     path.write_text(

@@ -220,7 +220,7 @@ def test_a_forgotten_owner_is_not_updated(cli, ledger, tmp_path, db_path):
 @pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
 @pytest.mark.parametrize("bad", [False, True])
 def test_the_background_reader_updates_the_same(cli, project, tmp_path, db_path, monkeypatch, bad):
-    from sixplustwo.cli import owners
+    from sixplustwo.cli import owners_import
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(_ledger(300), encoding="utf-8")
@@ -237,7 +237,7 @@ def test_the_background_reader_updates_the_same(cli, project, tmp_path, db_path,
         erase(db_path)
         cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
         cli("owner", "import", ledger)
-        monkeypatch.setattr(owners, "_BACKGROUND_FROM_ROWS", threshold)
+        monkeypatch.setattr(owners_import, "_BACKGROUND_FROM_ROWS", threshold)
         result = cli("owner", "import", update, "--update", ok=False)
         dry = cli("owner", "import", update, "--update", "--dry-run", ok=False)
         outcomes.append((result.exit_code, result.stderr, dry.stdout, _stored(db_path)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.cli.render import emit_json
 
 app = typer.Typer(help="One action: what to say and check (话术与检查项).", no_args_is_help=True)
 

@@ -19,7 +19,7 @@ STATUS: dict[str, str] = {
     "missed": N_("missed"),
 }
 
-# An owner's journey stage (domain.actions.Stage), or "forgotten" once erased on request.
+# An owner's journey stage (domain.stages.Stage), or "forgotten" once erased on request.
 STAGE: dict[str, str] = {
     "prospect": N_("prospect"),
     "subscribed": N_("subscribed"),

@@ -21,6 +21,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from sixplustwo.cli.console import console_out
 from sixplustwo.domain.text import visible
 
 GAP = 2  # spaces between columns
@@ -102,8 +103,6 @@ def print_rows(
 ) -> None:
     """Rows as lines that fit the console (see the module's docstring); ``empty`` when there
     are none."""
-    from sixplustwo.cli.render import console_out
-
     console = console_out()
     if not rows:
         console.print(Text(empty))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
-from sixplustwo.cli.render import console_out, render
+from sixplustwo.cli.render import render
 
 app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args_is_help=True)
 

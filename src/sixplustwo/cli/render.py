@@ -7,7 +7,6 @@ cells a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -183,34 +182,6 @@ def shown(value: object) -> str:
     from rich.markup import escape
 
     return escape(visible("" if value is None else str(value)))
-
-
-def console_out():
-    # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
-    return _safe_console()(file=sys.stdout, highlight=False, emoji=False)
-
-
-@functools.cache
-def _safe_console():
-    """A rich Console that, as the last step before the terminal, shows any control or
-    bidirectional character left in the text it prints as an escape (newlines and tabs but
-    those of the layout stay): a line built by hand from data cannot drive the terminal even
-    if it forgot ``shown``. Rich's own control codes (styles, cursor moves) are untouched."""
-    from rich.console import Console
-    from rich.segment import Segment
-
-    from sixplustwo.domain.text import visible_lines
-
-    class SafeConsole(Console):
-        def _render_buffer(self, buffer):  # the segments, just before they become bytes
-            return super()._render_buffer(
-                segment
-                if segment.control or segment.text.isprintable()
-                else Segment(visible_lines(segment.text), segment.style, segment.control)
-                for segment in buffer
-            )
-
-    return SafeConsole
 
 
 def echo_recorded(fmt: Format, event_id: int | None, completed: Sequence[str]) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import format_option
-from sixplustwo.cli.render import console_out, emit_json
+from sixplustwo.cli.render import emit_json
 from sixplustwo.domain.text import visible
 
 _BAR = 20

@@ -1,6 +1,8 @@
 """Actions: what a butler must do for one subject, derived from the playbook and the facts.
 
-Everything takes ``today`` as an argument: this module never reads the clock.
+Everything takes ``today`` as an argument: this module never reads the clock. An owner's
+journey stage is in ``stages.py``; ``stage``, ``Stage`` and ``STAGES`` stay importable from
+here, as the store imports them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from sixplustwo.domain.dates import Offset, anniversary
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
+from sixplustwo.domain.stages import STAGES, Stage, stage  # noqa: F401
 
 # Codes only: the words a screen shows for them are in cli/labels.py.
 Status = Literal["upcoming", "open", "overdue", "done", "missed"]
@@ -475,26 +478,3 @@ def urgency(action: Action) -> str:
     string (a digit, then the ISO date), which compares in one step where a tuple compares
     field by field."""
     return f"{0 if action.status == 'overdue' else 1}{action.due_on.isoformat()}"
-
-
-Stage = Literal["prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident"]
-STAGES: tuple[Stage, ...] = (
-    "prospect", "subscribed", "signed", "awaiting delivery", "delivered", "resident",
-)  # fmt: skip
-
-
-def stage(owner: OwnerFacts, today: date) -> Stage:
-    """The journey stage, derived from the recorded dates, never typed by hand.
-
-    delivered: handed over less than three months ago (until the residence revisit);
-    resident: after that. awaiting delivery: signed with a planned delivery date.
-    """
-    if owner.delivered_on is not None and owner.delivered_on <= today:
-        if today >= owner.delivered_on + relativedelta(months=3):
-            return "resident"
-        return "delivered"
-    if owner.signed_on is not None and owner.signed_on <= today:
-        return "awaiting delivery" if owner.planned_delivery is not None else "signed"
-    if owner.subscribed_on is not None and owner.subscribed_on <= today:
-        return "subscribed"
-    return "prospect"

@@ -1,0 +1,147 @@
+"""``sixplustwo owner import``: customers from a sales-system file, all rows or none; a
+large file read in a second process, a progress bar for whoever watches."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import typer
+
+from sixplustwo.cli.context import RollBack, open_database, refuse_bad_rows, today
+from sixplustwo.cli.messages import _
+from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.render import emit_json, to_terminal
+
+
+def import_owners(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE", help="CSV (UTF-8 or GB18030) or XLSX file."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check every row, write nothing; count what would change."
+    ),
+    update: bool = typer.Option(
+        False,
+        "--update",
+        help="Update customers already there (same project and unit, or owner id): only the "
+        "file's columns, and only its non-empty cells.",
+    ),
+    clear_empty: bool = typer.Option(
+        False, "--clear-empty", help="With --update: an empty cell clears the stored value."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Import customers from a sales-system file: all rows or none."""
+    from sixplustwo.cli.messages import warning_line
+    from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
+    from sixplustwo.io.background import BackgroundRows, can_fork
+    from sixplustwo.io.importing import OwnerFile
+    from sixplustwo.store.bulk import import_owners as import_rows
+    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
+
+    if clear_empty and not update:
+        raise InvalidInput("--clear-empty works with --update")
+    day = today()
+    owner_file = OwnerFile(file, day, update=update)
+    if owner_file.ignored:
+        ignored = SixPlusTwoError(
+            "ignored columns: {columns}", columns=", ".join(owner_file.ignored)
+        )
+        typer.echo(warning_line(ignored), err=True)
+    expected = owner_file.estimated_rows()
+    with open_database(ctx, write=False, create=not dry_run) as db:
+        projects = load_projects(db)
+    if update:
+        rows = update_rows(owner_file.updates(clear_empty), projects)
+    else:
+        rows = insert_rows(owner_file.values(), projects)
+    # A large file is read, checked and laid out as insert rows by a second process while
+    # this one inserts; it is started while no database connection is open.
+    reader = (
+        BackgroundRows(rows, str(file))
+        if expected >= _BACKGROUND_FROM_ROWS and can_fork()
+        else nullcontext(rows)
+    )
+    try:
+        # A dry run writes too, and rolls back: every row is checked against the database.
+        with (
+            reader as rows,
+            open_database(ctx, write=True, create=not dry_run) as connection,
+            _progress(expected) as advance,
+        ):
+            if update:
+                result = update_owners(
+                    connection,
+                    rows,
+                    day,
+                    labels=owner_file.headers(),
+                    progress=advance,
+                    expected_rows=expected,
+                )
+            else:
+                result = import_rows(connection, rows, progress=advance, expected_rows=expected)
+            if result.problems or dry_run:
+                raise RollBack
+    except RollBack:
+        pass
+    refuse_bad_rows(file, result.problems, result.problem_count)
+    written = not dry_run
+    # What the run adds and, per column of an update file, how many stored values change.
+    columns = owner_file.updated_columns() if update else {}
+    changes = {"new": result.inserted, **{f: result.changes.get(f, 0) for f in columns}}
+    summary = {
+        "rows": result.rows,
+        "imported": result.inserted if written else 0,
+        "updated": result.updated if written else 0,
+        "dry_run": dry_run,
+        "changes": changes,
+    }
+    if fmt is Format.json:
+        emit_json(summary)
+        return
+    if dry_run:
+        typer.echo(
+            _("{file}: {rows} rows valid (dry run, nothing written)").format(
+                file=file, rows=result.rows
+            )
+        )
+    else:
+        typer.echo(
+            _("{file}: imported {inserted} customers, updated {updated}").format(
+                file=file, inserted=result.inserted, updated=result.updated
+            )
+        )
+    if dry_run or update:
+        typer.echo(_("new owners: {count}").format(count=result.inserted))
+        for field, header in columns.items():
+            typer.echo(_("{column}: {count} changed").format(column=header, count=changes[field]))
+
+
+_PROGRESS_FROM_ROWS = 5000
+
+
+_BACKGROUND_FROM_ROWS = 20_000
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for files big enough to wait for, when someone watches: in a
+    cron job's log or a pipe it would leave an empty line."""
+    if total < _PROGRESS_FROM_ROWS or not to_terminal(sys.stderr):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    # Refreshed by the import itself, once per batch: rich's own refresh thread would contend
+    # for the GIL with SQLite's, which gives it up on every row (~4 s at a million rows).
+    with Progress(console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
+        task = bar.add_task(_("importing"), total=total)
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+            bar.refresh()
+
+        yield advance
