@@ -47,7 +47,7 @@ PLAIN_TEXT_MAX = 200  # a plain text field of the owner definition
 
 def owner_text(field: str, text: str) -> str:
     """A text field's stripped value as stored, or FieldError: too long for the field, or
-    a control or bidirectional character in it (README: "Hostile text")."""
+    a control or bidirectional character in it (docs/data-rules.md: "Hostile text")."""
     problem = line_problem(text, TEXT_MAX.get(field, PLAIN_TEXT_MAX))
     if problem:
         raise FieldError(field, problem)

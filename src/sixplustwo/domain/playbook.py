@@ -7,7 +7,7 @@ Three rooms, their names importable from here as the store and the commands impo
 
 - ``playbook_data.py``: the playbook as data (steps, anchors, rules, settings, tiers);
 - ``playbook_reading.py``: read from TOML, the default and a company's overrides;
-- ``playbook_writing.py``: written out, as TOML to edit and as the README's table.
+- ``playbook_writing.py``: written out, as TOML to edit and as docs/playbook.md's table.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def _rule_from_table(name: str, table: dict) -> Rule:
 
 def _check_texts(table: dict, templates: dict) -> None:
     """Templates are data (domain/messages.py); no text of a rule holds a control or
-    bidirectional character (README: "Hostile text")."""
+    bidirectional character (docs/data-rules.md: "Hostile text")."""
     from sixplustwo.domain.messages import template_problem
     from sixplustwo.domain.text import line_problem, note_problem
 

@@ -1,5 +1,5 @@
 """The playbook written out: as a TOML file ``--playbook`` reads back (a starting point to
-edit), and as the README's Markdown table of the rules."""
+edit), and as the Markdown table of the rules in docs/playbook.md."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def _window(offset: Offset) -> str:
 
 
 def playbook_markdown(playbook: Playbook) -> str:
-    """The rules as the README's Markdown table (generated, and checked by a test)."""
+    """The rules as docs/playbook.md's Markdown table (generated, and checked by a test)."""
     lines = [
         "| rule | step | anchor (A) | opens | due | grace | source |",
         "|---|---|---|---|---|---|---|",

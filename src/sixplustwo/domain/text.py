@@ -30,7 +30,7 @@ UNSAFE = re.compile(f"[\x00-\x1f{_MARKS}]")
 # In a note: the same, but for tab (\x09) and newline (\x0a).
 UNSAFE_IN_NOTE = re.compile(f"[\x00-\x08\x0b-\x1f{_MARKS}]")
 
-# Maximum lengths, in characters, of every stored text field (README: "Hostile text").
+# Maximum lengths, in characters, of every stored text field (docs/data-rules.md: "Hostile text").
 NAME_MAX = 100  # an owner's name (a company as customer included)
 UNIT_MAX = 50
 BUTLER_MAX = 50
