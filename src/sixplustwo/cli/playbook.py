@@ -17,7 +17,8 @@ def playbook(
     ctx: typer.Context,
     fmt: str = format_option(
         "table",
-        help="table, json, csv, toml (a file to start editing) or markdown (the table in docs/playbook.md).",
+        help="table, json, csv, toml (a file to start editing) "
+        "or markdown (docs/playbook.md's table).",
     ),
     use: Path | None = typer.Option(
         None, "--use", metavar="FILE.toml", help="Store this playbook: it stays in force."

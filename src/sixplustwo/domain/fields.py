@@ -142,7 +142,8 @@ def accepted_headers(field: Field) -> tuple[str, ...]:
 
 
 def headers_markdown() -> str:
-    """The accepted headers per field as a Markdown table (docs/importing.md's, checked by a test)."""
+    """The accepted headers per field as a Markdown table (docs/importing.md's, checked by a
+    test)."""
     lines = ["| field | headers read |", "|---|---|"]
     key_headers = ", ".join(owner_id_headers())
     lines.append(f"| owner id (`--update` key) | {key_headers} |")
