@@ -25,8 +25,8 @@ from sixplustwo.domain.owners import (
     owner_value_fields,
 )
 from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
-from sixplustwo.store.audit import now_text
 from sixplustwo.store.database import Constraints, Database
+from sixplustwo.store.rows import now_text
 
 # Projects by code and by name (codes win): the id and code of each.
 Projects = dict[str, tuple[int, str]]

@@ -414,7 +414,7 @@ def migrate(
     """Apply the migrations this database lacks, each in one transaction with its record.
     Without ``create`` a database with no tables yet (an empty server database, an empty
     file) is ``no database at PATH``: a reading command makes no schema."""
-    from sixplustwo.store.audit import now_text
+    from sixplustwo.store.rows import now_text
 
     known = [name for name, _ in MIGRATIONS]
     with _transaction(backend, connection, write=False):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, NotFound
-from sixplustwo.store.audit import now_text
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
     from sixplustwo.store.database import Database, Write

@@ -12,9 +12,9 @@ from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import check_referrer, normalise_tag
 from sixplustwo.domain.search import search_keys
-from sixplustwo.store.audit import now_text
 from sixplustwo.store.queries import memberships
 from sixplustwo.store.records import Owner, Project
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
     from sixplustwo.store.unit import Store

@@ -19,8 +19,8 @@ from sixplustwo.domain.text import (
     optional_line,
     optional_note,
 )
-from sixplustwo.store.audit import now_text
 from sixplustwo.store.records import Event, Milestone, Project
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
     from sixplustwo.store.unit import Store
