@@ -10,30 +10,23 @@ same ``Database``; the audit log names the user, and the journal of changes (``u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.store.audit import Audit, Settings
 from sixplustwo.store.cases import Cases
+from sixplustwo.store.command import Command
 from sixplustwo.store.journey import Journey
 from sixplustwo.store.owners import Owners
 from sixplustwo.store.projects import Projects
 from sixplustwo.store.referrals import Referrals
 
+__all__ = ["Command", "Store"]
+
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
     from sixplustwo.store.database import Database
     from sixplustwo.store.queries import DueFilter, DueRow
-
-
-@dataclass(frozen=True)
-class Command:
-    """Who runs a command, and how it was typed."""
-
-    user: str | None = None
-    argv: Sequence[str] = ()
 
 
 class Store:
