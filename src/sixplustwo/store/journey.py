@@ -22,7 +22,7 @@ from sixplustwo.domain.rules import (
     repair_note,
 )
 from sixplustwo.domain.text import CHANNEL_MAX, KIND_MAX, check_line, optional_line, optional_note
-from sixplustwo.store.bulk import ImportResult
+from sixplustwo.store.batches import ImportResult
 from sixplustwo.store.owners import journey_facts
 from sixplustwo.store.queries import load_milestones
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
