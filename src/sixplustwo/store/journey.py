@@ -23,8 +23,8 @@ from sixplustwo.domain.rules import (
 )
 from sixplustwo.domain.text import CHANNEL_MAX, KIND_MAX, check_line, optional_line, optional_note
 from sixplustwo.store.batches import ImportResult
+from sixplustwo.store.facts import load_milestones
 from sixplustwo.store.owners import journey_facts
-from sixplustwo.store.queries import load_milestones
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
 from sixplustwo.store.rows import now_text
 

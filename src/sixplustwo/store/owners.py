@@ -12,8 +12,8 @@ from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import check_referrer, normalise_tag
 from sixplustwo.domain.search import search_keys
+from sixplustwo.store.facts import memberships
 from sixplustwo.store.journal import erase_owner
-from sixplustwo.store.queries import memberships
 from sixplustwo.store.records import Owner, Project
 from sixplustwo.store.rows import now_text
 

@@ -34,6 +34,7 @@ from sixplustwo.domain.actions import (
 from sixplustwo.domain.model import Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
 from sixplustwo.store.database import Database, in_list
+from sixplustwo.store.facts import load_milestones, memberships
 from sixplustwo.store.rows import as_date, iso
 
 Connection = Database
@@ -595,21 +596,6 @@ def _owner_due_row(
     )
 
 
-def load_milestones(
-    connection: Connection, project_ids: Sequence[int]
-) -> dict[int, tuple[Milestone, ...]]:
-    found: dict[int, list[Milestone]] = defaultdict(list)
-    for placeholders, params in connection.in_bulk(project_ids):
-        result = connection.execute(
-            "SELECT project_id, id, kind, reached_on FROM milestone "
-            f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id",
-            params,
-        )
-        for project_id, milestone_id, kind, reached_on in result:
-            found[project_id].append(Milestone(milestone_id, kind, as_date(reached_on)))
-    return {key: tuple(value) for key, value in found.items()}
-
-
 def project_id_of(connection: Connection, code: str) -> int:
     """A project's id from its code or, failing that, its name."""
     for column in ("code", "name"):
@@ -640,33 +626,3 @@ def listing_order(row: DueRow) -> str:
     (A field holding a NUL character would sort as if it ended there.)"""
     action = row.action
     return f"{urgency(action)}\0{row.project}\0{row.unit or ''}\0{action.action_id}"
-
-
-_SIGNED = "({alias}.signed_on IS NOT NULL OR {alias}.delivered_on IS NOT NULL)"
-
-
-def memberships(
-    connection: Connection, owner_ids: Iterable[int], playbook: Playbook
-) -> dict[int, str | None]:
-    """Each owner's membership tier: flats signed for under the same phone number, and
-    referred customers who signed, measured against the playbook's tiers."""
-    from sixplustwo.domain.playbook import membership_tier
-
-    found: dict[int, str | None] = {}
-    for placeholders, params in connection.in_bulk(sorted(set(owner_ids))):
-        sql = (
-            f"SELECT o.id, CASE WHEN {_SIGNED.format(alias='o')} THEN ("
-            "SELECT COUNT(*) FROM owner f WHERE f.phone = o.phone AND f.forgotten_on IS NULL "
-            # ix_owner_phone leads with the last four digits (store/search.py)
-            "AND SUBSTR(f.phone, LENGTH(f.phone) - 3) = SUBSTR(o.phone, LENGTH(o.phone) - 3) "
-            f"AND {_SIGNED.format(alias='f')}) ELSE 0 END, "
-            # Referrals found through the referrer index alone (x), then read by key (r):
-            # ANALYZE counts the NULLs of a column nobody was referred in as one value, and
-            # the planner would scan every owner for each listed one.
-            "(SELECT COUNT(*) FROM owner x JOIN owner r ON r.id = x.id "
-            f"WHERE x.referred_by = o.id AND {_SIGNED.format(alias='r')}) "
-            f"FROM owner o WHERE o.id IN ({placeholders})"
-        )
-        for owner_id, flats, referrals in connection.execute(sql, params):
-            found[owner_id] = membership_tier(playbook.tiers, flats, referrals)
-    return found

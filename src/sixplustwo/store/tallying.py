@@ -397,7 +397,7 @@ class Period:
             return
         grace = timedelta(days=rule.grace or 0)
         projects = sorted({project for _, project, _ in wanted})
-        from sixplustwo.store.queries import load_milestones
+        from sixplustwo.store.facts import load_milestones
 
         every = load_milestones(self.db, projects)
         overlapping: set[int] = set()
@@ -476,7 +476,7 @@ class Period:
                     )
         milestones = {}
         if rule.anchor == "milestone":
-            from sixplustwo.store.queries import load_milestones
+            from sixplustwo.store.facts import load_milestones
 
             milestones = load_milestones(self.db, sorted({row[1] for row in rows}))
         for row in rows:
