@@ -338,7 +338,7 @@ def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
 
 
 def _literal(text: str) -> object:
-    """A constant column's SQL literal (as bulk.py writes them) as a value for COPY."""
+    """A constant column's SQL literal (as store/batches.py writes them) as a value for COPY."""
     upper = text.upper()
     if upper in ("TRUE", "FALSE"):
         return upper == "TRUE"
