@@ -1,6 +1,6 @@
 """A slow, straightforward evaluation of the report's outcome figures: every subject read
 whole, every action derived by the domain on its facts as of the period's last day, each one
-judged. The SQL aggregation in ``store/reporting.py`` must give the same numbers."""
+judged. The SQL aggregation in ``store/tallying.py`` must give the same numbers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from sixplustwo.domain.actions import actions
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.store.reporting import Tally, facts_as_of, judge, report_from_tally
+from sixplustwo.store.outcomes import Tally, facts_as_of, judge
+from sixplustwo.store.reporting import report_from_tally
 from sixplustwo.store.rows import as_date
 
 

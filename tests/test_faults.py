@@ -26,10 +26,10 @@ def _rows(path, statement):
 def _first_release_on_server(url: str) -> None:
     """The first release's database (tests/fixtures/schema_0001.db) on the server: its one
     migration, then its rows."""
-    from sixplustwo.store import database
+    from sixplustwo.store import database, migrations
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(database, "MIGRATIONS", MIGRATIONS[:1])
+        patch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
         with database.open_database(url, write=True, create=True):
             pass
     flags = "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = ?"

@@ -384,9 +384,9 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     flat by its row (on a server the flat's unique key is dropped for the load and the rows
     are found when it is added again), and nothing is written. Windows of 100 rows: repeats
     cross them."""
-    from sixplustwo.store import bulk
+    from sixplustwo.store import batches
 
-    monkeypatch.setattr(bulk, "_FLAT_ORDER_WINDOW", 100)
+    monkeypatch.setattr(batches, "_FLAT_ORDER_WINDOW", 100)
     cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
         "--phone", "13900009999")  # fmt: skip
     before = _foreign_keys(db_path)
@@ -420,9 +420,9 @@ def test_a_batch_takes_referrers_on_record_from_earlier_batches_and_its_own(
     referrer given by an earlier batch or by the row's own batch is taken; one a later
     batch gives is refused with its row, and so, once that row is dropped and its batch
     gives one id fewer, is a referrer to the id it no longer gives."""
-    from sixplustwo.store import bulk
+    from sixplustwo.store import batches
 
-    monkeypatch.setattr(bulk, "_FLAT_ORDER_WINDOW", 100)
+    monkeypatch.setattr(batches, "_FLAT_ORDER_WINDOW", 100)
     cli("owner", "add", "--project", "HY1", "--unit", "9-901", "--name", "老业主",
         "--phone", "13900009999")  # fmt: skip
     rows = [f"客户{i},139{i:08d},HY1,{i}-101," for i in range(300)]  # rows 2–301

@@ -7,20 +7,16 @@ through the command's unit of work (``store.Store``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.store.records import AuditEntry, ExportBatch
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
     from sixplustwo.store.database import Database
 
 PLAYBOOK_SETTING = "playbook"
-
-
-def now_text() -> str:
-    """Now, as the tables hold times (UTC, no offset)."""
-    return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class Audit:

@@ -11,13 +11,22 @@ from sixplustwo.domain.text import check_note, optional_note
 from sixplustwo.store.records import Case, Event, Owner, Project
 
 if TYPE_CHECKING:
-    from sixplustwo.store.unit import Store
+    from sixplustwo.store.database import Database
+    from sixplustwo.store.events import Events
+    from sixplustwo.store.owners import Owners
+    from sixplustwo.store.projects import Projects
 
 
 class Cases:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = store.db
+    """Cases, read and written through ``db``; opened only for an owner ``owners`` has not
+    forgotten; listed by project through ``projects``; a reopened case's revisits deleted
+    through ``events``."""
+
+    def __init__(self, db: Database, events: Events, owners: Owners, projects: Projects) -> None:
+        self.db = db
+        self.events = events
+        self.owners = owners
+        self.projects = projects
 
     def get(self, case_id: int) -> Case:
         row = self.db.one(f"SELECT {Case.select()} FROM service_case WHERE id = :c", {"c": case_id})
@@ -37,7 +46,7 @@ class Cases:
         if not note.strip():
             raise InvalidInput("the note must say what the case is about")
         not_in_future(on, today, "case date {on} is in the future")
-        self.store.owners.unforgotten(owner_id)
+        self.owners.unforgotten(owner_id)
         note = check_note("note", note.strip())
         values = {"owner_id": owner_id, "kind": kind, "note": note, "opened_on": on}
         return self.get(self.db.insert("service_case", values))
@@ -65,13 +74,18 @@ class Cases:
         """A case resolved by mistake (or whose fix did not hold) is open again, its
         resolution note cleared. Its revisit (回访) events are deleted: they followed up a
         resolution that no longer stands, and a new revisit is due once it is resolved
-        again. The case and the deleted revisits, oldest first."""
+        again. The case and the deleted revisits, oldest first.
+
+        The revisits go as rows, with what hangs on them (``Events.delete``), as
+        ``event delete`` removes them; which actions they had completed is not asked (the
+        journey's ``delete_event`` reports that, and nothing here shows it), so ``today`` is
+        not needed: it stays in the signature the CLI calls."""
         case = self.get(case_id)
         if case.resolved_on is None:
             raise Conflict("case {id} is not resolved", id=case_id)
-        revisits = self.store.journey.events("case_id = :c", {"c": case_id})
+        revisits = self.events.matching("case_id = :c", {"c": case_id})
         for event in revisits:
-            self.store.journey.delete_event(event.id, today)
+            self.events.delete(event.id)
         self.db.update(
             "service_case", {"id": case_id}, {"resolved_on": None, "resolution_note": None}
         )
@@ -84,7 +98,7 @@ class Cases:
             clauses.append("c.resolved_on IS NULL")
         if project is not None:
             clauses.append("o.project_id = :p")
-            params["p"] = self.store.projects.get(project).id
+            params["p"] = self.projects.get(project).id
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.db.query(
             f"SELECT {Case.select('c')}, {Owner.select('o')}, {Project.select('p')} "

@@ -13,6 +13,8 @@ Writes can be watched (``on_write``): the hook the journal of changes for ``undo
 ``delete``, ``insert_many``, ``update_many``) tell it the table, the rows' keys and their prior
 values; a plain statement (``change``) tells it only the table, which marks the command as one
 that cannot be undone.
+
+Opening brings the database up to the schema first (``migrate``, ``store/migrations.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import SixPlusTwoError, StoreError
-from sixplustwo.store.migrations import FILLS, MIGRATIONS
+from sixplustwo.store.backends import transaction
+from sixplustwo.store.migrations import migrate
 
 DB_ENV = "SIXPLUSTWO_DB"
 
@@ -386,94 +389,7 @@ def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]
     return ", ".join(f":{key}" for key in params), params
 
 
-# -- opening, migrating ---------------------------------------------------------------------
-
-
-def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
-    """Names of applied migrations; None when the database holds tables that are not ours."""
-    tables = backend.table_names(connection)
-    if "schema_migration" not in tables:
-        return set() if not tables else None
-    return {row[0] for row in connection.execute("SELECT name FROM schema_migration")}
-
-
-@contextmanager
-def _transaction(backend: ModuleType, connection: Any, *, write: bool) -> Iterator[None]:
-    backend.begin(connection, write=write)
-    try:
-        yield
-    except BaseException:
-        backend.rollback(connection)
-        raise
-    backend.commit(connection)
-
-
-def migrate(
-    backend: ModuleType, connection: Any, where: object, *, create: bool = True
-) -> list[str]:
-    """Apply the migrations this database lacks, each in one transaction with its record.
-    Without ``create`` a database with no tables yet (an empty server database, an empty
-    file) is ``no database at PATH``: a reading command makes no schema."""
-    from sixplustwo.store.audit import now_text
-
-    known = [name for name, _ in MIGRATIONS]
-    with _transaction(backend, connection, write=False):
-        applied = _applied(backend, connection)
-    if applied is None:
-        raise StoreError("{path} is not a sixplustwo database (it holds other tables)", path=where)
-    if not applied and not create:
-        raise StoreError("no database at {path}", path=where)
-    unknown = applied - set(known)
-    if unknown:
-        raise StoreError(
-            "{path} was written by a newer sixplustwo (schema {schema}); "
-            "upgrade sixplustwo to open it",
-            path=where,
-            schema=max(unknown),
-        )
-    # Only now, with the database known to be ours and not too new, may it be changed.
-    backend.after_migration_check(connection)
-    ran: list[str] = []
-    if len(applied) == len(known):
-        return ran
-    for name, ddl in MIGRATIONS:
-        with _transaction(backend, connection, write=True):
-            # Checked again under the write lock: another process may have just done it.
-            if name in (_applied(backend, connection) or set()):
-                continue
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migration "
-                "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
-            )
-            for statement in ddl.split(";"):
-                if statement.strip():
-                    connection.execute(backend.convert_ddl(statement))
-            if name in FILLS:
-                _fill(FILLS[name], backend, connection)
-            connection.execute(
-                backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
-                {"n": name, "a": now_text()},
-            )
-            ran.append(name)
-    return ran
-
-
-def _fill(target: str, backend: ModuleType, connection: Any) -> None:
-    """A migration's Python step (``FILLS``): given ``execute(sql, params)`` → rows and
-    ``execute_many(sql, rows)``, through the backend's conversion of ``:name`` parameters."""
-    from importlib import import_module
-
-    module, _, function = target.partition(":")
-
-    def execute(sql: str, params: Params = None) -> list[tuple]:
-        cursor = connection.execute(backend.convert(sql), params or {})
-        return cursor.fetchall() if cursor.description else []  # DDL returns no rows
-
-    def execute_many(sql: str, rows: Sequence[Mapping[str, object]]) -> None:
-        if rows:
-            connection.cursor().executemany(backend.convert(sql), rows)
-
-    getattr(import_module(module), function)(execute, execute_many)
+# -- opening ---------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -493,7 +409,7 @@ def open_database(
         raise backend.describe_error(exc, path) from None
     try:
         migrate(backend, connection, path, create=create)
-        with _transaction(backend, connection, write=write):
+        with transaction(backend, connection, write=write):
             yield Database(backend, connection, path, write=write)
     except backend.Error as exc:
         raise backend.describe_error(exc, path) from None

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, NotFound
-from sixplustwo.store.audit import now_text
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
+    from sixplustwo.store.command import Command
     from sixplustwo.store.database import Database, Write
-    from sixplustwo.store.unit import Command
 
 # Never journaled: the log of what happened, the journal itself, an export's bookkeeping
 # (its rows in export_log make the command one that cannot be undone).

@@ -22,14 +22,19 @@ from sixplustwo.domain.rules import (
     repair_note,
 )
 from sixplustwo.domain.text import CHANNEL_MAX, KIND_MAX, check_line, optional_line, optional_note
-from sixplustwo.store.audit import now_text
-from sixplustwo.store.bulk import ImportResult
+from sixplustwo.store.batches import ImportResult
+from sixplustwo.store.facts import load_milestones
 from sixplustwo.store.owners import journey_facts
-from sixplustwo.store.queries import load_milestones
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
-    from sixplustwo.store.unit import Store
+    from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.cases import Cases
+    from sixplustwo.store.database import Database
+    from sixplustwo.store.events import Events
+    from sixplustwo.store.owners import Owners
+    from sixplustwo.store.projects import Projects
 
 
 @dataclass
@@ -75,17 +80,27 @@ def _case_facts(case: Case, events: Iterable[Event]) -> CaseFacts:
 
 
 class Journey:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = store.db
+    """What events mean for owners, projects and cases: the actions they complete, by
+    ``playbook``, over the rows of ``events``; an owner's timeline with its ``cases``;
+    completing a case's action resolves it, or opens a repair case, through ``cases``."""
+
+    def __init__(
+        self,
+        db: Database,
+        playbook: Playbook,
+        events: Events,
+        owners: Owners,
+        projects: Projects,
+        cases: Cases,
+    ) -> None:
+        self.db = db
+        self.playbook = playbook
+        self.events = events
+        self.owners = owners
+        self.projects = projects
+        self.cases = cases
 
     # -- reading ------------------------------------------------------------------------
-
-    def events(self, where: str, params: dict[str, object]) -> list[Event]:
-        rows = self.db.query(
-            f"SELECT {Event.select()} FROM event WHERE {where} ORDER BY happened_on, id", params
-        )
-        return [Event.from_row(row) for row in rows]
 
     def owner_facts(self, owner: Owner, project: Project, events: list[Event]) -> OwnerFacts:
         milestones = load_milestones(self.db, [project.id]).get(project.id, ())
@@ -111,12 +126,12 @@ class Journey:
         )
 
     def owner_view(self, owner_id: int, today: date) -> OwnerView:
-        owner = self.store.owners.get(owner_id)
-        project = self.store.projects.by_id(owner.project_id)
-        events = self.events("owner_id = :o", {"o": owner_id})
-        cases = self.store.cases.of_owner(owner_id)
+        owner = self.owners.get(owner_id)
+        project = self.projects.by_id(owner.project_id)
+        events = self.events.matching("owner_id = :o", {"o": owner_id})
+        cases = self.cases.of_owner(owner_id)
         facts = self.owner_facts(owner, project, events)
-        playbook = self.store.playbook
+        playbook = self.playbook
         found = actions(facts, today, playbook)
         for case in cases:
             found.extend(actions(_case_facts(case, events), today, playbook))
@@ -132,13 +147,6 @@ class Journey:
         return [ChecklistResult.from_row(row) for row in rows]
 
     # -- events -------------------------------------------------------------------------
-
-    def record_event(self, **values: object) -> Event:
-        """Write one event (the columns given; the time of recording is added)."""
-        values = {"recorded_at": now_text(), **values}
-        event_id = self.db.insert("event", values)
-        row = self.db.one(f"SELECT {Event.select()} FROM event WHERE id = :id", {"id": event_id})
-        return Event.from_row(row)
 
     def add_event(
         self,
@@ -159,8 +167,8 @@ class Journey:
         note, channel = _event_texts(note, channel)
         not_in_future(on, today, "event date {on} is in the future")
         check_score(score)
-        self.store.owners.get(owner_id)
-        playbook = self.store.playbook
+        self.owners.get(owner_id)
+        playbook = self.playbook
         case_id = None
         if kind in playbook:
             rule = playbook.get(kind)
@@ -175,7 +183,7 @@ class Journey:
             if rule.subject == "case":
                 case_id = self._case_awaiting_revisit(owner_id)
         before = self._done_ids(owner_id, kind, today)
-        event = self.record_event(
+        event = self.events.record(
             owner_id=owner_id,
             case_id=case_id,
             kind=kind,
@@ -188,7 +196,7 @@ class Journey:
         return event, completed
 
     def _done_ids(self, owner_id: int, kind: str, today: date) -> set[str]:
-        if kind not in self.store.playbook:
+        if kind not in self.playbook:
             return set()
         view = self.owner_view(owner_id, today)
         return {a.action_id for a in view.actions if a.rule == kind and a.status == "done"}
@@ -268,40 +276,16 @@ class Journey:
             result.inserted = len(events)
         return result
 
-    def event(self, event_id: int) -> Event:
-        row = self.db.one(f"SELECT {Event.select()} FROM event WHERE id = :id", {"id": event_id})
-        if row is None:
-            raise NotFound("no event with id {id}", id=event_id)
-        return Event.from_row(row)
-
     def delete_event(self, event_id: int, today: date) -> EventDeletion:
         """Delete an event recorded by mistake: the actions it completed are open again. The
         checklist results recorded with it go with it, and so does a repair case it opened
         while still untouched (not resolved, nothing recorded for it); one worked on since is
         kept."""
-        event = self.event(event_id)
+        event = self.events.get(event_id)
         before = self._done_of(event, today)
-        results = self.db.query(
-            "SELECT case_id FROM checklist_result WHERE event_id = :e", {"e": event_id}
-        )
-        cases = sorted({case_id for (case_id,) in results if case_id is not None})
-        self.db.delete("checklist_result", {"event_id": event_id})
-        self.db.delete("event", {"id": event_id})
-        deleted, kept = [], []
-        for case_id in cases:
-            untouched = self.db.scalar(
-                "SELECT COUNT(*) FROM service_case c WHERE c.id = :c AND c.resolved_on IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM event e WHERE e.case_id = c.id) "
-                "AND NOT EXISTS (SELECT 1 FROM checklist_result r WHERE r.case_id = c.id)",
-                {"c": case_id},
-            )
-            if untouched:
-                self.db.delete("service_case", {"id": case_id})
-                deleted.append(case_id)
-            else:
-                kept.append(case_id)
+        checklist, deleted, kept = self.events.delete(event_id)
         reopened = sorted(before - self._done_of(event, today))
-        return EventDeletion(event, reopened, len(results), deleted, kept)
+        return EventDeletion(event, reopened, checklist, deleted, kept)
 
     def _done_of(self, event: Event, today: date) -> set[str]:
         """The done actions of the event's subject: its owner (with their cases), else its
@@ -310,8 +294,8 @@ class Journey:
             view = self.owner_view(event.owner_id, today)
             return {a.action_id for a in view.actions if a.status == "done"}
         if event.project_id is not None:
-            project = self.store.projects.by_id(event.project_id)
-            actions_then = self.store.projects.actions(project, event.happened_on)
+            project = self.projects.by_id(event.project_id)
+            actions_then = self.projects.actions(project, event.happened_on)
             return {a.action_id for a in actions_then if a.done_on}
         return set()
 
@@ -328,7 +312,7 @@ class Journey:
                 "{action!r} is not an action id (e.g. o12:revisit-3m)", action=action_id
             )
         kind, number, rule_name, _ = match.groups()
-        playbook = self.store.playbook
+        playbook = self.playbook
         if rule_name not in playbook:
             raise NotFound(
                 "no action {action}: unknown rule {rule}", action=action_id, rule=rule_name
@@ -342,20 +326,20 @@ class Journey:
             return self._action(kind, int(number), action_id, also_on), rule
 
     def _action(self, kind: str, subject_id: int, action_id: str, today: date) -> Action:
-        playbook = self.store.playbook
+        playbook = self.playbook
         if kind == "o":
             candidates = self.owner_view(subject_id, today).actions
         elif kind == "p":
             try:
-                project = self.store.projects.by_id(subject_id)
+                project = self.projects.by_id(subject_id)
             except NotFound:
                 raise NotFound(
                     "no action {action}: no project with id {id}", action=action_id, id=subject_id
                 ) from None
-            candidates = self.store.projects.actions(project, today)
+            candidates = self.projects.actions(project, today)
         else:
-            case = self.store.cases.get(subject_id)
-            events = self.events("case_id = :c", {"c": case.id})
+            case = self.cases.get(subject_id)
+            events = self.events.matching("case_id = :c", {"c": case.id})
             candidates = actions(_case_facts(case, events), today, playbook)
         for candidate in candidates:
             if candidate.action_id == action_id:
@@ -392,7 +376,7 @@ class Journey:
         if kind == "c" and rule.completion == "case-resolved":
             if items:
                 raise InvalidInput("{rule} has no checklist to record", rule=rule.name)
-            self.store.cases.resolve(subject_id, on, note, today=today)
+            self.cases.resolve(subject_id, on, note, today=today)
             return replace(found, status="done", done_on=on)
         subject: dict[str, object] = {}
         if kind == "o":
@@ -400,9 +384,9 @@ class Journey:
         elif kind == "p":
             subject["project_id"] = subject_id
         else:
-            case = self.store.cases.get(subject_id)
+            case = self.cases.get(subject_id)
             subject = {"case_id": case.id, "owner_id": case.owner_id}
-        event = self.record_event(
+        event = self.events.record(
             kind=rule.name,
             happened_on=on,
             note=note,
@@ -414,9 +398,7 @@ class Journey:
         for item, ok, remark in items:
             case_id = None
             if opens_repair(rule.name, kind, ok):
-                case = self.store.cases.open(
-                    subject_id, "repair", repair_note(item, remark), on, today
-                )
+                case = self.cases.open(subject_id, "repair", repair_note(item, remark), on, today)
                 self.db.update("service_case", {"id": case.id}, {"action_id": found.action_id})
                 case_id = case.id
             self.db.insert(

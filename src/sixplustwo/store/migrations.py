@@ -2,10 +2,19 @@
 
 Migrations are explicit DDL rather than ``metadata.create_all`` so that a database made by an
 old release upgrades step by step; they are applied in order, each in its own transaction.
-The SQL is kept to what SQLite and PostgreSQL both accept.
+The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
+backend's connection before the gateway (``store/database.py``) opens its transaction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from sixplustwo.domain.errors import StoreError
+from sixplustwo.store.backends import transaction
+from sixplustwo.store.rows import now_text
 
 # (name, DDL statements separated by ";"): plain SQL, so that commands which only read can
 # check and apply them through the gateway's backend part.
@@ -333,3 +342,77 @@ MIGRATIONS: list[Migration] = [
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
 # with ``execute(sql, params)`` (``:name`` parameters) returning rows.
 FILLS = {"0013_owner_search": "sixplustwo.store.search:fill_search_keys"}
+
+
+def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
+    """Names of applied migrations; None when the database holds tables that are not ours."""
+    tables = backend.table_names(connection)
+    if "schema_migration" not in tables:
+        return set() if not tables else None
+    return {row[0] for row in connection.execute("SELECT name FROM schema_migration")}
+
+
+def migrate(
+    backend: ModuleType, connection: Any, where: object, *, create: bool = True
+) -> list[str]:
+    """Apply the migrations this database lacks, each in one transaction with its record.
+    Without ``create`` a database with no tables yet (an empty server database, an empty
+    file) is ``no database at PATH``: a reading command makes no schema."""
+    known = [name for name, _ in MIGRATIONS]
+    with transaction(backend, connection, write=False):
+        applied = _applied(backend, connection)
+    if applied is None:
+        raise StoreError("{path} is not a sixplustwo database (it holds other tables)", path=where)
+    if not applied and not create:
+        raise StoreError("no database at {path}", path=where)
+    unknown = applied - set(known)
+    if unknown:
+        raise StoreError(
+            "{path} was written by a newer sixplustwo (schema {schema}); "
+            "upgrade sixplustwo to open it",
+            path=where,
+            schema=max(unknown),
+        )
+    # Only now, with the database known to be ours and not too new, may it be changed.
+    backend.after_migration_check(connection)
+    ran: list[str] = []
+    if len(applied) == len(known):
+        return ran
+    for name, ddl in MIGRATIONS:
+        with transaction(backend, connection, write=True):
+            # Checked again under the write lock: another process may have just done it.
+            if name in (_applied(backend, connection) or set()):
+                continue
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration "
+                "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+            )
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    connection.execute(backend.convert_ddl(statement))
+            if name in FILLS:
+                _fill(FILLS[name], backend, connection)
+            connection.execute(
+                backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
+                {"n": name, "a": now_text()},
+            )
+            ran.append(name)
+    return ran
+
+
+def _fill(target: str, backend: ModuleType, connection: Any) -> None:
+    """A migration's Python step (``FILLS``): given ``execute(sql, params)`` → rows and
+    ``execute_many(sql, rows)``, through the backend's conversion of ``:name`` parameters."""
+    from importlib import import_module
+
+    module, _, function = target.partition(":")
+
+    def execute(sql: str, params: Mapping[str, object] | None = None) -> list[tuple]:
+        cursor = connection.execute(backend.convert(sql), params or {})
+        return cursor.fetchall() if cursor.description else []  # DDL returns no rows
+
+    def execute_many(sql: str, rows: Sequence[Mapping[str, object]]) -> None:
+        if rows:
+            connection.cursor().executemany(backend.convert(sql), rows)
+
+    getattr(import_module(module), function)(execute, execute_many)

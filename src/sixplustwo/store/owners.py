@@ -12,12 +12,16 @@ from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import check_referrer, normalise_tag
 from sixplustwo.domain.search import search_keys
-from sixplustwo.store.audit import now_text
-from sixplustwo.store.queries import memberships
+from sixplustwo.store.facts import memberships
+from sixplustwo.store.journal import erase_owner
 from sixplustwo.store.records import Owner, Project
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
-    from sixplustwo.store.unit import Store
+    from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.audit import Audit
+    from sixplustwo.store.database import Database
+    from sixplustwo.store.projects import Projects
 
 
 def journey_facts(owner: Owner, project: Project) -> OwnerFacts:
@@ -70,9 +74,14 @@ _TAG_KEY = ("owner_id", "tag")
 
 
 class Owners:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = store.db
+    """Owners, read and written through ``db``; their projects named by code through
+    ``projects``; membership tiers by ``playbook``; erasure and reassignment audited."""
+
+    def __init__(self, db: Database, playbook: Playbook, audit: Audit, projects: Projects) -> None:
+        self.db = db
+        self.playbook = playbook
+        self.audit = audit
+        self.projects = projects
 
     def find(self, owner_id: int) -> Owner | None:
         row = self.db.one(f"SELECT {Owner.select()} FROM owner WHERE id = :id", {"id": owner_id})
@@ -104,7 +113,7 @@ class Owners:
             )
 
     def add(self, record: OwnerRecord) -> Owner:
-        project = self.store.projects.get(record.project)
+        project = self.projects.get(record.project)
         self._check_unit_free(project.id, record.unit, project.code, None)
         if record.referred_by is not None:
             self.get(record.referred_by)
@@ -116,7 +125,7 @@ class Owners:
         owner = self.unforgotten(owner_id)
         changes = dict(changes)
         if "project" in changes:
-            changes["project_id"] = self.store.projects.get(str(changes.pop("project"))).id
+            changes["project_id"] = self.projects.get(str(changes.pop("project"))).id
         if changes.get("referred_by") is not None:
             new = int(changes["referred_by"])  # type: ignore[arg-type]
             check_referrer(owner_id, owner.referred_by, new)
@@ -129,7 +138,7 @@ class Owners:
             values["birthday_lunar"] = False
         values["birthday_md"] = birthday_key(values["birthday"], values["birthday_lunar"])
         values.update(search_keys(values["name"], values["unit"]))  # type: ignore[arg-type]
-        project = self.store.projects.by_id(values["project_id"])  # type: ignore[arg-type]
+        project = self.projects.by_id(values["project_id"])  # type: ignore[arg-type]
         self._check_unit_free(project.id, values["unit"], project.code, owner_id)  # type: ignore[arg-type]
         changed = {k: v for k, v in values.items() if k != "id" and v != getattr(owner, k)}
         if changed:
@@ -148,7 +157,7 @@ class Owners:
         params: dict[str, object] = {}
         if project is not None:
             clauses.append("o.project_id = :project")
-            params["project"] = self.store.projects.get(project).id
+            params["project"] = self.projects.get(project).id
         if butler is not None:
             clauses.append("o.butler = :butler")
             params["butler"] = butler
@@ -174,7 +183,7 @@ class Owners:
         last four digits, flat; at most ``limit``, and how many in all."""
         from sixplustwo.store.search import find_owner_ids
 
-        project_id = self.store.projects.get(project).id if project is not None else None
+        project_id = self.projects.get(project).id if project is not None else None
         ids, total = find_owner_ids(self.db, text, project_id=project_id, limit=limit)
         return self.with_projects(ids), total
 
@@ -192,7 +201,7 @@ class Owners:
         return sorted(found, key=lambda pair: pair[0].id)
 
     def memberships(self, owner_ids: Iterable[int]) -> dict[int, str | None]:
-        return memberships(self.db, owner_ids, self.store.playbook)
+        return memberships(self.db, owner_ids, self.playbook)
 
     # -- the customer archive -----------------------------------------------------------
 
@@ -264,8 +273,8 @@ class Owners:
         self.db.change(
             "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
         )
-        self.store.audit.record("owner forget", f"owner {owner_id}")
-        self.store.erase_from_journal(owner_id)
+        self.audit.record("owner forget", f"owner {owner_id}")
+        erase_owner(self.db, owner_id)  # no prior values of the owner's rows stay
         return self.get(owner_id)
 
     def phone(self, owner_id: int) -> str | None:
@@ -298,7 +307,7 @@ class Owners:
         params: dict[str, object] = {}
         if project is not None:
             clauses.append("o.project_id = :project")
-            params["project"] = self.store.projects.get(project).id
+            params["project"] = self.projects.get(project).id
         if unit_glob is not None:
             like, key_like = _like(unit_glob), _like(unit_key_glob(unit_glob))
             clauses.append(
@@ -332,7 +341,7 @@ class Owners:
         selected.sort()
         if not dry_run and selected:
             self.db.update_many("owner", ["butler = {}"], "id", [(butler, i) for i in selected])
-            self.store.audit.record("owner assign", f"butler {butler}", len(selected))
+            self.audit.record("owner assign", f"butler {butler}", len(selected))
         return selected
 
     def _named(self, ids: Sequence[int], flats: Sequence[tuple[str, str]]) -> list[int]:
@@ -351,7 +360,7 @@ class Owners:
         for code, unit in flats:
             if code not in codes:
                 try:
-                    codes[code] = self.store.projects.get(code).id
+                    codes[code] = self.projects.get(code).id
                 except NotFound:
                     codes[code] = 0
             rows = self.db.query(

@@ -19,11 +19,13 @@ from sixplustwo.domain.text import (
     optional_line,
     optional_note,
 )
-from sixplustwo.store.audit import now_text
 from sixplustwo.store.records import Event, Milestone, Project
+from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
-    from sixplustwo.store.unit import Store
+    from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.database import Database
+    from sixplustwo.store.events import Events
 
 
 def unknown_project(code: str) -> NotFound:
@@ -31,9 +33,13 @@ def unknown_project(code: str) -> NotFound:
 
 
 class Projects:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = store.db
+    """Projects, read and written through ``db``; their actions by ``playbook``; their
+    project-wide events written through ``events``."""
+
+    def __init__(self, db: Database, playbook: Playbook, events: Events) -> None:
+        self.db = db
+        self.playbook = playbook
+        self.events = events
 
     def add(
         self,
@@ -176,7 +182,7 @@ class Projects:
         found = self.milestone(code, milestone_id)
         from sixplustwo.store.database import in_list
 
-        rules = [rule.name for rule in self.store.playbook if rule.anchor == "milestone"] or [""]
+        rules = [rule.name for rule in self.playbook if rule.anchor == "milestone"] or [""]
         placeholders, params = in_list("r", rules)
         sent = self.db.query(
             f"SELECT id FROM event WHERE kind IN ({placeholders}) AND action_id LIKE :suffix "
@@ -210,7 +216,7 @@ class Projects:
         )
 
     def actions(self, project: Project, today: date) -> list[Action]:
-        return actions(self.facts(project), today, self.store.playbook)
+        return actions(self.facts(project), today, self.playbook)
 
     def add_event(
         self, code: str, kind: str, on: date, note: str | None, *, today: date
@@ -223,14 +229,12 @@ class Projects:
         check_line("event kind", kind, KIND_MAX)
         note = optional_note("note", note)
         not_in_future(on, today, "event date {on} is in the future")
-        playbook = self.store.playbook
+        playbook = self.playbook
         if kind in playbook and playbook.get(kind).subject != "project":
             raise InvalidInput("{kind} is not a project rule: record it for an owner", kind=kind)
         project = self.get(code)
         # Seen from the event's own day: recurring actions are kept only a few periods back.
         before = {a.action_id for a in self.actions(project, on) if a.done_on}
-        event = self.store.journey.record_event(
-            project_id=project.id, kind=kind, happened_on=on, note=note
-        )
+        event = self.events.record(project_id=project.id, kind=kind, happened_on=on, note=note)
         after = {a.action_id for a in self.actions(project, on) if a.done_on}
         return event, sorted(after - before)

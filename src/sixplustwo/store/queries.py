@@ -10,57 +10,46 @@ actions per owner (birthdays, milestones, referrals), projects and cases select 
 the same way, and the domain decides each exactly.
 
 The queries are written once, with named parameters (``:name``), and run through the database
-gateway (``store/database.py``), which converts them for its backend.
+gateway (``store/database.py``), which converts them for its backend. What is listed, and how
+a row SQL returns becomes one, is ``store/listed.py``'s.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sixplustwo.domain.actions import (
     CELEBRATION,
     LISTED,
     Action,
-    Status,
     decided_by,
     listed_anchor_range,
     rule_actions,
-    status_of,
-    urgency,
 )
-from sixplustwo.domain.model import Event, Milestone, OwnerFacts, ProjectFacts, Referral
+from sixplustwo.domain.model import Event, Milestone, ProjectFacts, Referral
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule
 from sixplustwo.store.database import Database, in_list
+from sixplustwo.store.facts import load_milestones, memberships
+from sixplustwo.store.listed import (
+    OWNER_COLUMNS,
+    DueFilter,
+    DueRow,
+    OwnerRow,
+    Timing,
+    for_owner,
+    listing_order,
+    owner_action,
+    owner_due_row,
+    owner_row,
+)
 from sixplustwo.store.rows import as_date, iso
 
+__all__ = ["DueFilter", "DueQuery", "DueRow", "due_rows", "listing_order", "project_id_of"]
+
 Connection = Database
-
-
-@dataclass(frozen=True)
-class DueFilter:
-    project_id: int | None = None
-    butler: str | None = None
-    steps: frozenset[str] | None = None
-    membership: str | None = None  # only owners of this tier (铂金卡 …)
-
-
-@dataclass(slots=True)  # built per listed row, see Action
-class DueRow:
-    """One listed action with what a butler needs to act on it."""
-
-    action: Action
-    title: str
-    project: str
-    project_name: str
-    owner_id: int | None = None
-    owner: str | None = None
-    phone: str | None = None
-    unit: str | None = None
-    butler: str | None = None
-    case_id: int | None = None
 
 
 def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
@@ -76,27 +65,6 @@ def anchor_range(rule: Rule, today: date) -> tuple[date | None, date]:
 # What a listed owner row shows, in DueRow's order after the action, its title and the
 # project's code and name (looked up by the project's id: not read and sent for every row).
 _SHOWN = "o.project_id, o.id, o.name, o.phone, o.unit, o.butler"
-
-_OWNER_COLUMNS = """
-    o.id, o.project_id, o.unit, o.name, o.phone, o.butler,
-    o.visited_on, o.subscribed_on, o.signed_on, o.delivery_date, o.delivered_on,
-    o.birthday, o.birthday_lunar, o.wants_greetings, o.forgotten_on,
-    p.code, p.name AS project_name, p.delivery_date AS project_delivery
-"""
-
-
-@dataclass(slots=True)  # built per candidate, see Action
-class OwnerRow:
-    """An owner as read for the due list: facts plus what is shown."""
-
-    facts: OwnerFacts
-    project_id: int
-    project: str
-    project_name: str
-    unit: str
-    name: str | None
-    phone: str | None
-    butler: str | None
 
 
 class DueQuery:
@@ -147,7 +115,7 @@ class DueQuery:
         base, base_params = self._owner_filter()
         where = f"{base} AND ({condition})"
         sql = (
-            f"SELECT {_OWNER_COLUMNS} FROM owner o JOIN project p ON p.id = o.project_id "
+            f"SELECT {OWNER_COLUMNS} FROM owner o JOIN project p ON p.id = o.project_id "
             f"WHERE {where}"
         )
         params = {**base_params, **params}
@@ -166,7 +134,7 @@ class DueQuery:
         result = self.connection.query(event_sql, {**params, **kind_params})
         for owner_id, event_kind, happened_on, action_id, note in result:
             events[owner_id].append(Event(event_kind, as_date(happened_on), action_id, note))
-        return [_owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
+        return [owner_row(row, tuple(events.get(row[0], ()))) for row in rows]
 
     def _candidates(self, rule: Rule) -> list[OwnerRow]:
         """Owners that may have an action of a several-action rule listed today."""
@@ -233,7 +201,7 @@ class DueQuery:
         params.update(base_params)
         undone = "NOT EXISTS (SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind)"
         found: list[DueRow] = []
-        timing = _Timing(rule, self.today)
+        timing = Timing(rule, self.today)
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         projects = self._projects
         for anchor_column, tables, condition in queries:
@@ -302,7 +270,7 @@ class DueQuery:
             }
             detail = FESTIVAL_NAMES[key]
             for project_id, owner_id, *shown in self.connection.query(sql, values):
-                action = _owner_action(
+                action = owner_action(
                     rule, owner_id, f"o{owner_id}{suffix}", opens_on, due_on, today, detail, day
                 )
                 found.append(
@@ -366,9 +334,9 @@ class DueQuery:
                 actions = [a for a in rule_actions(rule, facts, self.today) if a.status in LISTED]
                 decided[key] = (facts.id, actions)
             else:
-                actions = [_for_owner(a, known[0], facts.id) for a in known[1]]
+                actions = [for_owner(a, known[0], facts.id) for a in known[1]]
             for action in actions:
-                found.append(_owner_due_row(action, rule, candidate))
+                found.append(owner_due_row(action, rule, candidate))
         return found
 
     def _referrals(self, ids: Sequence[int]) -> dict[int, list[Referral]]:
@@ -461,8 +429,8 @@ class DueQuery:
         )
         # Repairs may have their own, shorter deadline to resolve.
         timings = {
-            False: _Timing(rule, self.today),
-            True: _Timing(rule, self.today, repair=rule.anchor == "case_opened"),
+            False: Timing(rule, self.today),
+            True: Timing(rule, self.today, repair=rule.anchor == "case_opened"),
         }
         name, step, grace, title = rule.name, rule.step, rule.grace, rule.title
         found: list[DueRow] = []
@@ -480,54 +448,6 @@ class DueQuery:
         return found
 
 
-class _Timing:
-    """A rule's opening day, deadline and status on ``today`` for each anchor date, as SQL
-    returns it, worked out once per distinct date."""
-
-    def __init__(self, rule: Rule, today: date, *, repair: bool = False) -> None:
-        self.rule = rule
-        self.today = today
-        self.repair = repair
-        self._known: dict[object, tuple[date, date, Status]] = {}
-
-    def of(self, anchor: object) -> tuple[date, date, Status]:
-        known = self._known.get(anchor)
-        if known is None:
-            day = as_date(anchor)
-            assert day is not None
-            rule = self.rule
-            opens_on, due_on = rule.opens_on(day), rule.due_on(day, repair=self.repair)
-            status = status_of(opens_on, due_on, rule.grace, None, self.today)
-            known = self._known[anchor] = (opens_on, due_on, status)
-        return known
-
-
-def _owner_action(
-    rule: Rule,
-    owner_id: int,
-    action_id: str,
-    opens_on: date,
-    due_on: date,
-    today: date,
-    detail: str | None = None,
-    detail_on: date | None = None,
-) -> Action:
-    """A listed action decided in SQL (open on or before its due date, else overdue)."""
-    return Action(
-        action_id=action_id,
-        rule=rule.name,
-        step=rule.step,
-        subject="owner",
-        subject_id=owner_id,
-        opens_on=opens_on,
-        due_on=due_on,
-        grace=rule.grace,
-        status="open" if today <= due_on else "overdue",
-        detail=detail,
-        detail_on=detail_on,
-    )
-
-
 def _month_days(first: date, last: date) -> list[str]:
     """Birthday keys of the days from first to last: solar "MM-DD" (02-29 birthdays fall on
     02-28 in common years, so that key is added whenever 02-28 is in range) and lunar."""
@@ -542,72 +462,6 @@ def _month_days(first: date, last: date) -> list[str]:
     if "02-28" in keys and "02-29" not in keys:
         keys.append("02-29")
     return sorted(set(keys))
-
-
-def _for_owner(action: Action, decided_for: int, owner_id: int) -> Action:
-    """An action decided for another owner with the same facts, as this owner's."""
-    prefix = f"o{decided_for}:"
-    assert action.action_id.startswith(prefix) and action.subject_id == decided_for
-    return Action(
-        f"o{owner_id}:{action.action_id[len(prefix):]}", action.rule, action.step,
-        action.subject, owner_id, action.opens_on, action.due_on, action.grace, action.status,
-        action.done_on, action.detail, action.detail_on,
-    )  # fmt: skip
-
-
-def _owner_row(row: Sequence, events: tuple[Event, ...] = ()) -> OwnerRow:
-    (
-        owner_id, project_id, unit, name, phone, butler,
-        visited_on, subscribed_on, signed_on, delivery_date, delivered_on,
-        birthday, birthday_lunar, wants_greetings, forgotten_on, code, project_name,
-        project_delivery,
-    ) = row  # fmt: skip
-    facts = OwnerFacts(
-        id=owner_id,
-        visited_on=as_date(visited_on),
-        subscribed_on=as_date(subscribed_on),
-        signed_on=as_date(signed_on),
-        planned_delivery=as_date(delivery_date) or as_date(project_delivery),
-        delivered_on=as_date(delivered_on),
-        birthday=as_date(birthday),
-        birthday_lunar=bool(birthday_lunar),
-        wants_greetings=bool(wants_greetings),
-        forgotten=forgotten_on is not None,
-        events=events,
-    )
-    return OwnerRow(facts, project_id, code, project_name, unit, name, phone, butler)
-
-
-def _owner_due_row(
-    action: Action, rule: Rule, owner: OwnerRow, *, case_id: int | None = None
-) -> DueRow:
-    return DueRow(
-        action=action,
-        title=rule.title,
-        project=owner.project,
-        project_name=owner.project_name,
-        owner_id=owner.facts.id,
-        owner=owner.name,
-        phone=owner.phone,
-        unit=owner.unit,
-        butler=owner.butler,
-        case_id=case_id,
-    )
-
-
-def load_milestones(
-    connection: Connection, project_ids: Sequence[int]
-) -> dict[int, tuple[Milestone, ...]]:
-    found: dict[int, list[Milestone]] = defaultdict(list)
-    for placeholders, params in connection.in_bulk(project_ids):
-        result = connection.execute(
-            "SELECT project_id, id, kind, reached_on FROM milestone "
-            f"WHERE project_id IN ({placeholders}) ORDER BY reached_on, id",
-            params,
-        )
-        for project_id, milestone_id, kind, reached_on in result:
-            found[project_id].append(Milestone(milestone_id, kind, as_date(reached_on)))
-    return {key: tuple(value) for key, value in found.items()}
 
 
 def project_id_of(connection: Connection, code: str) -> int:
@@ -631,42 +485,3 @@ def due_rows(
         tiers = memberships(connection, {r.owner_id for r in rows if r.owner_id}, playbook)
         rows = [r for r in rows if r.owner_id and tiers.get(r.owner_id) == where.membership]
     return sorted(rows, key=listing_order)
-
-
-def listing_order(row: DueRow) -> str:
-    """The morning list's order: ``urgency`` (overdue first, then the earliest deadline),
-    then the project, the unit and the action id, as one string. A string compares in one
-    step where a tuple compares field by field: sorting ~100k rows by a tuple took 0.11 s.
-    (A field holding a NUL character would sort as if it ended there.)"""
-    action = row.action
-    return f"{urgency(action)}\0{row.project}\0{row.unit or ''}\0{action.action_id}"
-
-
-_SIGNED = "({alias}.signed_on IS NOT NULL OR {alias}.delivered_on IS NOT NULL)"
-
-
-def memberships(
-    connection: Connection, owner_ids: Iterable[int], playbook: Playbook
-) -> dict[int, str | None]:
-    """Each owner's membership tier: flats signed for under the same phone number, and
-    referred customers who signed, measured against the playbook's tiers."""
-    from sixplustwo.domain.playbook import membership_tier
-
-    found: dict[int, str | None] = {}
-    for placeholders, params in connection.in_bulk(sorted(set(owner_ids))):
-        sql = (
-            f"SELECT o.id, CASE WHEN {_SIGNED.format(alias='o')} THEN ("
-            "SELECT COUNT(*) FROM owner f WHERE f.phone = o.phone AND f.forgotten_on IS NULL "
-            # ix_owner_phone leads with the last four digits (store/search.py)
-            "AND SUBSTR(f.phone, LENGTH(f.phone) - 3) = SUBSTR(o.phone, LENGTH(o.phone) - 3) "
-            f"AND {_SIGNED.format(alias='f')}) ELSE 0 END, "
-            # Referrals found through the referrer index alone (x), then read by key (r):
-            # ANALYZE counts the NULLs of a column nobody was referred in as one value, and
-            # the planner would scan every owner for each listed one.
-            "(SELECT COUNT(*) FROM owner x JOIN owner r ON r.id = x.id "
-            f"WHERE x.referred_by = o.id AND {_SIGNED.format(alias='r')}) "
-            f"FROM owner o WHERE o.id IN ({placeholders})"
-        )
-        for owner_id, flats, referrals in connection.execute(sql, params):
-            found[owner_id] = membership_tier(playbook.tiers, flats, referrals)
-    return found

@@ -23,7 +23,6 @@ from sixplustwo.store.rows import as_date, iso
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
     from sixplustwo.store.database import Database
-    from sixplustwo.store.unit import Store
 
 REWARD_RULE = "referral-reward"
 
@@ -182,9 +181,9 @@ def ledger_totals(
 
 
 class Referrals:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = store.db
+    def __init__(self, db: Database, playbook: Playbook) -> None:
+        self.db = db
+        self.playbook = playbook
 
     def ledger(self, today: date, referrer: int | None = None) -> list[ReferralEntry]:
-        return ledger(self.db, self.store.playbook, today, referrer)
+        return ledger(self.db, self.playbook, today, referrer)

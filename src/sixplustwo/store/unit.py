@@ -6,17 +6,23 @@ same ``Database``; the audit log names the user, and the journal of changes (``u
 ``store/journal.py``) is kept through ``Database.on_write`` by the command's transaction
 (``cli/context.py``): the aggregates write through the gateway's described writes
 (``insert``, ``update``, ``delete``), which tell it each row's prior values.
+
+The unit of work is where the aggregates are wired: each one's constructor names what it uses
+(the database, the playbook, the audit, the siblings it calls), none is given the unit of work
+back, so an aggregate's dependencies are read off its constructor. Building them in order
+keeps the graph one-way: projects, then owners, cases, the journey; events (``Events``) are
+rows that projects, cases and the journey all write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.store.audit import Audit, Settings
 from sixplustwo.store.cases import Cases
+from sixplustwo.store.command import Command
+from sixplustwo.store.events import Events
 from sixplustwo.store.journey import Journey
 from sixplustwo.store.owners import Owners
 from sixplustwo.store.projects import Projects
@@ -27,13 +33,7 @@ if TYPE_CHECKING:
     from sixplustwo.store.database import Database
     from sixplustwo.store.queries import DueFilter, DueRow
 
-
-@dataclass(frozen=True)
-class Command:
-    """Who runs a command, and how it was typed."""
-
-    user: str | None = None
-    argv: Sequence[str] = ()
+__all__ = ["Command", "Store"]
 
 
 class Store:
@@ -43,18 +43,12 @@ class Store:
         self.command = command or Command()
         self.audit = Audit(db, self.command.user)
         self.settings = Settings(db)
-        self.projects = Projects(self)
-        self.owners = Owners(self)
-        self.journey = Journey(self)
-        self.cases = Cases(self)
-        self.referrals = Referrals(self)
-
-    def erase_from_journal(self, owner_id: int) -> None:
-        """``owner forget``: no prior values of the owner's rows stay in the journal, and
-        the command cannot be undone."""
-        from sixplustwo.store.journal import erase_owner
-
-        erase_owner(self.db, owner_id)
+        events = Events(db)
+        self.projects = Projects(db, playbook, events)
+        self.owners = Owners(db, playbook, self.audit, self.projects)
+        self.cases = Cases(db, events, self.owners, self.projects)
+        self.journey = Journey(db, playbook, events, self.owners, self.projects, self.cases)
+        self.referrals = Referrals(db, playbook)
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
         from sixplustwo.store.queries import due_rows

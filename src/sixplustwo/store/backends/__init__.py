@@ -6,7 +6,10 @@ in bulk, lock, back up, check, erase, describe an error). Queries are written on
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 from sixplustwo.domain.errors import StoreError
 
@@ -35,10 +38,23 @@ def pyformat(sql: str) -> str:
 
 def unrecognised(tables: Collection[str], path: object) -> StoreError | None:
     """Why a database with these tables is not one to read (``check``), as opening it says
-    (``store/database.py`` migrate): none yet (an empty file, a server database made empty by
+    (``store/migrations.py`` migrate): none yet (an empty file, a server database made empty by
     its administrator) is no database at all; another application's is not ours."""
     if "schema_migration" in tables:
         return None
     if not tables:
         return StoreError("no database at {path}", path=path)
     return StoreError("{path} is not a sixplustwo database (it holds other tables)", path=path)
+
+
+@contextmanager
+def transaction(backend: ModuleType, connection: Any, *, write: bool) -> Iterator[None]:
+    """A read or write transaction on the connection: committed when the block succeeds,
+    else rolled back."""
+    backend.begin(connection, write=write)
+    try:
+        yield
+    except BaseException:
+        backend.rollback(connection)
+        raise
+    backend.commit(connection)

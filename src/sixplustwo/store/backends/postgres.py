@@ -22,6 +22,14 @@ What this part says differently from SQLite's:
 - **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
   their own; **backup** is pg_dump's job; **check** checks that every table reads and every
   constraint is validated; **scrub** vacuums the tables that hold personal data.
+
+Why one module: it is one dialect, a backend as ``store/database.py`` uses it: a module whose
+functions answer the questions every backend answers (``backend.connect``, ``backend.convert``,
+``backend.insert_many`` …), found by name on the module ``backend_for`` returns, as
+``backends/sqlite.py`` answers them for SQLite. Split, the PostgreSQL answers would be spread
+over modules the gateway still had to see as one, and psycopg's import would no longer happen
+in one place only when a URL is given. Its sections (values, connections and transactions,
+errors, bulk load, locks and maintenance) share the connection subclass and the adapters.
 """
 
 from __future__ import annotations
@@ -330,7 +338,7 @@ def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
 
 
 def _literal(text: str) -> object:
-    """A constant column's SQL literal (as bulk.py writes them) as a value for COPY."""
+    """A constant column's SQL literal (as store/batches.py writes them) as a value for COPY."""
     upper = text.upper()
     if upper in ("TRUE", "FALSE"):
         return upper == "TRUE"
