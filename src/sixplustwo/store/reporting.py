@@ -1,6 +1,6 @@
 """The manager's report: how the 6+2 steps were carried out over a period.
 
-Definitions (also in the README, "The manager's report"): an action counts in the period when
+Definitions (also in docs/report.md, "What the numbers mean"): an action counts in the period when
 its due date falls in it, and is judged as of the period's last day (today, for a period not
 over yet), from what was recorded with dates on or before that day: completions, case
 resolutions, signings and deliveries, milestones, erasures dated later are not known yet, so
