@@ -6,10 +6,17 @@ from collections.abc import Callable
 
 import pytest
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from pg import pg_database, pg_empty_database, pg_server  # noqa: F401 (fixtures)
 from sixplustwo.cli.app import app
+
+# No per-example deadline: two workers on two cores, a PostgreSQL server beside them, and a
+# library's first call loading its data (phonenumbers' metadata) make an example's time say
+# nothing about the code; a failing example is a wrong result, not a slow one.
+settings.register_profile("sixplustwo", deadline=None)
+settings.load_profile("sixplustwo")
 
 # Test modules whose every test runs twice, on SQLite and on PostgreSQL (a throwaway server,
 # tests/pg.py; skipped with the reason shown where none can be had). Their tests reach the
