@@ -300,18 +300,9 @@ def forget(
 
     with open_store(ctx, write=True) as store:
         store.owners.forget(owner_id, today())
-    if not scrub(db_option(ctx)):
+    left = scrub(db_option(ctx), owner_id)
+    if left is not None:
         from sixplustwo.cli.messages import warning_line
-        from sixplustwo.domain.errors import StoreError
 
-        typer.echo(
-            warning_line(
-                StoreError(
-                    "another process is reading the database: the erased values stay on disk "
-                    "until it stops; run sixplustwo owner forget {id} again then",
-                    id=owner_id,
-                )
-            ),
-            err=True,
-        )
+        typer.echo(warning_line(left), err=True)
     typer.echo(_("owner {id}: name, phone and birthday erased").format(id=owner_id))

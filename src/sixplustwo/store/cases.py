@@ -55,6 +55,7 @@ class Cases:
         not_in_future(on, today, "date {on} is in the future")
         note = optional_note("note", note)
         case = self.get(case_id)
+        self.owners.unforgotten(case.owner_id)
         if case.resolved_on is not None:
             raise Conflict(
                 "case {id} was already resolved on {on}", id=case_id, on=case.resolved_on

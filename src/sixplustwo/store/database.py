@@ -430,11 +430,22 @@ def _backend_and_path(db: str | os.PathLike | None) -> tuple[ModuleType, Any]:
     return backend, backend.location(target)
 
 
-def scrub(db: str | os.PathLike | None) -> bool:
-    """Leave no copy of erased data in the backend's logs (SQLite: the WAL); False if another
-    process's read held it back."""
+def scrub(db: str | os.PathLike | None, owner_id: int) -> SixPlusTwoError | None:
+    """After ``owner forget`` committed: leave no copy of the erased data in the database's
+    files (SQLite: the WAL; PostgreSQL: old row versions, index entries, statistics). None
+    once done, else the warning to show: another process's read held it back (run forget
+    again), or what the backend could not do and what stays."""
     backend, path = _backend_and_path(db)
-    return backend.scrub(path)
+    done = backend.scrub(path)
+    if done is True:
+        return None
+    if done is False:
+        return StoreError(
+            "another process is reading the database: the erased values stay on disk "
+            "until it stops; run sixplustwo owner forget {id} again then",
+            id=owner_id,
+        )
+    return done
 
 
 def backup(db: str | os.PathLike | None, target: Path) -> int:

@@ -26,7 +26,7 @@ from sixplustwo.store.batches import ImportResult
 from sixplustwo.store.facts import load_milestones
 from sixplustwo.store.owners import journey_facts
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
-from sixplustwo.store.rows import now_text
+from sixplustwo.store.rows import as_date, now_text
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
@@ -167,7 +167,7 @@ class Journey:
         note, channel = _event_texts(note, channel)
         not_in_future(on, today, "event date {on} is in the future")
         check_score(score)
-        self.owners.get(owner_id)
+        self.owners.unforgotten(owner_id)
         playbook = self.playbook
         case_id = None
         if kind in playbook:
@@ -224,13 +224,15 @@ class Journey:
         result = SurveyResult()
         units: dict[tuple[str, str], int] = {}
         found = self.db.query(
-            "SELECT o.id, p.code, p.name, o.unit FROM owner o JOIN project p ON p.id = o.project_id"
+            "SELECT o.id, p.code, p.name, o.unit, o.forgotten_on FROM owner o "
+            "JOIN project p ON p.id = o.project_id"
         )
-        for owner_id, _, name, unit in found:  # names first: a code wins over a name
+        for owner_id, _, name, unit, _ in found:  # names first: a code wins over a name
             units[(name, unit)] = owner_id
-        for owner_id, code, _, unit in found:
+        for owner_id, code, _, unit, _ in found:
             units[(code, unit)] = owner_id
         known = {owner_id for owner_id, *_ in found}
+        forgotten = {owner_id: on for owner_id, *_, on in found if on is not None}
         recorded = {
             (owner_id, str(on), score, channel, note)
             for owner_id, on, score, channel, note in self.db.query(
@@ -248,6 +250,16 @@ class Journey:
             if owner_id is None:
                 who = f"o{row.owner_id}" if row.owner_id else f"{row.project} {row.unit}"
                 result.problem(InvalidInput("row {row}: no owner {who}", row=row_number, who=who))
+                continue
+            if owner_id in forgotten:
+                result.problem(
+                    InvalidInput(
+                        "row {row}: owner {id} was forgotten on {on}",
+                        row=row_number,
+                        id=owner_id,
+                        on=as_date(forgotten[owner_id]),
+                    )
+                )
                 continue
             if row.on > today:
                 result.problem(
@@ -366,6 +378,7 @@ class Journey:
         checklist = [(item, ok, optional_note("problem", remark)) for item, ok, remark in checklist]
         # Recurring and festival actions are kept only some periods back: look from the day
         # it was done too.
+        self.owners.unforgotten_subject(action_id)
         found, rule = self.find_action(action_id, today, also_on=on)
         kind, subject_id = found.action_id[0], found.subject_id  # "o", "p" or "c"
         if found.status == "done":
@@ -443,8 +456,9 @@ class Journey:
                 continue
             seen.add(action_id)
             try:
+                self.owners.unforgotten_subject(action_id)
                 action, _ = self.find_action(action_id, today, also_on=on)
-            except (NotFound, InvalidInput) as exc:
+            except (NotFound, InvalidInput, Conflict) as exc:
                 bad.append(action_id)
                 first = first or exc
                 continue

@@ -10,7 +10,7 @@ from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
-from sixplustwo.domain.rules import check_referrer, normalise_tag
+from sixplustwo.domain.rules import ACTION_ID, check_referrer, normalise_tag
 from sixplustwo.domain.search import search_keys
 from sixplustwo.store.facts import memberships
 from sixplustwo.store.journal import erase_owner
@@ -100,6 +100,20 @@ class Owners:
             raise Conflict("owner {id} was forgotten on {on}", id=owner_id, on=owner.forgotten_on)
         return owner
 
+    def unforgotten_subject(self, action_id: str) -> None:
+        """Nothing more is recorded for an owner erased on request: not on their own actions,
+        nor on their cases'. An id that names no owner or case is left to the caller."""
+        match = ACTION_ID.match(action_id.strip())
+        if match is None or match.group(1) == "p":
+            return
+        owner_id: int | None = int(match.group(2))
+        if match.group(1) == "c":
+            owner_id = self.db.scalar(
+                "SELECT owner_id FROM service_case WHERE id = :c", {"c": owner_id}
+            )
+        if owner_id is not None and self.find(owner_id) is not None:
+            self.unforgotten(owner_id)
+
     def _check_unit_free(self, project_id: int, unit: str, code: str, but: int | None) -> None:
         existing = self.db.scalar(
             "SELECT id FROM owner WHERE project_id = :p AND unit = :u", {"p": project_id, "u": unit}
@@ -116,7 +130,7 @@ class Owners:
         project = self.projects.get(record.project)
         self._check_unit_free(project.id, record.unit, project.code, None)
         if record.referred_by is not None:
-            self.get(record.referred_by)
+            self.unforgotten(record.referred_by)
         values = {**owner_columns(record, project.id), "created_at": now_text()}
         return self.get(self.db.insert("owner", values))
 
@@ -129,7 +143,7 @@ class Owners:
         if changes.get("referred_by") is not None:
             new = int(changes["referred_by"])  # type: ignore[arg-type]
             check_referrer(owner_id, owner.referred_by, new)
-            self.get(new)
+            self.unforgotten(new)
         values = {**owner.values(), **changes}
         check_journey(
             {column: values[column] for column in DATE_FIELDS.values()}, today, changed=changes
@@ -352,8 +366,13 @@ class Owners:
         missing: list[str] = []
         known: set[int] = set()
         for placeholders, values in self.db.in_bulk(sorted(set(ids))):
-            rows = self.db.query(f"SELECT id FROM owner WHERE id IN ({placeholders})", values)
-            known.update(owner_id for (owner_id,) in rows)
+            rows = self.db.query(
+                f"SELECT id, forgotten_on FROM owner WHERE id IN ({placeholders})", values
+            )
+            for owner_id, forgotten_on in rows:
+                if forgotten_on is not None:  # nothing more is recorded for them
+                    self.unforgotten(owner_id)
+                known.add(owner_id)
         found += [owner_id for owner_id in ids if owner_id in known]
         missing += [str(owner_id) for owner_id in ids if owner_id not in known]
         codes: dict[str, int] = {}

@@ -21,7 +21,8 @@ What this part says differently from SQLite's:
   ids back), and then moves the identity's sequence past them.
 - **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
   their own; **backup** is pg_dump's job; **check** checks that every table reads and every
-  constraint is validated; **scrub** vacuums the tables that hold personal data.
+  constraint is validated; **scrub** rewrites the tables that held erased personal data, and their
+  statistics.
 
 Why one module: it is one dialect, a backend as ``store/database.py`` uses it: a module whose
 functions answer the questions every backend answers (``backend.connect``, ``backend.convert``,
@@ -573,31 +574,114 @@ def lock(where: Server, name: str, wait: float) -> Iterator[None]:
         connection.close()  # closing releases the lock
 
 
-# Tables that hold personal data: vacuumed after an erasure.
-_PERSONAL = ("owner", "owner_tag", "event", "service_case", "checklist_result", "journal_change")
+# Tables that hold personal data (columns, or command lines and prior values in the journal):
+# rewritten after an erasure, with the planner's statistics of their columns.
+_PERSONAL = (
+    "owner",
+    "owner_tag",
+    "event",
+    "service_case",
+    "checklist_result",
+    "journal",
+    "journal_change",
+)
+# How long the rewrite waits for a table that another session is reading: it takes the table
+# whole while it runs, and every reader queued behind it would wait as long.
+REWRITE_LOCK_WAIT_MS = 5000
 
 
-def scrub(where: Server) -> bool:
-    """Vacuum the tables that held erased data, so that the server reuses the space of the old
-    row versions. The server's write-ahead log and its backups keep them until they are
-    recycled: that is the administrator's retention policy. False if a session still reading
-    a snapshot taken before the erasure (a long report, an idle transaction) held old row
-    versions back: the vacuum leaves them, and counts them as dead (``n_dead_tup``)."""
+def scrub(where: Server) -> bool | SixPlusTwoError:
+    """After an erasure (``owner forget``, committed): leave no byte of the erased values in
+    the database's files but the server's write-ahead log.
+
+    An UPDATE or DELETE on PostgreSQL writes a new row version and leaves the old one in the
+    page; VACUUM makes its space free but does not overwrite it, and the index entries and the
+    planner's statistics (``pg_statistic``: most common values and histogram bounds, which a
+    role with SELECT reads in ``pg_stats``) keep their own copies. So, in this order:
+
+    1. ANALYZE the tables: their columns' statistics are computed again, from rows that no
+       longer hold the person; a table left empty keeps its old statistics (ANALYZE samples
+       nothing), so those of its columns are dropped;
+    2. VACUUM: the old row versions are dead to every snapshot, unless a session reading a
+       snapshot taken before the erasure (a long report, an idle transaction) still sees them:
+       then they are left (``n_dead_tup``), the rewrite is not done (it would copy them) and
+       False says so: run ``forget`` again later;
+    3. VACUUM FULL of the tables and of ``pg_statistic``: each is written anew, with its
+       indexes and TOAST, and the old files are truncated at commit. The rewrite takes each
+       table whole while it runs (at a million owners, the owner table about 8 s: readers wait
+       that long); it waits at most REWRITE_LOCK_WAIT_MS for a table another session is
+       reading, and then gives up with False, as above.
+
+    A role that does not own the tables (nor the database, for ``pg_statistic``) cannot vacuum
+    or analyze them: the rows are erased all the same, and the warning returned says what stays
+    until the owner vacuums."""
     connection = connect(where, write=True)
     try:
         present = table_names(connection)
         tables = [table for table in _PERSONAL if table in present]
         if not tables:
             return True
-        connection.execute(f"VACUUM {', '.join(tables)}")
+        unowned = _not_maintainable(connection, tables)
+        if unowned:
+            return StoreError(
+                "the erased rows are gone from every table, but role {role} does not own "
+                "{tables}: the server keeps their old row versions and statistics until "
+                "their owner runs VACUUM FULL {tables}, pg_statistic; ANALYZE {tables}",
+                role=connection.info.user,
+                tables=", ".join(unowned),
+            )
+        listed = ", ".join(tables)
+        connection.execute(f"SET lock_timeout = {REWRITE_LOCK_WAIT_MS}")
+        connection.execute(f"ANALYZE {listed}")
+        for table in tables:
+            _drop_statistics_if_empty(connection, table)
+        connection.execute(f"VACUUM {listed}")
         kept = connection.execute(
             "SELECT COALESCE(SUM(n_dead_tup), 0) FROM pg_stat_user_tables "
             "WHERE schemaname = current_schema() AND relname = ANY(%s)",
             (tables,),
         ).fetchone()[0]
+        if kept:
+            return False
+        connection.execute(f"VACUUM FULL {listed}, pg_catalog.pg_statistic")
+    except pg_errors.LockNotAvailable:
+        return False
     finally:
         connection.close()
-    return not kept
+    return True
+
+
+def _not_maintainable(connection: Connection, tables: list[str]) -> list[str]:
+    """The tables (and ``pg_statistic``) this role may not vacuum: as PostgreSQL decides, the
+    table's owner or the database's (a superuser is both)."""
+    rows = connection.execute(
+        "SELECT c.relname FROM pg_class c WHERE c.oid = ANY(%s::regclass[]) "
+        "AND NOT pg_has_role(c.relowner, 'USAGE') AND NOT pg_has_role("
+        "(SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')",
+        ([*tables, "pg_catalog.pg_statistic"],),
+    ).fetchall()
+    return sorted(name for (name,) in rows)
+
+
+def _drop_statistics_if_empty(connection: Connection, table: str) -> None:
+    """An empty table's statistics are those of rows gone (ANALYZE samples nothing and keeps
+    them): drop them, by giving each column that has some its own type again (PostgreSQL drops
+    a column's statistics when its type is altered; the same type rewrites nothing)."""
+    if connection.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:
+        return
+    columns = connection.execute(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname "
+        "FROM pg_attribute a JOIN pg_statistic s ON s.starelid = a.attrelid "
+        "AND s.staattnum = a.attnum LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+        "WHERE a.attrelid = %s::regclass AND a.atttypid = ANY('{text,varchar}'::regtype[])",
+        (table,),
+    ).fetchall()
+    for column, kind, collation in columns:
+        collate = f' COLLATE "{collation}"' if collation else ""
+        with suppress(pg_errors.InsufficientPrivilege):  # the database's owner, not the table's
+            connection.execute(
+                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {kind}{collate}'
+            )
 
 
 def backup(where: Server, target: object) -> int:
