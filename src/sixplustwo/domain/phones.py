@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
+import unicodedata
 
 from sixplustwo.domain.errors import InvalidInput
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # whole text (fullmatch), ASCII digits
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
-# Digits and signs as a Chinese input method types them in full width (１３８…, ＋８６).
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+# Signs as a Chinese input method types them in full width (＋８６); the digits, full width
+# included, are every script's decimal digits (``ascii_digits``).
+_FULL_WIDTH = str.maketrans("＋－", "+-")
+
+
+@functools.cache
+def _digits() -> dict[int, str]:
+    """Every decimal digit of every script (Unicode category Nd: full width, Arabic-Indic,
+    Devanagari …) → its ASCII digit."""
+    return {
+        code: str(unicodedata.digit(chr(code)))
+        for code in range(128, sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every script's decimal digits written as ASCII digits (``١٣٨`` →
+    ``138``); other characters as they are."""
+    return text if text.isascii() else text.translate(_digits())
 
 
 def is_plain_mobile(text: str) -> bool:
@@ -71,7 +92,7 @@ def written_mobile(raw: str) -> str | None:
 
 def _bare(raw: str) -> str:
     """The number without separators, its digits and signs in ASCII."""
-    return _SEPARATORS.sub("", raw.strip().translate(_FULL_WIDTH))
+    return _SEPARATORS.sub("", ascii_digits(raw.strip()).translate(_FULL_WIDTH))
 
 
 def _mobile(text: str) -> str | None:
