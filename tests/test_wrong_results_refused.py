@@ -53,16 +53,16 @@ def test_a_referral_cycle_is_refused_by_owner_edit(cli, cli_json, three):
 def test_a_referral_cycle_is_refused_by_the_import_update(cli, cli_json, three, tmp_path):
     one, two, _ = three
     path = tmp_path / "update.csv"
-    path.write_text(
-        f"业主编号,推荐人\n{one},o{two}\n{two},o{one}\n", encoding="utf-8"
-    )
+    path.write_text(f"业主编号,推荐人\n{one},o{two}\n{two},o{one}\n", encoding="utf-8")
     refused = cli("owner", "import", path, "--update", ok=False)
     assert refused.exit_code == 1 and "referral cycle" in refused.stderr
     assert "row 3" in refused.stderr
     assert [_referred_by(cli_json, one), _referred_by(cli_json, two)] == [None, None]
 
 
-def test_a_referral_cycle_among_new_owners_is_refused_by_the_import(cli, cli_json, project, tmp_path):
+def test_a_referral_cycle_among_new_owners_is_refused_by_the_import(
+    cli, cli_json, project, tmp_path
+):
     path = tmp_path / "new.csv"
     # The file's owners get ids 1 and 2: each names the other as referrer.
     path.write_text(
@@ -84,8 +84,7 @@ def test_a_cycle_through_an_owner_the_update_adds_is_refused(cli, cli_json, thre
     path = tmp_path / "update.csv"
     # Row 2 adds the owner of a new flat (id 4) referred by owner 1; row 3 has 1 referred by 4.
     path.write_text(
-        "业主编号,姓名,手机,项目,房号,推荐人\n"
-        f",赵六,13600003333,HY1,1-104,o{one}\n{one},,,,,o4\n",
+        f"业主编号,姓名,手机,项目,房号,推荐人\n,赵六,13600003333,HY1,1-104,o{one}\n{one},,,,,o4\n",
         encoding="utf-8",
     )
     refused = cli("owner", "import", path, "--update", ok=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -49,7 +50,7 @@ def test_a_cycle_is_found_exactly_when_following_referrers_comes_back(referrer_o
     assert (found is not None) == (at == start)
     if found:
         assert found[0] == found[-1] == start
-        assert all(referrer_of[a] == b for a, b in zip(found, found[1:], strict=False))
+        assert all(referrer_of[a] == b for a, b in pairwise(found))
 
 
 # -- a completion before its action opens -----------------------------------------------
@@ -138,9 +139,7 @@ def test_sms_parts_count_utf16_units():
 
 
 @given(
-    st.text(
-        st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300
-    ),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300),
     st.text(st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF), max_size=120),
 )
 def test_a_rendered_message_never_exceeds_three_parts(text, rare):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import sys
 import unicodedata
 
 from sixplustwo.domain.errors import InvalidInput
@@ -16,21 +14,19 @@ _SEPARATORS = re.compile(r"[\s\-()（）.]")
 _FULL_WIDTH = str.maketrans("＋－", "+-")
 
 
-@functools.cache
-def _digits() -> dict[int, str]:
-    """Every decimal digit of every script (Unicode category Nd: full width, Arabic-Indic,
-    Devanagari …) → its ASCII digit."""
-    return {
-        code: str(unicodedata.digit(chr(code)))
-        for code in range(128, sys.maxunicode + 1)
-        if unicodedata.category(chr(code)) == "Nd"
-    }
+# A decimal digit of any script (``\d`` on text: Unicode category Nd, full width, Arabic-Indic,
+# Devanagari … included).
+_DIGIT = re.compile(r"\d")
+
+
+def _ascii_digit(match: re.Match[str]) -> str:
+    return str(unicodedata.decimal(match.group()))
 
 
 def ascii_digits(text: str) -> str:
     """``text`` with every script's decimal digits written as ASCII digits (``١٣٨`` →
     ``138``); other characters as they are."""
-    return text if text.isascii() else text.translate(_digits())
+    return text if text.isascii() else _DIGIT.sub(_ascii_digit, text)
 
 
 def is_plain_mobile(text: str) -> bool:
