@@ -84,7 +84,8 @@ def test_a_cycle_through_an_owner_the_update_adds_is_refused(cli, cli_json, thre
     path = tmp_path / "update.csv"
     # Row 2 adds the owner of a new flat (id 4) referred by owner 1; row 3 has 1 referred by 4.
     path.write_text(
-        f"业主编号,姓名,手机,项目,房号,推荐人\n,赵六,13600003333,HY1,1-104,o{one}\n{one},,,,,o4\n",
+        "姓名,手机,项目,房号,推荐人\n"
+        f"赵六,13600003333,HY1,1-104,o{one}\n王伟,13812345678,HY1,1-101,o4\n",
         encoding="utf-8",
     )
     refused = cli("owner", "import", path, "--update", ok=False)
