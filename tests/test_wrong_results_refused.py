@@ -235,7 +235,7 @@ def test_the_export_never_sends_more_than_three_parts(cli, project, tmp_path):
 
 def test_playbook_use_warns_of_a_template_past_three_parts(cli, empty_db, tmp_path):
     book = tmp_path / "book.toml"
-    long = "尊敬的{name}，" + "您好" * 60 + "——{project}客户管家{butler}"
+    long = "尊敬的{name}，" + "您好" * 85 + "——{project}客户管家{butler}"
     book.write_text(f'[rules.revisit-3m]\ntemplate = "{long}"\n', "utf-8")
     used = cli("playbook", "--use", book)
     assert "revisit-3m" in used.stderr and "3 SMS parts" in used.stderr
