@@ -59,6 +59,7 @@ BOTH_BACKENDS = {
     "test_calendars",
     "test_report_definitions",
     "test_contention",
+    "test_wrong_results_refused",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts

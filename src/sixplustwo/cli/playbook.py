@@ -33,6 +33,7 @@ def playbook(
         parse_playbook,
         playbook_markdown,
         playbook_toml,
+        template_warnings,
     )
     from sixplustwo.store.audit import PLAYBOOK_SETTING
     from sixplustwo.store.unit import Store
@@ -50,7 +51,11 @@ def playbook(
             if not use.is_file():
                 raise InvalidInput("--use {use}: no such file", use=use)
             text = use.read_text("utf-8")
-            parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
+            book = parse_playbook(text, base=default_playbook(), source=str(use))  # refused if bad
+            from sixplustwo.cli.messages import warning_line
+
+            for warning in template_warnings(book):
+                typer.echo(warning_line(warning), err=True)
         # The default rules while the stored ones are replaced: a stored playbook this release
         # refuses (an old template with {name.__class__}) can still be reset.
         with open_database(ctx, write=True, create=use is not None) as db:

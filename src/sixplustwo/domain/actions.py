@@ -15,6 +15,7 @@ from typing import Literal
 from dateutil.relativedelta import relativedelta
 
 from sixplustwo.domain.dates import Offset, anniversary
+from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
 from sixplustwo.domain.stages import STAGES, Stage, stage  # noqa: F401
@@ -58,6 +59,19 @@ class _Scheduled:
     due_on: date
     detail: str | None = None
     detail_on: date | None = None
+
+
+def check_completion_day(action: Action, on: date) -> None:
+    """An action is completed on or after the day it opens: a completion dated before it
+    (``done … --date``, an event named after its rule) is refused, naming that day. Late is
+    late, not refused: the outcome says so."""
+    if on < action.opens_on:
+        raise InvalidInput(
+            "{action} opens on {opens}: it cannot be completed on {on}, before it opens",
+            action=action.action_id,
+            opens=action.opens_on,
+            on=on,
+        )
 
 
 def status_of(

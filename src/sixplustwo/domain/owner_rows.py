@@ -103,10 +103,13 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
     if not (name and project and unit) or referred.strip() or lunar.strip():
         return None
     # Too long, or a character that is not printable (maybe a control character, a tab in
-    # the phone too): the full path says which field and why.
+    # the phone too), or a text that does not start with a letter or number (maybe nothing in
+    # it shows: text.invisible): the full path says which field and why.
     phone = phone.strip()
     if (
-        len(name) > NAME_MAX
+        not (name[0].isalnum() and unit[0].isalnum() and project[0].isalnum())
+        or (butler and not butler[0].isalnum())
+        or len(name) > NAME_MAX
         or len(unit) > UNIT_MAX
         or len(project) > PROJECT_NAME_MAX
         or len(butler) > BUTLER_MAX

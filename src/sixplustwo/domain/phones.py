@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sixplustwo.domain.errors import InvalidInput
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # whole text (fullmatch), ASCII digits
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
-# Digits and signs as a Chinese input method types them in full width (１３８…, ＋８６).
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+# Signs as a Chinese input method types them in full width (＋８６); the digits, full width
+# included, are every script's decimal digits (``ascii_digits``).
+_FULL_WIDTH = str.maketrans("＋－", "+-")
+
+
+# A decimal digit of any script (``\d`` on text: Unicode category Nd, full width, Arabic-Indic,
+# Devanagari … included).
+_DIGIT = re.compile(r"\d")
+
+
+def _ascii_digit(match: re.Match[str]) -> str:
+    return str(unicodedata.decimal(match.group()))
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every script's decimal digits written as ASCII digits (``١٣٨`` →
+    ``138``); other characters as they are."""
+    return text if text.isascii() else _DIGIT.sub(_ascii_digit, text)
 
 
 def is_plain_mobile(text: str) -> bool:
@@ -71,7 +88,7 @@ def written_mobile(raw: str) -> str | None:
 
 def _bare(raw: str) -> str:
     """The number without separators, its digits and signs in ASCII."""
-    return _SEPARATORS.sub("", raw.strip().translate(_FULL_WIDTH))
+    return _SEPARATORS.sub("", ascii_digits(raw.strip()).translate(_FULL_WIDTH))
 
 
 def _mobile(text: str) -> str | None:

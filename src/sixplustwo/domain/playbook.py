@@ -33,6 +33,7 @@ from sixplustwo.domain.playbook_reading import (
     PlaybookError,
     default_playbook,
     parse_playbook,
+    template_warnings,
 )
 from sixplustwo.domain.playbook_writing import ANCHOR_TEXT, playbook_markdown, playbook_toml
 
@@ -58,4 +59,5 @@ __all__ = [
     "parse_playbook",
     "playbook_markdown",
     "playbook_toml",
+    "template_warnings",
 ]

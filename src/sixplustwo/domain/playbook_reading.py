@@ -323,6 +323,31 @@ class _KeyError(InvalidInput):
         self.table = ""  # ".templates": the key is in [rules.NAME.templates]
 
 
+def template_warnings(book: Playbook) -> list[SixPlusTwoError]:
+    """The templates of ``book`` that long but plausible values take past three SMS parts
+    (``messages.template_warning``): a warning each, naming the rule and the template."""
+    from sixplustwo.domain.messages import template_warning
+
+    settings = book.settings
+    found: list[SixPlusTwoError] = []
+    for rule in book:
+        named = (("template", rule.template), *((f"templates.{k}", t) for k, t in rule.templates))
+        for where, template in named:
+            reason = template_warning(
+                template, rule.title, settings.referral_reward, settings.referral_settlement
+            )
+            if reason is not None:
+                found.append(
+                    SixPlusTwoError(
+                        "rule {rule!r}: {where}: {reason}",
+                        rule=rule.name,
+                        where=where,
+                        reason=reason,
+                    )
+                )
+    return found
+
+
 def rule_table(rule: Rule) -> dict:
     """A rule as the table of a playbook file gives it (what an override changes, and what
     ``playbook_toml`` writes)."""

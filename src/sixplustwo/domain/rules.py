@@ -5,6 +5,7 @@ and a score may be. Pure: the store asks, and writes what these allow."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sixplustwo.domain.errors import Conflict, InvalidInput
@@ -67,6 +68,40 @@ def check_referrer(owner_id: int, current: int | None, new: int) -> None:
             "(the first referrer wins; clear referred_by first to correct a mistake)",
             owner=owner_id,
             referrer=current,
+        )
+
+
+def referral_cycle(owner_id: int, referrer_of: Mapping[int, int | None]) -> tuple[int, ...] | None:
+    """The referral cycle through ``owner_id`` (``(1, 2, 1)``: 1 referred by 2, 2 by 1;
+    ``(1, 1)``: by themselves) when each owner's referrer is as ``referrer_of`` says, or None.
+    An owner ``referrer_of`` does not name has no referrer."""
+    path = [owner_id]
+    at = referrer_of.get(owner_id)
+    while at is not None:
+        if at == owner_id:
+            return (*path, at)
+        if at in path:
+            return None  # a cycle further up, not through this owner
+        path.append(at)
+        at = referrer_of.get(at)
+    return None
+
+
+def cycle_text(cycle: Sequence[int]) -> str:
+    return " → ".join(str(owner) for owner in cycle)
+
+
+def check_no_referral_cycle(owner_id: int, referrer_of: Mapping[int, int | None]) -> None:
+    """滚雪球计划: a customer cannot be referred, even through others, by someone they
+    referred (each reward would be owed round the cycle)."""
+    cycle = referral_cycle(owner_id, referrer_of)
+    if cycle is not None:
+        raise InvalidInput(
+            "owner {owner} cannot be referred by owner {referrer}: that makes a referral cycle "
+            "({cycle}, each referred by the next)",
+            owner=owner_id,
+            referrer=cycle[1],
+            cycle=cycle_text(cycle),
         )
 
 

@@ -220,8 +220,10 @@ def query_kinds(text: str) -> dict[str, str]:
     """What to look up for a typed text: keys ``name`` (a name's beginning, as typed),
     ``pinyin`` (pinyin or initials, lower case), ``phone`` (a whole number, normalised),
     ``tail`` (last four digits: four digits alone are also looked up as a flat) and ``flat``
-    (a unit key)."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    (a unit key). Digits of any script are read as ASCII digits (``ascii_digits``)."""
+    from sixplustwo.domain.phones import ascii_digits
+
+    text = ascii_digits(unicodedata.normalize("NFKC", text).strip())
     found: dict[str, str] = {}
     if not text:
         return found

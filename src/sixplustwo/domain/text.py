@@ -10,7 +10,9 @@ Three guarantees, each one function here, used everywhere:
 - ``check_line`` / ``check_note``: what may be stored. One-line fields (names, units,
   butlers, tags, project codes and names, channels …) refuse every such character; notes
   keep newlines and tabs (a Windows ``\\r\\n`` becomes ``\\n``) and refuse the rest. Every
-  field has a maximum length (``LIMITS``). A refusal names the field.
+  field has a maximum length (``LIMITS``). A one-line value with no visible character (only
+  zero-width, format, space or combining characters: ``invisible``) is refused. A refusal
+  names the field.
 - ``safe_cell(text)``: a CSV cell a spreadsheet cannot run (OWASP CSV injection).
 
 The checks are precompiled regular expressions behind ``str.isprintable`` (false for every
@@ -20,6 +22,7 @@ character they match): a million-row import runs them per row.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sixplustwo.domain.errors import InvalidInput
 
@@ -88,13 +91,27 @@ def _too_long(value: str, most: int) -> InvalidInput:
     )
 
 
+def invisible(value: str) -> bool:
+    """No character of ``value`` shows: it has no letter, number, punctuation or symbol
+    (Unicode categories L, N, P, S), only format characters (Cf: zero-width spaces and
+    joiners, the byte order mark), spaces (Z), combining marks (M) or controls. ``王伟``,
+    ``Zoë`` and ``阿卜杜拉·买买提`` show; ``\u200b\u200d`` does not."""
+    if value[:1].isalnum():  # a letter or number first: the usual case, decided at once
+        return False
+    return not any(unicodedata.category(char)[0] in "LNPS" for char in value)
+
+
 def line_problem(value: str, most: int) -> InvalidInput | None:
-    """Why a one-line text cannot be stored (too long; a control or bidi character), or
-    None. The reason alone: the caller names the field."""
+    """Why a one-line text cannot be stored (too long; a control or bidi character; nothing
+    in it that shows), or None. The reason alone: the caller names the field."""
     if len(value) > most:
         return _too_long(value, most)
     found = None if value.isprintable() else UNSAFE.search(value)
-    return _refused(found) if found else None
+    if found:
+        return _refused(found)
+    if value and invisible(value):
+        return InvalidInput("no visible character: only zero-width, space or combining characters")
+    return None
 
 
 def note_problem(value: str, most: int = NOTE_MAX) -> InvalidInput | None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import heapq
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import ClassVar
 
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, owner_value_fields
+from sixplustwo.domain.rules import cycle_text, referral_cycle
 from sixplustwo.store.database import Constraints, Database
 from sixplustwo.store.rows import now_text
 
@@ -90,6 +91,31 @@ def on_record(connection: Database, owners: set[int]) -> set[int]:
         query = f"SELECT id FROM owner WHERE id IN ({placeholders})"
         known.update(owner for (owner,) in connection.execute(query, params))
     return known
+
+
+def forgotten(connection: Database, owners: set[int]) -> set[int]:
+    """Those of ``owners`` that were forgotten (erased on request): no one's referrer."""
+    found: set[int] = set()
+    for placeholders, params in connection.in_bulk(owners):
+        query = f"SELECT id FROM owner WHERE id IN ({placeholders}) AND forgotten_on IS NOT NULL"
+        found.update(owner for (owner,) in connection.execute(query, params))
+    return found
+
+
+def referrer_links(connection: Database, owners: Iterable[int]) -> dict[int, int | None]:
+    """Each of ``owners``, and each referrer up their chains, with the owner who referred
+    them (None: nobody), for the domain's ``referral_cycle``. The recursive query's UNION
+    ends at an owner seen before, so a cycle already stored cannot make it loop."""
+    links: dict[int, int | None] = {}
+    for placeholders, params in connection.in_bulk(owners):
+        query = (
+            "WITH RECURSIVE up (id, referred_by) AS ("
+            f"SELECT id, referred_by FROM owner WHERE id IN ({placeholders}) "
+            "UNION SELECT o.id, o.referred_by FROM owner o JOIN up ON o.id = up.referred_by"
+            ") SELECT id, referred_by FROM up"
+        )
+        links.update(connection.execute(query, params))
+    return links
 
 
 # The stored column of each value the domain lays out (owner_value_fields), where it differs.
@@ -185,6 +211,7 @@ class OwnerBatch:
         self.row_of = array("q")  # file row of each owner inserted, by id - first_id
         self.size = BATCH_ROWS
         self.sort = False
+        self.forward = False  # a row's referrer is an owner this import adds
 
     def in_flat_order(self) -> None:
         """Insert in batches of _FLAT_ORDER_WINDOW rows, each in the order of the flat's unique
@@ -253,13 +280,33 @@ class OwnerBatch:
         referred = {row[_REFERRED_BY] for row in pending} - {None}
         if not referred:
             return numbers, pending
+        gone = forgotten(self.connection, referred)
+        if gone:
+            kept: tuple[list[int], list[InsertRow]] = ([], [])
+            for row_number, row in zip(numbers, pending, strict=True):
+                if row[_REFERRED_BY] not in gone:
+                    kept[0].append(row_number)
+                    kept[1].append(row)
+                    continue
+                self.result.problem(
+                    InvalidInput(
+                        "row {row}, referred_by: owner {owner} was forgotten: no one's referrer",
+                        row=row_number,
+                        owner=row[_REFERRED_BY],
+                    )
+                )
+            numbers, pending = kept
+            referred -= gone
         missing = referred - on_record(self.connection, referred)
+        # Referrers among the owners this import adds: a cycle among them is looked for
+        # at the end (check_cycles).
+        self.forward = self.forward or bool(missing)
         first = self.connection.next_id("owner") if missing else 0
         while missing:
             # The ids this batch gives (as many as the rows it keeps) are owners too.
             given = range(first, first + len(pending))
             missing = {owner for owner in missing if owner not in given}
-            kept: tuple[list[int], list[InsertRow]] = ([], [])
+            kept = ([], [])
             for row_number, row in zip(numbers, pending, strict=True):
                 if row[_REFERRED_BY] not in missing:
                     kept[0].append(row_number)
@@ -279,6 +326,30 @@ class OwnerBatch:
             missing = {row[_REFERRED_BY] for row in pending} - {None}
             missing -= on_record(self.connection, missing)
         return numbers, pending
+
+    def check_cycles(self) -> None:
+        """A referral cycle among the owners this import added (each names another of them,
+        or themselves, as referrer) is a problem, named by the row of each owner in it."""
+        if not self.forward:
+            return
+        links = dict(
+            self.connection.execute(
+                "SELECT id, referred_by FROM owner WHERE id >= :first AND referred_by >= :first",
+                {"first": self.first_id},
+            )
+        )
+        for owner in sorted(links):
+            cycle = referral_cycle(owner, links)
+            offset = owner - self.first_id
+            if cycle is not None and 0 <= offset < len(self.row_of):
+                self.result.problem(
+                    InvalidInput(
+                        "row {row}, referred_by: a referral cycle ({cycle}, each referred by "
+                        "the next)",
+                        row=self.row_of[offset],
+                        cycle=cycle_text(cycle),
+                    )
+                )
 
     def _insert_one(self, row_number: int, row: InsertRow) -> None:
         values = dict(zip(self.columns, row, strict=True))

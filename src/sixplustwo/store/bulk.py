@@ -19,6 +19,7 @@ from sixplustwo.domain.owners import (
     OwnerValues,
     merged_owner,
 )
+from sixplustwo.domain.rules import cycle_text, referral_cycle
 from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.store.batches import (
     BATCH_ROWS,
@@ -27,7 +28,9 @@ from sixplustwo.store.batches import (
     InsertRow,
     OwnerBatch,
     finish,
+    forgotten,
     on_record,
+    referrer_links,
     suspend,
 )
 from sixplustwo.store.database import Database
@@ -103,6 +106,7 @@ def import_owners(
         count += len(chunk)
         batch.add_all(chunk)
     batch.flush()
+    batch.check_cycles()
     result.rows = count
     finish(connection, result, owners, suspended, batch)
     return result
@@ -214,6 +218,7 @@ def update_owners(
         if len(found) >= BATCH_ROWS:
             update_found()
     update_found()
+    batch.check_cycles()
     result.rows = count
     result.changes["new"] = result.inserted
     finish(connection, result, owners, suspended, batch)
@@ -243,7 +248,7 @@ def _update_chunk(
         for values in connection.execute(query, params):
             stored[values[0]] = dict(zip(read, values, strict=True))
     writes: dict[tuple[str, ...], list[tuple]] = {}
-    referrers: list[tuple[int, int]] = []
+    referrers: list[tuple[int, int, int]] = []  # row, owner, referrer
     changes = result.changes
     for row_number, owner_id, (_, project_id, unit, cells, _) in chunk:
         owner = stored[owner_id]
@@ -287,7 +292,7 @@ def _update_chunk(
                 name = columns[column]
                 changes[name] = changes.get(name, 0) + 1
         if "referred_by" in changed:
-            referrers.append((row_number, merged["referred_by"]))
+            referrers.append((row_number, owner_id, merged["referred_by"]))  # type: ignore[arg-type]
         if changed:
             writes.setdefault(changed, []).append((*(merged[c] for c in changed), owner_id))
     _check_referrers(connection, referrers, labels, result)
@@ -296,24 +301,63 @@ def _update_chunk(
     for changed, values in writes.items():
         assignments = [f"{column} = {{}}" for column in changed]
         connection.update_many("owner", assignments, "id", values)
+    _check_cycles(connection, referrers, labels, result)
 
 
 def _check_referrers(
     connection: Database,
-    referrers: list[tuple[int, int]],
+    referrers: list[tuple[int, int, int]],
     labels: Mapping[str, str],
     result: ImportResult,
 ) -> None:
-    """A referrer an update records must be an owner on record (or added by the file)."""
-    known = on_record(connection, {owner for _, owner in referrers})
-    for row_number, owner in referrers:
-        if owner not in known:
+    """A referrer an update records must be an owner on record (or added by the file), not
+    one forgotten."""
+    given = {referrer for _, _, referrer in referrers}
+    known = on_record(connection, given)
+    gone = forgotten(connection, given & known)
+    column = labels.get("referred_by") or _label("referred_by")
+    for row_number, _, referrer in referrers:
+        if referrer not in known:
             result.problem(
                 InvalidInput(
                     "row {row}, column {column}: no owner {owner}",
                     row=row_number,
+                    column=column,
+                    owner=referrer,
+                )
+            )
+        elif referrer in gone:
+            result.problem(
+                InvalidInput(
+                    "row {row}, column {column}: owner {owner} was forgotten: no one's referrer",
+                    row=row_number,
+                    column=column,
+                    owner=referrer,
+                )
+            )
+
+
+def _check_cycles(
+    connection: Database,
+    referrers: list[tuple[int, int, int]],
+    labels: Mapping[str, str],
+    result: ImportResult,
+) -> None:
+    """The referrers an update wrote (with those written before, by earlier rows or on
+    record) make no referral cycle: each row that closes one is a problem."""
+    if not referrers:
+        return
+    links = referrer_links(connection, [owner for _, owner, _ in referrers])
+    for row_number, owner, _ in referrers:
+        cycle = referral_cycle(owner, links)
+        if cycle is not None:
+            result.problem(
+                InvalidInput(
+                    "row {row}, column {column}: a referral cycle ({cycle}, each referred by "
+                    "the next)",
+                    row=row_number,
                     column=labels.get("referred_by") or _label("referred_by"),
-                    owner=owner,
+                    cycle=cycle_text(cycle),
                 )
             )
 

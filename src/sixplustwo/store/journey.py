@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.actions import Action, actions, check_completion_day
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import CaseFacts, OwnerFacts, Referral
 from sixplustwo.domain.model import Event as EventFact
@@ -182,7 +182,7 @@ class Journey:
                 )
             if rule.subject == "case":
                 case_id = self._case_awaiting_revisit(owner_id)
-        before = self._done_ids(owner_id, kind, today)
+        before = self._done(owner_id, kind, today)
         event = self.events.record(
             owner_id=owner_id,
             case_id=case_id,
@@ -192,14 +192,18 @@ class Journey:
             channel=channel,
             score=score,
         )
-        completed = sorted(self._done_ids(owner_id, kind, today) - before)
+        after = self._done(owner_id, kind, today)
+        completed = sorted(after.keys() - before.keys())
+        for action_id in completed:  # refused, and rolled back, if dated before it opens
+            check_completion_day(after[action_id], on)
         return event, completed
 
-    def _done_ids(self, owner_id: int, kind: str, today: date) -> set[str]:
+    def _done(self, owner_id: int, kind: str, today: date) -> dict[str, Action]:
+        """The owner's done actions of rule ``kind``, by id."""
         if kind not in self.playbook:
-            return set()
+            return {}
         view = self.owner_view(owner_id, today)
-        return {a.action_id for a in view.actions if a.rule == kind and a.status == "done"}
+        return {a.action_id: a for a in view.actions if a.rule == kind and a.status == "done"}
 
     def _case_awaiting_revisit(self, owner_id: int) -> int:
         case_id = self.db.scalar(
@@ -385,6 +389,7 @@ class Journey:
             raise Conflict(
                 "action {action} is already done ({on})", action=action_id, on=found.done_on
             )
+        check_completion_day(found, on)
         items = [(checklist_item(rule, item), ok, remark) for item, ok, remark in checklist]
         if kind == "c" and rule.completion == "case-resolved":
             if items:
@@ -467,6 +472,12 @@ class Journey:
                 first = first or Conflict(
                     "action {action} is already done ({on})", action=action_id, on=action.done_on
                 )
+                continue
+            try:
+                check_completion_day(action, on)
+            except InvalidInput as exc:
+                bad.append(action_id)
+                first = first or exc
                 continue
             found.append(action)
         if bad:

@@ -10,8 +10,14 @@ from sixplustwo.domain.calendars import birthday_key
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
-from sixplustwo.domain.rules import ACTION_ID, check_referrer, normalise_tag
+from sixplustwo.domain.rules import (
+    ACTION_ID,
+    check_no_referral_cycle,
+    check_referrer,
+    normalise_tag,
+)
 from sixplustwo.domain.search import search_keys
+from sixplustwo.store.batches import referrer_links
 from sixplustwo.store.facts import memberships
 from sixplustwo.store.journal import erase_owner
 from sixplustwo.store.records import Owner, Project
@@ -130,7 +136,7 @@ class Owners:
         project = self.projects.get(record.project)
         self._check_unit_free(project.id, record.unit, project.code, None)
         if record.referred_by is not None:
-            self.unforgotten(record.referred_by)
+            self.unforgotten(record.referred_by)  # no one's referrer once forgotten
         values = {**owner_columns(record, project.id), "created_at": now_text()}
         return self.get(self.db.insert("owner", values))
 
@@ -143,7 +149,10 @@ class Owners:
         if changes.get("referred_by") is not None:
             new = int(changes["referred_by"])  # type: ignore[arg-type]
             check_referrer(owner_id, owner.referred_by, new)
-            self.unforgotten(new)
+            self.unforgotten(new)  # no one's referrer once forgotten
+            links = referrer_links(self.db, [new])
+            links[owner_id] = new
+            check_no_referral_cycle(owner_id, links)
         values = {**owner.values(), **changes}
         check_journey(
             {column: values[column] for column in DATE_FIELDS.values()}, today, changed=changes

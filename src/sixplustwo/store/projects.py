@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sixplustwo.domain.actions import Action, actions
+from sixplustwo.domain.actions import Action, actions, check_completion_day
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import Event as EventFact
 from sixplustwo.domain.model import ProjectFacts
@@ -236,5 +236,8 @@ class Projects:
         # Seen from the event's own day: recurring actions are kept only a few periods back.
         before = {a.action_id for a in self.actions(project, on) if a.done_on}
         event = self.events.record(project_id=project.id, kind=kind, happened_on=on, note=note)
-        after = {a.action_id for a in self.actions(project, on) if a.done_on}
-        return event, sorted(after - before)
+        after = {a.action_id: a for a in self.actions(project, on) if a.done_on}
+        completed = sorted(after.keys() - before)
+        for action_id in completed:  # refused, and rolled back, if dated before it opens
+            check_completion_day(after[action_id], on)
+        return event, completed
