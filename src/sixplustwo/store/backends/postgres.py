@@ -15,10 +15,12 @@ What this part says differently from SQLite's:
   columns become VARCHAR), so that the queries compare the same strings; a ``date`` parameter
   is sent as that text. Booleans are PostgreSQL booleans (SQLite's are 0/1: the queries test
   them as booleans, ``AND o.wants_greetings``, and the records read both).
-- **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column; ``insert`` takes the new id with
-  RETURNING. The bulk load gives ids itself, MAX + 1 onwards, under the writers' lock (so that
-  a batch's ids are contiguous, as on SQLite, and a batch rolled back to its savepoint gives its
-  ids back), and then moves the identity's sequence past them.
+- **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column, but the gateway gives ids
+  itself, as on SQLite, under the writers' lock: past the table's highest row and past the
+  highest id it ever gave in a committed transaction (``id_counter``), so that a delete or an
+  undo never frees an id to be given again, a batch's ids are contiguous, and a transaction
+  rolled back gives back only the ids nobody committed. The identity's sequence is moved
+  past them after a bulk load and a rollback, never back.
 - **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
   their own; **backup** is pg_dump's job; **check** checks that every table reads and every
   constraint is validated; **scrub** vacuums the tables that hold personal data.
@@ -255,21 +257,28 @@ def page(limit: int, offset: int) -> str:
     return clause + (f" OFFSET {int(offset)}" if offset else "")
 
 
-def insert_returning_id(connection: Connection, sql: str, params: object) -> int:
-    return connection.execute(sql + " RETURNING id", params).fetchone()[0]
+_HIGHEST = (
+    "GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+    "COALESCE((SELECT last_id FROM id_counter WHERE tbl = '{table}'), 0))"
+)
 
 
 def next_id(connection: Connection, table: str) -> int:
-    """The id the next bulk insert into ``table`` gives (MAX + 1: under the writers' lock
-    nobody else inserts meanwhile)."""
-    return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+    """The id the next insert into ``table`` gives: past its highest row and past the highest
+    id it ever gave in a committed transaction (``id_counter``), under the writers' lock
+    (nobody else inserts meanwhile)."""
+    highest = _HIGHEST.format(table=table)
+    return connection.execute(f"SELECT {highest} + 1").fetchone()[0]
 
 
 def reset_ids(connection: Connection, table: str) -> None:
-    """Move ``table``'s id sequence past the ids given explicitly."""
+    """Move ``table``'s id sequence past the ids given explicitly, never back below an id
+    given in a committed transaction (the gateway gives ids itself: the sequence is kept in
+    step for whoever inserts by hand)."""
+    highest = _HIGHEST.format(table=table)
     connection.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-        f"GREATEST((SELECT MAX(id) FROM {table}), 1), (SELECT MAX(id) FROM {table}) IS NOT NULL)"
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST({highest}, 1), "
+        f"{highest} > 0)"
     )
 
 
@@ -349,27 +358,23 @@ def _literal(text: str) -> object:
     return int(text)
 
 
-def _has_id(connection: Connection, table: str) -> bool:
-    return "id" in table_columns(connection, table)
-
-
 def insert_many(
     connection: Connection,
     table: str,
     columns: Sequence[str],
     rows: Sequence[tuple],
     constants: dict[str, str] | None = None,
+    first: int = 0,
 ) -> None:
-    """COPY positional rows in; ``constants`` (SQL literals) are added to each row. A table
-    with ids gets them here, MAX + 1 onwards in the rows' order (see the module's note)."""
+    """COPY positional rows in; ``constants`` (SQL literals) are added to each row. With
+    ``first`` the rows get ids from it on, in the rows' order (see the module's note)."""
     if not rows:
         return
     constants = constants or {}
     extra = tuple(_literal(value) for value in constants.values())
     names = [*columns, *constants]
     given_ids = "id" in columns  # a copy of a database: its rows keep their ids
-    with_ids = not given_ids and _has_id(connection, table)
-    first = next_id(connection, table) if with_ids else 0
+    with_ids = bool(first) and not given_ids
     if with_ids:
         names.insert(0, "id")
     statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"

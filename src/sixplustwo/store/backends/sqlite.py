@@ -189,13 +189,15 @@ def page(limit: int, offset: int) -> str:
     return f" LIMIT {int(limit) or -1}" + (f" OFFSET {int(offset)}" if offset else "")
 
 
-def insert_returning_id(connection: sqlite3.Connection, sql: str, params: object) -> int:
-    return connection.execute(sql, params).lastrowid
-
-
 def next_id(connection: sqlite3.Connection, table: str) -> int:
-    """The id the next insert into ``table`` will get (ids are MAX + 1 in SQLite)."""
-    return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+    """The id the next insert into ``table`` gets: past its highest row and past the highest
+    id it ever gave (``id_counter``: SQLite alone would give MAX + 1, an id freed by a
+    delete again)."""
+    return connection.execute(
+        f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE((SELECT last_id "
+        "FROM id_counter WHERE tbl = ?), 0)) + 1",
+        (table,),
+    ).fetchone()[0]
 
 
 def role(connection: sqlite3.Connection) -> str | None:
@@ -273,12 +275,21 @@ def insert_many(
     columns: Sequence[str],
     rows: Sequence[tuple],
     constants: dict[str, str] | None = None,
+    first: int = 0,
 ) -> None:
     """Insert positional rows; ``constants`` are SQL literals written into the statement
-    (binding them on every row cost a quarter of a million-row insert)."""
+    (binding them on every row cost a quarter of a million-row insert). With ``first`` the
+    rows get ids from it on: the first row's given, the others follow it (SQLite gives
+    MAX + 1)."""
     constants = constants or {}
     names = [*columns, *constants]
     values = ["?"] * len(columns) + list(constants.values())
+    if first and rows:
+        connection.execute(
+            f"INSERT INTO {table} (id, {', '.join(names)}) VALUES (?, {', '.join(values)})",
+            (first, *rows[0]),
+        )
+        rows = rows[1:]
     connection.executemany(
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", rows
     )
