@@ -377,11 +377,27 @@ def analyze(connection: sqlite3.Connection) -> None:
 
 @contextmanager
 def lock(path: Path, name: str, wait: float) -> Iterator[None]:
-    """One holder of ``name`` at a time per database (a lock file beside it); another waits
-    up to ``wait`` seconds and is then refused."""
+    """One holder of ``name`` at a time per database, whatever path names it (a symlink, a
+    folder reached through one, ``..``): the lock file is beside the database file's real
+    path, and a database file with a second name (a hard link) is refused, as is a lock file
+    that is a symlink or has a second name. Another holder waits up to ``wait`` seconds and
+    is then refused."""
     import fcntl
 
-    lock_path = path.with_name(f"{path.name}.{name}.lock")
+    real = Path(os.path.realpath(path))
+    try:
+        database = os.stat(real)
+    except FileNotFoundError:
+        raise StoreError("no database at {path}", path=path) from None
+    if database.st_nlink > 1:
+        # Two names of one file, each with a lock beside it, would be two locks (and SQLite
+        # keeps a write-ahead log per name).
+        raise StoreError(
+            "database {path} has {links} names (hard links): refused, one lock needs one name",
+            path=path,
+            links=database.st_nlink,
+        )
+    lock_path = real.with_name(f"{real.name}.{name}.lock")
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         handle = os.open(lock_path, flags, 0o600)
@@ -392,9 +408,17 @@ def lock(path: Path, name: str, wait: float) -> Iterator[None]:
             ) from None
         raise
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        found = os.fstat(handle)
+        if not stat.S_ISREG(found.st_mode):
             raise StoreError("lock file {lock} is not a regular file", lock=lock_path)
-        os.fchmod(handle, 0o600)  # one made by an older release may be readable by all
+        if found.st_nlink != 1:
+            # Another name of some other file: its mode is not ours to change.
+            raise StoreError(
+                "lock file {lock} has another name (a hard link): refused (remove it)",
+                lock=lock_path,
+            )
+        if found.st_uid == os.geteuid() and found.st_mode & 0o077:
+            os.fchmod(handle, 0o600)  # one made by an older release may be readable by all
         deadline = time.monotonic() + wait
         while True:
             try:
