@@ -345,6 +345,13 @@ ID_TABLES = (
     "export_batch",
 )
 
+# The export lease (cli/export.py): a batch belongs to the export that opened it until the
+# lease expires (UTC text, as the tables hold times); after that, whoever exports next
+# settles it, on any host.
+_EXPORT_BATCH_LEASE = """
+ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -365,6 +372,7 @@ MIGRATIONS: list[Migration] = [
     ("0018_partial_owner_indexes", _PARTIAL_OWNER_INDEXES),
     ("0019_owner_no_greetings_index", _OWNER_NO_GREETINGS),
     ("0020_id_counter", _ID_COUNTER),
+    ("0021_export_batch_lease", _EXPORT_BATCH_LEASE),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
