@@ -15,6 +15,10 @@ values; a plain statement (``change``) tells it only the table, which marks the 
 that cannot be undone.
 
 Opening brings the database up to the schema first (``migrate``, ``store/migrations.py``).
+
+Why one module: it is the one door, and what passes through it (the described writes and
+their hook, ids, the bulk pair, locks, opening) is one contract every store module relies on;
+split, a write's journaling and its id's bookkeeping would live apart from the write.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import SixPlusTwoError, StoreError
-from sixplustwo.store.backends import transaction
+from sixplustwo.store.backends import insert_sql, transaction
 from sixplustwo.store.migrations import migrate
 
 DB_ENV = "SIXPLUSTWO_DB"
@@ -175,17 +179,15 @@ class Database:
 
     def insert(self, table: str, values: Mapping[str, object]) -> int:
         """Insert one row; its new id, one never given before (``next_id``)."""
-        new_id = self.next_id(table)
-        sql = _insert_sql(table, {"id": new_id, **values})
-        self._check(sql)
-        self.execute(sql, {"id": new_id, **values})
+        self._check(f"INSERT INTO {table}")
+        new_id = self.backend.insert_returning_id(self.connection, table, dict(values))
         self._counted(table, new_id)
         self._written(Write(table, "insert", {"id": new_id}, values=values))
         return new_id
 
     def insert_row(self, table: str, values: Mapping[str, object], key: Sequence[str]) -> None:
         """Insert one row into a table keyed by ``key`` columns (no id)."""
-        sql = _insert_sql(table, values)
+        sql = insert_sql(table, values)
         self._check(sql)
         self.execute(sql, values)
         self._written(Write(table, "insert", {k: values[k] for k in key}, values=values))
@@ -410,11 +412,6 @@ def _differs(old: object, new: object) -> bool:
 def _table_of(sql: str) -> str:
     found = _TABLE.match(sql)
     return found.group(1).lower() if found else "?"
-
-
-def _insert_sql(table: str, values: Mapping[str, object]) -> str:
-    placeholders = ", ".join(f":{name}" for name in values)
-    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"
 
 
 def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:

@@ -459,6 +459,8 @@ def migrate(
                     connection.execute(backend.convert_ddl(statement))
             if name in FILLS:
                 _fill(FILLS[name], backend, connection)
+            if name == "0020_id_counter":
+                backend.sync_ids(connection, ID_TABLES)
             connection.execute(
                 backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
                 {"n": name, "a": now_text()},

@@ -15,12 +15,12 @@ What this part says differently from SQLite's:
   columns become VARCHAR), so that the queries compare the same strings; a ``date`` parameter
   is sent as that text. Booleans are PostgreSQL booleans (SQLite's are 0/1: the queries test
   them as booleans, ``AND o.wants_greetings``, and the records read both).
-- **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column, but the gateway gives ids
-  itself, as on SQLite, under the writers' lock: past the table's highest row and past the
-  highest id it ever gave in a committed transaction (``id_counter``), so that a delete or an
-  undo never frees an id to be given again, a batch's ids are contiguous, and a transaction
-  rolled back gives back only the ids nobody committed. The identity's sequence is moved
-  past them after a bulk load and a rollback, never back.
+- **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column; ``insert`` takes the new id with
+  RETURNING. The bulk load gives ids itself, under the writers' lock, past the table's
+  highest row and past the highest id it ever gave in a committed transaction
+  (``id_counter``), and then moves the sequence past them; a rollback moves it back only to
+  that (it gives back the ids nobody committed), never below: a delete or an undo never frees
+  an id to be given again.
 - **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
   their own; **backup** is pg_dump's job; **check** checks that every table reads and every
   constraint is validated; **scrub** vacuums the tables that hold personal data.
@@ -50,7 +50,7 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Dumper, Loader
 
 from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
-from sixplustwo.store.backends import pyformat, unrecognised
+from sixplustwo.store.backends import insert_sql, pyformat, unrecognised
 
 NAME = "postgres"
 MAX_PARAMS = 1000
@@ -255,6 +255,20 @@ def convert_ddl(statement: str) -> str:
 def page(limit: int, offset: int) -> str:
     clause = f" LIMIT {int(limit)}" if limit else ""
     return clause + (f" OFFSET {int(offset)}" if offset else "")
+
+
+def insert_returning_id(connection: Connection, table: str, values: dict) -> int:
+    """Insert one row; its id, from the identity's sequence (never behind ``id_counter``:
+    ``reset_ids`` and ``sync_ids`` keep it past every committed id)."""
+    return connection.execute(
+        convert(insert_sql(table, values)) + " RETURNING id", values
+    ).fetchone()[0]
+
+
+def sync_ids(connection: Connection, tables: Sequence[str]) -> None:
+    """Move each table's sequence past the ids ``id_counter`` remembers (migration 0020)."""
+    for table in tables:
+        reset_ids(connection, table)
 
 
 _HIGHEST = (

@@ -5,6 +5,10 @@ write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads first a
 later fails at once with "database is locked" under contention. This is the only module that
 imports ``sqlite3``; the queries themselves are written once, in ``:name`` style, which
 SQLite's module takes as it is.
+
+Why one module: it is one dialect, a backend as ``store/database.py`` uses it, found by name
+on the module ``backend_for`` returns (as ``backends/postgres.py`` for a server); split, the
+one ``sqlite3`` import would no longer be in one place.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
-from sixplustwo.store.backends import unrecognised
+from sixplustwo.store.backends import insert_sql, unrecognised
 
 NAME = "sqlite"
 # How long a command waits for the write lock before "database is locked". Write transactions
@@ -189,6 +193,13 @@ def page(limit: int, offset: int) -> str:
     return f" LIMIT {int(limit) or -1}" + (f" OFFSET {int(offset)}" if offset else "")
 
 
+def insert_returning_id(connection: sqlite3.Connection, table: str, values: dict) -> int:
+    """Insert one row with the id ``next_id`` gives; that id."""
+    values = {"id": next_id(connection, table), **values}
+    connection.execute(insert_sql(table, values), values)
+    return values["id"]
+
+
 def next_id(connection: sqlite3.Connection, table: str) -> int:
     """The id the next insert into ``table`` gets: past its highest row and past the highest
     id it ever gave (``id_counter``: SQLite alone would give MAX + 1, an id freed by a
@@ -214,6 +225,10 @@ def table_names(connection: sqlite3.Connection) -> set[str]:
 def table_columns(connection: sqlite3.Connection, table: str) -> list[str]:
     """A table's columns, in their order (as ``postgres.table_columns`` reads them)."""
     return [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+
+
+def sync_ids(connection: sqlite3.Connection, tables: Sequence[str]) -> None:
+    """Nothing to do: SQLite's ids are given by ``next_id``."""
 
 
 def after_migration_check(connection: sqlite3.Connection) -> None:
