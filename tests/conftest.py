@@ -60,6 +60,7 @@ BOTH_BACKENDS = {
     "test_report_definitions",
     "test_contention",
     "test_wrong_results_refused",
+    "test_ids_and_locks",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -106,6 +107,11 @@ SQLITE_ONLY = {
     "test_a_large_export_holds_the_write_lock_a_fraction_of_a_second",
     # test_clear_words: the command runs on a file of its own (--db), whatever the backend
     "test_a_closed_pipe_ends_the_command_quietly",
+    # test_ids_and_locks: the export lock file beside a SQLite file, names of that file (a
+    # server's lock is an advisory lock, whatever URL names the database)
+    "test_two_paths_to_one_database_share_one_lock",
+    "test_a_hard_linked_lock_file_is_refused_and_left_as_it_is",
+    "test_a_hard_linked_database_is_refused_by_the_export",
 }
 # Tests in those modules that open no database at all (pure functions, the source text): a
 # second run on the server would repeat the first.

@@ -209,6 +209,23 @@ def _database_at_0010(path: Path) -> None:
                     connection.execute(statement)
             connection.execute("INSERT INTO schema_migration VALUES (?, '2024-06-01')", (name,))
         stamp = "2024-06-10 07:00:00.000000"
+        # The owners the old export log names (their ids are never given to anyone else).
+        connection.execute(
+            "INSERT INTO project (id, code, name, delivery_date, created_at) "
+            "VALUES (1, 'HY1', '华苑一期', '2024-06-30', ?)",
+            (stamp,),
+        )
+        connection.execute(
+            "INSERT INTO owner (id, project_id, unit, name, phone, visited_on, created_at) "
+            "VALUES (1, 1, '1-1', '业主1', '+8613912340001', '2024-06-09', ?)",
+            (stamp,),
+        )
+        connection.execute(
+            "INSERT INTO owner (id, project_id, unit, name, phone, signed_on, birthday, "
+            "birthday_md, created_at) VALUES (2, 1, '1-2', '业主2', '+8613912340002', "
+            "'2024-01-02', '1985-06-10', '06-10', ?)",
+            (stamp,),
+        )
         for audit_id, fmt, action in (
             (1, "csv", "o1:visit-followup"),
             (2, "ics", "o2:birthday:2024"),
@@ -229,9 +246,7 @@ def test_old_export_records_move_to_the_destination_their_format_implies(
     cli, cli_json, db_path, tmp_path
 ):
     _database_at_0010(db_path)
-    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
-    _add_owner(cli_json, 1, visited="2024-06-09")
-    _add_owner(cli_json, 2, signed="2024-01-02", birthday="1985-06-10")
+    cli("owner", "list")  # opened: migrated
     with sqlite3.connect(db_path) as connection:
         rows = connection.execute(
             "SELECT destination, action_id, audit_id FROM export_log ORDER BY audit_id"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -185,24 +185,34 @@ def export(
 # "done". The next export first settles any batch left unfinished by a killed one: a pending
 # batch whose temporary file is gone was renamed (delivered), so it is done; any other is
 # discarded (its rows leave the log, its temporary file is removed) and its rows go into this
-# export's file. Each action thus reaches exactly one delivered file per destination. The
+# export's file. Each action thus reaches exactly one delivered file per destination. A
+# batch is its export's until its lease expires (or, on the host that wrote it, until that
+# export is gone: the next one holds the lock): then whoever exports next settles it. The
 # fault points (sixplustwo/faults.py) are where tests/test_exactly_once.py kills it.
 
 
 def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date) -> None:
-    from sixplustwo.io.exporting import put_in_place, temporary_beside, write_private
+    from sixplustwo.io.exporting import (
+        put_in_place,
+        remove_stale_temporaries,
+        temporary_beside,
+        write_private,
+    )
     from sixplustwo.store.audit import Audit
 
     temporary = temporary_beside(target)
+    remove_stale_temporaries(target, LEASE.total_seconds())
     with _bookkeeping(ctx) as db:
-        batch = Audit(db).open_batch(fmt.value, where, day, str(target), str(temporary), _host())
+        batch = Audit(db).open_batch(
+            fmt.value, where, day, str(target), str(temporary), _host(), _lease()
+        )
     fault_point("export:batch-opened")
     try:
         write_private(temporary, data)
         fault_point("export:temporary-written")
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
             audit = Audit(db, command_line(ctx).user)
-            audit.fill_batch(batch, written)
+            audit.fill_batch(batch, written, _lease())
             fault_point("export:pending-not-committed")
         fault_point("export:pending")
         put_in_place(temporary, target)
@@ -241,7 +251,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
     from sixplustwo.store.audit import Audit
 
     with open_database(ctx, write=False) as db:
-        unfinished = Audit(db).unfinished_batches(_host())
+        unfinished = Audit(db).unfinished_batches(_host(), _now())
     for batch in unfinished:
         if batch.state == "pending":
             if not os.path.lexists(batch.temporary):  # renamed into place: delivered
@@ -259,6 +269,21 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
         remove_temporary(batch.temporary)
         with _bookkeeping(ctx) as db:
             Audit(db).drop_batch(batch.id)
+
+
+# How long an export batch is its export's own: the export renews it as it goes (opened,
+# its file whole); past it, the next export settles the batch on any host (a container or a
+# CronJob gets a new hostname each run). Far longer than writing a file takes.
+LEASE = timedelta(minutes=15)
+
+
+def _now() -> str:
+    """Now in UTC, as the tables hold times (store/rows.py)."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _lease() -> str:
+    return (datetime.now(UTC) + LEASE).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _host() -> str:

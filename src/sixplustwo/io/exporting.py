@@ -10,13 +10,14 @@ import csv
 import errno
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sixplustwo.domain.errors import NotFound
+from sixplustwo.domain.errors import Conflict, NotFound
 from sixplustwo.domain.text import FORMULA_START, safe_cell
 from sixplustwo.faults import fault_point
 
@@ -128,7 +129,20 @@ def write_stream(target: Path, data: bytes) -> None:
         write_all(sys.stdout.buffer, data)
         sys.stdout.buffer.flush()
         return
-    with open(target, "wb") as stream:
+    import fcntl
+
+    # Opened without waiting: a FIFO that nothing reads would otherwise keep the export (and
+    # its lock) waiting for ever.
+    try:
+        handle = os.open(target, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise Conflict(
+                "nothing reads from {path} (a FIFO): refused, wrote nothing", path=str(target)
+            ) from None
+        raise
+    fcntl.fcntl(handle, fcntl.F_SETFL, fcntl.fcntl(handle, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    with os.fdopen(handle, "wb") as stream:
         stream.write(data)
 
 
@@ -189,6 +203,39 @@ def put_in_place(temporary: Path, target: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{12}\.tmp")
+
+
+def remove_stale_temporaries(target: Path, age: float) -> int:
+    """Remove the temporary files of exports to ``target`` (``temporary_beside``'s names)
+    left in its folder more than ``age`` seconds ago: this user's regular files, never
+    followed through a symlink. Those a killed export left are settled with its batch; this
+    catches any the database no longer names. How many were removed."""
+    import stat
+    import time
+
+    folder = target.parent if str(target.parent) else Path(".")
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    oldest = time.time() - age
+    for name in names:
+        found = _TEMPORARY.fullmatch(name)
+        if found is None or found.group("name") != target.name:
+            continue
+        path = folder / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mtime < oldest:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def remove_temporary(path: str | Path) -> None:

@@ -92,21 +92,31 @@ class Audit:
     # pending batch whose temporary file is gone (it was renamed: delivered) and discards any
     # other (its rows leave export_log, to be written again). cli/export.py runs the steps.
 
-    def unfinished_batches(self, host: str) -> list[ExportBatch]:
-        """This host's unfinished batches: another host's temporary file is on its own disk,
-        so only it can tell whether the file was put in place (its rows stay pending, counted
-        as written, until it runs again)."""
+    def unfinished_batches(self, host: str, now: str) -> list[ExportBatch]:
+        """The unfinished batches whose export is gone: those of this host (the caller holds
+        the export lock, so their process is), and any whose lease expired before ``now``
+        (UTC text), whichever host wrote it. A batch of another host within its lease is
+        left to it (its pending rows count as written meanwhile)."""
         rows = self.db.query(
             f"SELECT {ExportBatch.select()} FROM export_batch "
-            "WHERE state IN ('writing', 'pending') AND (host = :h OR host IS NULL) ORDER BY id",
-            {"h": host},
+            "WHERE state IN ('writing', 'pending') AND (host = :h OR host IS NULL "
+            "OR lease_until IS NULL OR lease_until < :now) ORDER BY id",
+            {"h": host, "now": now},
         )
         return [ExportBatch.from_row(row) for row in rows]
 
     def open_batch(
-        self, fmt: str, destination: str, day: date, target: str, temporary: str, host: str
+        self,
+        fmt: str,
+        destination: str,
+        day: date,
+        target: str,
+        temporary: str,
+        host: str,
+        lease_until: str,
     ) -> ExportBatch:
-        """A batch about to write ``temporary`` (to become ``target``) on ``host``."""
+        """A batch about to write ``temporary`` (to become ``target``) on ``host``, held by
+        this export until ``lease_until`` (UTC text)."""
         values = {
             "host": host,
             "destination": destination,
@@ -116,11 +126,15 @@ class Audit:
             "temporary": temporary,
             "state": "writing",
             "started_at": now_text(),
+            "lease_until": lease_until,
         }
         batch_id = self.db.insert("export_batch", values)
-        return ExportBatch(id=batch_id, audit_id=None, **values)
+        stored = {**values, "id": batch_id, "audit_id": None}
+        return ExportBatch.from_row([stored[name] for name in ExportBatch.columns()])
 
-    def fill_batch(self, batch: ExportBatch, action_ids: Sequence[str]) -> int:
+    def fill_batch(
+        self, batch: ExportBatch, action_ids: Sequence[str], lease_until: str | None = None
+    ) -> int:
         """The batch's file is whole: audit it and remember its actions as written to its
         destination, marked with the batch (pending until ``finish_batch``)."""
         detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
@@ -131,7 +145,10 @@ class Audit:
             ("destination", "action_id", "audit_id", "exported_at", "batch_id"),
             [(batch.destination, a, entry, stamp, batch.id) for a in action_ids],
         )
-        self.db.update("export_batch", {"id": batch.id}, {"state": "pending", "audit_id": entry})
+        state = {"state": "pending", "audit_id": entry}
+        if lease_until is not None:  # renewed: the rename is still to come
+            state["lease_until"] = lease_until
+        self.db.update("export_batch", {"id": batch.id}, state)
         return entry
 
     def finish_batch(self, batch_id: int) -> None:

@@ -19,6 +19,7 @@ from sixplustwo.store.database import Database, backend_for, check, open_databas
 # Tables in an order that inserts a row after the rows it names (the rest follow, by name).
 # A column naming a row of its own table (an owner's referrer) is filled in a second pass.
 _ORDER = (
+    "id_counter",  # first: copying a table with ids raises its counter, never lowers it
     "project",
     "milestone",
     "owner",
@@ -72,7 +73,8 @@ def copy_database(source: str | os.PathLike | None, target: str) -> CopyResult:
         open_database(target, write=True, create=True) as into,
     ):
         tables = _tables(db)
-        for table in _tables(into):
+        # A table of rows named first, the counter of their ids last.
+        for table in sorted(_tables(into), key=lambda name: name == "id_counter"):
             if into.one(f"SELECT 1 FROM {table}{into.page(1)}") is not None:
                 raise Conflict(
                     "db copy writes only into an empty database: {target} has rows in {table}",

@@ -15,6 +15,10 @@ values; a plain statement (``change``) tells it only the table, which marks the 
 that cannot be undone.
 
 Opening brings the database up to the schema first (``migrate``, ``store/migrations.py``).
+
+Why one module: it is the one door, and what passes through it (the described writes and
+their hook, ids, the bulk pair, locks, opening) is one contract every store module relies on;
+split, a write's journaling and its id's bookkeeping would live apart from the write.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import SixPlusTwoError, StoreError
-from sixplustwo.store.backends import transaction
+from sixplustwo.store.backends import insert_sql, transaction
 from sixplustwo.store.migrations import migrate
 
 DB_ENV = "SIXPLUSTWO_DB"
@@ -174,18 +178,16 @@ class Database:
         self.connection.executemany(self.backend.convert(sql), rows)
 
     def insert(self, table: str, values: Mapping[str, object]) -> int:
-        """Insert one row; its new id."""
-        sql = _insert_sql(table, values)
-        self._check(sql)
-        new_id = self.backend.insert_returning_id(
-            self.connection, self.backend.convert(sql), dict(values)
-        )
+        """Insert one row; its new id, one never given before (``next_id``)."""
+        self._check(f"INSERT INTO {table}")
+        new_id = self.backend.insert_returning_id(self.connection, table, dict(values))
+        self._counted(table, new_id)
         self._written(Write(table, "insert", {"id": new_id}, values=values))
         return new_id
 
     def insert_row(self, table: str, values: Mapping[str, object], key: Sequence[str]) -> None:
         """Insert one row into a table keyed by ``key`` columns (no id)."""
-        sql = _insert_sql(table, values)
+        sql = insert_sql(table, values)
         self._check(sql)
         self.execute(sql, values)
         self._written(Write(table, "insert", {k: values[k] for k in key}, values=values))
@@ -258,7 +260,40 @@ class Database:
         return self.backend.role(self.connection)
 
     def next_id(self, table: str) -> int:
+        """The id the next row of ``table`` gets: past its highest row and past every id it
+        ever gave (``id_counter``, which deletes and undo leave as it is), so that an id is
+        never given twice (the export record names actions by their ids). Writers take
+        turns (the write lock), so nobody gives ids meanwhile."""
         return self.backend.next_id(self.connection, table)
+
+    def _counted(self, table: str, last: int | None = None) -> None:
+        """Remember that ``table`` gave ids up to ``last`` (its highest row's when None), in
+        this transaction: a rollback forgets it with the rows, an undo does not."""
+        if last is None:
+            self.connection.execute(
+                self.backend.convert(
+                    "INSERT INTO id_counter (tbl, last_id) SELECT :t, m FROM "
+                    f"(SELECT MAX(id) AS m FROM {table}) highest WHERE m IS NOT NULL "
+                    "ON CONFLICT (tbl) DO UPDATE SET last_id = excluded.last_id "
+                    "WHERE id_counter.last_id < excluded.last_id"
+                ),
+                {"t": table},
+            )
+            return
+        self.connection.execute(
+            self.backend.convert(
+                "INSERT INTO id_counter (tbl, last_id) VALUES (:t, :last) "
+                "ON CONFLICT (tbl) DO UPDATE SET last_id = excluded.last_id "
+                "WHERE id_counter.last_id < excluded.last_id"
+            ),
+            {"t": table, "last": last},
+        )
+
+    def _has_id(self, table: str) -> bool:
+        known = self.__dict__.setdefault("_id_tables", {})
+        if table not in known:
+            known[table] = "id" in self.backend.table_columns(self.connection, table)
+        return known[table]
 
     def insert_many(
         self,
@@ -270,12 +305,13 @@ class Database:
         """The bulk load: positional rows, as fast as the backend can take them. The watchers
         get the range of new ids (ids are given in order), not a row each."""
         self._check(f"INSERT INTO {table}")
-        first = self.next_id(table) if self.on_write else 0
-        self.backend.insert_many(self.connection, table, columns, rows, constants)
-        if self.on_write:
-            last = self.next_id(table) - 1
-            if last >= first:
-                self._written(Write(table, "insert", {"id": first}, last=last))
+        counted = bool(rows) and self._has_id(table)
+        first = self.next_id(table) if counted and "id" not in columns else 0
+        self.backend.insert_many(self.connection, table, columns, rows, constants, first)
+        if counted:
+            self._counted(table, first + len(rows) - 1 if first else None)
+        if self.on_write and first:
+            self._written(Write(table, "insert", {"id": first}, last=first + len(rows) - 1))
 
     def update_many(
         self,
@@ -376,11 +412,6 @@ def _differs(old: object, new: object) -> bool:
 def _table_of(sql: str) -> str:
     found = _TABLE.match(sql)
     return found.group(1).lower() if found else "?"
-
-
-def _insert_sql(table: str, values: Mapping[str, object]) -> str:
-    placeholders = ", ".join(f":{name}" for name in values)
-    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"
 
 
 def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:

@@ -8,6 +8,7 @@ backend's connection before the gateway (``store/database.py``) opens its transa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -318,6 +319,39 @@ DROP INDEX ix_owner_wants_greetings;
 CREATE INDEX ix_owner_no_greetings ON owner (wants_greetings) WHERE wants_greetings = FALSE
 """
 
+# Ids are never given twice: the highest id each table has ever given in a committed
+# transaction. The gateway gives every new row the greater of the table's highest id and this,
+# plus one, and raises it in the same transaction (store/database.py), so an id freed by a
+# delete or an undo is not given again (the export record names actions by their ids).
+# Filled for a database made before it from what it still remembers of ids it gave: the
+# tables, the journal's inserts (undone or not) and the actions the export log names.
+_ID_COUNTER = """
+CREATE TABLE id_counter (
+    tbl VARCHAR PRIMARY KEY,
+    last_id INTEGER NOT NULL
+)
+"""
+
+# The tables whose rows have an id the gateway gives.
+ID_TABLES = (
+    "project",
+    "milestone",
+    "owner",
+    "service_case",
+    "event",
+    "checklist_result",
+    "audit",
+    "journal",
+    "export_batch",
+)
+
+# The export lease (cli/export.py): a batch belongs to the export that opened it until the
+# lease expires (UTC text, as the tables hold times); after that, whoever exports next
+# settles it, on any host.
+_EXPORT_BATCH_LEASE = """
+ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -337,11 +371,44 @@ MIGRATIONS: list[Migration] = [
     ("0016_export_batch_host", _EXPORT_BATCH_HOST),
     ("0018_partial_owner_indexes", _PARTIAL_OWNER_INDEXES),
     ("0019_owner_no_greetings_index", _OWNER_NO_GREETINGS),
+    ("0020_id_counter", _ID_COUNTER),
+    ("0021_export_batch_lease", _EXPORT_BATCH_LEASE),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
 # with ``execute(sql, params)`` (``:name`` parameters) returning rows.
-FILLS = {"0013_owner_search": "sixplustwo.store.search:fill_search_keys"}
+FILLS = {
+    "0013_owner_search": "sixplustwo.store.search:fill_search_keys",
+    "0020_id_counter": "sixplustwo.store.migrations:fill_id_counter",
+}
+
+# The ids an export record names: an owner's, a project's or a case's action, and a milestone
+# bulletin's milestone ("o1:milestone-bulletin:m1").
+_NAMED_IDS = re.compile(r"^(?:o(?P<owner>\d+)|p(?P<project>\d+)|c(?P<service_case>\d+)):")
+_MILESTONE = re.compile(r":m(\d+)$")
+
+
+def fill_id_counter(execute, execute_many) -> None:
+    """Each table's highest id ever given, as far as the database remembers it."""
+    highest = {table: execute(f"SELECT MAX(id) FROM {table}")[0][0] or 0 for table in ID_TABLES}
+    for table, first, last in execute(
+        "SELECT tbl, MAX(pk), MAX(pk_last) FROM journal_change "
+        "WHERE op = 'insert' AND pk IS NOT NULL GROUP BY tbl"
+    ):
+        if table in highest:
+            highest[table] = max(highest[table], first or 0, last or 0)
+    for (action_id,) in execute("SELECT DISTINCT action_id FROM export_log"):
+        named = _NAMED_IDS.match(action_id)
+        if named:
+            table = named.lastgroup or ""
+            highest[table] = max(highest[table], int(named.group(table)))
+        milestone = _MILESTONE.search(action_id)
+        if milestone and ":milestone-bulletin:" in action_id:
+            highest["milestone"] = max(highest["milestone"], int(milestone.group(1)))
+    execute_many(
+        "INSERT INTO id_counter (tbl, last_id) VALUES (:tbl, :last_id)",
+        [{"tbl": table, "last_id": last} for table, last in highest.items() if last],
+    )
 
 
 def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
@@ -392,6 +459,8 @@ def migrate(
                     connection.execute(backend.convert_ddl(statement))
             if name in FILLS:
                 _fill(FILLS[name], backend, connection)
+            if name == "0020_id_counter":
+                backend.sync_ids(connection, ID_TABLES)
             connection.execute(
                 backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
                 {"n": name, "a": now_text()},

@@ -199,7 +199,7 @@ class ExportBatch(Record):
     TABLE = "export_batch"
     FIELDS = _fields(
         "id:id destination format day:date target temporary state audit_id:int started_at:stamp"
-        " host"
+        " host lease_until:stamp"
     )
     id: int
     destination: str
@@ -211,3 +211,4 @@ class ExportBatch(Record):
     audit_id: int | None
     started_at: datetime
     host: str | None  # the machine whose disk holds the temporary file (None: before 0016)
+    lease_until: datetime | None  # UTC; after it anyone settles the batch (None: before 0021)

@@ -6,7 +6,7 @@ in bulk, lock, back up, check, erase, describe an error). Queries are written on
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
@@ -34,6 +34,12 @@ def pyformat(sql: str) -> str:
         last = match.end()
     parts.append(sql[last:].replace("%", "%%"))
     return "".join(parts)
+
+
+def insert_sql(table: str, values: Mapping[str, object]) -> str:
+    """``INSERT INTO table (…) VALUES (:…)`` for these values."""
+    placeholders = ", ".join(f":{name}" for name in values)
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"
 
 
 def unrecognised(tables: Collection[str], path: object) -> StoreError | None:

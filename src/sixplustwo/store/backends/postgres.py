@@ -16,9 +16,11 @@ What this part says differently from SQLite's:
   is sent as that text. Booleans are PostgreSQL booleans (SQLite's are 0/1: the queries test
   them as booleans, ``AND o.wants_greetings``, and the records read both).
 - **Ids.** ``INTEGER PRIMARY KEY`` becomes an identity column; ``insert`` takes the new id with
-  RETURNING. The bulk load gives ids itself, MAX + 1 onwards, under the writers' lock (so that
-  a batch's ids are contiguous, as on SQLite, and a batch rolled back to its savepoint gives its
-  ids back), and then moves the identity's sequence past them.
+  RETURNING. The bulk load gives ids itself, under the writers' lock, past the table's
+  highest row and past the highest id it ever gave in a committed transaction
+  (``id_counter``), and then moves the sequence past them; a rollback moves it back only to
+  that (it gives back the ids nobody committed), never below: a delete or an undo never frees
+  an id to be given again.
 - **Bulk load** is COPY; **locks** (``export``) are session advisory locks on a connection of
   their own; **backup** is pg_dump's job; **check** checks that every table reads and every
   constraint is validated; **scrub** rewrites the tables that held erased personal data, and their
@@ -49,7 +51,7 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Dumper, Loader
 
 from sixplustwo.domain.errors import Conflict, SixPlusTwoError, StoreError
-from sixplustwo.store.backends import pyformat, unrecognised
+from sixplustwo.store.backends import insert_sql, pyformat, unrecognised
 
 NAME = "postgres"
 MAX_PARAMS = 1000
@@ -256,21 +258,42 @@ def page(limit: int, offset: int) -> str:
     return clause + (f" OFFSET {int(offset)}" if offset else "")
 
 
-def insert_returning_id(connection: Connection, sql: str, params: object) -> int:
-    return connection.execute(sql + " RETURNING id", params).fetchone()[0]
+def insert_returning_id(connection: Connection, table: str, values: dict) -> int:
+    """Insert one row; its id, from the identity's sequence (never behind ``id_counter``:
+    ``reset_ids`` and ``sync_ids`` keep it past every committed id)."""
+    return connection.execute(
+        convert(insert_sql(table, values)) + " RETURNING id", values
+    ).fetchone()[0]
+
+
+def sync_ids(connection: Connection, tables: Sequence[str]) -> None:
+    """Move each table's sequence past the ids ``id_counter`` remembers (migration 0020)."""
+    for table in tables:
+        reset_ids(connection, table)
+
+
+_HIGHEST = (
+    "GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+    "COALESCE((SELECT last_id FROM id_counter WHERE tbl = '{table}'), 0))"
+)
 
 
 def next_id(connection: Connection, table: str) -> int:
-    """The id the next bulk insert into ``table`` gives (MAX + 1: under the writers' lock
-    nobody else inserts meanwhile)."""
-    return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+    """The id the next insert into ``table`` gives: past its highest row and past the highest
+    id it ever gave in a committed transaction (``id_counter``), under the writers' lock
+    (nobody else inserts meanwhile)."""
+    highest = _HIGHEST.format(table=table)
+    return connection.execute(f"SELECT {highest} + 1").fetchone()[0]
 
 
 def reset_ids(connection: Connection, table: str) -> None:
-    """Move ``table``'s id sequence past the ids given explicitly."""
+    """Move ``table``'s id sequence past the ids given explicitly, never back below an id
+    given in a committed transaction (the gateway gives ids itself: the sequence is kept in
+    step for whoever inserts by hand)."""
+    highest = _HIGHEST.format(table=table)
     connection.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-        f"GREATEST((SELECT MAX(id) FROM {table}), 1), (SELECT MAX(id) FROM {table}) IS NOT NULL)"
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST({highest}, 1), "
+        f"{highest} > 0)"
     )
 
 
@@ -350,27 +373,23 @@ def _literal(text: str) -> object:
     return int(text)
 
 
-def _has_id(connection: Connection, table: str) -> bool:
-    return "id" in table_columns(connection, table)
-
-
 def insert_many(
     connection: Connection,
     table: str,
     columns: Sequence[str],
     rows: Sequence[tuple],
     constants: dict[str, str] | None = None,
+    first: int = 0,
 ) -> None:
-    """COPY positional rows in; ``constants`` (SQL literals) are added to each row. A table
-    with ids gets them here, MAX + 1 onwards in the rows' order (see the module's note)."""
+    """COPY positional rows in; ``constants`` (SQL literals) are added to each row. With
+    ``first`` the rows get ids from it on, in the rows' order (see the module's note)."""
     if not rows:
         return
     constants = constants or {}
     extra = tuple(_literal(value) for value in constants.values())
     names = [*columns, *constants]
     given_ids = "id" in columns  # a copy of a database: its rows keep their ids
-    with_ids = not given_ids and _has_id(connection, table)
-    first = next_id(connection, table) if with_ids else 0
+    with_ids = bool(first) and not given_ids
     if with_ids:
         names.insert(0, "id")
     statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"

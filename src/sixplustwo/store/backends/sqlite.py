@@ -5,6 +5,10 @@ write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads first a
 later fails at once with "database is locked" under contention. This is the only module that
 imports ``sqlite3``; the queries themselves are written once, in ``:name`` style, which
 SQLite's module takes as it is.
+
+Why one module: it is one dialect, a backend as ``store/database.py`` uses it, found by name
+on the module ``backend_for`` returns (as ``backends/postgres.py`` for a server); split, the
+one ``sqlite3`` import would no longer be in one place.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
-from sixplustwo.store.backends import unrecognised
+from sixplustwo.store.backends import insert_sql, unrecognised
 
 NAME = "sqlite"
 # How long a command waits for the write lock before "database is locked". Write transactions
@@ -189,13 +193,22 @@ def page(limit: int, offset: int) -> str:
     return f" LIMIT {int(limit) or -1}" + (f" OFFSET {int(offset)}" if offset else "")
 
 
-def insert_returning_id(connection: sqlite3.Connection, sql: str, params: object) -> int:
-    return connection.execute(sql, params).lastrowid
+def insert_returning_id(connection: sqlite3.Connection, table: str, values: dict) -> int:
+    """Insert one row with the id ``next_id`` gives; that id."""
+    values = {"id": next_id(connection, table), **values}
+    connection.execute(insert_sql(table, values), values)
+    return values["id"]
 
 
 def next_id(connection: sqlite3.Connection, table: str) -> int:
-    """The id the next insert into ``table`` will get (ids are MAX + 1 in SQLite)."""
-    return connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+    """The id the next insert into ``table`` gets: past its highest row and past the highest
+    id it ever gave (``id_counter``: SQLite alone would give MAX + 1, an id freed by a
+    delete again)."""
+    return connection.execute(
+        f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE((SELECT last_id "
+        "FROM id_counter WHERE tbl = ?), 0)) + 1",
+        (table,),
+    ).fetchone()[0]
 
 
 def role(connection: sqlite3.Connection) -> str | None:
@@ -212,6 +225,10 @@ def table_names(connection: sqlite3.Connection) -> set[str]:
 def table_columns(connection: sqlite3.Connection, table: str) -> list[str]:
     """A table's columns, in their order (as ``postgres.table_columns`` reads them)."""
     return [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+
+
+def sync_ids(connection: sqlite3.Connection, tables: Sequence[str]) -> None:
+    """Nothing to do: SQLite's ids are given by ``next_id``."""
 
 
 def after_migration_check(connection: sqlite3.Connection) -> None:
@@ -273,12 +290,21 @@ def insert_many(
     columns: Sequence[str],
     rows: Sequence[tuple],
     constants: dict[str, str] | None = None,
+    first: int = 0,
 ) -> None:
     """Insert positional rows; ``constants`` are SQL literals written into the statement
-    (binding them on every row cost a quarter of a million-row insert)."""
+    (binding them on every row cost a quarter of a million-row insert). With ``first`` the
+    rows get ids from it on: the first row's given, the others follow it (SQLite gives
+    MAX + 1)."""
     constants = constants or {}
     names = [*columns, *constants]
     values = ["?"] * len(columns) + list(constants.values())
+    if first and rows:
+        connection.execute(
+            f"INSERT INTO {table} (id, {', '.join(names)}) VALUES (?, {', '.join(values)})",
+            (first, *rows[0]),
+        )
+        rows = rows[1:]
     connection.executemany(
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", rows
     )
@@ -366,11 +392,27 @@ def analyze(connection: sqlite3.Connection) -> None:
 
 @contextmanager
 def lock(path: Path, name: str, wait: float) -> Iterator[None]:
-    """One holder of ``name`` at a time per database (a lock file beside it); another waits
-    up to ``wait`` seconds and is then refused."""
+    """One holder of ``name`` at a time per database, whatever path names it (a symlink, a
+    folder reached through one, ``..``): the lock file is beside the database file's real
+    path, and a database file with a second name (a hard link) is refused, as is a lock file
+    that is a symlink or has a second name. Another holder waits up to ``wait`` seconds and
+    is then refused."""
     import fcntl
 
-    lock_path = path.with_name(f"{path.name}.{name}.lock")
+    real = Path(os.path.realpath(path))
+    try:
+        database = os.stat(real)
+    except FileNotFoundError:
+        raise StoreError("no database at {path}", path=path) from None
+    if database.st_nlink > 1:
+        # Two names of one file, each with a lock beside it, would be two locks (and SQLite
+        # keeps a write-ahead log per name).
+        raise StoreError(
+            "database {path} has {links} names (hard links): refused, one lock needs one name",
+            path=path,
+            links=database.st_nlink,
+        )
+    lock_path = real.with_name(f"{real.name}.{name}.lock")
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         handle = os.open(lock_path, flags, 0o600)
@@ -381,9 +423,17 @@ def lock(path: Path, name: str, wait: float) -> Iterator[None]:
             ) from None
         raise
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        found = os.fstat(handle)
+        if not stat.S_ISREG(found.st_mode):
             raise StoreError("lock file {lock} is not a regular file", lock=lock_path)
-        os.fchmod(handle, 0o600)  # one made by an older release may be readable by all
+        if found.st_nlink != 1:
+            # Another name of some other file: its mode is not ours to change.
+            raise StoreError(
+                "lock file {lock} has another name (a hard link): refused (remove it)",
+                lock=lock_path,
+            )
+        if found.st_uid == os.geteuid() and found.st_mode & 0o077:
+            os.fchmod(handle, 0o600)  # one made by an older release may be readable by all
         deadline = time.monotonic() + wait
         while True:
             try:
