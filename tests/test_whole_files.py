@@ -340,3 +340,30 @@ def test_a_file_error_past_the_header_reads_the_same_in_the_background(
         lines.append(_refused(cli("owner", "import", path, ok=False), "sales.csv, line 3"))
     assert lines[0] == lines[1]
     assert lines[0].count("sales.csv") == 1
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7])
+def test_the_encoding_is_decided_the_same_whatever_the_chunks(tmp_path, monkeypatch, chunk):
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.io import encodings
+
+    def decided(data: bytes) -> str:
+        path = tmp_path / "sales.csv"
+        path.write_bytes(data)
+        try:
+            return encodings.text_encoding(path)
+        except InvalidInput as exc:
+            return str(exc)
+
+    files = [data for data, _ in MISLEADING.values()]
+    files += [
+        (HEADER + _row(0)).encode("gb18030"),
+        b"\xef\xbb\xbf\xef\xbb\xbf" + (HEADER + _row(0)).encode(),
+        (HEADER + _row(0)).encode(),
+        (HEADER + _row(0)).encode()[:-2],  # a character cut at the end
+    ]
+    whole = [decided(data) for data in files]
+    monkeypatch.setattr(encodings, "_CHUNK", chunk)
+    assert [decided(data) for data in files] == whole
+    assert whole[-4:-1] == ["gb18030", "utf-8-sig", "utf-8"]
+    assert "row 2: not UTF-8 like the rows before it" in whole[-1]
