@@ -125,6 +125,8 @@ class BackgroundRows(Generic[Item]):
                     return
                 batch = _loads(data)
                 if isinstance(batch, SixPlusTwoError | str):
+                    if _names_source(batch, self._source):
+                        raise batch  # as the file's reader says it inline
                     raise InvalidInput("{source}: {error}", source=self._source, error=batch)
                 yield batch
         finally:
@@ -168,6 +170,12 @@ class BackgroundRows(Generic[Item]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _names_source(error: SixPlusTwoError | str, source: str) -> bool:
+    """An error of the file's reader that names the file already (``path=``, as the
+    importer's file errors do): the parent raises it unchanged, as the inline reader would."""
+    return isinstance(error, SixPlusTwoError) and str(error.params.get("path")) == source
 
 
 def _terminated(signum: int, _frame: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from sixplustwo.domain.owners import (
     plain_owner_values,
     survey_row,
 )
+from sixplustwo.io.encodings import CSV_CELL_MAX, text_encoding
 
 # Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -57,25 +57,6 @@ class ParsedFile:
 _CHUNK = 1 << 20
 
 
-def _encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) or GB18030, decided by decoding the file chunk by chunk,
-    so that a large file is never held in memory whole."""
-    with path.open("rb") as file:
-        if file.read(3) == b"\xef\xbb\xbf":
-            return "utf-8-sig"
-        for encoding in ("utf-8", "gb18030"):
-            file.seek(0)
-            decoder = codecs.getincrementaldecoder(encoding)()
-            try:
-                while chunk := file.read(_CHUNK):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                continue
-            return encoding
-    raise InvalidInput("{path}: neither UTF-8 nor GB18030 text", path=path)
-
-
 def _line_count(path: Path) -> int:
     count = 0
     with path.open("rb") as file:
@@ -84,19 +65,25 @@ def _line_count(path: Path) -> int:
     return count
 
 
-# A CSV cell is read up to this many characters (Python's csv stops at 131,072, with a
+# A CSV cell is read up to CSV_CELL_MAX characters (Python's csv stops at 131,072, with a
 # traceback): a longer name or note is then refused by its field's own limit, naming the row
 # and the column. A cell longer than this stops the file, naming its line.
-CSV_CELL_MAX = 16 * 1024 * 1024
 
 
 def _csv_rows(path: Path) -> Iterator[list[object]]:
     if csv.field_size_limit() < CSV_CELL_MAX:
         csv.field_size_limit(CSV_CELL_MAX)
-    with path.open(encoding=_encoding(path), newline="") as file:
+    # The encoding is decided, and every row checked to decode, before the first row is read.
+    with path.open(encoding=text_encoding(path), newline="") as file:
         reader = csv.reader(file)
         try:
             yield from reader
+        except UnicodeDecodeError:  # the file changed since its encoding was decided
+            raise InvalidInput(
+                "{path}, line {line}: the file changed while it was read",
+                path=path,
+                line=reader.line_num,
+            ) from None
         except csv.Error as exc:
             # The line of the file (a row with a quoted newline spans two), not the row.
             if "field larger than field limit" in str(exc):
@@ -115,20 +102,62 @@ def _csv_rows(path: Path) -> Iterator[list[object]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:
+    """The rows of the workbook's one sheet that holds any, to its last row: the sheet's
+    stored dimension (which openpyxl's read-only mode otherwise trusts, and which some
+    programs leave stale) is not read. Hidden sheets (lists for drop-downs) are left out;
+    rows on two visible sheets are refused, not half read."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput(
-            "{path}: not a readable .xlsx file ({reason})", path=path, reason=str(exc)
-        ) from None
+        raise _unreadable(path, exc) from None
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        try:
+            sheets = [
+                sheet
+                for sheet in workbook.worksheets
+                if sheet.sheet_state == "visible" and _holds_rows(sheet)
+            ]
+        except Exception as exc:
+            raise _unreadable(path, exc) from None
+        if len(sheets) > 1:
+            raise InvalidInput(
+                "{path}: sheets {sheets} all hold rows; import reads one sheet: keep the "
+                "ledger alone in its workbook",
+                path=path,
+                sheets=", ".join(sheet.title for sheet in sheets),
+            )
+        if not sheets:
+            return  # the file is empty
+        rows = _sheet_rows(sheets[0])
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # a sheet damaged past its first rows
+                raise _unreadable(path, exc) from None
             yield list(row)
     finally:
         workbook.close()
+
+
+def _sheet_rows(sheet) -> Iterator[tuple]:
+    sheet.reset_dimensions()  # every row the sheet holds, each as wide as its cells
+    return sheet.iter_rows(values_only=True)
+
+
+def _holds_rows(sheet) -> bool:
+    return any(not _blank(row) for row in _sheet_rows(sheet))
+
+
+def _unreadable(path: Path, exc: Exception) -> InvalidInput:
+    return InvalidInput(
+        "{path}: not a readable .xlsx file ({reason})",
+        path=path,
+        reason=str(exc) or type(exc).__name__,
+    )
 
 
 def _cell(field: str, value: object, is_date: bool) -> object:
@@ -150,7 +179,7 @@ def _cell(field: str, value: object, is_date: bool) -> object:
     return value
 
 
-def _blank(row: list[object]) -> bool:
+def _blank(row: list[object] | tuple) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in row)
 
 

@@ -22,9 +22,15 @@ for _field in OWNER_FIELDS:
 
 def read_owner_list(path: Path) -> tuple[list[int], list[tuple[str, str]]]:
     """The owner ids and the (project, unit) flats the file names, in its order."""
-    from sixplustwo.io.importing import _encoding
+    from sixplustwo.io.encodings import refuse_nul, text_encoding
 
-    text = path.read_text(encoding=_encoding(path))
+    if not path.is_file():
+        raise InvalidInput("{path}: no such file", path=path)
+    encoding = text_encoding(path)  # one encoding for the whole file, or a refusal
+    data = path.read_bytes()
+    if b"\0" in data:  # no text has it, and PostgreSQL refuses it in a query
+        refuse_nul(path, data.index(b"\0"))
+    text = data.decode(encoding)
     sample = text[:4096]
     delimiter = "\t" if "\t" in sample else ","
     ids: list[int] = []
