@@ -144,7 +144,8 @@ def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connect
         if new:
             connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     else:
-        uri = f"file:{quote(str(path.absolute()))}?mode=rw"
+        mode = "rw" if write or not _read_only_folder(path) else _read_only_mode(path)
+        uri = f"file:{quote(str(path.absolute()))}?mode={mode}"
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         _prepare(connection, write=write)
@@ -152,6 +153,19 @@ def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connect
         connection.close()
         raise
     return connection
+
+
+def _read_only_mode(path: Path) -> str:
+    """How a reading command opens a database on a read-only file system (a mounted backup,
+    a snapshot, write-protected media), where SQLite cannot make the -shm file a WAL database
+    is otherwise read through. Nothing can change the file there, so it is opened as
+    immutable, unless a -wal file holds commits not yet folded into it (a database copied
+    while in use): those are read through the -wal and -shm beside it, if both are there."""
+    try:
+        pending = path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        pending = False
+    return "ro" if pending else "ro&immutable=1"
 
 
 def begin(connection: sqlite3.Connection, *, write: bool) -> None:
@@ -429,10 +443,12 @@ def backup(path: Path, target: Path) -> int:
     from sixplustwo.faults import fault_point
 
     temporary = target.with_name(f".{target.name}.partial")
-    temporary.unlink(missing_ok=True)  # a leftover, or a symlink: removed, never followed
+    # A leftover (a killed run's), or a symlink: removed, never followed. Its journal too: a
+    # journal left beside the new copy would be rolled back into it as it is opened.
+    _remove_partial(temporary)
     if not create_private(temporary):
         raise StoreError("cannot write backup: {path} appeared meanwhile", path=temporary)
-    source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    source = sqlite3.connect(_source_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         copy = sqlite3.connect(temporary)
         try:
@@ -443,19 +459,39 @@ def backup(path: Path, target: Path) -> int:
             copy.close()
         os.replace(temporary, target)
     except sqlite3.Error as exc:
-        temporary.unlink(missing_ok=True)
+        _remove_partial(temporary)
         raise StoreError("backup failed: {reason}", reason=str(exc)) from None
+    except BaseException:  # a full disk at the rename, an interrupt: nothing partial left
+        _remove_partial(temporary)
+        raise
     finally:
         source.close()
     return pages
+
+
+def _remove_partial(temporary: Path) -> None:
+    """A partial backup and the journal SQLite keeps beside it while writing it."""
+    for name in (temporary.name, *(temporary.name + suffix for suffix in _COMPANIONS)):
+        with suppress(FileNotFoundError):
+            temporary.with_name(name).unlink()
+
+
+def _source_uri(path: Path) -> str:
+    """The database to back up, never made where it is missing; on a read-only file system,
+    read as ``connect`` reads it there."""
+    mode = _read_only_mode(path) if _read_only_folder(path) else "rw"
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
 
 
 def check(path: Path) -> tuple[list[str], int, str | None, int]:
     """Integrity problems (["ok"] when none), foreign-key problems, schema, owners."""
     if not path.exists():
         raise StoreError("no database at {path}", path=path)
+    mode = _read_only_mode(path) if _read_only_folder(path) else "ro"
     connection = sqlite3.connect(
-        f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        f"file:{quote(str(path.absolute()))}?mode={mode}",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
     )
     try:
         try:
