@@ -52,6 +52,8 @@ BOTH_BACKENDS = {
     "test_calendars",
     "test_report_definitions",
     "test_contention",
+    "test_one_lines",
+    "test_waits",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -98,6 +100,12 @@ SQLITE_ONLY = {
     "test_a_large_export_holds_the_write_lock_a_fraction_of_a_second",
     # test_clear_words: the command runs on a file of its own (--db), whatever the backend
     "test_a_closed_pipe_ends_the_command_quietly",
+    # test_one_lines: a read-only file system, a full one, a file's leftovers beside it
+    "test_reading_commands_work_on_a_read_only_file_system",
+    "test_a_read_only_copy_with_commits_in_its_log_reads_them",
+    "test_a_failed_backup_leaves_nothing_behind",
+    # test_waits: holds SQLite's write lock (BEGIN IMMEDIATE) from a connection of its own
+    "test_a_writer_waits_longer_than_the_old_busy_timeout",
 }
 # Tests in those modules that open no database at all (pure functions, the source text): a
 # second run on the server would repeat the first.
