@@ -24,11 +24,17 @@ from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
 from sixplustwo.store.backends import unrecognised
 
 NAME = "sqlite"
-# How long a command waits for the write lock before "database is locked". Write transactions
-# last milliseconds (exports record their rows after reading), but on a loaded machine with
-# eight writers SQLite's busy handler, which polls, can lose the race for several seconds;
-# an import of a large file holds it for seconds. Waiting beats failing a butler's command.
+# How long a reading command, a check or a backup waits for a lock before "database is
+# locked" (in WAL mode readers do not wait for writers: only for a checkpoint or recovery).
 BUSY_TIMEOUT_MS = 20000
+# How long a writing command waits for the write lock. Most write transactions last
+# milliseconds (exports record their rows after reading), but an import holds the lock for
+# its whole run, all rows or none: a 100,000-row file some 10 to 40 s on a loaded machine,
+# and several imports at once queue one behind the other (six 100k imports and eight writers
+# on two busy cores: the last waited over two minutes). SQLite's busy handler polls, so who
+# comes next is not first come, first served; every waiter gets its turn once the imports
+# are through. Waiting beats failing a butler's command (docs/data-rules.md, "Under faults").
+WRITE_WAIT_MS = 600_000
 MAX_PARAMS = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 # Dates are stored as ISO text, times as "YYYY-MM-DD HH:MM:SS.ffffff" (as the tables always
@@ -71,7 +77,7 @@ def location(target: str | os.PathLike) -> Path:
 def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS if write else BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA synchronous = NORMAL")
     if not write:
