@@ -5,6 +5,10 @@ write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads first a
 later fails at once with "database is locked" under contention. This is the only module that
 imports ``sqlite3``; the queries themselves are written once, in ``:name`` style, which
 SQLite's module takes as it is.
+
+Why one module: it is the one place that imports ``sqlite3`` (tests/test_gateway.py checks
+it), and it answers the same list of questions as ``postgres.py``, side by side; split, each
+part would import the driver.
 """
 
 from __future__ import annotations
