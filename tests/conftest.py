@@ -61,6 +61,8 @@ BOTH_BACKENDS = {
     "test_contention",
     "test_wrong_results_refused",
     "test_ids_and_locks",
+    "test_one_lines",
+    "test_waits",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -112,6 +114,12 @@ SQLITE_ONLY = {
     "test_two_paths_to_one_database_share_one_lock",
     "test_a_hard_linked_lock_file_is_refused_and_left_as_it_is",
     "test_a_hard_linked_database_is_refused_by_the_export",
+    # test_one_lines: a read-only file system, a full one, a file's leftovers beside it
+    "test_reading_commands_work_on_a_read_only_file_system",
+    "test_a_read_only_copy_with_commits_in_its_log_reads_them",
+    "test_a_failed_backup_leaves_nothing_behind",
+    # test_waits: holds SQLite's write lock (BEGIN IMMEDIATE) from a connection of its own
+    "test_a_writer_waits_longer_than_the_old_busy_timeout",
 }
 # Tests in those modules that open no database at all (pure functions, the source text): a
 # second run on the server would repeat the first.

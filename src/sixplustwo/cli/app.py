@@ -99,6 +99,12 @@ def root(
     # the report page, lock files. Each is created 0600 (the data folder 0700) where it is
     # made, whatever the caller's umask (store/backends/sqlite.py, io/exporting.py): the
     # command leaves the umask alone, so that tests/test_private_files.py sees every one.
+    if db is not None and not db.strip():
+        # Refused before any command starts (one would ask its question first): an empty
+        # path names no database, and is never taken for the default one.
+        from sixplustwo.domain.errors import InvalidInput
+
+        raise InvalidInput("--db is empty: name a database file or a postgresql:// URL")
     ctx.obj = {"db": db, "playbook": playbook}
 
 

@@ -231,12 +231,19 @@ def _schedule_lunar_birthdays(
 ) -> list[_Scheduled]:
     """As for solar birthdays, by lunar year: ids carry it ("L2026"), since two lunar
     birthdays can fall in one solar year."""
-    from sixplustwo.domain.calendars import lunar_anniversary, solar_to_lunar
+    from sixplustwo.domain.calendars import (
+        LUNAR_DAYS,
+        LUNAR_YEARS,
+        lunar_anniversary,
+        solar_to_lunar,
+    )
 
     assert owner.birthday is not None
     birthday = owner.birthday
     born = solar_to_lunar(birthday)[0]
-    years = range(max(solar_to_lunar(signed)[0], born + 1), today.year + 2)
+    signed_year = solar_to_lunar(max(signed, LUNAR_DAYS[0]))[0]
+    # Within the lunar years the calendar data covers (domain/calendars.py).
+    years = range(max(signed_year, born + 1), min(today.year + 2, LUNAR_YEARS.stop))
     occurrences = ((f"L{y}", lunar_anniversary(birthday, y)) for y in years)
     return _yearly(rule, owner, signed, today, occurrences, detail="农历")
 

@@ -68,12 +68,21 @@ def festivals_between(first: date, last: date) -> list[tuple[int, str, date]]:
     ]
 
 
+# The lunar years the calendar data covers (lunardate), and the solar days they span. Near
+# the ends of the dates a command accepts (domain/dates.py), a window may reach past them:
+# there are no lunar festivals or 农历 birthdays to find there.
+LUNAR_YEARS = range(1900, 2100)
+LUNAR_DAYS = (date(1900, 1, 31), date(2100, 2, 7))
+
+
 @lru_cache(maxsize=256)
 def festival_days(year: int) -> tuple[tuple[str, date], ...]:
-    """The day of each greeted festival in ``year``, in date order."""
+    """The day of each greeted festival in ``year``, in date order (a lunar one only in a
+    lunar year the calendar data covers)."""
     found = [
         (key, date(year, month, day) if calendar == "solar" else lunar_to_solar(year, month, day))
         for key, _, calendar, month, day in FESTIVALS
+        if calendar == "solar" or year in LUNAR_YEARS
     ]
     return tuple(sorted(found, key=lambda item: item[1]))
 
@@ -112,7 +121,10 @@ def birthday_key(birthday: date | None, lunar: bool) -> str | None:
 
 def lunar_birthday_keys(day: date) -> list[str]:
     """Keys of the lunar birthdays that can fall on ``day``: its lunar month and day, and the
-    30th when ``day`` is the 29th of a 29-day month (the 30th is kept on the 29th)."""
+    30th when ``day`` is the 29th of a 29-day month (the 30th is kept on the 29th). None
+    outside the lunar calendar's data."""
+    if not LUNAR_DAYS[0] <= day < LUNAR_DAYS[1]:
+        return []
     _, month, lunar_day, _ = solar_to_lunar(day)
     keys = [f"L{month:02d}-{lunar_day:02d}"]
     if lunar_day == 29 and solar_to_lunar(day + _ONE_DAY)[2] == 1:

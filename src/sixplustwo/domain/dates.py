@@ -21,12 +21,34 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日"
 
 
+# The days a command may be asked about or told of (--date, --from, --to, --as-of …): the
+# years the lunar calendar is known for (lunardate: lunar years 1900 to 2099, solar days
+# 1900-01-31 to 2100-02-07), whole solar years, so that a festival or a 农历 birthday near
+# either end is still found. Outside them a command refuses the date in one line.
+FIRST_DAY = date(1901, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
 def parse_date(text: str, *, what: str = "date") -> date:
     """Parse one of the accepted input formats; raise InvalidInput naming ``what``."""
     try:
         return parse_date_text(text)
     except InvalidInput as exc:
         raise InvalidInput("{what}: {error}", what=what, error=exc) from None
+
+
+def supported(day: date, *, what: str = "date") -> date:
+    """``day`` if it is from FIRST_DAY to LAST_DAY; else InvalidInput naming ``what`` and
+    the range."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            "{what}: {day} is outside the dates sixplustwo works with ({first} to {last})",
+            what=what,
+            day=day.isoformat(),
+            first=FIRST_DAY.isoformat(),
+            last=LAST_DAY.isoformat(),
+        )
+    return day
 
 
 @lru_cache(maxsize=65536)
@@ -54,9 +76,10 @@ def iso(value: date | None) -> str | None:
 
 
 def parse_optional_date(text: str | None, *, what: str = "date") -> date | None:
+    """A command's date option: None if not given, else a day the commands work with."""
     if text is None or not text.strip():
         return None
-    return parse_date(text, what=what)
+    return supported(parse_date(text, what=what), what=what)
 
 
 _OFFSET_PART = re.compile(r"([+-])\s*(\d+)\s*(y|mo|d)")

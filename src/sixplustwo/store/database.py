@@ -32,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sixplustwo.domain.errors import SixPlusTwoError, StoreError
+from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError, StoreError
 from sixplustwo.store.backends import insert_sql, transaction
 from sixplustwo.store.migrations import migrate
 
@@ -80,7 +80,9 @@ def default_db_path() -> Path:
 
 def resolve_target(explicit: str | os.PathLike | None) -> tuple[str | os.PathLike, bool]:
     """``--db`` first, then ``$SIXPLUSTWO_DB``, then the user data directory; and whether it
-    is that default."""
+    is that default. An empty ``--db`` names nothing: refused, never taken for the default."""
+    if explicit is not None and not os.fspath(explicit).strip():
+        raise InvalidInput("--db is empty: name a database file or a postgresql:// URL")
     if explicit:
         return explicit, False
     from_env = os.environ.get(DB_ENV)

@@ -7,8 +7,9 @@ imports ``sqlite3``; the queries themselves are written once, in ``:name`` style
 SQLite's module takes as it is.
 
 Why one module: it is one dialect, a backend as ``store/database.py`` uses it, found by name
-on the module ``backend_for`` returns (as ``backends/postgres.py`` for a server); split, the
-one ``sqlite3`` import would no longer be in one place.
+on the module ``backend_for`` returns (as ``backends/postgres.py`` for a server), and the one
+place that imports ``sqlite3`` (tests/test_gateway.py checks it); split, each part would
+import the driver.
 """
 
 from __future__ import annotations
@@ -28,11 +29,17 @@ from sixplustwo.domain.errors import N_, Conflict, SixPlusTwoError, StoreError
 from sixplustwo.store.backends import insert_sql, unrecognised
 
 NAME = "sqlite"
-# How long a command waits for the write lock before "database is locked". Write transactions
-# last milliseconds (exports record their rows after reading), but on a loaded machine with
-# eight writers SQLite's busy handler, which polls, can lose the race for several seconds;
-# an import of a large file holds it for seconds. Waiting beats failing a butler's command.
+# How long a reading command, a check or a backup waits for a lock before "database is
+# locked" (in WAL mode readers do not wait for writers: only for a checkpoint or recovery).
 BUSY_TIMEOUT_MS = 20000
+# How long a writing command waits for the write lock. Most write transactions last
+# milliseconds (exports record their rows after reading), but an import holds the lock for
+# its whole run, all rows or none: a 100,000-row file some 10 to 40 s on a loaded machine,
+# and several imports at once queue one behind the other (six 100k imports and eight writers
+# on two busy cores: the last waited over two minutes). SQLite's busy handler polls, so who
+# comes next is not first come, first served; every waiter gets its turn once the imports
+# are through. Waiting beats failing a butler's command (docs/data-rules.md, "Under faults").
+WRITE_WAIT_MS = 600_000
 MAX_PARAMS = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 # Dates are stored as ISO text, times as "YYYY-MM-DD HH:MM:SS.ffffff" (as the tables always
@@ -75,7 +82,7 @@ def location(target: str | os.PathLike) -> Path:
 def _prepare(connection: sqlite3.Connection, *, write: bool) -> None:
     # Take transaction control from pysqlite so that BEGIN is ours to emit.
     connection.isolation_level = None
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS if write else BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA synchronous = NORMAL")
     if not write:
@@ -148,7 +155,8 @@ def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connect
         if new:
             connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     else:
-        uri = f"file:{quote(str(path.absolute()))}?mode=rw"
+        mode = "rw" if write or not _read_only_folder(path) else _read_only_mode(path)
+        uri = f"file:{quote(str(path.absolute()))}?mode={mode}"
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         _prepare(connection, write=write)
@@ -156,6 +164,19 @@ def connect(path: Path, *, write: bool, create: bool = False) -> sqlite3.Connect
         connection.close()
         raise
     return connection
+
+
+def _read_only_mode(path: Path) -> str:
+    """How a reading command opens a database on a read-only file system (a mounted backup,
+    a snapshot, write-protected media), where SQLite cannot make the -shm file a WAL database
+    is otherwise read through. Nothing can change the file there, so it is opened as
+    immutable, unless a -wal file holds commits not yet folded into it (a database copied
+    while in use): those are read through the -wal and -shm beside it, if both are there."""
+    try:
+        pending = path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        pending = False
+    return "ro" if pending else "ro&immutable=1"
 
 
 def begin(connection: sqlite3.Connection, *, write: bool) -> None:
@@ -479,10 +500,12 @@ def backup(path: Path, target: Path) -> int:
     from sixplustwo.faults import fault_point
 
     temporary = target.with_name(f".{target.name}.partial")
-    temporary.unlink(missing_ok=True)  # a leftover, or a symlink: removed, never followed
+    # A leftover (a killed run's), or a symlink: removed, never followed. Its journal too: a
+    # journal left beside the new copy would be rolled back into it as it is opened.
+    _remove_partial(temporary)
     if not create_private(temporary):
         raise StoreError("cannot write backup: {path} appeared meanwhile", path=temporary)
-    source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    source = sqlite3.connect(_source_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         copy = sqlite3.connect(temporary)
         try:
@@ -493,19 +516,39 @@ def backup(path: Path, target: Path) -> int:
             copy.close()
         os.replace(temporary, target)
     except sqlite3.Error as exc:
-        temporary.unlink(missing_ok=True)
+        _remove_partial(temporary)
         raise StoreError("backup failed: {reason}", reason=str(exc)) from None
+    except BaseException:  # a full disk at the rename, an interrupt: nothing partial left
+        _remove_partial(temporary)
+        raise
     finally:
         source.close()
     return pages
+
+
+def _remove_partial(temporary: Path) -> None:
+    """A partial backup and the journal SQLite keeps beside it while writing it."""
+    for name in (temporary.name, *(temporary.name + suffix for suffix in _COMPANIONS)):
+        with suppress(FileNotFoundError):
+            temporary.with_name(name).unlink()
+
+
+def _source_uri(path: Path) -> str:
+    """The database to back up, never made where it is missing; on a read-only file system,
+    read as ``connect`` reads it there."""
+    mode = _read_only_mode(path) if _read_only_folder(path) else "rw"
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
 
 
 def check(path: Path) -> tuple[list[str], int, str | None, int]:
     """Integrity problems (["ok"] when none), foreign-key problems, schema, owners."""
     if not path.exists():
         raise StoreError("no database at {path}", path=path)
+    mode = _read_only_mode(path) if _read_only_folder(path) else "ro"
     connection = sqlite3.connect(
-        f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        f"file:{quote(str(path.absolute()))}?mode={mode}",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
     )
     try:
         try:
