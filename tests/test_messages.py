@@ -135,14 +135,14 @@ def test_an_error_pickles_whole():
 
 def test_every_code_the_domain_uses_has_a_label():
     from sixplustwo.cli import labels
-    from sixplustwo.domain import actions, playbook
+    from sixplustwo.domain import actions, playbook, stages
     from sixplustwo.domain.rules import CASE_KINDS
     from sixplustwo.io.report_html import _COLOURS
     from sixplustwo.store.reporting import OUTCOMES
 
     assert set(typing.get_args(actions.Status)) == set(actions.STATUSES) == set(labels.STATUS)
-    assert set(typing.get_args(actions.Stage)) == set(actions.STAGES)
-    assert set(labels.STAGE) == {*actions.STAGES, "forgotten"}  # forgotten: erased on request
+    assert set(typing.get_args(stages.Stage)) == set(stages.STAGES)
+    assert set(labels.STAGE) == {*stages.STAGES, "forgotten"}  # forgotten: erased on request
     assert tuple(labels.STEP) == playbook.STEP_CODES
     assert {rule.step for rule in playbook.default_playbook()} <= set(labels.STEP)
     assert not hasattr(playbook, "STEPS")  # step names live in cli/labels.py only

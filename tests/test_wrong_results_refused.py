@@ -181,7 +181,9 @@ def test_a_name_of_invisible_characters_is_refused(cli, cli_json, project, name,
     path = tmp_path / "new.csv"
     path.write_text(f"姓名,手机,项目,房号\n{name},13900001111,HY1,1-102\n", "utf-8")
     refused = cli("owner", "import", path, ok=False)
-    assert "row 2" in refused.stderr and "no visible character" in refused.stderr
+    # A byte-order mark inside a file is refused as such, before its row is read as a name.
+    why = "byte-order mark" if "\ufeff" in name else "no visible character"
+    assert "row 2" in refused.stderr and why in refused.stderr
     assert [o["name"] for o in cli_json("owner", "list")] == ["王伟"]
 
 

@@ -1,8 +1,7 @@
 """Actions: what a butler must do for one subject, derived from the playbook and the facts.
 
 Everything takes ``today`` as an argument: this module never reads the clock. An owner's
-journey stage is in ``stages.py``; ``stage``, ``Stage`` and ``STAGES`` stay importable from
-here, as the store imports them.
+journey stage is in ``stages.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from sixplustwo.domain.dates import Offset, anniversary
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, Subject
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
-from sixplustwo.domain.stages import STAGES, Stage, stage  # noqa: F401
 
 # Codes only: the words a screen shows for them are in cli/labels.py.
 Status = Literal["upcoming", "open", "overdue", "done", "missed"]

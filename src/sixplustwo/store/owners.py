@@ -324,7 +324,7 @@ class Owners:
         together; forgotten owners never), and those a file names by id or flat (``ids``,
         ``flats``: each must name an owner, else nothing is assigned). The ids selected, in
         order; with ``dry_run`` nothing is written."""
-        from sixplustwo.domain.actions import stage
+        from sixplustwo.domain.stages import stage
 
         clauses = ["o.forgotten_on IS NULL"]
         params: dict[str, object] = {}
