@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from dbsql import sql
@@ -26,6 +25,15 @@ SECRETS = {
     "tag": "爱好:古琴雅集".encode(),
     "case note": "书房渗水".encode(),
 }
+
+
+def _psycopg():
+    """The driver, imported by the server's tests only: without it they are skipped (the
+    server fixture says why) and the SQLite half runs."""
+    import psycopg
+
+    return psycopg
+
 
 on_a_server = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 on_both = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -72,7 +80,7 @@ def test_forget_leaves_no_byte_of_the_person_in_the_data_directory(
 ):
     url = str(db_path)
     owner = _a_person_among_others(cli, cli_json)
-    with psycopg.connect(url, autocommit=True) as admin:
+    with _psycopg().connect(url, autocommit=True) as admin:
         admin.execute("ANALYZE")  # the planner's statistics hold the person, as autovacuum's do
         admin.execute("CHECKPOINT")
     shown = str(sql(url, "SELECT * FROM pg_stats WHERE schemaname = 'public'")).encode()
@@ -102,7 +110,7 @@ def test_forget_waits_a_bounded_time_for_a_table_another_session_reads(
     monkeypatch.setattr(postgres, "REWRITE_LOCK_WAIT_MS", 300)
     url = str(db_path)
     owner = _a_person_among_others(cli, cli_json)
-    with psycopg.connect(url) as reader:  # READ COMMITTED: a lock, no old snapshot
+    with _psycopg().connect(url) as reader:  # READ COMMITTED: a lock, no old snapshot
         reader.execute("SELECT COUNT(*) FROM owner").fetchone()
         held = cli("owner", "forget", owner, "--yes")
         assert held.exit_code == 0
@@ -123,7 +131,7 @@ def test_forget_by_a_role_that_does_not_own_the_tables_says_what_stays(
     database = url.split("/")[3].split("?")[0]
     pg_server.admin("DO $$ BEGIN CREATE ROLE clerk LOGIN; EXCEPTION WHEN duplicate_object "
                     "THEN NULL; END $$")  # fmt: skip
-    with psycopg.connect(url, autocommit=True) as admin:
+    with _psycopg().connect(url, autocommit=True) as admin:
         admin.execute("GRANT USAGE ON SCHEMA public TO clerk")
         admin.execute(
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO clerk"
@@ -195,3 +203,22 @@ def test_nothing_can_be_added_to_a_forgotten_owner(cli, cli_json, db_path, tmp_p
     assert stored["butler"] == "李管家" and stored.get("referred_by") in (None, "")
     assert NAME.encode() not in str(sql(db_path, "SELECT * FROM event")).encode()
     assert NAME.encode() not in str(sql(db_path, "SELECT * FROM owner")).encode()
+
+
+@on_both
+def test_an_update_file_leaves_a_forgotten_owner_alone_and_says_so(cli, cli_json, tmp_path):
+    """The sales ledger still holds the person: an `import --update` brings nothing of them
+    back, and names the rows it left alone (not silently)."""
+    owner, other, _ = _forgotten_with_a_case(cli, cli_json)
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        f"编号,姓名,手机\n{other},李四,13700000002\n{owner},{NAME},{PHONE}\n", "utf-8"
+    )
+    done = cli("owner", "import", ledger, "--update")
+    assert "row 3" in done.stderr and "owner forget" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert cli_json("owner", "show", other)["name"] == "李四"
+    shown = cli_json("owner", "show", owner)
+    assert NAME not in str(shown) and PHONE not in str(shown)
+    summary = cli_json("owner", "import", ledger, "--update", "--dry-run")
+    assert summary["forgotten"] == 1

@@ -127,6 +127,7 @@ def test_dry_run_counts_the_values_that_would_change(cli, cli_json, ledger, tmp_
         "updated": 0,
         "dry_run": True,
         "changes": {"new": 1, "name": 0, "phone": 0, "butler": 2, "visited": 1},
+        "forgotten": 0,  # rows naming owners erased on request, left alone
     }
     assert _stored(db_path) == before
     written = cli_json("owner", "import", path, "--update")

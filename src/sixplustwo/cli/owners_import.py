@@ -98,6 +98,19 @@ def import_owners(
         "dry_run": dry_run,
         "changes": changes,
     }
+    if update:  # rows naming owners erased on request, left alone
+        summary["forgotten"] = result.forgotten_count
+    if result.forgotten_count:
+        rows_named = ", ".join(map(str, result.forgotten_rows))
+        if result.forgotten_count > len(result.forgotten_rows):
+            rows_named += ", …"
+        left = SixPlusTwoError(
+            "{count} rows name customers erased on request (owner forget), left as they are: "
+            "row {rows}",
+            count=result.forgotten_count,
+            rows=rows_named,
+        )
+        typer.echo(warning_line(left), err=True)
     if fmt is Format.json:
         emit_json(summary)
         return

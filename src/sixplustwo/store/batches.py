@@ -178,6 +178,9 @@ class ImportResult:
     problem_count: int = 0
     # An update's count of stored values that change, by input field; "new": owners added.
     changes: dict[str, int] = field(default_factory=dict)
+    # An update's rows naming an owner erased on request, left alone (the first SHOWN_PROBLEMS).
+    forgotten_rows: list[int] = field(default_factory=list)
+    forgotten_count: int = 0
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 
@@ -185,6 +188,11 @@ class ImportResult:
         self.problem_count += 1
         if len(self.problems) < self.SHOWN_PROBLEMS:
             self.problems.append(problem)
+
+    def forgotten(self, row: int) -> None:
+        self.forgotten_count += 1
+        if len(self.forgotten_rows) < self.SHOWN_PROBLEMS:
+            self.forgotten_rows.append(row)
 
 
 class OwnerBatch:

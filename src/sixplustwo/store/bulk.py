@@ -152,7 +152,8 @@ def update_owners(
     flat or id), whose stored values take the row's cells, or a flat with no owner yet, which
     the row adds. Only the columns whose values change are written; the merged owner is
     checked as a whole (``merged_owner``). ``result.changes`` counts the stored values that
-    change, by input field. A forgotten owner is left alone. ``labels`` names input fields in
+    change, by input field. A forgotten owner is left alone, its row counted in
+    ``result.forgotten_rows``. ``labels`` names input fields in
     problems (the file's headers)."""
     result = ImportResult()
     labels = labels or {}
@@ -253,7 +254,8 @@ def _update_chunk(
     for row_number, owner_id, (_, project_id, unit, cells, _) in chunk:
         owner = stored[owner_id]
         if owner["forgotten_on"] is not None:
-            continue  # erased on request: an import does not bring the person back
+            result.forgotten(row_number)  # erased on request: an import does not bring the
+            continue  # person back (the command says which rows it left alone)
         if (project_id is not None and project_id != owner["project_id"]) or (
             unit is not None and unit != owner["unit"]
         ):
