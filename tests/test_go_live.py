@@ -107,3 +107,31 @@ def test_go_live_refused_when_not_a_date_or_both_asked(cli, history):
     assert bad.exit_code == 1 and "--go-live" in bad.stderr
     both = cli("playbook", "--go-live", "2026-12-01", "--clear-go-live", ok=False)
     assert both.exit_code == 1 and "choose one" in both.stderr
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def test_the_report_counts_nothing_before_go_live(cli, cli_json, history):
+    def rules(data):
+        return {r["rule"]: r for r in data["rules"]}
+
+    quarter = ("report", "--from", "2026-10-01", "--to", "2026-12-31")
+    before = rules(cli_json(*quarter))
+    assert before["visit-followup"]["missed"] == 1 and before["visit-followup"]["on_time_rate"] == 0
+    cli("playbook", "--go-live", "2026-12-01")
+    data = cli_json(*quarter)
+    assert data["period"]["go_live"] == "2026-12-01" and not data["period"]["before_go_live"]
+    after = rules(data)
+    assert (
+        after["visit-followup"]["missed"] == 0 and after["visit-followup"]["on_time_rate"] is None
+    )
+    assert after["signing-revisit"]["open"] + after["signing-revisit"]["missed"] == 1  # o2's only
+
+    # A period wholly before go-live: empty figures, not zeros nor 0%.
+    october = cli_json("report", "--from", "2026-10-01", "--to", "2026-10-31")
+    assert october["period"]["before_go_live"] and october["butlers"] == []
+    assert all(r["missed"] is None and r["on_time_rate"] is None for r in october["rules"])
+    assert all(s["on_time"] is None for s in october["steps"])
+    shown = cli("report", "--from", "2026-10-01", "--to", "2026-10-31").stdout
+    assert "no figures" in shown and "0%" not in shown and "None" not in shown
