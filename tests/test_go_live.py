@@ -135,3 +135,63 @@ def test_the_report_counts_nothing_before_go_live(cli, cli_json, history):
     assert all(s["on_time"] is None for s in october["steps"])
     shown = cli("report", "--from", "2026-10-01", "--to", "2026-10-31").stdout
     assert "no figures" in shown and "0%" not in shown and "None" not in shown
+
+
+# -- the import's hint ----------------------------------------------------------------------
+
+
+def _counted_by_the_domain(cli_json, owners: int) -> int:
+    """The new owners' one-time journey actions due before today, not done, not before go-live
+    (what ``owner import`` counts), from ``owner show``."""
+    book = default_playbook()
+    rules = {
+        r.name
+        for r in book
+        if r.subject == "owner"
+        and not r.multi
+        and r.anchor in {"visited_on", "subscribed_on", "signed_on", "delivered_on"}
+    }
+    today = date.today()
+    return sum(
+        1
+        for owner_id in range(1, owners + 1)
+        for a in cli_json("owner", "show", str(owner_id))["actions"]
+        if a["rule"] in rules
+        and a["status"] in ("overdue", "missed", "open")
+        and date.fromisoformat(a["due_on"]) < today
+    )
+
+
+def test_an_import_of_history_says_how_much_and_suggests_go_live(cli, cli_json, project, tmp_path):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "姓名,手机,项目,房号,来访日期,签约日期,交房日期\n"
+        "王伟,13812345678,HY1,1-101,2023-01-10,2023-02-01,2024-07-02\n"
+        "李娜,13900001111,HY1,1-102,,2023-02-03,\n"
+        "张三,13900002222,HY1,1-103,,,\n",
+        encoding="utf-8",
+    )
+    dry = cli("owner", "import", ledger, "--dry-run")
+    hint = [line for line in dry.stderr.splitlines() if "--go-live" in line]
+    assert len(hint) == 1 and "playbook --go-live YYYY-MM-DD" in hint[0]
+    result = cli("owner", "import", ledger)
+    assert [line for line in result.stderr.splitlines() if "--go-live" in line] == hint
+    count = int(hint[0].split("warning: ")[1].split()[0])
+    assert count == _counted_by_the_domain(cli_json, 3) > 0
+
+    # With go-live set today, what an import brings from before it is history: nothing said.
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "姓名,手机,项目,房号,签约日期\n赵六,13900003333,HY1,1-104,2023-02-01\n", encoding="utf-8"
+    )
+    cli("playbook", "--go-live", date.today().isoformat())
+    assert "--go-live" not in cli("owner", "import", more).stderr
+
+
+def test_an_import_of_today_s_customers_says_nothing(cli, project, tmp_path):
+    ledger = tmp_path / "台账.csv"
+    soon = date.today().isoformat()
+    ledger.write_text(
+        f"姓名,手机,项目,房号,签约日期\n王伟,13812345678,HY1,1-101,{soon}\n", encoding="utf-8"
+    )
+    assert "--go-live" not in cli("owner", "import", ledger).stderr
