@@ -7,16 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sixplustwo.domain.actions import (
-    actions,
-    listed_anchor_range,
-    rule_actions,
-    stage,
-    status_of,
-)
+from sixplustwo.domain.actions import actions, listed_anchor_range, rule_actions, status_of
 from sixplustwo.domain.dates import Offset
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
 from sixplustwo.domain.playbook import default_playbook
+from sixplustwo.domain.stages import stage
 
 BOOK = default_playbook()
 DAY = timedelta(days=1)
