@@ -29,6 +29,7 @@ BOTH_BACKENDS = {
     "test_import",
     "test_import_update",
     "test_first_week",
+    "test_go_live",
     "test_checklists",
     "test_referrals",
     "test_satisfaction",

@@ -96,13 +96,14 @@ def subjects(db, project_id=None):
 def slow_outcomes(db, playbook, start: date, end: date, today: date, project_id=None) -> dict:
     """The report's period, steps, rules and butlers, action by action."""
     as_of = min(end, today)
+    go_live = playbook.settings.go_live
     tally = Tally()
     for subject, butler, forgotten in subjects(db, project_id):
         facts = facts_as_of(subject, as_of)
         if forgotten is not None and forgotten <= as_of:
             facts = replace(facts, forgotten=True)
         for action in actions(facts, as_of, playbook):
-            if start <= action.due_on <= end:
+            if start <= action.due_on <= end and (go_live is None or action.due_on >= go_live):
                 outcome = judge(action.due_on, action.grace, action.done_on, as_of)
                 tally.add(action.rule, butler, action.subject == "project", outcome)
     return report_from_tally(tally, playbook, start, end, as_of)

@@ -59,7 +59,10 @@ def test_another_sales_systems_ledger_keeps_its_delivery_columns(cli, cli_json, 
     assert "new owners: 2" in dry.stdout
     result = cli("owner", "import", path)
     assert result.stderr.splitlines() == [
-        "sixplustwo: warning: ignored columns: 置业顾问, 总价, 面积"
+        "sixplustwo: warning: ignored columns: 置业顾问, 总价, 面积",
+        "sixplustwo: warning: 5 actions of the new customers fell due before today and would "
+        "show as overdue or missed; if that is history from before the team used the tool, set "
+        "the day it started: sixplustwo playbook --go-live YYYY-MM-DD",
     ]
     owners = cli_json("owner", "list")
     assert [(o["delivery_date"], o["delivered"], o["butler"]) for o in owners] == [

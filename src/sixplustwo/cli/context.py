@@ -47,18 +47,32 @@ def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:
     from pathlib import Path
 
     from sixplustwo.domain.playbook import default_playbook, parse_playbook
-    from sixplustwo.store.audit import PLAYBOOK_SETTING, Settings
+    from sixplustwo.store.audit import GO_LIVE_SETTING, PLAYBOOK_SETTING, Settings
 
     file = (ctx.find_root().obj or {}).get("playbook")
+    settings = Settings(db)
     if file:
         path = Path(file)
         if not path.is_file():
             raise InvalidInput("--playbook {file}: no such file", file=file)
-        return parse_playbook(path.read_text("utf-8"), base=default_playbook(), source=file)
-    stored = Settings(db).get(PLAYBOOK_SETTING)
-    if stored:
-        return parse_playbook(stored, base=default_playbook(), source="stored playbook")
-    return default_playbook()
+        book = parse_playbook(path.read_text("utf-8"), base=default_playbook(), source=file)
+        if book.settings.go_live is not None:  # this run's own go-live
+            return book
+    else:
+        stored = settings.get(PLAYBOOK_SETTING)
+        if stored:
+            book = parse_playbook(stored, base=default_playbook(), source="stored playbook")
+        else:
+            book = default_playbook()
+    return with_stored_go_live(book, settings.get(GO_LIVE_SETTING))
+
+
+def with_stored_go_live(book: Playbook, stored: str | None) -> Playbook:
+    """``playbook --go-live DATE``'s day, set for everyone, over the playbook's own."""
+    if not stored:
+        return book
+    go_live = date.fromisoformat(stored)
+    return book if book.settings.go_live == go_live else book.with_settings(go_live=go_live)
 
 
 def command_line(ctx: typer.Context | None = None) -> Command:

@@ -17,6 +17,7 @@ STATUS: dict[str, str] = {
     "overdue": N_("overdue"),
     "done": N_("done"),
     "missed": N_("missed"),
+    "before-go-live": N_("before go-live"),
 }
 
 # An owner's journey stage (domain.stages.Stage), or "forgotten" once erased on request.

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import RollBack, open_database, refuse_bad_rows, today
+from sixplustwo.cli.context import (
+    RollBack,
+    open_database,
+    playbook_in_force,
+    refuse_bad_rows,
+    today,
+)
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json, to_terminal
@@ -40,6 +46,7 @@ def import_owners(
     from sixplustwo.io.importing import OwnerFile
     from sixplustwo.store.bulk import import_owners as import_rows
     from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
+    from sixplustwo.store.history import due_before_today, max_owner_id
 
     if clear_empty and not update:
         raise InvalidInput("--clear-empty works with --update")
@@ -51,6 +58,7 @@ def import_owners(
         )
         typer.echo(warning_line(ignored), err=True)
     expected = owner_file.estimated_rows()
+    history = 0  # actions of the new owners due before today (store/history.py)
     with open_database(ctx, write=False, create=not dry_run) as db:
         projects = load_projects(db)
     if update:
@@ -81,7 +89,11 @@ def import_owners(
                     expected_rows=expected,
                 )
             else:
+                before = max_owner_id(connection)
                 result = import_rows(connection, rows, progress=advance, expected_rows=expected)
+                if not result.problems:  # the dry run's rows too, before they are rolled back
+                    book = playbook_in_force(ctx, connection)
+                    history = due_before_today(connection, book, day, before)
             if result.problems or dry_run:
                 raise RollBack
     except RollBack:
@@ -111,6 +123,14 @@ def import_owners(
             rows=rows_named,
         )
         typer.echo(warning_line(left), err=True)
+    if history:  # the ledger's past would read as overdue and missed work (on stderr)
+        said = SixPlusTwoError(
+            "{count} actions of the new customers fell due before today and would show as "
+            "overdue or missed; if that is history from before the team used the tool, set "
+            "the day it started: sixplustwo playbook --go-live YYYY-MM-DD",
+            count=history,
+        )
+        typer.echo(warning_line(said), err=True)
     if fmt is Format.json:
         emit_json(summary)
         return

@@ -286,7 +286,13 @@ def show(
     )
     from sixplustwo.cli.layout import Column, print_rows
 
-    status_style = {"overdue": "red", "open": "yellow", "done": "green", "missed": "dim"}
+    status_style = {
+        "overdue": "red",
+        "open": "yellow",
+        "done": "green",
+        "missed": "dim",
+        "before-go-live": "dim",
+    }
     for row in timeline:
         row["status_label"] = label("status", row["status"])
     # Each table one line a row at any width (cli/layout.py): what happened and when stays.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
 
-from sixplustwo.cli.context import command_line, open_database, open_store
+from sixplustwo.cli.context import command_line, open_database, open_store, parse_day
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
@@ -24,6 +25,15 @@ def playbook(
         None, "--use", metavar="FILE.toml", help="Store this playbook: it stays in force."
     ),
     reset: bool = typer.Option(False, "--reset", help="Back to the default playbook."),
+    go_live: str | None = typer.Option(
+        None,
+        "--go-live",
+        metavar="DATE",
+        help="The day the team started: actions due before it are history, for everyone.",
+    ),
+    clear_go_live: bool = typer.Option(
+        False, "--clear-go-live", help="No go-live day: history counts as before."
+    ),
 ) -> None:
     """The rules in force: step, anchor, window, grace, title."""
     from sixplustwo.cli.labels import chinese
@@ -45,6 +55,12 @@ def playbook(
         )
     if use is not None and reset:
         raise InvalidInput("--use and --reset: choose one")
+    if go_live is not None or clear_go_live:
+        if go_live is not None and clear_go_live:
+            raise InvalidInput("--go-live and --clear-go-live: choose one")
+        _set_go_live(ctx, parse_day(go_live, "--go-live"))
+        if use is None and not reset:
+            return
     if use is not None or reset:
         text = None
         if use is not None:
@@ -109,3 +125,25 @@ def playbook(
         Format(fmt),
         title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),
     )
+
+
+def _set_go_live(ctx: typer.Context, day: date | None) -> None:
+    """Store the go-live day (None: clear it) and say what it means."""
+    from sixplustwo.store.audit import GO_LIVE_SETTING
+    from sixplustwo.store.unit import Store
+
+    with open_database(ctx, write=True, create=day is not None) as db:
+        from sixplustwo.domain.playbook import default_playbook
+
+        store = Store(db, default_playbook(), command_line(ctx))
+        store.settings.set(GO_LIVE_SETTING, day.isoformat() if day else None)
+        store.audit.record("playbook", f"go-live {day.isoformat()}" if day else "go-live cleared")
+    if day is None:
+        typer.echo(_("go-live cleared: every action counts, history too"))
+    else:
+        typer.echo(
+            _(
+                "go-live {date}: actions due before it are before go-live, "
+                "never listed, exported, sent or counted"
+            ).format(date=day.isoformat())
+        )

@@ -110,6 +110,14 @@ def _print(data: dict, title: str) -> None:
     period = data["period"]
     console.print(Text(visible(f"{title}  {period['from']} – {period['to']}"), style="bold"))
     keys = ("on_time", "late", "missed", "open")
+    if period.get("go_live"):
+        console.print(
+            Text(
+                _("Go-live {date}: actions due before it are not counted").format(
+                    date=period["go_live"]
+                )
+            )
+        )
 
     def outcome_table(caption: str, first: str, rows: list[dict], name_of) -> None:
         # One line a row: its name and its numbers whole; the bar gives way first.
@@ -122,7 +130,7 @@ def _print(data: dict, title: str) -> None:
         shown = [
             {
                 "name": name_of(row),
-                **{key: str(row[key]) for key in keys},
+                **{key: "" if row[key] is None else str(row[key]) for key in keys},
                 "rate": "" if row["on_time_rate"] is None else f"{row['on_time_rate']:.0%}",
                 "bar": _bar(row["on_time_rate"]),
             }
@@ -137,6 +145,10 @@ def _print(data: dict, title: str) -> None:
         data["steps"],
         lambda r: f"{r['step']} {label('step', r['step'])}",
     )
+    if period.get("before_go_live"):
+        console.print(
+            Text(_("The period ends before go-live: its actions are history, no figures"))
+        )
     rules = [r for r in data["rules"] if any(r[k] for k in keys)]
     outcome_table(_("Rules"), _("Action"), rules, lambda r: r["title"])
     outcome_table(

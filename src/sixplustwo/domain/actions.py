@@ -2,6 +2,11 @@
 
 Everything takes ``today`` as an argument: this module never reads the clock. An owner's
 journey stage is in ``stages.py``.
+
+Why one module: scheduling, completion and status are one derivation (an action's id, its
+dates, the event that completes it and its status on ``today`` are decided together, rule by
+rule), which the due list's SQL path and the report reproduce piece by piece; split, the
+pieces they must agree with would live apart.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from sixplustwo.domain.model import CaseFacts, Event, OwnerFacts, ProjectFacts, 
 from sixplustwo.domain.playbook import PERIODIC_ANCHORS, Playbook, Rule, default_playbook
 
 # Codes only: the words a screen shows for them are in cli/labels.py.
-Status = Literal["upcoming", "open", "overdue", "done", "missed"]
-STATUSES: tuple[Status, ...] = ("upcoming", "open", "overdue", "done", "missed")
+Status = Literal["upcoming", "open", "overdue", "done", "missed", "before-go-live"]
+STATUSES: tuple[Status, ...] = ("upcoming", "open", "overdue", "done", "missed", "before-go-live")
 LISTED: frozenset[str] = frozenset({"open", "overdue"})
 
 
@@ -73,10 +78,18 @@ def check_completion_day(action: Action, on: date) -> None:
 
 
 def status_of(
-    opens_on: date, due_on: date, grace: int | None, done_on: date | None, today: date
+    opens_on: date,
+    due_on: date,
+    grace: int | None,
+    done_on: date | None,
+    today: date,
+    go_live: date | None = None,
 ) -> Status:
+    """Done stays done; else an action due before go-live is history, whatever ``today``."""
     if done_on is not None:
         return "done"
+    if go_live is not None and due_on < go_live:
+        return "before-go-live"
     if today < opens_on:
         return "upcoming"
     if today <= due_on:
@@ -394,7 +407,9 @@ def _finish(
             opens_on=s.opens_on,
             due_on=s.due_on,
             grace=rule.grace,
-            status=status_of(s.opens_on, s.due_on, rule.grace, done.get(s.action_id), today),
+            status=status_of(
+                s.opens_on, s.due_on, rule.grace, done.get(s.action_id), today, rule.go_live
+            ),
             done_on=done.get(s.action_id),
             detail=s.detail,
             detail_on=s.detail_on,

@@ -96,6 +96,7 @@ class Rule:
     source: str = ""
     due_repair: Offset | None = None  # case-resolve: repairs are due sooner than complaints
     workdays: bool = False  # due dates move off weekends and holidays (Settings.workdays)
+    go_live: date | None = None  # actions due before it are before-go-live (Settings.go_live)
     # Templates by action detail, e.g. one per festival for holiday-greeting; else template.
     templates: tuple[tuple[str, str], ...] = ()
     # What the customer cares about at this step (客户关注焦点) and the butler's work points
@@ -135,6 +136,9 @@ class Settings:
     # 滚雪球计划: the reward per referred customer who signed, and how it is paid out.
     referral_reward: int = 3000
     referral_settlement: str = "抵扣物业费"
+    # The day the team started using the tool: an action due before it is history
+    # ("before-go-live"), never listed, exported, sent or counted. None: no history kept apart.
+    go_live: date | None = None
 
 
 @dataclass(frozen=True)
@@ -176,8 +180,9 @@ class Playbook:
     _by_name: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if any(rule.workdays != self.settings.workdays for rule in self.rules):
-            rules = tuple(replace(rule, workdays=self.settings.workdays) for rule in self.rules)
+        workdays, go_live = self.settings.workdays, self.settings.go_live
+        if any(rule.workdays != workdays or rule.go_live != go_live for rule in self.rules):
+            rules = tuple(replace(rule, workdays=workdays, go_live=go_live) for rule in self.rules)
             object.__setattr__(self, "rules", rules)
         self._by_name.update({rule.name: rule for rule in self.rules})
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import replace
+from datetime import date, datetime
 from importlib import resources
 
 from sixplustwo.domain.dates import Offset
@@ -263,6 +264,9 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
     values: dict[str, object] = {}
     for key, value in table.items():
         line = _line_of(text, "settings", key)
+        if key == "go_live":
+            values[key] = _go_live(value, source, line)
+            continue
         if key not in _SETTINGS:
             raise PlaybookError(
                 "{source}, line {line}: unknown setting {key!r}", source=source, line=line, key=key
@@ -283,6 +287,20 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
             )
         values[key] = value
     return replace(current, **values)  # type: ignore[arg-type]
+
+
+def _go_live(value: object, source: str, line: int) -> date:
+    """``go_live = "2026-12-01"`` (or a TOML date): the day the team started with the tool."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PlaybookError(
+        "{source}, line {line}: go_live must be a date, YYYY-MM-DD", source=source, line=line
+    )
 
 
 def _line_of(text: str, table: str | None, key: str) -> int:

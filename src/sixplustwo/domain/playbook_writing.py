@@ -22,6 +22,8 @@ def playbook_toml(playbook: Playbook) -> str:
         f"referral_reward = {_toml_value(playbook.settings.referral_reward)}",
         f"referral_settlement = {_toml_value(playbook.settings.referral_settlement)}",
     ]
+    if playbook.settings.go_live is not None:
+        lines.append(f'go_live = "{playbook.settings.go_live.isoformat()}"')
     for tier in playbook.tiers:
         lines += ["", f"[membership.{_toml_value(tier.name)}]"]
         lines += [f"{key} = {value}" for key, value in (("flats", tier.flats),

@@ -36,7 +36,7 @@ table.cards td.bar{flex:1 0 100%;width:auto;padding-top:3px}}
 
 
 def _stacked_bar(row: dict[str, Any], label: Label, width: int = 240, height: int = 14) -> str:
-    total = sum(row[key] for key in _COLOURS)
+    total = sum(row[key] or 0 for key in _COLOURS)  # None: empty, before go-live
     if not total:
         return f'<svg width="{width}" height="{height}" role="img" aria-label="无"></svg>'
     parts, x = [], 0.0
@@ -55,6 +55,15 @@ def _stacked_bar(row: dict[str, Any], label: Label, width: int = 240, height: in
     )
 
 
+def _go_live_note(period: dict[str, Any]) -> str:
+    if not period.get("go_live"):
+        return ""
+    note = f"上线日期 {period['go_live']}：此前到期的事项不统计。"
+    if period.get("before_go_live"):
+        note += "统计期间在上线之前：各项无数据。"
+    return "\n" + escape(note)
+
+
 def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -69,7 +78,7 @@ def _outcome_table(rows: list[dict], first: str, name_key: str, label: Label) ->
     head = "".join(f"<th>{escape(word)}</th>" for word in heads.values())
     body = "".join(
         f"<tr><td class=name>{escape(str(row[name_key]))}</td>"
-        + "".join(_td(row[key], heads[key]) for key in _COLOURS)
+        + "".join(_td("" if row[key] is None else row[key], heads[key]) for key in _COLOURS)
         + _td(_rate(row["on_time_rate"]), "按时率")
         + f"<td class=bar>{_stacked_bar(row, label)}</td></tr>"
         for row in rows
@@ -130,7 +139,7 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
 <h1>{escape(title)}</h1>
 <p class=meta>统计期间 {period["from"]} 至 {period["to"]}（截至 {period["as_of"]}）。
 按时：截止日当天或之前完成；逾期完成：截止日之后完成；错过：超过宽限期仍未完成；
-按时率 = 按时 ÷（按时 + 逾期 + 错过）。</p>
+按时率 = 按时 ÷（按时 + 逾期 + 错过）。{_go_live_note(period)}</p>
 <p class=legend>{legend}</p>
 <h2>6+2 各步骤</h2>{_outcome_table(steps, "步骤", "label", label)}
 <h2>各规则</h2>{_outcome_table(rules, "事项", "label", label)}

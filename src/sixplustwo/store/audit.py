@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from sixplustwo.store.database import Database
 
 PLAYBOOK_SETTING = "playbook"
+# `playbook --go-live DATE`: the day everyone's playbook counts from (Settings.go_live), kept
+# apart from the stored playbook so that `playbook --use` and `--reset` leave it.
+GO_LIVE_SETTING = "go_live"
 
 
 class Audit:

@@ -80,7 +80,7 @@ class Timing:
             assert day is not None
             rule = self.rule
             opens_on, due_on = rule.opens_on(day), rule.due_on(day, repair=self.repair)
-            status = status_of(opens_on, due_on, rule.grace, None, self.today)
+            status = status_of(opens_on, due_on, rule.grace, None, self.today, rule.go_live)
             known = self._known[anchor] = (opens_on, due_on, status)
         return known
 

@@ -93,6 +93,9 @@ class DueQuery:
                     found.extend(self._project_rule(rule))
             else:
                 found.extend(self._case_rule(rule))
+        go_live = self.playbook.settings.go_live
+        if go_live is not None:  # before go-live: history, never listed
+            found = [row for row in found if row.action.due_on >= go_live]
         return found
 
     # -- owners -------------------------------------------------------------------------

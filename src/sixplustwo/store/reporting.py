@@ -35,14 +35,38 @@ def _rate(counts: Counter) -> float | None:
     return round(counts["on_time"] / judged, 3) if judged else None
 
 
-def counts(counter: Counter) -> dict[str, Any]:
+def counts(counter: Counter | None) -> dict[str, Any]:
+    """A row's outcome figures; None: empty (a period wholly before go-live), not zero."""
+    if counter is None:
+        return {**dict.fromkeys(OUTCOMES), "on_time_rate": None}
     return {**{key: counter[key] for key in OUTCOMES}, "on_time_rate": _rate(counter)}
 
 
 def report_from_tally(
     tally: Tally, playbook: Playbook, start: date, end: date, as_of: date
 ) -> dict[str, Any]:
-    """The outcome part of the report (period, steps, rules, butlers) from counted outcomes."""
+    """The outcome part of the report (period, steps, rules, butlers) from counted outcomes.
+    A period that ends before go-live has empty figures (None), not zeros: its actions are
+    history, not failures."""
+    go_live = playbook.settings.go_live
+    before = go_live is not None and end < go_live
+    period: dict[str, Any] = {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "as_of": as_of.isoformat(),
+    }
+    if go_live is not None:
+        period.update(go_live=go_live.isoformat(), before_go_live=before)
+    if before:
+        return {
+            "period": period,
+            "steps": [{"step": step, **counts(None)} for step in STEP_CODES],
+            "rules": [
+                {"rule": rule.name, "step": rule.step, "title": rule.title, **counts(None)}
+                for rule in playbook
+            ],
+            "butlers": [],
+        }
     steps: dict[str, Counter] = {step: Counter() for step in STEP_CODES}
     for rule in playbook:
         steps[rule.step].update(tally.by_rule.get(rule.name, Counter()))
@@ -51,7 +75,7 @@ def report_from_tally(
     counted = [(group, c) for group, c in tally.by_butler.items() if any(c.values())]
     butlers = sorted(counted, key=lambda i: (i[0][0] or "", i[0][1] or ""))
     return {
-        "period": {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()},
+        "period": period,
         "steps": [{"step": step, **counts(steps[step])} for step in STEP_CODES],
         "rules": [
             {

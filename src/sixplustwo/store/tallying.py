@@ -85,12 +85,17 @@ class Period:
         project_id: int | None,
     ) -> None:
         self.db, self.playbook = db, playbook
+        # Before go-live is history: an action due before it is counted in no figure.
+        go_live = playbook.settings.go_live
+        start = start if go_live is None else max(start, go_live)
         self.start, self.end, self.as_of = start, end, as_of
         self.project_id = project_id
         self.tally = Tally()
         self._judged: dict[tuple, str] = {}
 
     def run(self) -> Tally:
+        if self.start > self.end:  # a period wholly before go-live: nothing counted
+            return self.tally
         for rule in self.playbook:
             if rule.subject == "owner":
                 self._owner_rule(rule)
