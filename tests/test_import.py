@@ -82,7 +82,7 @@ def test_missing_header_and_missing_file(cli, project, tmp_path):
     assert result.exit_code == 1
     assert (
         "header lacks 手机 (accepted: 手机, 手机号, 手机号码, 移动电话, 联系电话, 电话, phone); "
-        "房号 (accepted: 房号, 房间号, 房间编号, 房屋编号, unit)"
+        "房号 (accepted: 房号, 房间号, 室号, 房间编号, 房屋编号, unit)"
     ) in result.stderr
     missing = cli("owner", "import", tmp_path / "nope.csv", ok=False)
     assert missing.exit_code == 1 and "no such file" in missing.stderr

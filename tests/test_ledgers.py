@@ -1,0 +1,150 @@
+"""owner import of ledgers as sales systems write them (issue 28): 楼栋/单元/房号 columns
+joined into the flat, date-times at midnight, the header below a title row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from dbsql import sql
+
+
+def _units(db_path):
+    return [row[0] for row in sql(db_path, "SELECT unit FROM owner ORDER BY id")]
+
+
+def test_building_entrance_and_room_columns_are_joined(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "姓名,手机,项目,楼栋,单元,房号\n"
+        "王伟,13812345678,HY1,5,1,1201\n"
+        "李娜,13900001111,HY1,5栋,1单元,1202\n"
+        "张敏,13900002222,HY1,5号楼,2,1201室\n"
+        "刘强,13900003333,HY1,,,6-1-101\n"
+        "陈静,13900004444,HY1,7,1,7-1-302\n",
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", path)
+    assert "ignored columns" not in result.stderr
+    assert _units(db_path) == ["5-1-1201", "5-1-1202", "5-2-1201", "6-1-101", "7-1-302"]
+
+
+def test_joined_columns_from_an_xlsx_with_numbers(cli, project, tmp_path, db_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["客户姓名", "联系电话", "项目名称", "楼号", "单元号", "房间号"])
+    sheet.append(["王伟", 13812345678, "华苑一期", 5, 1.0, 1201])
+    sheet.append(["李娜", 13900001111, "华苑一期", 5, 2, 1201])
+    workbook.save(path := tmp_path / "明源.xlsx")
+    cli("owner", "import", path)
+    assert _units(db_path) == ["5-1-1201", "5-2-1201"]
+
+
+def test_flat_parts_are_joined_in_an_update_too(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("姓名,手机,项目,房号\n王伟,13812345678,HY1,5-1-1201\n", encoding="utf-8")
+    cli("owner", "import", path)
+    path.write_text("项目,楼栋,单元,房号,管家\nHY1,5,1,1201,李晓\n", encoding="utf-8")
+    result = cli("owner", "import", path, "--update")
+    assert "管家: 1 changed" in result.stdout
+    assert sql(db_path, "SELECT unit, butler FROM owner") == [("5-1-1201", "李晓")]
+
+
+@pytest.mark.parametrize(
+    "cell", ["2023-12-18 00:00:00", "2023/12/18 0:00", "2023-12-18T00:00:00", "2023/12/18 00:00"]
+)
+def test_date_times_at_midnight_are_read_as_dates(cli, project, tmp_path, db_path, cell):
+    path = tmp_path / "sales.csv"
+    path.write_text(f"姓名,手机,项目,房号,签约日期\n王伟,13812345678,HY1,1-101,{cell}\n")
+    cli("owner", "import", path)
+    assert sql(db_path, "SELECT signed_on FROM owner") == [("2023-12-18",)]
+
+
+def test_a_time_of_day_is_refused_naming_the_cell(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,签约日期\n"
+        "王伟,13812345678,HY1,1-101,2023-12-18 00:00:00\n"
+        "李娜,13900001111,HY1,1-102,2023-12-18 14:30:00\n"
+    )
+    result = cli("owner", "import", path, ok=False)
+    assert "row 3, column 签约日期: '2023-12-18 14:30:00' has a time of day" in result.stderr
+    assert _units(db_path) == []
+
+
+def test_excel_date_time_cells(cli, project, tmp_path, db_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "手机", "项目", "房号", "签约日期"])
+    sheet.append(["王伟", "13812345678", "HY1", "1-101", datetime(2023, 12, 18)])
+    sheet.append(["李娜", "13900001111", "HY1", "1-102", datetime(2023, 12, 18, 9, 5)])
+    sheet.append(["张敏", "13900002222", "HY1", "1-103", 45278.5])
+    workbook.save(path := tmp_path / "erp.xlsx")
+    result = cli("owner", "import", path, ok=False)
+    assert "row 3, column 签约日期: '2023-12-18 09:05:00' has a time of day" in result.stderr
+    assert "row 4, column 签约日期: '45278.5' has a time of day" in result.stderr
+    assert "row 2" not in result.stderr
+    sheet.delete_rows(3, 2)
+    workbook.save(path)
+    cli("owner", "import", path)
+    assert sql(db_path, "SELECT signed_on FROM owner") == [("2023-12-18",)]
+
+
+def test_date_messages_are_all_chinese(cli, project, tmp_path, chinese):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,签约日期,生日\n"
+        "王伟,13812345678,HY1,1-101,去年,\n"
+        "李娜,13900001111,HY1,1-102,2023-02-30,\n"
+        "张敏,13900002222,HY1,1-103,2023-12-18 08:00,\n",
+        encoding="utf-8",
+    )
+    stderr = cli("owner", "import", path, ok=False).stderr
+    assert "2024年3月5日" in stderr
+    for english in (" or ", "day is out of range", "time of day", "use ", "month"):
+        assert english not in stderr, stderr
+
+
+def test_the_header_is_found_below_a_title_row(cli, project, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "华苑一期业主台账（2024年12月导出）,,,\n"
+        ",,,\n"
+        "姓名,手机,项目,房号\n"
+        "王伟,13812345678,HY1,1-101\n"
+        "李娜,12345,HY1,1-102\n",
+        encoding="utf-8",
+    )
+    result = cli("owner", "import", path, ok=False)
+    assert "row 5, column 手机" in result.stderr  # the file's own row number
+    path.write_text(path.read_text(encoding="utf-8").replace("12345,", "13900001111,"))
+    cli("owner", "import", path)
+    assert _units(db_path) == ["1-101", "1-102"]
+
+
+def test_a_title_row_and_merged_cells_in_an_xlsx(cli, project, tmp_path, db_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["华苑一期业主台账（2024年12月导出）"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([])
+    sheet.append(["姓名", "手机", "项目", "房号", "签约日期"])
+    sheet.append(["王伟", "13812345678", "HY1", "1-101", datetime(2024, 1, 9)])
+    workbook.save(path := tmp_path / "手工台账.xlsx")
+    cli("owner", "import", path)
+    assert _units(db_path) == ["1-101"]
+
+
+def test_a_header_lacking_a_column_says_where_it_was_read(cli, project, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("华苑一期业主台账\n姓名,项目,房号\n王伟,HY1,1-101\n", encoding="utf-8")
+    result = cli("owner", "import", path, ok=False)
+    assert "header lacks 手机" in result.stderr
+    assert "row 2 names the most columns" in result.stderr
