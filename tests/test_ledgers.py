@@ -148,3 +148,14 @@ def test_a_header_lacking_a_column_says_where_it_was_read(cli, project, tmp_path
     result = cli("owner", "import", path, ok=False)
     assert "header lacks 手机" in result.stderr
     assert "row 2 names the most columns" in result.stderr
+
+
+def test_a_dry_run_needs_no_database_and_creates_none(cli, tmp_path, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("姓名,手机,项目,房号\n王伟,13812345678,HY1,1-101\n", encoding="utf-8")
+    result = cli("owner", "import", path, "--dry-run", ok=False)
+    assert "no database at" in result.stderr
+    assert "checked as on a new installation" in result.stderr
+    assert "unknown project 'HY1'" in result.stderr
+    assert not db_path.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sales.csv"]

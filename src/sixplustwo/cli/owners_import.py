@@ -36,10 +36,7 @@ def import_owners(
     """Import customers from a sales-system file: all rows or none."""
     from sixplustwo.cli.messages import warning_line
     from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
-    from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import import_owners as import_rows
-    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
 
     if clear_empty and not update:
         raise InvalidInput("--clear-empty works with --update")
@@ -50,8 +47,59 @@ def import_owners(
             "ignored columns: {columns}", columns=", ".join(owner_file.ignored)
         )
         typer.echo(warning_line(ignored), err=True)
+    scratch = _scratch_database(ctx) if dry_run else None
+    try:
+        _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scratch)
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def _scratch_database(ctx: typer.Context):
+    """For a dry run where there is no database yet: a throwaway one in a temporary folder,
+    removed after (the rows are checked as on a new installation; nothing is created)."""
+    import tempfile
+
+    from sixplustwo.cli.context import db_option
+    from sixplustwo.cli.messages import warning_line
+    from sixplustwo.domain.errors import SixPlusTwoError
+    from sixplustwo.store.database import require_database
+
+    try:
+        require_database(db_option(ctx))
+    except SixPlusTwoError as exc:
+        if exc.msgid != "no database at {path}":
+            raise
+        notice = SixPlusTwoError(
+            "{error} yet: the rows are checked as on a new installation, and nothing is created",
+            error=exc,
+        )
+        typer.echo(warning_line(notice), err=True)
+        return tempfile.TemporaryDirectory(prefix="sixplustwo-dry-run-")
+    return None
+
+
+@contextmanager
+def _database(ctx: typer.Context, scratch, *, write: bool, create: bool):
+    if scratch is None:
+        with open_database(ctx, write=write, create=create) as db:
+            yield db
+        return
+    from sixplustwo.store.database import open_database as open_db
+
+    with open_db(Path(scratch.name) / "dry-run.db", write=write, create=True) as db:
+        yield db
+
+
+def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scratch) -> None:
+    from sixplustwo.cli.messages import warning_line
+    from sixplustwo.domain.errors import SixPlusTwoError
+    from sixplustwo.io.background import BackgroundRows, can_fork
+    from sixplustwo.store.bulk import import_owners as import_rows
+    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
+
     expected = owner_file.estimated_rows()
-    with open_database(ctx, write=False, create=not dry_run) as db:
+    with _database(ctx, scratch, write=False, create=not dry_run) as db:
         projects = load_projects(db)
     if update:
         rows = update_rows(owner_file.updates(clear_empty), projects)
@@ -68,7 +116,7 @@ def import_owners(
         # A dry run writes too, and rolls back: every row is checked against the database.
         with (
             reader as rows,
-            open_database(ctx, write=True, create=not dry_run) as connection,
+            _database(ctx, scratch, write=True, create=not dry_run) as connection,
             _progress(expected) as advance,
         ):
             if update:
