@@ -159,3 +159,15 @@ def test_a_dry_run_needs_no_database_and_creates_none(cli, tmp_path, db_path):
     assert "unknown project 'HY1'" in result.stderr
     assert not db_path.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sales.csv"]
+
+
+def test_every_problem_of_a_row_is_named(cli, project, tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "姓名,手机,项目,房号,签约日期,生日\n王伟,12345,HY1,1-101,2023-02-30,明年\n",
+        encoding="utf-8",
+    )
+    stderr = cli("owner", "import", path, ok=False).stderr
+    line = next(line for line in stderr.splitlines() if line.startswith("row 2"))
+    assert "column 手机" in line and "column 签约日期" in line and "column 生日" in line
+    assert "1 bad row(s)" in stderr

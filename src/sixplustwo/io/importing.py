@@ -260,11 +260,55 @@ class TableFile:
         }
 
     def _validated(self, row_number: int, row: list[object]) -> object:
-        """One row validated, or the problem naming it."""
+        """One row validated, or the problem naming it (every problem of the row)."""
         try:
             return self.validate(self._values(row))
-        except InvalidInput as exc:
-            return self._problem(row_number, exc)
+        except InvalidInput:
+            return self._problems(row_number, row)
+
+    # A value that passes its field's check, put in place of a bad one of a required field
+    # while the rest of a bad row is checked for its other problems.
+    STAND_INS: ClassVar[dict[str, object]] = {}
+
+    def _problems(self, row_number: int, row: list[object]) -> InvalidInput:
+        """Every problem of a bad row, in one message: each bad cell is set aside (emptied,
+        or a stand-in for a required one) and the row checked again, until it passes. Only
+        bad rows come here, so the cost of checking again is theirs."""
+        dates = self.date_fields
+        problems: list[InvalidInput] = []
+        values: dict[str, object] = {}
+        for field, cell in zip(self._fields, row, strict=False):
+            if field is not None:
+                try:
+                    values[field] = _cell(field, cell, field in dates)
+                except InvalidInput as exc:
+                    problems.append(exc)
+                    values[field] = self.STAND_INS.get(field)
+        set_aside: set[str] = set()
+        for _ in range(len(self._fields) + 1):
+            try:
+                self.validate(values)
+                break
+            except InvalidInput as exc:
+                problems.append(exc)
+                field = getattr(exc, "field", None)
+                if field is None or field in set_aside:
+                    break
+                set_aside.add(field)
+                values[field] = self.STAND_INS.get(field)
+        message = self._problem(row_number, problems[0])
+        for problem in problems[1:]:
+            field = getattr(problem, "field", None)
+            reason = getattr(problem, "reason", problem)
+            more = (
+                InvalidInput(
+                    "column {column}: {reason}", column=self.column_name(field), reason=reason
+                )
+                if field
+                else problem
+            )
+            message = InvalidInput("{first}; {second}", first=message, second=more)
+        return message
 
     def __iter__(self) -> Iterator[tuple[int, object]]:
         for row_number, row in self._data_rows():
@@ -287,6 +331,12 @@ class OwnerFile(TableFile):
     subset of the other columns (``updates``)."""
 
     required = REQUIRED_FIELDS
+    STAND_INS: ClassVar[dict[str, object]] = {
+        "name": "某",
+        "phone": "13800000000",
+        "project": "项目",
+        "unit": "1",
+    }
 
     def header_aliases(self) -> dict[str, str]:
         # Read when the file is opened: the owner definition is the one place a field is added.
