@@ -3,7 +3,9 @@ joined into the flat, date-times at midnight, the header below a title row."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +173,62 @@ def test_every_problem_of_a_row_is_named(cli, project, tmp_path):
     line = next(line for line in stderr.splitlines() if line.startswith("row 2"))
     assert "column 手机" in line and "column 签约日期" in line and "column 生日" in line
     assert "1 bad row(s)" in stderr
+
+
+# The ledgers of tests/fixtures/ledgers (made by its make.py, kept as files): a 明源-style
+# export, a hand-kept workbook, an ERP's GB18030 CSV; 320 rows each.
+LEDGERS = Path(__file__).parent / "fixtures" / "ledgers"
+FILES = {"明源导出.xlsx": "HY1", "手工台账.xlsx": "HY2", "ERP导出.csv": "YQF"}
+
+
+def test_the_three_ledgers_import_dry_run_first_on_an_empty_installation(
+    cli, cli_json, tmp_path, db_path
+):
+    for name in FILES:
+        result = cli("owner", "import", LEDGERS / name, "--dry-run", ok=False)
+        assert "checked as on a new installation" in result.stderr
+        assert "unknown project" in result.stderr
+        assert "320 bad row(s)" in result.stderr
+    assert not db_path.exists()
+    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    cli("project", "add", "HY2", "--name", "华苑二期")
+    cli("project", "add", "YQF", "--name", "云栖府")
+    for name in FILES:
+        summary = cli_json("owner", "import", LEDGERS / name, "--dry-run")
+        assert (summary["rows"], summary["imported"]) == (320, 0)
+    for name in FILES:
+        assert cli_json("owner", "import", LEDGERS / name)["imported"] == 320
+    stored = sql(
+        db_path,
+        "SELECT p.code, o.unit, o.phone, o.subscribed_on, o.signed_on, o.delivered_on "
+        "FROM owner o JOIN project p ON p.id = o.project_id ORDER BY o.id",
+    )
+    assert len(stored) == 960
+    by_project: dict[str, list[tuple]] = {}
+    for row in stored:
+        by_project.setdefault(row[0], []).append(row)
+    assert {code: len(rows) for code, rows in by_project.items()} == {
+        "HY1": 320,
+        "HY2": 320,
+        "YQF": 320,
+    }
+    # 楼栋/单元/房号 joined, whatever the cells' spelling (5栋, 1单元, 1201室, numbers).
+    for code in ("HY1", "YQF"):
+        assert all(re.fullmatch(r"\d+-\d-\d{3,4}", row[1]) for row in by_project[code])
+    assert all(re.fullmatch(r"1\d{10}", row[2]) for row in stored)  # +86, spaces, numbers
+    # Date-time cells and ERP date-times read as their dates.
+    assert all(row[4] and re.fullmatch(r"\d{4}-\d\d-\d\d", row[4]) for row in stored)
+    assert all(row[3] <= row[4] for row in by_project["YQF"])
+    assert any(row[5] for row in by_project["YQF"]) and any(row[5] for row in by_project["HY2"])
+
+
+def test_the_fixture_ledgers_are_what_make_py_writes(tmp_path):
+    """make.py is deterministic: the CSV it writes is the committed one, byte for byte."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_ledgers", LEDGERS / "make.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.erp(tmp_path / "erp.csv")
+    assert (tmp_path / "erp.csv").read_bytes() == (LEDGERS / "ERP导出.csv").read_bytes()
