@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -40,12 +40,8 @@ from sixplustwo.domain.owners import (
 )
 from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it here)
 from sixplustwo.io.sheets import blank as _blank
+from sixplustwo.io.sheets import cell as _cell
 from sixplustwo.io.sheets import csv_rows, joined_flat, line_count, xlsx_rows
-
-# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
-_EXCEL_EPOCH = date(1899, 12, 30)
-_MIDNIGHT = time()
-
 
 # A row of an update file: (owner id or None, project, unit, cells, the owner it adds).
 OwnerUpdate = tuple
@@ -56,37 +52,6 @@ class ParsedFile:
     records: list[tuple[int, OwnerRecord]]
     problems: list[InvalidInput]
     rows: int
-
-
-def _cell(field: str, value: object, is_date: bool) -> object:
-    """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
-    if type(value) is str and not (is_date and len(value.strip()) == 5):
-        return value  # the common CSV case, kept cheap
-    if isinstance(value, datetime):
-        if value.time() != _MIDNIGHT:  # a date-time cell is read as its date at midnight only
-            raise FieldError(
-                field,
-                "{text!r} has a time of day; a date is read only at midnight (00:00)",
-                text=value.isoformat(sep=" "),
-            )
-        return value.date()
-    if is_date and isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 100000:
-            if value != int(value):  # a serial number with a fraction of a day: a time
-                raise FieldError(
-                    field,
-                    "{text!r} has a time of day; a date is read only at midnight (00:00)",
-                    text=str(value),
-                )
-            return _EXCEL_EPOCH + timedelta(days=int(value))
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phone numbers typed as numbers in Excel
-    if is_date and isinstance(value, str) and value.strip().isdigit():
-        digits = value.strip()
-        if len(digits) == 5:  # a serial number exported as text
-            return _EXCEL_EPOCH + timedelta(days=int(digits))
-    return value
 
 
 class TableFile:
@@ -284,15 +249,17 @@ class TableFile:
                 except InvalidInput as exc:
                     problems.append(exc)
                     values[field] = self.STAND_INS.get(field)
-        set_aside: set[str] = set()
+        set_aside = {getattr(problem, "field", None) for problem in problems}
         for _ in range(len(self._fields) + 1):
             try:
                 self.validate(values)
                 break
             except InvalidInput as exc:
-                problems.append(exc)
                 field = getattr(exc, "field", None)
-                if field is None or field in set_aside:
+                if field in set_aside:  # its stand-in: no problem of the file's
+                    break
+                problems.append(exc)
+                if field is None:
                     break
                 set_aside.add(field)
                 values[field] = self.STAND_INS.get(field)

@@ -1,14 +1,22 @@
 """A ledger file's rows as it holds them: a CSV's (its encoding decided for the whole file)
-or an XLSX's one sheet; and a flat written over 楼栋, 单元 and 房号 columns, joined."""
+or an XLSX's one sheet; a cell as its value (Excel dates, date-times, numbers); and a flat
+written over 楼栋, 单元 and 房号 columns, joined."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.owners import FieldError
 from sixplustwo.io.encodings import CSV_CELL_MAX, text_encoding
+
+# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
+_EXCEL_EPOCH = date(1899, 12, 30)
+_MIDNIGHT = time()
+
 
 _CHUNK = 1 << 20
 
@@ -149,3 +157,34 @@ def joined_flat(building: object, entrance: object, room: object) -> object:
 
 def blank(row: list[object] | tuple) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in row)
+
+
+def cell(field: str, value: object, is_date: bool) -> object:
+    """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
+    if type(value) is str and not (is_date and len(value.strip()) == 5):
+        return value  # the common CSV case, kept cheap
+    if isinstance(value, datetime):
+        if value.time() != _MIDNIGHT:  # a date-time cell is read as its date at midnight only
+            raise FieldError(
+                field,
+                "{text!r} has a time of day; a date is read only at midnight (00:00)",
+                text=value.isoformat(sep=" "),
+            )
+        return value.date()
+    if is_date and isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 100000:
+            if value != int(value):  # a serial number with a fraction of a day: a time
+                raise FieldError(
+                    field,
+                    "{text!r} has a time of day; a date is read only at midnight (00:00)",
+                    text=str(value),
+                )
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone numbers typed as numbers in Excel
+    if is_date and isinstance(value, str) and value.strip().isdigit():
+        digits = value.strip()
+        if len(digits) == 5:  # a serial number exported as text
+            return _EXCEL_EPOCH + timedelta(days=int(digits))
+    return value
