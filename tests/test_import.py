@@ -142,7 +142,7 @@ def test_update_changes_existing_customers_instead_of_refusing(cli, cli_json, pr
 
 def test_many_bad_rows_show_the_first_50_and_a_count(cli, project, tmp_path, db_path):
     path = tmp_path / "sales.csv"
-    lines = [f"客户{i},123,HY1,{i}\n" for i in range(120)]
+    lines = [f"客户{i},12{i},HY1,{i}\n" for i in range(120)]
     path.write_text("姓名,手机,项目,房号\n" + "".join(lines), encoding="utf-8")
     result = cli("owner", "import", path, ok=False)
     errors = result.stderr.strip().splitlines()

@@ -232,3 +232,14 @@ def test_the_fixture_ledgers_are_what_make_py_writes(tmp_path):
     spec.loader.exec_module(module)
     module.erp(tmp_path / "erp.csv")
     assert (tmp_path / "erp.csv").read_bytes() == (LEDGERS / "ERP导出.csv").read_bytes()
+
+
+def test_a_problem_on_many_rows_is_folded_into_one_line(cli, tmp_path, chinese):
+    path = tmp_path / "sales.csv"
+    rows = "".join(f"王伟,138{n:08d},云栖府,1-{n}\n" for n in range(300))
+    path.write_text("姓名,手机,项目,房号\n" + rows + "李娜,12345,云栖府,2-1\n", encoding="utf-8")
+    stderr = cli("owner", "import", path, "--dry-run", ok=False).stderr
+    assert "未知的项目 '云栖府'：第 2–301 行，共 300 行；先运行 sixplustwo project add" in stderr
+    assert "第 302 行，手机 列" in stderr  # its other problem, on its own line
+    assert "301 " in stderr.splitlines()[-1]
+    assert len(stderr.splitlines()) < 10

@@ -134,7 +134,7 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
                 raise RollBack
     except RollBack:
         pass
-    refuse_bad_rows(file, result.problems, result.problem_count)
+    _refuse_bad_rows(file, result)
     written = not dry_run
     # What the run adds and, per column of an update file, how many stored values change.
     columns = owner_file.updated_columns() if update else {}
@@ -178,6 +178,49 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
         typer.echo(_("new owners: {count}").format(count=result.inserted))
         for field, header in columns.items():
             typer.echo(_("{column}: {count} changed").format(column=header, count=changes[field]))
+
+
+def _refuse_bad_rows(file: Path, result) -> None:
+    """The bad rows on stderr, a problem repeated on many rows folded into one line with its
+    count and row ranges (and, for an unknown project, the command that adds it); then the
+    one-line refusal."""
+    if not any(count > 1 for _, count, _ in result.folds.values()):
+        refuse_bad_rows(file, result.problems, result.problem_count)
+        return
+    from sixplustwo.cli.messages import text
+    from sixplustwo.domain.errors import InvalidInput
+
+    shown = 0
+    for problem, count, ranges in result.folds.values():
+        if shown >= result.SHOWN_PROBLEMS:
+            break
+        shown += 1
+        if count == 1:
+            typer.echo(text(problem), err=True)
+            continue
+        rows = ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in ranges)
+        if sum(b - a + 1 for a, b in ranges) < count:
+            rows += ", …"
+        if problem.msgid == "row {row}, project: unknown project {code!r}":
+            code = problem.params["code"]
+            line = InvalidInput(
+                "unknown project {code!r}: rows {rows}, {count} rows; first run sixplustwo "
+                "project add CODE --name {code}",
+                code=code,
+                rows=rows,
+                count=count,
+            )
+        else:
+            line = InvalidInput(
+                "{problem}; the same on rows {rows}, {count} rows",
+                problem=problem,
+                rows=rows,
+                count=count,
+            )
+        typer.echo(text(line), err=True)
+    raise InvalidInput(
+        "{file}: {count} bad row(s); nothing imported", file=file, count=result.problem_count
+    )
 
 
 _PROGRESS_FROM_ROWS = 5000
