@@ -82,7 +82,7 @@ def test_missing_header_and_missing_file(cli, project, tmp_path):
     assert result.exit_code == 1
     assert (
         "header lacks 手机 (accepted: 手机, 手机号, 手机号码, 移动电话, 联系电话, 电话, phone); "
-        "房号 (accepted: 房号, 房间号, 房间编号, 房屋编号, unit)"
+        "房号 (accepted: 房号, 房间号, 室号, 房间编号, 房屋编号, unit)"
     ) in result.stderr
     missing = cli("owner", "import", tmp_path / "nope.csv", ok=False)
     assert missing.exit_code == 1 and "no such file" in missing.stderr
@@ -142,7 +142,7 @@ def test_update_changes_existing_customers_instead_of_refusing(cli, cli_json, pr
 
 def test_many_bad_rows_show_the_first_50_and_a_count(cli, project, tmp_path, db_path):
     path = tmp_path / "sales.csv"
-    lines = [f"客户{i},123,HY1,{i}\n" for i in range(120)]
+    lines = [f"客户{i},12{i},HY1,{i}\n" for i in range(120)]
     path.write_text("姓名,手机,项目,房号\n" + "".join(lines), encoding="utf-8")
     result = cli("owner", "import", path, ok=False)
     errors = result.stderr.strip().splitlines()

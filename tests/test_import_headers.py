@@ -88,6 +88,6 @@ def test_a_missing_key_column_of_an_update_names_what_would_do(cli, project, tmp
     result = cli("owner", "import", path, "--update", ok=False)
     assert result.exit_code == 1
     assert (
-        "header lacks 房号 (accepted: 房号, 房间号, 房间编号, 房屋编号, unit); "
+        "header lacks 房号 (accepted: 房号, 房间号, 室号, 房间编号, 房屋编号, unit); "
         "or an owner id column (id, owner_id, 编号, 业主编号)"
     ) in result.stderr

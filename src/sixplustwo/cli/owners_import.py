@@ -42,11 +42,7 @@ def import_owners(
     """Import customers from a sales-system file: all rows or none."""
     from sixplustwo.cli.messages import warning_line
     from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
-    from sixplustwo.io.background import BackgroundRows, can_fork
     from sixplustwo.io.importing import OwnerFile
-    from sixplustwo.store.bulk import import_owners as import_rows
-    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
-    from sixplustwo.store.history import due_before_today, max_owner_id
 
     if clear_empty and not update:
         raise InvalidInput("--clear-empty works with --update")
@@ -57,9 +53,61 @@ def import_owners(
             "ignored columns: {columns}", columns=", ".join(owner_file.ignored)
         )
         typer.echo(warning_line(ignored), err=True)
+    scratch = _scratch_database(ctx) if dry_run else None
+    try:
+        _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scratch)
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def _scratch_database(ctx: typer.Context):
+    """For a dry run where there is no database yet: a throwaway one in a temporary folder,
+    removed after (the rows are checked as on a new installation; nothing is created)."""
+    import tempfile
+
+    from sixplustwo.cli.context import db_option
+    from sixplustwo.cli.messages import warning_line
+    from sixplustwo.domain.errors import SixPlusTwoError
+    from sixplustwo.store.database import require_database
+
+    try:
+        require_database(db_option(ctx))
+    except SixPlusTwoError as exc:
+        if exc.msgid != "no database at {path}":
+            raise
+        notice = SixPlusTwoError(
+            "{error} yet: the rows are checked as on a new installation, and nothing is created",
+            error=exc,
+        )
+        typer.echo(warning_line(notice), err=True)
+        return tempfile.TemporaryDirectory(prefix="sixplustwo-dry-run-")
+    return None
+
+
+@contextmanager
+def _database(ctx: typer.Context, scratch, *, write: bool, create: bool):
+    if scratch is None:
+        with open_database(ctx, write=write, create=create) as db:
+            yield db
+        return
+    from sixplustwo.store.database import open_database as open_db
+
+    with open_db(Path(scratch.name) / "dry-run.db", write=write, create=True) as db:
+        yield db
+
+
+def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scratch) -> None:
+    from sixplustwo.cli.messages import warning_line
+    from sixplustwo.domain.errors import SixPlusTwoError
+    from sixplustwo.io.background import BackgroundRows, can_fork
+    from sixplustwo.store.bulk import import_owners as import_rows
+    from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
+    from sixplustwo.store.history import due_before_today, max_owner_id
+
     expected = owner_file.estimated_rows()
     history = 0  # actions of the new owners due before today (store/history.py)
-    with open_database(ctx, write=False, create=not dry_run) as db:
+    with _database(ctx, scratch, write=False, create=not dry_run) as db:
         projects = load_projects(db)
     if update:
         rows = update_rows(owner_file.updates(clear_empty), projects)
@@ -76,7 +124,7 @@ def import_owners(
         # A dry run writes too, and rolls back: every row is checked against the database.
         with (
             reader as rows,
-            open_database(ctx, write=True, create=not dry_run) as connection,
+            _database(ctx, scratch, write=True, create=not dry_run) as connection,
             _progress(expected) as advance,
         ):
             if update:
@@ -98,7 +146,7 @@ def import_owners(
                 raise RollBack
     except RollBack:
         pass
-    refuse_bad_rows(file, result.problems, result.problem_count)
+    _refuse_bad_rows(file, result)
     written = not dry_run
     # What the run adds and, per column of an update file, how many stored values change.
     columns = owner_file.updated_columns() if update else {}
@@ -150,6 +198,49 @@ def import_owners(
         typer.echo(_("new owners: {count}").format(count=result.inserted))
         for field, header in columns.items():
             typer.echo(_("{column}: {count} changed").format(column=header, count=changes[field]))
+
+
+def _refuse_bad_rows(file: Path, result) -> None:
+    """The bad rows on stderr, a problem repeated on many rows folded into one line with its
+    count and row ranges (and, for an unknown project, the command that adds it); then the
+    one-line refusal."""
+    if not any(count > 1 for _, count, _ in result.folds.values()):
+        refuse_bad_rows(file, result.problems, result.problem_count)
+        return
+    from sixplustwo.cli.messages import text
+    from sixplustwo.domain.errors import InvalidInput
+
+    shown = 0
+    for problem, count, ranges in result.folds.values():
+        if shown >= result.SHOWN_PROBLEMS:
+            break
+        shown += 1
+        if count == 1:
+            typer.echo(text(problem), err=True)
+            continue
+        rows = ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in ranges)
+        if sum(b - a + 1 for a, b in ranges) < count:
+            rows += ", …"
+        if problem.msgid == "row {row}, project: unknown project {code!r}":
+            code = problem.params["code"]
+            line = InvalidInput(
+                "unknown project {code!r}: rows {rows}, {count} rows; first run sixplustwo "
+                "project add CODE --name {code}",
+                code=code,
+                rows=rows,
+                count=count,
+            )
+        else:
+            line = InvalidInput(
+                "{problem}; the same on rows {rows}, {count} rows",
+                problem=problem,
+                rows=rows,
+                count=count,
+            )
+        typer.echo(text(line), err=True)
+    raise InvalidInput(
+        "{file}: {count} bad row(s); nothing imported", file=file, count=result.problem_count
+    )
 
 
 _PROGRESS_FROM_ROWS = 5000

@@ -15,11 +15,13 @@ from dateutil.relativedelta import relativedelta
 
 from sixplustwo.domain.errors import InvalidInput
 
-_SEPARATED = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-
-DATE_FORMATS_HELP = "2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日"
-
+# A date, then maybe a time of day as ERP exports and Excel date-time cells write it
+# (2023-12-18 00:00:00, 2023/12/18 0:00, 2023-12-18T00:00:00.000): read only at midnight.
+_TIME = r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+_SEPARATED = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + r"\s*$"
+)
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})" + _TIME + r"\s*$")
 
 # The days a command may be asked about or told of (--date, --from, --to, --as-of …): the
 # years the lunar calendar is known for (lunardate: lunar years 1900 to 2099, solar days
@@ -58,15 +60,34 @@ def parse_date_text(text: str) -> date:
     # raises and is not cached; bad dates are rare.
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
+        # The formats are in the message id itself, so that a translation words all of it.
         raise InvalidInput(
-            "{text!r} is not a date (use {formats})", text=text, formats=DATE_FORMATS_HELP
+            "{text!r} is not a date (use 2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日)",
+            text=text,
         )
-    year, month, day = (int(part) for part in match.groups())
+    year, month, day, hour, minute, second = match.groups()
+    if hour is not None and (int(hour), int(minute), int(second or 0)) != (0, 0, 0):
+        raise InvalidInput(
+            "{text!r} has a time of day; a date is read only at midnight (00:00)", text=text
+        )
+    return calendar_date(text, int(year), int(month), int(day))
+
+
+def calendar_date(text: object, year: int, month: int, day: int) -> date:
+    """The date, or InvalidInput saying in the user's words why ``text`` is none."""
+    if not 1 <= month <= 12:
+        raise InvalidInput(
+            "{text!r} is not a real calendar date (no month {month})", text=text, month=month
+        )
     try:
         return date(year, month, day)
-    except ValueError as exc:
+    except ValueError:
         raise InvalidInput(
-            "{text!r} is not a real calendar date ({reason})", text=text, reason=str(exc)
+            "{text!r} is not a real calendar date (month {month} of {year} has no day {day})",
+            text=text,
+            year=year,
+            month=month,
+            day=day,
         ) from None
 
 

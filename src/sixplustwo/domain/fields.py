@@ -45,7 +45,7 @@ OWNER_FIELDS: tuple[Field, ...] = (
           listed="phone", required=True),
     Field("project_id", "ref", input="project", headers=("项目", "项目名称", "楼盘", "楼盘名称"),
           label="项目", listed="project", required=True),
-    Field("unit", "text", input="unit", headers=("房号", "房间号", "房间编号", "房屋编号"),
+    Field("unit", "text", input="unit", headers=("房号", "房间号", "室号", "房间编号", "房屋编号"),
           label="房号", listed="unit", required=True),
     Field("butler", "text", input="butler", headers=("管家", "客户管家"), label="管家",
           listed="butler"),
@@ -126,6 +126,19 @@ def header_aliases() -> dict[str, str]:
     return aliases
 
 
+# A flat written over several columns, as 明源 and most sales systems export it: the building
+# and the entrance, joined with 房号 into one flat (B-E-R) by the import. Not owner fields.
+FLAT_PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "building": ("楼栋", ("楼栋", "楼号", "栋号", "楼栋号", "楼幢", "幢号", "building")),
+    "entrance": ("单元", ("单元", "单元号", "entrance")),
+}
+
+
+def flat_part_aliases() -> dict[str, str]:
+    """The headers of the flat's building and entrance columns → ``building``/``entrance``."""
+    return {header: part for part, (_, headers) in FLAT_PARTS.items() for header in headers}
+
+
 # The owner id column of an update file (``owner import --update``): the key, instead of
 # project and unit. Its headers are the id field's, and ``id``.
 OWNER_ID = "owner_id"
@@ -151,4 +164,8 @@ def headers_markdown() -> str:
         required = " (required)" if field.required else ""
         accepted = ", ".join(accepted_headers(field))
         lines.append(f"| {field.label}{required} | {accepted} |")
+        if field.input == "unit":
+            for label, headers in FLAT_PARTS.values():
+                joined = ", ".join(headers)
+                lines.append(f"| {label} (joined into 房号) | {joined} |")
     return "\n".join(lines) + "\n"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import ClassVar
@@ -14,6 +14,7 @@ from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.fields import (
     OWNER_ID,
     accepted_headers,
+    flat_part_aliases,
     header_aliases,
     input_field,
     input_fields,
@@ -37,11 +38,10 @@ from sixplustwo.domain.owners import (
     plain_owner_values,
     survey_row,
 )
-from sixplustwo.io.encodings import CSV_CELL_MAX, text_encoding
-
-# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
-_EXCEL_EPOCH = date(1899, 12, 30)
-
+from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it here)
+from sixplustwo.io.sheets import blank as _blank
+from sixplustwo.io.sheets import cell as _cell
+from sixplustwo.io.sheets import csv_rows, joined_flat, line_count, xlsx_rows
 
 # A row of an update file: (owner id or None, project, unit, cells, the owner it adds).
 OwnerUpdate = tuple
@@ -52,135 +52,6 @@ class ParsedFile:
     records: list[tuple[int, OwnerRecord]]
     problems: list[InvalidInput]
     rows: int
-
-
-_CHUNK = 1 << 20
-
-
-def _line_count(path: Path) -> int:
-    count = 0
-    with path.open("rb") as file:
-        while chunk := file.read(_CHUNK):
-            count += chunk.count(b"\n")
-    return count
-
-
-# A CSV cell is read up to CSV_CELL_MAX characters (Python's csv stops at 131,072, with a
-# traceback): a longer name or note is then refused by its field's own limit, naming the row
-# and the column. A cell longer than this stops the file, naming its line.
-
-
-def _csv_rows(path: Path) -> Iterator[list[object]]:
-    if csv.field_size_limit() < CSV_CELL_MAX:
-        csv.field_size_limit(CSV_CELL_MAX)
-    # The encoding is decided, and every row checked to decode, before the first row is read.
-    with path.open(encoding=text_encoding(path), newline="") as file:
-        reader = csv.reader(file)
-        try:
-            yield from reader
-        except UnicodeDecodeError:  # the file changed since its encoding was decided
-            raise InvalidInput(
-                "{path}, line {line}: the file changed while it was read",
-                path=path,
-                line=reader.line_num,
-            ) from None
-        except csv.Error as exc:
-            # The line of the file (a row with a quoted newline spans two), not the row.
-            if "field larger than field limit" in str(exc):
-                raise InvalidInput(
-                    "{path}, line {line}: a cell is longer than {most} characters",
-                    path=path,
-                    line=reader.line_num,
-                    most=CSV_CELL_MAX,
-                ) from None
-            raise InvalidInput(
-                "{path}, line {line}: not a readable CSV row ({reason})",
-                path=path,
-                line=reader.line_num,
-                reason=str(exc),
-            ) from None
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[object]]:
-    """The rows of the workbook's one sheet that holds any, to its last row: the sheet's
-    stored dimension (which openpyxl's read-only mode otherwise trusts, and which some
-    programs leave stale) is not read. Hidden sheets (lists for drop-downs) are left out;
-    rows on two visible sheets are refused, not half read."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise _unreadable(path, exc) from None
-    try:
-        try:
-            sheets = [
-                sheet
-                for sheet in workbook.worksheets
-                if sheet.sheet_state == "visible" and _holds_rows(sheet)
-            ]
-        except Exception as exc:
-            raise _unreadable(path, exc) from None
-        if len(sheets) > 1:
-            raise InvalidInput(
-                "{path}: sheets {sheets} all hold rows; import reads one sheet: keep the "
-                "ledger alone in its workbook",
-                path=path,
-                sheets=", ".join(sheet.title for sheet in sheets),
-            )
-        if not sheets:
-            return  # the file is empty
-        rows = _sheet_rows(sheets[0])
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:  # a sheet damaged past its first rows
-                raise _unreadable(path, exc) from None
-            yield list(row)
-    finally:
-        workbook.close()
-
-
-def _sheet_rows(sheet) -> Iterator[tuple]:
-    sheet.reset_dimensions()  # every row the sheet holds, each as wide as its cells
-    return sheet.iter_rows(values_only=True)
-
-
-def _holds_rows(sheet) -> bool:
-    return any(not _blank(row) for row in _sheet_rows(sheet))
-
-
-def _unreadable(path: Path, exc: Exception) -> InvalidInput:
-    return InvalidInput(
-        "{path}: not a readable .xlsx file ({reason})",
-        path=path,
-        reason=str(exc) or type(exc).__name__,
-    )
-
-
-def _cell(field: str, value: object, is_date: bool) -> object:
-    """Excel cells arrive as datetimes, numbers or text; dates may be serial numbers."""
-    if type(value) is str and not (is_date and len(value.strip()) == 5):
-        return value  # the common CSV case, kept cheap
-    if isinstance(value, datetime):
-        return value.date()
-    if is_date and isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 100000:
-            return _EXCEL_EPOCH + timedelta(days=int(value))
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phone numbers typed as numbers in Excel
-    if is_date and isinstance(value, str) and value.strip().isdigit():
-        digits = value.strip()
-        if len(digits) == 5:  # a serial number exported as text
-            return _EXCEL_EPOCH + timedelta(days=int(digits))
-    return value
-
-
-def _blank(row: list[object] | tuple) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in row)
 
 
 class TableFile:
@@ -200,9 +71,9 @@ class TableFile:
         # CSV cells are all text; XLSX ones may be numbers and datetimes.
         self._plain_text = suffix not in (".xlsx", ".xlsm")
         if not self._plain_text:
-            self._rows = _xlsx_rows(path)
+            self._rows = xlsx_rows(path)
         elif suffix in (".csv", ".txt", ""):
-            self._rows = _csv_rows(path)
+            self._rows = csv_rows(path)
         else:
             raise InvalidInput(
                 "{path}: import reads .csv or .xlsx files, not {suffix}", path=path, suffix=suffix
@@ -210,15 +81,10 @@ class TableFile:
         self.path = path
         self.today = today
         self.rows = 0  # non-blank data rows seen so far
-        header = next(self._rows, None)
-        if header is None:
-            raise InvalidInput("{path}: the file is empty", path=path)
-        self._fields: list[str | None] = []
+        header, self.header_row = self._header()
+        names = self._names(header)
         aliases = self.header_aliases()
-        names = [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in header]
-        for name in names:
-            self._fields.append(aliases.get(name) or aliases.get(name.lower()))
-        self.check_header()
+        self._fields = [aliases.get(name) or aliases.get(name.lower()) for name in names]
         self._labels = {
             field: name for field, name in zip(self._fields, names, strict=False) if field
         }
@@ -230,6 +96,75 @@ class TableFile:
             for index, (name, field) in enumerate(zip(names, self._fields, strict=False))
             if name and (field is None or last[field] != index)
         ]
+        # 楼栋 and 单元 columns are joined into 房号's (the last of each); they are no field.
+        self._joined: tuple[int, int, int] | None = None
+        parts = {part: last.get(part, -1) for part in ("building", "entrance")}
+        if "unit" in last and max(parts.values()) >= 0:
+            self._joined = (parts["building"], parts["entrance"], last["unit"])
+        self._fields = [
+            None if field in ("building", "entrance") else field for field in self._fields
+        ]
+
+    # The header is looked for among the file's first rows, below a title (华苑一期业主台账…),
+    # a blank row or merged cells; the rows above it are left out.
+    HEADER_WITHIN = 10
+
+    @staticmethod
+    def _names(row: list[object]) -> list[str]:
+        return [str(cell).strip().lstrip("\ufeff") if cell is not None else "" for cell in row]
+
+    def _header(self) -> tuple[list[object], int]:
+        """The header row and its number: the first of the first HEADER_WITHIN rows that
+        names every column the file needs; if none does, the one that names the most (whose
+        refusal then says where it was read)."""
+        aliases = self.header_aliases()
+        seen: list[list[object]] = []
+        best: tuple[int, int] | None = None  # (columns named, index in seen)
+        for row in self._rows:
+            seen.append(row)
+            fields = [aliases.get(name) or aliases.get(name.lower()) for name in self._names(row)]
+            named = sum(1 for field in fields if field)
+            if named and (best is None or named > best[0]):
+                best = (named, len(seen) - 1)
+            if named and not self._lacking(fields):
+                best = (named, len(seen) - 1)
+                break
+            if len(seen) >= self.HEADER_WITHIN:
+                break
+        if best is None and all(_blank(row) for row in seen):
+            raise InvalidInput("{path}: the file is empty", path=self.path)
+        index = best[1] if best else next(i for i, row in enumerate(seen) if not _blank(row))
+        header = seen[index]
+        rest = seen[index + 1 :]
+        if rest:
+            self._rows = chain(rest, self._rows)
+        fields = [aliases.get(n) or aliases.get(n.lower()) for n in self._names(header)]
+        self._fields = fields
+        try:
+            self.check_header()
+        except InvalidInput as exc:
+            if index == 0:
+                raise
+            raise InvalidInput(
+                "{error} (the header was looked for in the first {most} rows; row {row} "
+                "names the most columns)",
+                error=exc,
+                most=self.HEADER_WITHIN,
+                row=index + 1,
+            ) from None
+        return header, index + 1
+
+    def _lacking(self, fields: list[str | None]) -> bool:
+        """Whether a row with these fields lacks a column the file needs."""
+        saved = getattr(self, "_fields", None)
+        self._fields = fields
+        try:
+            self.check_header()
+        except InvalidInput:
+            return True
+        finally:
+            self._fields = saved  # type: ignore[assignment]
+        return False
 
     def header_aliases(self) -> dict[str, str]:
         return self.aliases
@@ -253,18 +188,28 @@ class TableFile:
 
     def estimated_rows(self) -> int:
         """For a progress bar: lines for CSV (a quoted newline counts twice), 0 for XLSX."""
-        return max(0, _line_count(self.path) - 1) if self._plain_text else 0
+        return max(0, line_count(self.path) - 1) if self._plain_text else 0
 
     def validate(self, values: dict[str, object]) -> object:
         raise NotImplementedError
 
     def _data_rows(self) -> Iterator[tuple[int, list[object]]]:
         """The file's rows but blank ones, numbered as a spreadsheet shows them."""
-        for row_number, row in enumerate(self._rows, start=2):
+        joined = self._joined
+        for row_number, row in enumerate(self._rows, start=self.header_row + 1):
             first = row[0] if row else None
             if not (type(first) is str and first.strip()) and _blank(row):
                 continue
             self.rows += 1
+            if joined is not None:
+                building, entrance, room = joined
+                width = len(row)
+                if room < width:
+                    row[room] = joined_flat(
+                        row[building] if 0 <= building < width else None,
+                        row[entrance] if 0 <= entrance < width else None,
+                        row[room],
+                    )
             yield row_number, row
 
     def _values(self, row: list[object]) -> dict[str, object]:
@@ -280,11 +225,57 @@ class TableFile:
         }
 
     def _validated(self, row_number: int, row: list[object]) -> object:
-        """One row validated, or the problem naming it."""
+        """One row validated, or the problem naming it (every problem of the row)."""
         try:
             return self.validate(self._values(row))
-        except InvalidInput as exc:
-            return self._problem(row_number, exc)
+        except InvalidInput:
+            return self._problems(row_number, row)
+
+    # A value that passes its field's check, put in place of a bad one of a required field
+    # while the rest of a bad row is checked for its other problems.
+    STAND_INS: ClassVar[dict[str, object]] = {}
+
+    def _problems(self, row_number: int, row: list[object]) -> InvalidInput:
+        """Every problem of a bad row, in one message: each bad cell is set aside (emptied,
+        or a stand-in for a required one) and the row checked again, until it passes. Only
+        bad rows come here, so the cost of checking again is theirs."""
+        dates = self.date_fields
+        problems: list[InvalidInput] = []
+        values: dict[str, object] = {}
+        for field, cell in zip(self._fields, row, strict=False):
+            if field is not None:
+                try:
+                    values[field] = _cell(field, cell, field in dates)
+                except InvalidInput as exc:
+                    problems.append(exc)
+                    values[field] = self.STAND_INS.get(field)
+        set_aside = {getattr(problem, "field", None) for problem in problems}
+        for _ in range(len(self._fields) + 1):
+            try:
+                self.validate(values)
+                break
+            except InvalidInput as exc:
+                field = getattr(exc, "field", None)
+                if field in set_aside:  # its stand-in: no problem of the file's
+                    break
+                problems.append(exc)
+                if field is None:
+                    break
+                set_aside.add(field)
+                values[field] = self.STAND_INS.get(field)
+        message = self._problem(row_number, problems[0])
+        for problem in problems[1:]:
+            field = getattr(problem, "field", None)
+            reason = getattr(problem, "reason", problem)
+            more = (
+                InvalidInput(
+                    "column {column}: {reason}", column=self.column_name(field), reason=reason
+                )
+                if field
+                else problem
+            )
+            message = InvalidInput("{first}; {second}", first=message, second=more)
+        return message
 
     def __iter__(self) -> Iterator[tuple[int, object]]:
         for row_number, row in self._data_rows():
@@ -307,10 +298,17 @@ class OwnerFile(TableFile):
     subset of the other columns (``updates``)."""
 
     required = REQUIRED_FIELDS
+    STAND_INS: ClassVar[dict[str, object]] = {
+        "name": "某",
+        "phone": "13800000000",
+        "project": "项目",
+        "unit": "1",
+    }
 
     def header_aliases(self) -> dict[str, str]:
         # Read when the file is opened: the owner definition is the one place a field is added.
         aliases = header_aliases()
+        aliases.update(flat_part_aliases())
         if self.update:  # the owner id is a key, which only an update uses
             aliases.update(dict.fromkeys(owner_id_headers(), OWNER_ID))
         return aliases
@@ -388,8 +386,8 @@ class OwnerFile(TableFile):
             if field is not None and field != OWNER_ID and not (by_id and field in KEY_FIELDS)
         )
         for row_number, row in self._data_rows():
-            values = self._values(row)
             try:
+                values = self._values(row)
                 if by_id:
                     cell = values.get(OWNER_ID)
                     if cell is None or not str(cell).strip():

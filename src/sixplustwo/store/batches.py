@@ -184,10 +184,32 @@ class ImportResult:
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 
+    # The same problem on many rows (an unknown project on all 300), folded: its message but
+    # the row → [the first row's problem, how many rows, their ranges [first, last]].
+    folds: dict[str, list] = field(default_factory=dict)
+
+    FOLDS_KEPT: ClassVar[int] = 1000
+    RANGES_KEPT: ClassVar[int] = 20
+
     def problem(self, problem: InvalidInput) -> None:
         self.problem_count += 1
         if len(self.problems) < self.SHOWN_PROBLEMS:
             self.problems.append(problem)
+        row = problem.params.get("row")
+        if not isinstance(row, int):
+            return
+        key = InvalidInput(problem.msgid, **{**problem.params, "row": ""}).render()
+        fold = self.folds.get(key)
+        if fold is None:
+            if len(self.folds) < self.FOLDS_KEPT:
+                self.folds[key] = [problem, 1, [[row, row]]]
+            return
+        fold[1] += 1
+        ranges = fold[2]
+        if ranges[-1][1] == row - 1:
+            ranges[-1][1] = row
+        elif len(ranges) < self.RANGES_KEPT:
+            ranges.append([row, row])
 
     def forgotten(self, row: int) -> None:
         self.forgotten_count += 1
