@@ -34,8 +34,8 @@ def flat_key(text: str) -> str:
         parts = [part for part in _MARKS.split(folded) if part]
         if parts and all(_PART.fullmatch(part) for part in parts):
             key = "-".join(part.lstrip("0") or "0" for part in parts)  # 0501 is 501
-        else:
-            key = "".join(folded.split())
+        else:  # composed again once the spaces are gone (¯ is a space and a macron)
+            key = unicodedata.normalize("NFKC", "".join(folded.split()))
     if len(_KEYS) < _KEYS_KEPT:
         _KEYS[text] = key
     return key
