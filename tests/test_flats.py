@@ -160,6 +160,13 @@ def test_a_database_with_twins_migrates_and_check_names_them(cli, project, db_pa
     assert refused.exit_code == 1 and f"owner {first}" in refused.stderr  # no third
 
 
+def test_a_database_with_twins_is_copied_as_it_is(cli, project, db_path, tmp_path):
+    first, twin = _twins(cli, db_path)
+    target = tmp_path / "copy.db"
+    cli("db", "copy", "--to", target)
+    assert sorted(sql(target, "SELECT id FROM owner")) == [(first,), (twin,)]
+
+
 def test_check_passes_without_twins(cli, project):
     _add(cli, "5-1-1201")
     assert cli("check").exit_code == 0
