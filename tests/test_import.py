@@ -204,7 +204,7 @@ def _bulk_import(db_path, path, at_end=None):
 
 @pytest.mark.parametrize("bad", [False, True])
 def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
-    cli, project, tmp_path, db_path, bad
+    cli, project, tmp_path, db_path, bad, backend
 ):
     """A file announced as large drops the owner indexes and builds them again at the end;
     a failed one leaves the database, indexes included, as it was."""
@@ -221,8 +221,11 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
     result = _bulk_import(db_path, path, lambda db: indexes_at_end.extend(_owner_indexes_of(db)))
     # Rebuilt at the end of a good import; a bad one stops with them dropped (the bulk path
     # was taken: only the ones kept up to date are there) and its rollback brings them back.
+    # The flat key's unique index is built again also after problems, to name flats given
+    # twice: on SQLite the table's own key already refused the row, so it is built.
     names_at_end = set(indexes_at_end)
-    assert names_at_end == (set(KEPT_INDEXES) if bad else {n for n, sql in before if sql})
+    flat = {"ux_owner_flat"} if backend == "sqlite" else set()
+    assert names_at_end == (set(KEPT_INDEXES) | flat if bad else {n for n, sql in before if sql})
     assert _owner_indexes(db_path) == before
     assert len(_owners(db_path)) == (0 if bad else 300)
     if bad:

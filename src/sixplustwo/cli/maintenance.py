@@ -23,9 +23,34 @@ def backup(
 def check(ctx: typer.Context) -> None:
     """Integrity and foreign-key checks, reported in one line (exit 1 if anything is wrong)."""
     from sixplustwo.cli.messages import text
+    from sixplustwo.domain.errors import SixPlusTwoError
     from sixplustwo.store.database import check as run_check
 
-    healthy, line = run_check((ctx.find_root().obj or {}).get("db"))
+    db = (ctx.find_root().obj or {}).get("db")
+    healthy, line = run_check(db)
+    twins = _flat_twins(db) if healthy else []
     typer.echo(text(line), err=not healthy)
-    if not healthy:
+    for code, key, first, twin in twins:
+        typer.echo(
+            text(
+                SixPlusTwoError(
+                    "owners {first} and {twin} both have flat {code} {flat}",
+                    first=first,
+                    twin=twin,
+                    code=code,
+                    flat=key,
+                )
+            ),
+            err=True,
+        )
+    if not healthy or twins:
         raise typer.Exit(1)
+
+
+def _flat_twins(db) -> list[tuple[str, str, int, int]]:
+    """Owners of one flat that an older database held before the flat's key was unique."""
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.search import flat_twins
+
+    with open_database(db, write=False) as connection:
+        return flat_twins(connection)

@@ -3,7 +3,7 @@ typed text asks for.
 
 An owner is found by name through the name's pinyin (``wangwei``) and its initials (``ww``),
 by phone (whole, or its last four digits) and by flat (``3-1-1201``, ``3幢1单元1201``,
-``3栋1单元1201室``: the numbers of the flat, joined by ``-``). The name and flat keys are
+``3栋1单元1201室``: the flat's key, ``domain/flats.py``). The name and flat keys are
 stored in indexed columns when an owner is written (the phone's last four digits are an
 indexed expression), so that a search is a few index ranges, never a scan.
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from sixplustwo.domain.flats import flat_key
 
 # Surnames read otherwise than their character's most common reading.
 SURNAME_READINGS = {
@@ -144,32 +146,10 @@ def _spelled(name: str) -> tuple[str | None, str | None]:
     return "".join(spelled) or None, "".join(initials) or None
 
 
-_FLAT_PART = re.compile(r"[0-9a-z]+")
-_PLAIN_FLAT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
-_UNITS: dict[str, str | None] = {}
-_UNITS_KEPT = 200_000
-
-
 def unit_key(unit: str | None) -> str | None:
-    """A flat as its numbers (and letters) joined by ``-``: ``3幢1单元1201室``,
-    ``3栋1单元1201`` and ``3-1-1201`` are all ``3-1-1201``; ``A座1201`` is ``a-1201``;
-    leading zeros go (``3-1-0501`` is ``3-1-501``)."""
-    if not unit:
-        return None
-    found = _UNITS.get(unit)
-    if found is not None:
-        return found
-    plain = unit.isascii() and unit[0] != "0" and "-0" not in unit
-    if plain and _PLAIN_FLAT.fullmatch(unit):  # 3-1-1201 as most ledgers write it
-        lowered = unit.lower()
-        key: str | None = unit if lowered == unit else lowered  # the same string, stored once
-    else:
-        parts = _FLAT_PART.findall(unicodedata.normalize("NFKC", unit).lower())
-        # 0501 and 501 are the same flat.
-        key = "-".join(part.lstrip("0") or "0" for part in parts) or None
-    if len(_UNITS) < _UNITS_KEPT:
-        _UNITS[unit] = key
-    return key
+    """A flat's key (``domain/flats.py``'s ``flat_key``, the one place that knows how flats
+    are written), None for no flat."""
+    return flat_key(unit) or None if unit else None
 
 
 def search_keys(name: str | None, unit: str | None) -> dict[str, str | None]:
@@ -185,7 +165,7 @@ def stored_unit_key(unit: str | None) -> str | None:
     flats adds no index entries."""
     key = unit_key(unit)
     stored = None if key == unit else key
-    if unit and len(STORED_UNIT_KEYS) < _UNITS_KEPT:
+    if unit and len(STORED_UNIT_KEYS) < _NAMES_KEPT:
         STORED_UNIT_KEYS[unit] = stored
     return stored
 

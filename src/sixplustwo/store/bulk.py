@@ -13,6 +13,7 @@ from itertools import islice
 
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.fields import OWNER_ID, input_field, input_fields
+from sixplustwo.domain.flats import flat_key
 from sixplustwo.domain.owners import (
     KEY_FIELDS,
     FieldError,
@@ -34,6 +35,7 @@ from sixplustwo.store.batches import (
     suspend,
 )
 from sixplustwo.store.database import Database
+from sixplustwo.store.search import FLAT_KEY
 
 __all__ = [
     "KEPT_INDEXES",
@@ -160,12 +162,13 @@ def update_owners(
     codes = {project_id: code for project_id, code in load_projects(connection).values()}
     batch = OwnerBatch(connection, result, progress, codes)
     owners = connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0]
-    flats = _existing_units(connection)
+    flats, twins = _existing_units(connection)
     ids: set[int] | None = None  # owners on record, for rows that name one by id
     suspended = suspend(connection, expected_rows, owners)
     # The file row that names each owner on record, by id (0: none yet); an array, because
     # at a million owners a dict costs ~100 MB.
-    seen = array("q", bytes(8 * (max(flats.values(), default=0) + 1)))
+    on_file = [*flats.values(), *(owner for pair in twins for owner in pair)]
+    seen = array("q", bytes(8 * (max(on_file, default=0) + 1)))
     found: list[tuple[int, int, UpdateRow]] = []
 
     def update_found() -> None:
@@ -183,7 +186,7 @@ def update_owners(
         owner_id, project_id, unit, _, new = row
         if owner_id is not None:
             if ids is None:
-                ids = set(flats.values())
+                ids = {owner for owner in on_file if owner > 0}
             if owner_id not in ids:
                 result.problem(
                     InvalidInput(
@@ -195,7 +198,21 @@ def update_owners(
                 )
                 continue
         else:
-            owner_id = flats.get((project_id, unit))
+            owner_id = flats.get((project_id, flat_key(unit)))
+            if owner_id is not None and owner_id < 0:  # twins an older database holds
+                first, twin = twins[-owner_id]
+                result.problem(
+                    InvalidInput(
+                        "row {row}: flat {code} {unit} has two owners, {first} and {twin}: "
+                        "neither changed (sixplustwo check names them)",
+                        row=row_number,
+                        code=codes[project_id],
+                        unit=unit,
+                        first=first,
+                        twin=twin,
+                    )
+                )
+                continue
             if owner_id is None:  # a flat with no owner yet: the row adds one
                 if isinstance(new, tuple):
                     batch.add(row_number, new)
@@ -257,7 +274,7 @@ def _update_chunk(
             result.forgotten(row_number)  # erased on request: an import does not bring the
             continue  # person back (the command says which rows it left alone)
         if (project_id is not None and project_id != owner["project_id"]) or (
-            unit is not None and unit != owner["unit"]
+            unit is not None and flat_key(unit) != flat_key(owner["unit"])
         ):
             result.problem(
                 InvalidInput(
@@ -395,9 +412,23 @@ def _label(field: str) -> str:
         return field
 
 
-def _existing_units(connection: Database) -> dict[tuple[int, str], int]:
-    result = connection.execute("SELECT project_id, unit, id FROM owner")
-    return {(project_id, unit): owner_id for project_id, unit, owner_id in result}
+def _existing_units(
+    connection: Database,
+) -> tuple[dict[tuple[int, str], int], list[tuple[int, int]]]:
+    """Each owner on record by (project id, flat key); a flat two owners have (twins an older
+    database held, named by ``check``) maps to minus its index in the list of twins returned
+    with it (index 0 unused), so that a row naming it changes neither."""
+    result = connection.execute(f"SELECT project_id, {FLAT_KEY}, id FROM owner ORDER BY id")
+    flats: dict[tuple[int, str], int] = {}
+    twins: list[tuple[int, int]] = [(0, 0)]
+    for project_id, key, owner_id in result:
+        first = flats.setdefault((project_id, key), owner_id)
+        if first != owner_id:
+            if first < 0:  # a third owner of the flat: the first two are named
+                continue
+            twins.append((first, owner_id))
+            flats[(project_id, key)] = -(len(twins) - 1)
+    return flats, twins
 
 
 def _chunked(rows: Iterable[tuple[int, InsertRow | InvalidInput]]) -> Iterator[list]:

@@ -88,11 +88,24 @@ def copy_database(source: str | os.PathLike | None, target: str) -> CopyResult:
                 target=into.where,
                 table=missing[0],
             )
+        _keep_twins(db, into)
         for table in tables:
             _copy_table(db, into, table)
     with open_database(source, write=False) as db, open_database(target, write=False) as into:
         counts = {table: (_count(db, table), _count(into, table)) for table in tables}
     return CopyResult(counts, check(source), check(target))
+
+
+def _keep_twins(db: Database, into: Database) -> None:
+    """Owners of one flat that the source holds from before the flat's key was unique (named
+    by ``check``) are copied as they are: the target's flat index leaves out the same later
+    twins as the source's."""
+    from sixplustwo.store.search import FLAT_INDEX, flat_index, flat_twins
+
+    twins = flat_twins(db)
+    if twins:
+        into.execute(f"DROP INDEX {FLAT_INDEX}")
+        into.execute(flat_index([twin for *_, twin in twins]))
 
 
 def _copy_table(db: Database, into: Database, table: str) -> None:

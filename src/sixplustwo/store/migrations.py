@@ -373,6 +373,9 @@ MIGRATIONS: list[Migration] = [
     ("0019_owner_no_greetings_index", _OWNER_NO_GREETINGS),
     ("0020_id_counter", _ID_COUNTER),
     ("0021_export_batch_lease", _EXPORT_BATCH_LEASE),
+    # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
+    # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
+    ("0022_owner_flat_key", ""),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
@@ -380,6 +383,7 @@ MIGRATIONS: list[Migration] = [
 FILLS = {
     "0013_owner_search": "sixplustwo.store.search:fill_search_keys",
     "0020_id_counter": "sixplustwo.store.migrations:fill_id_counter",
+    "0022_owner_flat_key": "sixplustwo.store.search:fill_flat_keys",
 }
 
 # The ids an export record names: an owner's, a project's or a case's action, and a milestone

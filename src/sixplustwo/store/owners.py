@@ -121,15 +121,28 @@ class Owners:
             self.unforgotten(owner_id)
 
     def _check_unit_free(self, project_id: int, unit: str, code: str, but: int | None) -> None:
-        existing = self.db.scalar(
-            "SELECT id FROM owner WHERE project_id = :p AND unit = :u", {"p": project_id, "u": unit}
+        """The flat, however written (``domain/flats.py``), is no other owner's."""
+        from sixplustwo.domain.flats import flat_key
+
+        existing = self.db.one(
+            "SELECT id, unit FROM owner WHERE project_id = :p AND (unit = :k OR unit_key = :k) "
+            "AND id <> :but ORDER BY id",
+            {"p": project_id, "k": flat_key(unit), "but": -1 if but is None else but},
         )
-        if existing is not None and existing != but:
+        if existing is not None:
+            if existing[1] == unit:
+                raise Conflict(
+                    "flat {code} {unit} already belongs to owner {owner}",
+                    code=code,
+                    unit=unit,
+                    owner=existing[0],
+                )
             raise Conflict(
-                "flat {code} {unit} already belongs to owner {owner}",
+                "flat {code} {unit} already belongs to owner {owner} (written {held})",
                 code=code,
                 unit=unit,
-                owner=existing,
+                owner=existing[0],
+                held=existing[1],
             )
 
     def add(self, record: OwnerRecord) -> Owner:

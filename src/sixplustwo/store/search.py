@@ -13,6 +13,7 @@ from sixplustwo.domain.search import (
     prefix_end,
     query_kinds,
     search_keys,
+    stored_unit_key,
 )
 from sixplustwo.store.database import Database, in_list
 
@@ -22,6 +23,79 @@ from sixplustwo.store.database import Database, in_list
 PHONE_TAIL = "SUBSTR({alias}.phone, LENGTH({alias}.phone) - 3)"
 
 _FILL_BATCH = 5000
+
+
+# A flat's key as stored: the ``unit_key`` column where the flat is written otherwise than its
+# key (3幢1单元1201 → 3-1-1201), else the flat as written (``stored_unit_key``). Unique per
+# project (ux_owner_flat, migration 0022); looked up as ``unit = :k OR unit_key = :k`` (the
+# two are one: a key is its own key), which the flat's two indexes answer.
+FLAT_KEY = "COALESCE(unit_key, unit)"
+FLAT_INDEX = "ux_owner_flat"
+
+
+def flat_index(later_twins: Sequence[int] = ()) -> str:
+    """The statement that makes the flat key's unique index: over every owner but the later
+    of twins an older database already holds (``check`` names them), so that a migration
+    neither fails on them nor merges them, and no new twin can be added."""
+    statement = f"CREATE UNIQUE INDEX {FLAT_INDEX} ON owner (project_id, ({FLAT_KEY}))"
+    if later_twins:
+        statement += f" WHERE id NOT IN ({', '.join(str(int(i)) for i in sorted(later_twins))})"
+    return statement
+
+
+def fill_flat_keys(
+    execute: Callable[..., list[tuple]],
+    execute_many: Callable[[str, Sequence[Mapping[str, object]]], None],
+) -> None:
+    """Migration 0022: each owner's flat key again by ``flat_key`` (which now knows 号楼, 座,
+    号, # and full-width digits, and keeps shops' words), then the key's unique index."""
+    last = 0
+    while True:
+        rows = execute(
+            "SELECT id, unit, unit_key, name FROM owner WHERE id > :last "
+            f"ORDER BY id LIMIT {_FILL_BATCH}",
+            {"last": last},
+        )
+        if not rows:
+            break
+        execute_many(
+            "UPDATE owner SET unit_key = :unit_key WHERE id = :id",
+            [
+                {"id": owner_id, "unit_key": key}
+                for owner_id, unit, stored, name in rows
+                if name is not None and (key := stored_unit_key(unit)) != stored
+            ],
+        )
+        last = rows[-1][0]
+    later = [twin for _, _, _, twin in _twins(execute)]
+    execute(flat_index(later))
+
+
+def _twins(execute: Callable[..., list[tuple]]) -> list[tuple[int, str, int, int]]:
+    """Each later owner of a flat another owner has (project id, key, first holder, twin)."""
+    found: list[tuple[int, str, int, int]] = []
+    repeated = execute(
+        f"SELECT project_id, {FLAT_KEY} FROM owner WHERE forgotten_on IS NULL "
+        f"GROUP BY project_id, {FLAT_KEY} HAVING COUNT(*) > 1 ORDER BY 1, 2"
+    )
+    for project_id, key in repeated:
+        ids = [
+            owner_id
+            for (owner_id,) in execute(
+                "SELECT id FROM owner WHERE project_id = :p AND (unit = :k OR unit_key = :k) "
+                "AND forgotten_on IS NULL ORDER BY id",
+                {"p": project_id, "k": key},
+            )
+        ]
+        found += [(project_id, key, ids[0], twin) for twin in ids[1:]]
+    return found
+
+
+def flat_twins(db: Database) -> list[tuple[str, str, int, int]]:
+    """Owners of one flat (an older database's, from before the flat's key was unique): each
+    later one as (project code, flat key, first holder, twin)."""
+    codes = dict(db.query("SELECT id, code FROM project"))
+    return [(codes.get(p, "?"), key, first, twin) for p, key, first, twin in _twins(db.query)]
 
 
 def fill_search_keys(

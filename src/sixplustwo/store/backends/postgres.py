@@ -329,6 +329,7 @@ _UNIQUE = {
     "owner_project_id_unit_key": (
         "that flat already belongs to another owner: each flat has one owner"
     ),
+    "ux_owner_flat": "that flat already belongs to another owner: each flat has one owner",
     "project_code_key": "a project with that code already exists",
 }
 

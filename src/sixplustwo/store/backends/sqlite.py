@@ -263,6 +263,8 @@ def after_migration_check(connection: sqlite3.Connection) -> None:
 _CONSTRAINTS = (
     ("UNIQUE constraint failed: owner.project_id, owner.unit",
      N_("that flat already belongs to another owner: each flat has one owner")),
+    ("UNIQUE constraint failed: index 'ux_owner_flat'",
+     N_("that flat already belongs to another owner: each flat has one owner")),
     ("UNIQUE constraint failed: project.code", N_("a project with that code already exists")),
     ("FOREIGN KEY constraint failed",
      N_("it names an owner, project or case that does not exist (or no longer does)")),
