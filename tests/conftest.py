@@ -179,15 +179,31 @@ _build_command = typer.testing._get_command
 typer.testing._get_command = _cached_command
 
 
+# Long scenarios whose PostgreSQL run is left to -m slow (their SQLite run stays in the
+# default run): the same commands and checks, each taking 8-25 s on the server, where every
+# command opens a connection and a transaction of its own.
+SLOW_ON_THE_SERVER = {
+    "test_a_first_month",  # test_first_week: a month of mornings
+    "test_the_whole_supported_range_reports",  # test_one_lines: the first and last days
+    "test_import_killed_midway_writes_all_or_nothing",  # test_crash: four kills
+    "test_four_writers_and_readers_lose_no_write",  # test_faults
+    "test_cron_twice_a_day_sends_every_sms_once_and_the_calendar_whole",  # three orders
+}
+
+
 def pytest_generate_tests(metafunc):
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    name = metafunc.function.__name__
     if (
         "backend" in metafunc.fixturenames
         and module in BOTH_BACKENDS
-        and metafunc.function.__name__ not in SQLITE_ONLY | NO_DATABASE
+        and name not in SQLITE_ONLY | NO_DATABASE
         and not SERVER_FIXTURES & set(metafunc.fixturenames)
     ):
-        metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+        server = "postgres"
+        if name in SLOW_ON_THE_SERVER:
+            server = pytest.param("postgres", marks=pytest.mark.slow)
+        metafunc.parametrize("backend", ["sqlite", server], indirect=True)
 
 
 @pytest.fixture

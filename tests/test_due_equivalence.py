@@ -179,7 +179,7 @@ GO_LIVE = date(2024, 7, 15)  # the middle of the dates checked: before, across a
         pytest.param(False, False, None, id="calendar-days"),
         pytest.param(True, False, None, id="working-days"),
         pytest.param(False, False, GO_LIVE, id="calendar-days-go-live"),
-        pytest.param(True, False, GO_LIVE, id="working-days-go-live"),
+        pytest.param(True, False, GO_LIVE, id="working-days-go-live", marks=pytest.mark.slow),
         pytest.param(False, True, None, id="calendar-days-every-date", marks=pytest.mark.slow),
         pytest.param(True, True, None, id="working-days-every-third-date", marks=pytest.mark.slow),
         pytest.param(False, True, GO_LIVE, id="go-live-every-date", marks=pytest.mark.slow),

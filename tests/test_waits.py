@@ -79,6 +79,7 @@ def _hold_the_write_lock(path: str, seconds: float, held) -> None:
     connection.close()
 
 
+@pytest.mark.slow  # holds the write lock for 25 s by design
 def test_a_writer_waits_longer_than_the_old_busy_timeout(cli, project, db_path):
     """The write lock held for 25 s, as a large import holds it: a writer waits it out (it
     was refused after 20 s) and then writes."""
