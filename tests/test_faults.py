@@ -276,26 +276,6 @@ def test_a_read_only_server_database_is_one_line(cli, pg_database):
     assert "HY1" in cli("--db", url, "project", "list").stdout  # reading still works
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 4 MiB tmpfs (room for a new database's migrations and their journal): a full disk
-    or, remounted, a read-only one. Needs root to mount."""
-    import subprocess
-
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-        capture_output=True,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
 def test_full_disk_is_one_line_and_changes_nothing(cli, small_disk, tmp_path):
     db = small_disk / "full.db"
     cli("--db", db, "project", "add", "HY1", "--name", "华苑一期")

@@ -81,23 +81,6 @@ def test_an_empty_db_option_is_refused_not_taken_for_the_default(cli, company, t
 # -- a read-only file system (SQLite: the file's folder) -----------------------------------
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 4 MiB tmpfs, as tests/test_faults.py's; needs root to mount."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-        capture_output=True,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
 def _read_only(mount_point) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
 

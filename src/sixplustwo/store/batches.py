@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import ClassVar
 
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import N_, InvalidInput
 from sixplustwo.domain.flats import flat_key
 from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, owner_value_fields
 from sixplustwo.domain.rules import cycle_text, referral_cycle
@@ -306,6 +306,20 @@ class OwnerBatch:
         if self.progress:
             self.progress(taken)
 
+    def _set_aside(
+        self, numbers: list[int], pending: list[InsertRow], bad: set[int], message: str
+    ) -> tuple[list[int], list[InsertRow]]:
+        """The rows whose referrer is not in ``bad``; each other row is a problem, named by
+        ``message`` (with its row and referrer)."""
+        kept: tuple[list[int], list[InsertRow]] = ([], [])
+        for row_number, row in zip(numbers, pending, strict=True):
+            if row[_REFERRED_BY] not in bad:
+                kept[0].append(row_number)
+                kept[1].append(row)
+            else:
+                self.result.problem(InvalidInput(message, row=row_number, owner=row[_REFERRED_BY]))
+        return kept
+
     def _with_referrers(
         self, numbers: list[int], pending: list[InsertRow]
     ) -> tuple[list[int], list[InsertRow]]:
@@ -317,20 +331,12 @@ class OwnerBatch:
             return numbers, pending
         gone = forgotten(self.connection, referred)
         if gone:
-            kept: tuple[list[int], list[InsertRow]] = ([], [])
-            for row_number, row in zip(numbers, pending, strict=True):
-                if row[_REFERRED_BY] not in gone:
-                    kept[0].append(row_number)
-                    kept[1].append(row)
-                    continue
-                self.result.problem(
-                    InvalidInput(
-                        "row {row}, referred_by: owner {owner} was forgotten: no one's referrer",
-                        row=row_number,
-                        owner=row[_REFERRED_BY],
-                    )
-                )
-            numbers, pending = kept
+            numbers, pending = self._set_aside(
+                numbers,
+                pending,
+                gone,
+                N_("row {row}, referred_by: owner {owner} was forgotten: no one's referrer"),
+            )
             referred -= gone
         missing = referred - on_record(self.connection, referred)
         # Referrers among the owners this import adds: a cycle among them is looked for
@@ -341,19 +347,9 @@ class OwnerBatch:
             # The ids this batch gives (as many as the rows it keeps) are owners too.
             given = range(first, first + len(pending))
             missing = {owner for owner in missing if owner not in given}
-            kept = ([], [])
-            for row_number, row in zip(numbers, pending, strict=True):
-                if row[_REFERRED_BY] not in missing:
-                    kept[0].append(row_number)
-                    kept[1].append(row)
-                    continue
-                self.result.problem(
-                    InvalidInput(
-                        "row {row}, referred_by: no owner {owner}",
-                        row=row_number,
-                        owner=row[_REFERRED_BY],
-                    )
-                )
+            kept = self._set_aside(
+                numbers, pending, missing, N_("row {row}, referred_by: no owner {owner}")
+            )
             if len(kept[1]) == len(pending):
                 break
             # A row fewer gives an id fewer: a referrer to the last id may be missing now.
