@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
-from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.messages import N_, _
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.render import echo_recorded, emit_json
 from sixplustwo.domain.text import visible
 
@@ -136,9 +136,7 @@ def done(
         help="Every action of this rule on the day's due list (e.g. milestone-bulletin), "
         "done on --date.",
     ),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="With --rule: only this project."
-    ),
+    project: list[str] = projects_option(N_("With --rule: only this project; repeat for several.")),
     butler: str | None = typer.Option(
         None, "--butler", metavar="NAME", help="With --rule: only this butler's customers."
     ),
@@ -157,7 +155,7 @@ def done(
     from sixplustwo.domain.errors import InvalidInput
 
     action_ids = list(action_ids or [])
-    filtered = project is not None or butler is not None or bool(step)
+    filtered = bool(project) or butler is not None or bool(step)
     if rule is None and filtered:
         raise InvalidInput("--project, --butler and --step choose actions with --rule")
     if rule is not None and action_ids:
@@ -226,8 +224,9 @@ def _done_many(
                     near=near[0] if near else names[0],
                 )
             warn_unknown_butler(store.db, butler)
-            project_id = store.projects.get(project).id if project is not None else None
-            rows = store.due(day, DueFilter(project_id, butler, frozenset(steps) or None))
+            projects = frozenset(store.projects.ids_of(project))
+            where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
+            rows = store.due(day, where)
             listed = [row for row in rows if row.action.rule == rule]
             action_ids = [row.action.action_id for row in listed]
             titles = {row.action.action_id: row.owner or row.project_name for row in listed}

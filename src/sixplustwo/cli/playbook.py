@@ -108,15 +108,15 @@ def playbook(
     ]
     from sixplustwo.cli.layout import Column
 
-    # One line a rule: its name (what --playbook files and done --rule take), step and title
-    # whole; then when it is due, when it opens, from what, the grace, for whom.
+    # One line a rule: its name (what --playbook files and done --rule take), step, title and
+    # when it is due whole; then when it opens, from what, the grace, for whom.
     render(
         rows,
         [
             Column("rule", _("Rule"), 10, keep=True),
             Column("step", _("Step"), 10, keep=True),
             Column("title", _("Action"), 10, keep=True),
-            Column("due", _("Due"), 7),
+            Column("due", _("Due"), 7, keep=True),
             Column("opens", _("Opens"), 6),
             Column("anchor", _("Anchor"), 5),
             Column("grace", _("Grace"), 4, right=True),

@@ -47,7 +47,15 @@ from sixplustwo.store.listed import (
 )
 from sixplustwo.store.rows import as_date, iso
 
-__all__ = ["DueFilter", "DueQuery", "DueRow", "due_rows", "listing_order", "project_id_of"]
+__all__ = [
+    "DueFilter",
+    "DueQuery",
+    "DueRow",
+    "due_rows",
+    "listing_order",
+    "project_id_of",
+    "project_ids_of",
+]
 
 Connection = Database
 
@@ -103,9 +111,10 @@ class DueQuery:
     def _owner_filter(self) -> tuple[str, dict[str, object]]:
         clauses = ["o.forgotten_on IS NULL"]
         params: dict[str, object] = {}
-        if self.where.project_id is not None:
-            clauses.append("o.project_id = :project_id")
-            params["project_id"] = self.where.project_id
+        if self.where.project_ids is not None:
+            placeholders, ids = in_list("project_id", self.where.project_ids)
+            clauses.append(f"o.project_id IN ({placeholders})")
+            params.update(ids)
         if self.where.butler is not None:
             clauses.append("o.butler = :butler")
             params["butler"] = self.where.butler
@@ -378,9 +387,10 @@ class DueQuery:
             # Recurring community work: every project with residents, decided by the domain.
             condition = "delivery_date <= :hi"
             params["hi"] = iso(self.today)
-        if self.where.project_id is not None:
-            condition += " AND id = :pid"
-            params["pid"] = self.where.project_id
+        if self.where.project_ids is not None:
+            placeholders, ids = in_list("pid", self.where.project_ids)
+            condition += f" AND id IN ({placeholders})"
+            params.update(ids)
         projects = self.connection.execute(
             f"SELECT id, code, name, delivery_date, opening_date FROM project WHERE {condition}",
             params,
@@ -478,6 +488,11 @@ def project_id_of(connection: Connection, code: str) -> int:
     from sixplustwo.store.projects import unknown_project
 
     raise unknown_project(code)
+
+
+def project_ids_of(connection: Connection, codes: Iterable[str]) -> frozenset[int]:
+    """The ids of the projects named (``--project``, repeatable); none named, none."""
+    return frozenset(project_id_of(connection, code) for code in codes)
 
 
 def due_rows(
