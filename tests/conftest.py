@@ -27,6 +27,7 @@ BOTH_BACKENDS = {
     "test_corrections",
     "test_export",
     "test_export_destinations",
+    "test_export_team",
     "test_import",
     "test_import_update",
     "test_first_week",
