@@ -71,13 +71,13 @@ def due(
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
     from sixplustwo.domain.playbook import checked_steps
-    from sixplustwo.store.queries import DueFilter, project_ids_of
+    from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
     steps = checked_steps(step)
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
-        projects = project_ids_of(connection, project)
+        projects = frozenset(project_id_of(connection, code) for code in project)
         warn_unknown_butler(connection, butler)
         where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
         rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]

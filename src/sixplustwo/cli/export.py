@@ -151,7 +151,7 @@ def export(
     from sixplustwo.io.exporting import file_mode, is_stream
     from sixplustwo.store.audit import Audit
     from sixplustwo.store.database import lock, require_database
-    from sixplustwo.store.queries import DueFilter, project_ids_of
+    from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
     permissions = file_mode(mode)
@@ -166,7 +166,8 @@ def export(
         with open_database(ctx, write=False) as connection:
             for name in butler:
                 warn_unknown_butler(connection, name)
-            where_listed = DueFilter(projects=project_ids_of(connection, project))
+            projects = frozenset(project_id_of(connection, code) for code in project)
+            where_listed = DueFilter(projects=projects)
             book, rows = due_list(
                 ctx, connection, day, where_listed, workdays=workdays, membership=membership
             )

@@ -47,15 +47,7 @@ from sixplustwo.store.listed import (
 )
 from sixplustwo.store.rows import as_date, iso
 
-__all__ = [
-    "DueFilter",
-    "DueQuery",
-    "DueRow",
-    "due_rows",
-    "listing_order",
-    "project_id_of",
-    "project_ids_of",
-]
+__all__ = ["DueFilter", "DueQuery", "DueRow", "due_rows", "listing_order", "project_id_of"]
 
 Connection = Database
 
@@ -488,11 +480,6 @@ def project_id_of(connection: Connection, code: str) -> int:
     from sixplustwo.store.projects import unknown_project
 
     raise unknown_project(code)
-
-
-def project_ids_of(connection: Connection, codes: Iterable[str]) -> frozenset[int]:
-    """The ids of the projects named (``--project``, repeatable); none named, none."""
-    return frozenset(project_id_of(connection, code) for code in codes)
 
 
 def due_rows(
