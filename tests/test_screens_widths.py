@@ -94,7 +94,7 @@ _columns = st.lists(
     st.tuples(
         st.integers(1, 10),  # priority
         st.sampled_from(["keep", "essential", "plain", "plain", "named"]),
-        st.integers(0, 40),  # the widest cell
+        st.integers(0, 70),  # the widest cell
     ),
     min_size=1,
     max_size=10,
