@@ -14,7 +14,8 @@ What is extracted, from ``src/sixplustwo`` (see :func:`extract_python`):
 - ``_("…")``, ``N_("…")`` and ``translate("…")``: UI strings, labels, marked message ids;
 - the message id of every error built (``InvalidInput("no owner {id}", id=…)``, the second
   argument of ``FieldError``), so the domain, the store and io need no marker;
-- Typer's help texts: every ``help="…"`` and the docstring of every command.
+- Typer's help texts: every ``help="…"`` and the docstring of every command;
+- the page's templates (``web/templates/*.html``): every ``_("…")`` (see :func:`extract_template`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import io
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -134,6 +136,17 @@ def extract_python(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
                 yield node.lineno, None, doc, ["help"]
 
 
+# A template's string for the catalogue: ``{{ _("…") }}`` (in double quotes, no escapes).
+_TEMPLATE_STRING = re.compile(r'\b_\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
+
+
+def extract_template(path: Path) -> Iterator[tuple[int, str]]:
+    """The page's template strings, by line."""
+    text = path.read_text("utf-8")
+    for match in _TEMPLATE_STRING.finditer(text):
+        yield text.count("\n", 0, match.start()) + 1, match.group(1)
+
+
 def _registered() -> dict[str, set[str]]:
     """The commands cli/app.py registers as ``app.command("NAME")(module.function)``, by
     module: a command with no option at all (``check``) is known by this alone."""
@@ -173,6 +186,10 @@ def extract():
             extract_python, path, options=options
         ):
             catalog.add(message, None, [(relative, line)], auto_comments=comments, context=context)
+    for path in sorted((SOURCE / "web" / "templates").glob("*.html")):
+        relative = path.relative_to(ROOT).as_posix()
+        for line, message in extract_template(path):
+            catalog.add(message, None, [(relative, line)])
     return catalog
 
 

@@ -17,7 +17,8 @@ LAYERS = {
     "domain": {"domain"},
     "store": {"store", "domain"},
     "io": {"io", "domain"},
-    "cli": {"cli", "io", "store", "domain"},
+    # `sixplustwo serve` starts the page: the one door from the CLI into web/ (cli/serve.py).
+    "cli": {"cli", "io", "store", "domain", "web"},
     "web": {"web", "io", "store", "domain"},
 }
 

@@ -124,8 +124,10 @@ def _register() -> None:
         projects,
         referrals,
         report,
+        serve,
         surveys,
         undo,
+        users,
     )
 
     app.add_typer(projects.app, name="project")
@@ -146,6 +148,8 @@ def _register() -> None:
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
     app.command("undo")(undo.undo)
+    app.command("serve")(serve.serve)
+    app.add_typer(users.app, name="user")
 
 
 _register()

@@ -16,6 +16,7 @@ from typing import Any
 from sixplustwo.domain.errors import StoreError
 from sixplustwo.store.backends import transaction
 from sixplustwo.store.rows import now_text
+from sixplustwo.store.user_table import APP_USER
 
 # (name, DDL statements separated by ";"): plain SQL, so that commands which only read can
 # check and apply them through the gateway's backend part.
@@ -376,6 +377,7 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0031_app_user", APP_USER),  # who may log in to the butlers' page (store/users.py)
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
