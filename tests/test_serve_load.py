@@ -5,7 +5,6 @@ the CLI sees every one. Fifty under -m slow; eight in the default run."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from datetime import date, timedelta
@@ -15,9 +14,8 @@ import pytest
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 
 import httpx
-import uvicorn
 
-from serve_helpers import PASSWORD, cli, due, token
+from serve_helpers import PASSWORD, cli, due, served, token
 from sixplustwo.store.database import open_database
 from sixplustwo.store.users import Users
 from sixplustwo.web.app import create_app
@@ -44,27 +42,22 @@ def _database(tmp_path, butlers: int) -> str:
     return db
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ticked_off_at_once(tmp_path, butlers: int) -> None:
     db = _database(tmp_path, butlers)
     listed = {row["butler"]: row["action_id"] for row in due(db)}
     assert len(listed) == butlers
-    port = _free_port()
-    config = uvicorn.Config(create_app(db, secret="load"), host="127.0.0.1", port=port,
-                            log_level="warning", proxy_headers=False)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    with served(create_app(db, secret="load")) as base:
+        answers = _at_once(base, listed, butlers)
+    assert answers == {n: 200 for n in range(butlers)}
+    assert time.monotonic() - started < 180
+    assert due(db) == []  # every one done, as the CLI sees it
+    said = cli(db, "audit", "--format", "json").output
+    assert said.count("serve done") == butlers
+
+
+def _at_once(base: str, listed: dict[str, str], butlers: int) -> dict[int, object]:
+    """Each butler logs in and reads their list; then all complete their action together."""
     ready = threading.Barrier(butlers, timeout=120)
     answers: dict[int, object] = {}
 
@@ -72,8 +65,8 @@ def _ticked_off_at_once(tmp_path, butlers: int) -> None:
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
                 page = client.get("/login")
-                client.post("/login", data={"csrftoken": token(page.text), "name": f"b{n}",
-                                            "password": PASSWORD})  # fmt: skip
+                form = {"csrftoken": token(page.text), "name": f"b{n}", "password": PASSWORD}
+                client.post("/login", data=form)
                 today = client.get("/")
                 action_id = listed[f"管家{n}"]
                 assert f"/action/{action_id}" in today.text
@@ -81,22 +74,15 @@ def _ticked_off_at_once(tmp_path, butlers: int) -> None:
                 form = {"csrftoken": token(today.text), "channel": "电话"}
                 done = client.post(f"/action/{action_id}/done", data=form)
                 answers[n] = done.status_code
-        except Exception as exc:  # reported below, with the butler
+        except Exception as exc:  # reported by the caller, with the butler
             answers[n] = exc
 
-    started = time.monotonic()
     workers = [threading.Thread(target=butler, args=(n,)) for n in range(butlers)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=180)
-    server.should_exit = True
-    thread.join(timeout=20)
-    assert answers == {n: 200 for n in range(butlers)}
-    assert time.monotonic() - started < 180
-    assert due(db) == []  # every one done, as the CLI sees it
-    said = cli(db, "audit", "--format", "json").output
-    assert said.count("serve done") == butlers
+    return answers
 
 
 def test_eight_butlers_complete_their_actions_at_once(tmp_path):
