@@ -368,3 +368,19 @@ def test_passwords_are_argon2id_hashes_with_the_libraries_parameters(monkeypatch
     monkeypatch.setattr(users, "HASHING", {})
     stored = users.hash_password("a good long password")
     assert stored.startswith("$argon2id$") and "m=65536,t=3" in stored
+
+
+def test_the_page_on_a_postgresql_server(pg_database):
+    """The same page over a server database: log in, the list, an action done with a problem
+    (a repair case), another butler's owner not found."""
+    db = make_site_database(pg_database)
+    c = butler_client(db)
+    listed = re.findall(r'href="/action/([^"]+)"', c.get("/").text)
+    assert listed == [row["action_id"] for row in due(db, BUTLER_A)]
+    action_id = _repair_action(db, BUTLER_A)
+    done = post(c, f"/action/{action_id}/done", {"item1": "problem", "problem1": "门锁松动"})
+    assert done.status_code == 200 and "#" in done.text.split("<main>")[1]
+    assert action_id not in {row["action_id"] for row in due(db, BUTLER_A)}
+    theirs = next(row["owner_id"] for row in due(db, BUTLER_B) if row["owner_id"])
+    assert c.get(f"/owner/{theirs}").text == c.get("/owner/999999").text
+    assert "serve done" in json.dumps(audit(db))
