@@ -384,3 +384,44 @@ def test_the_page_on_a_postgresql_server(pg_database):
     theirs = next(row["owner_id"] for row in due(db, BUTLER_B) if row["owner_id"])
     assert c.get(f"/owner/{theirs}").text == c.get("/owner/999999").text
     assert "serve done" in json.dumps(audit(db))
+
+
+def test_a_butler_at_the_shell_takes_the_same_scope(db):
+    """$SIXPLUSTWO_USER (or --as) naming a butler user: the CLI's due, done, action show,
+    owner show and case open see only their owners, another butler's id is not found in the
+    words a missing one is, and every other command is refused."""
+    from typer.testing import CliRunner
+
+    from sixplustwo.cli.app import app
+
+    def as_butler(*args: str):
+        return CliRunner().invoke(app, ["--db", db, *args], env={"SIXPLUSTWO_USER": "lixiao"})
+
+    mine, theirs = due(db, BUTLER_A), due(db, BUTLER_B)
+    listed = json.loads(as_butler("due", "--butler", BUTLER_B, "--format", "json").output)
+    assert [r["action_id"] for r in listed] == [r["action_id"] for r in mine]
+    owner = next(r["owner_id"] for r in theirs if r["owner_id"])
+    action = next(r["action_id"] for r in theirs if r["owner_id"])
+    gone = re.sub(r"\d+", "999999", action, count=1)
+    for args, missing in [
+        (["owner", "show", str(owner)], ["owner", "show", "999999"]),
+        (["action", "show", action], ["action", "show", gone]),
+        (["done", action, "--ok", "1"], ["done", gone, "--ok", "1"]),
+        (["case", "open", str(owner), "--kind", "repair", "--note", "x"],
+         ["case", "open", "999999", "--kind", "repair", "--note", "x"]),
+    ]:  # fmt: skip
+        got, expected = as_butler(*args), as_butler(*missing)
+        assert (
+            got.exit_code == 1
+            and got.output.replace(str(owner), "999999").replace(action, gone) == expected.output
+        ), (got.output, expected.output)
+    assert {r["action_id"] for r in due(db, BUTLER_B)} == {r["action_id"] for r in theirs}
+    done = as_butler("done", mine[0]["action_id"])
+    assert done.exit_code == 0, done.output
+    for args in (["owner", "list"], ["export", "--format", "csv", "--out", "-"], ["user", "list"]):
+        refused = as_butler(*args)
+        assert refused.exit_code == 1 and "lixiao is a butler" in refused.output
+    manager = CliRunner().invoke(
+        app, ["--db", db, "owner", "list"], env={"SIXPLUSTWO_USER": "boss"}
+    )
+    assert manager.exit_code == 0

@@ -29,11 +29,15 @@ def show(
     """The owner (phone masked), the step and the customer's state of mind, the talking points,
     the checklist, and the owner's recent journey: last events and open cases."""
     from sixplustwo.cli.labels import chinese, title
+    from sixplustwo.cli.scoped import scope_of, takes_scope
     from sixplustwo.domain.phones import mask_phone
     from sixplustwo.domain.playbook import STEP_MINDSETS
+    from sixplustwo.store.scope import Scoped
 
+    takes_scope(ctx)
     day = parse_day(on, "--date") or today()
     with open_store(ctx, write=False) as store:
+        Scoped(store, scope_of(ctx, store.db)).check_action(action_id)  # a butler's own (--as)
         action, rule = store.journey.find_action(action_id, day)
         titles = {r.name: r.title for r in store.playbook}
         owner_id = action.subject_id if action.subject == "owner" else None

@@ -29,13 +29,17 @@ def open_case(
 ) -> None:
     """Open a complaint or repair case; prints the new case id."""
     from sixplustwo.cli.labels import code
+    from sixplustwo.cli.scoped import scope_of, takes_scope
+    from sixplustwo.store.scope import Scoped
 
+    takes_scope(ctx)
     day = day_or_today(on)
     from sixplustwo.store.search import resolve_owner
 
     with open_store(ctx, write=True) as store:
         owner_id = resolve_owner(store.db, owner)
-        case_id = store.cases.open(owner_id, code("case_kind", kind), note, day, today()).id
+        scoped = Scoped(store, scope_of(ctx, store.db))  # a butler's own owners (--as)
+        case_id = scoped.open_case(owner_id, code("case_kind", kind), note, day, today()).id
     if fmt is Format.json:
         emit_json({"id": case_id})
     else:

@@ -38,7 +38,13 @@ def day_or_today(text: str | None, what: str = "--date") -> date:
 
 
 def db_option(ctx: typer.Context) -> str | None:
-    return (ctx.find_root().obj or {}).get("db")
+    """The database a command uses; refused to a butler at a shell for a command that does
+    not take their scope (cli/scoped.py)."""
+    target = (ctx.find_root().obj or {}).get("db")
+    from sixplustwo.cli.scoped import guard
+
+    guard(ctx, target)
+    return target
 
 
 def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:

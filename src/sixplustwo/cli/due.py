@@ -70,9 +70,11 @@ def due(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The morning list: open and overdue actions, most urgent first."""
+    from sixplustwo.cli.scoped import scope_of, takes_scope
     from sixplustwo.domain.playbook import checked_steps
     from sixplustwo.store.queries import DueFilter, project_id_of
 
+    takes_scope(ctx)
     day = day_or_today(on)
     steps = checked_steps(step)
     # Straight on the database, without the store's aggregates: the morning list is read.
@@ -80,6 +82,7 @@ def due(
         projects = frozenset(project_id_of(connection, code) for code in project)
         warn_unknown_butler(connection, butler)
         where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
+        where = scope_of(ctx, connection).due_filter(where)  # a butler's own (--as)
         rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]
     if fmt is Format.json:
         # Each record made as it is printed, while it is in the CPU's cache.

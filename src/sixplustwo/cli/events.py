@@ -152,8 +152,10 @@ def done(
     problem found at the 1-year check or the 3-month revisit opens a repair case. Several
     ids, or --rule with filters, complete many at once in one transaction (undo takes them
     all back)."""
+    from sixplustwo.cli.scoped import takes_scope
     from sixplustwo.domain.errors import InvalidInput
 
+    takes_scope(ctx)
     action_ids = list(action_ids or [])
     filtered = bool(project) or butler is not None or bool(step)
     if rule is None and filtered:
@@ -183,6 +185,7 @@ def _done_one(ctx, action_id, on, note, channel, score, ok, problem, interactive
     if not checklist and (interactive or _terminal()):
         checklist = _ask_checklist(ctx, action_id)
     with open_store(ctx, write=True) as store:
+        _check_scope(ctx, store, [action_id])
         action = store.journey.complete(
             action_id,
             day,
@@ -226,10 +229,12 @@ def _done_many(
             warn_unknown_butler(store.db, butler)
             projects = frozenset(store.projects.ids_of(project))
             where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
+            where = _scope(ctx, store).due_filter(where)  # a butler's own (--as)
             rows = store.due(day, where)
             listed = [row for row in rows if row.action.rule == rule]
             action_ids = [row.action.action_id for row in listed]
             titles = {row.action.action_id: row.owner or row.project_name for row in listed}
+        _check_scope(ctx, store, action_ids)
         completed = store.journey.complete_many(
             action_ids,
             day,
@@ -259,6 +264,22 @@ def _done_many(
         typer.echo(_("{count} actions done on {day}").format(count=len(done_ids), day=day))
 
 
+def _scope(ctx, store):
+    from sixplustwo.cli.scoped import scope_of
+
+    return scope_of(ctx, store.db)
+
+
+def _check_scope(ctx, store, action_ids) -> None:
+    """A butler at a shell (--as) completes only their own owners' actions."""
+    from sixplustwo.store.scope import Scoped
+
+    scoped = Scoped(store, _scope(ctx, store))
+    if not scoped.scope.everything:
+        for action_id in action_ids:
+            scoped.check_action(action_id)
+
+
 def _problem(text: str) -> tuple[str, bool, str | None]:
     """'ITEM NOTE', 'ITEM=NOTE' or 'ITEM：NOTE' → (item, False, note)."""
     import re
@@ -277,6 +298,7 @@ def _ask_checklist(ctx: typer.Context, action_id: str) -> list[tuple[str, bool, 
     """Each checklist item in turn: Enter for fine, or type the problem. Asked before the
     write transaction opens, so that a butler on the phone holds no lock."""
     with open_store(ctx, write=False) as store:
+        _check_scope(ctx, store, [action_id])
         rule = store.journey.find_action(action_id, today())[1]
     answers: list[tuple[str, bool, str | None]] = []
     if rule.checklist:

@@ -159,13 +159,16 @@ def show(
 ) -> None:
     """One customer: stage, journey events and every action as a timeline."""
     from sixplustwo.cli.labels import event_kind, field_label, label, title
+    from sixplustwo.cli.scoped import scope_of, takes_scope
+    from sixplustwo.store.scope import Scoped
 
+    takes_scope(ctx)
     day = parse_day(on, "--date") or today()
     from sixplustwo.store.search import resolve_owner
 
     with open_store(ctx, write=False) as store:
         owner_id = resolve_owner(store.db, owner)
-        view = store.journey.owner_view(owner_id, day)
+        view = Scoped(store, scope_of(ctx, store.db)).owner_view(owner_id, day)  # --as a butler
         tier = store.owners.memberships([owner_id]).get(owner_id)
         summary = owner_row(view.owner, view.project, day, tier)
         summary["profile_consent"] = view.owner.profile_consent

@@ -97,7 +97,7 @@ class Scoped:
         self.owner(owner_id)
         return self.store.journey.owner_view(owner_id, today)
 
-    def _check_action(self, action_id: str) -> None:
+    def check_action(self, action_id: str) -> None:
         """Refuse an action outside the scope as a missing one is refused."""
         match = ACTION_ID.match(action_id.strip())
         if match is None or self.scope.everything:
@@ -117,7 +117,7 @@ class Scoped:
 
     def action(self, action_id: str, today: date) -> ActionView:
         """An action with what ``action show`` shows of its owner."""
-        self._check_action(action_id)
+        self.check_action(action_id)
         journey = self.store.journey
         action, rule = journey.find_action(action_id, today)
         owner_id = self._owner_of(action)
@@ -167,7 +167,7 @@ class Scoped:
     ) -> tuple[Action, list[int]]:
         """``done ACTION_ID``: the action completed, and the repair cases its checklist's
         problems opened; audited."""
-        self._check_action(action_id)
+        self.check_action(action_id)
         action = self.store.journey.complete(
             action_id, on, note=note, channel=channel, score=score, today=today,
             checklist=checklist,
