@@ -425,3 +425,16 @@ def test_a_butler_at_the_shell_takes_the_same_scope(db):
         app, ["--db", db, "owner", "list"], env={"SIXPLUSTWO_USER": "boss"}
     )
     assert manager.exit_code == 0
+
+
+def test_a_failure_is_one_line_on_a_page_with_the_headers(db, monkeypatch):
+    c = TestClient(create_app(db, secret="s"), raise_server_exceptions=False)
+    assert login(c, "lixiao").status_code == 303
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr("sixplustwo.store.scope.Scoped.due", broken)
+    page = c.get("/")
+    assert page.status_code == 500 and "出错了" in page.text and "disk" not in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]

@@ -87,7 +87,7 @@ def create_app(
             *pages.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        exception_handlers={404: _missing, 405: _missing},
+        exception_handlers={404: _missing, 405: _missing, Exception: _failed},
     )
     app.state.site = site
     return Forwarded(app, proxies)
@@ -97,3 +97,12 @@ async def _missing(request: Request, exc: Exception) -> Response:
     site: Site = request.app.state.site
     current = Page(site, request)
     return current.finish(current.not_found())
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    """A bug or a lost database: one line on the page, with the headers; the transaction was
+    rolled back, so nothing of the request was saved."""
+    site: Site = request.app.state.site
+    current = Page(site, request)
+    message = current.words._("Something went wrong: nothing was saved. Try again.")
+    return current.finish(current.render("error.html", 500, message=message))
