@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -229,7 +230,7 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
     assert _owner_indexes(db_path) == before
     assert len(_owners(db_path)) == (0 if bad else 300)
     if bad:
-        assert [str(p) for p in result.problems] == [
+        assert _without_phones(result.problems) == [
             "row 302, unit: flat HY1 7-101 is also on row 9"
         ]
 
@@ -358,7 +359,7 @@ def test_a_bulk_import_in_no_particular_order_names_rows_and_keeps_each_owner_wh
         )
         problems = [str(problem) for problem in result.problems]
         raise AssertionError  # rolled back, as the command does on a problem
-    assert problems == [f"row 302, unit: flat HY1 {flats[17]} is also on row 19"]
+    assert _without_phones(problems) == [f"row 302, unit: flat HY1 {flats[17]} is also on row 19"]
 
     result = bulk(path)
     assert result.inserted == len(flats)
@@ -400,7 +401,7 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     path = tmp_path / "big.csv"
     path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = _bulk_import(db_path, path)
-    problems = [str(p) for p in result.problems]
+    problems = _without_phones(result.problems)
     assert problems[0].startswith("row 122, column 手机:")
     assert problems[1:4] == [
         "row 102, unit: flat HY1 7-101 is also on row 9",
@@ -471,5 +472,11 @@ def test_a_bulk_update_names_a_new_flat_given_twice(cli, project, tmp_path, db_p
             raise _RollBack
     except _RollBack:
         pass
-    assert [str(p) for p in result.problems] == ["row 202, unit: flat HY1 7-101 is also on row 9"]
+    assert _without_phones(result.problems) == ["row 202, unit: flat HY1 7-101 is also on row 9"]
     assert len(_owners(db_path)) == 1
+
+
+def _without_phones(problems) -> list[str]:
+    """Problems as text, a flat's two phones left out (where they differ, the message names
+    both, masked: tests/test_ledgers.py checks that)."""
+    return [re.sub(r", with another phone \(.*\): neither is \w+$", "", str(p)) for p in problems]
