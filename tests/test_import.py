@@ -39,6 +39,11 @@ def test_utf8_bom_with_english_headers(cli, cli_json, project, tmp_path):
         "updated": 0,
         "dry_run": False,
         "changes": {"new": 1},
+        "new": 1,
+        "changed": 0,
+        "unchanged": 0,
+        "set_aside": 0,
+        "ignored_columns": [],
     }
     assert cli_json("owner", "list")[0]["delivery_date"] == "2025-01-01"
 
@@ -377,7 +382,10 @@ def test_a_large_import_in_a_cron_log_is_its_lines_only(cli, project, tmp_path):
     path.write_text("姓名,手机,项目,房号,户型\n" + "\n".join(lines) + "\n", encoding="utf-8")
     result = cli("owner", "import", str(path))
     assert result.stderr.splitlines() == ["sixplustwo: warning: ignored columns: 户型"]
-    assert result.stdout.splitlines() == [f"{path}: imported 6000 customers, updated 0"]
+    assert result.stdout.splitlines() == [
+        f"{path}: imported 6000 customers, updated 0",
+        "summary: 6000 new, 0 updated, 0 unchanged, 0 set aside; columns ignored: 户型",
+    ]
 
 
 def test_bulk_import_names_every_flat_given_twice_in_the_files_order(

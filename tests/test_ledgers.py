@@ -309,3 +309,29 @@ def test_an_update_names_every_problem_of_a_row_and_folds_repeats(cli, project, 
     assert "column 手机" in line and "column 签约日期" in line and "column 生日" in line
     assert "the same on rows 3–32, 30 rows" in stderr
     assert "31 bad row(s)" in stderr
+
+
+def test_the_summary_at_the_end_of_an_import(cli, cli_json, project, tmp_path, db_path):
+    path = _ledger(
+        tmp_path,
+        "姓名,手机,项目,房号,管家,总价\n王伟,13900000001,HY1,5-1-1201,李晓,1\n"
+        "张敏,13900000002,HY1,5-1-1301,李晓,2\n",
+    )
+    out = cli("owner", "import", path).stdout
+    assert "summary: 2 new, 0 updated, 0 unchanged, 0 set aside; columns ignored: 总价" in out
+    cli("owner", "add", "--name", "赵刚", "--phone", "13900000003", "--project", "HY1",
+        "--unit", "5-1-1401")  # fmt: skip
+    cli("owner", "forget", "3", "--yes")
+    path.write_text(
+        "姓名,手机,项目,房号,管家\n王伟,13900000001,HY1,5-1-1201,李晓\n"
+        "张敏,13900000002,HY1,5栋1单元1301,陈静\n钱进,13900000004,HY1,5-1-1501,陈静\n",
+        encoding="utf-8",
+    )
+    summary = cli_json("owner", "import", path, "--update", "--dry-run")
+    assert (summary["new"], summary["changed"], summary["unchanged"]) == (1, 1, 1)
+    assert summary["set_aside"] == 0 and summary["ignored_columns"] == []
+    out = cli("owner", "import", path, "--update").stdout
+    assert "summary: 1 new, 1 updated, 1 unchanged, 0 set aside" in out
+    path.write_text("编号,管家\n1,陈静\n3,陈静\n", encoding="utf-8")
+    out = cli("owner", "import", path, "--update").stdout
+    assert "summary: 0 new, 1 updated, 0 unchanged, 1 set aside" in out

@@ -188,6 +188,8 @@ class ImportResult:
     # An update's rows naming an owner erased on request, left alone (the first SHOWN_PROBLEMS).
     forgotten_rows: list[int] = field(default_factory=list)
     forgotten_count: int = 0
+    # An update's rows that name an owner on record and change none of their values.
+    unchanged: int = 0
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 

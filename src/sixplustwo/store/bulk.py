@@ -319,6 +319,8 @@ def _update_chunk(
             referrers.append((row_number, owner_id, merged["referred_by"]))  # type: ignore[arg-type]
         if changed:
             writes.setdefault(changed, []).append((*(merged[c] for c in changed), owner_id))
+        else:
+            result.unchanged += 1
     _check_referrers(connection, referrers, labels, result)
     if result.problems:
         return  # rolled back: no need to write
