@@ -335,3 +335,40 @@ def test_the_summary_at_the_end_of_an_import(cli, cli_json, project, tmp_path, d
     path.write_text("编号,管家\n1,陈静\n3,陈静\n", encoding="utf-8")
     out = cli("owner", "import", path, "--update").stdout
     assert "summary: 0 new, 1 updated, 0 unchanged, 1 set aside" in out
+
+
+def test_merged_cells_give_their_value_to_every_cell_they_cover(cli, project, tmp_path, db_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["华苑一期业主台账"])
+    sheet.merge_cells("A1:G1")  # a title over the columns
+    sheet.append(["项目", "楼栋", "单元", "房号", "姓名", "手机", "管家"])
+    sheet.append(["HY1", "5栋", "1单元", 101, "王伟", "13800000001", "李晓"])
+    sheet.append([None, None, None, 102, "李娜", "13800000002", None])
+    sheet.append([None, None, "2单元", 101, "张敏", "13800000003", "陈静"])
+    sheet.append(["HY1", "6栋", "1单元", 101, "赵刚", "13800000004", "陈静"])
+    for cells in ("A3:A5", "B3:B5", "C3:C4", "G3:G4"):  # 项目, 楼栋 and 单元 merged down
+        sheet.merge_cells(cells)
+    workbook.save(path := tmp_path / "手工台账.xlsx")
+    cli("owner", "import", path)
+    assert sql(db_path, "SELECT unit, butler FROM owner ORDER BY id") == [
+        ("5-1-101", "李晓"),
+        ("5-1-102", "李晓"),
+        ("5-2-101", "陈静"),
+        ("6-1-101", "陈静"),
+    ]
+
+
+def test_the_hand_kept_fixture_has_its_project_merged_down_blocks_of_rows():
+    from sixplustwo.io.sheets import merged_ranges, xlsx_rows
+
+    path = LEDGERS / "手工台账.xlsx"
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    assert (6, 2, 15, 2) in merged_ranges(path, workbook.worksheets[0])
+    workbook.close()
+    rows = list(xlsx_rows(path))
+    assert all(row[1] in ("华苑二期", "HY2") for row in rows[5:15])
