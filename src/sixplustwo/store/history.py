@@ -5,13 +5,13 @@ revisits after signing and after the handover, the delivery notice …) and the 
 ledger's past reads as overdue and missed work; ``owner import`` says how much, and suggests
 ``playbook --go-live``.
 
-Counted in SQL over the new owners (an id range), never a derivation per owner: one indexed
-count a one-time rule over the anchor dates whose action fell due before today
-(``due_anchor_range``, the report's exact interval); a count a year for birthdays, a festival
-or a milestone for greetings and bulletins (with the domain's conditions: from signing on,
-festivals from last year on, bulletins until the handover). New owners have no events yet: a
-recurring action is open until done. Lunar birthdays and congratulations (which need an event)
-are not counted.
+Counted in SQL over the new owners (an id range), never a derivation per owner: the one-time
+rules in one pass, each over the anchor dates whose action fell due before today
+(``due_anchor_range``, the report's exact interval); birthdays in one pass, each owner's
+years in the range counted in SQL; a count a festival or a milestone for greetings and
+bulletins (with the domain's conditions: from signing on, festivals from last year on,
+bulletins until the handover). New owners have no events yet: nothing of theirs is done.
+Lunar birthdays and congratulations (which need an event) are not counted.
 """
 
 from __future__ import annotations
@@ -30,6 +30,22 @@ _SIGNED = "COALESCE(o.signed_on, o.delivered_on)"  # signing, or a handover with
 _NEW = "o.id > :after AND o.forgotten_on IS NULL"
 
 
+# Per new owner with a solar birthday who wants greetings, the years of its first and last
+# greeting in a range: f1 the signing's year (the next, if the birthday came before signing),
+# f2 the year after birth, f3 the range's first year (the next, if its birthday came before
+# the range began), l the range's last year (the one before, if its birthday falls after).
+_TEXT = f"CAST({_SIGNED} AS VARCHAR)"
+_YEARS = (
+    f"SELECT CAST(SUBSTR({_TEXT}, 1, 4) AS INTEGER) "
+    f"+ CASE WHEN o.birthday_md < SUBSTR({_TEXT}, 6, 5) THEN 1 ELSE 0 END AS f1, "
+    "CAST(SUBSTR(CAST(o.birthday AS VARCHAR), 1, 4) AS INTEGER) + 1 AS f2, "
+    ":lo_year + CASE WHEN o.birthday_md < :lo_md THEN 1 ELSE 0 END AS f3, "
+    ":hi_year - CASE WHEN o.birthday_md > :hi_md THEN 1 ELSE 0 END AS l "
+    f"FROM owner o WHERE {_NEW} AND o.wants_greetings AND NOT o.birthday_lunar "
+    f"AND o.birthday IS NOT NULL AND {_SIGNED} IS NOT NULL"
+)
+
+
 def max_owner_id(db: Database) -> int:
     """The largest owner id so far: the owners an import adds come after it."""
     return db.scalar("SELECT MAX(id) FROM owner") or 0
@@ -44,6 +60,7 @@ def due_before_today(db: Database, playbook: Playbook, today: date, after_id: in
         return 0
     history = _History(db, today, after_id)
     total = 0
+    singles: list[tuple[Rule, date, date]] = []
     for rule in playbook:
         if rule.subject != "owner":
             continue
@@ -51,7 +68,7 @@ def due_before_today(db: Database, playbook: Playbook, today: date, after_id: in
         if low > high:
             continue
         if rule.anchor in _ANCHORS and not rule.multi:
-            total += history.single(rule, low, high)
+            singles.append((rule, low, high))
         elif rule.anchor == "planned_delivery":
             total += history.delivery_notice(low, high)
         elif rule.anchor == "birthday":
@@ -62,7 +79,7 @@ def due_before_today(db: Database, playbook: Playbook, today: date, after_id: in
             total += history.bulletins(low, high)
         elif rule.anchor == "referral_delivered":
             total += history.rewards(low, high)
-    return total
+    return total + history.singles(singles)
 
 
 class _History:
@@ -75,17 +92,26 @@ class _History:
     def _count(self, sql: str, **params: object) -> int:
         return self.db.scalar(sql, {"after": self.after, **params}) or 0
 
-    def single(self, rule: Rule, low: date, high: date) -> int:
-        column = f"o.{rule.anchor}"
-        return self._count(
-            f"SELECT COUNT(*) FROM owner o WHERE {_NEW} AND {column} BETWEEN :lo AND :hi "
-            f"AND {column} <= :today AND NOT EXISTS "
-            "(SELECT 1 FROM event e WHERE e.owner_id = o.id AND e.kind = :kind)",
-            lo=iso(low),
-            hi=iso(high),
+    def singles(self, rules: list[tuple[Rule, date, date]]) -> int:
+        """The one-time journey rules' actions, all in one pass over the new owners: each
+        owner whose anchor lies in a rule's interval, and is not after today. New owners
+        have no events yet: none is done."""
+        if not rules:
+            return 0
+        terms, params = [], {}
+        for number, (rule, low, high) in enumerate(rules):
+            column = f"o.{rule.anchor}"
+            terms.append(
+                f"CASE WHEN {column} BETWEEN :lo{number} AND :hi{number} AND {column} <= :today "
+                "THEN 1 ELSE 0 END"
+            )
+            params.update({f"lo{number}": iso(low), f"hi{number}": iso(high)})
+        counted = self._count(
+            f"SELECT SUM({' + '.join(terms)}) FROM owner o WHERE {_NEW}",
             today=iso(self.today),
-            kind=rule.name,
+            **params,
         )
+        return int(counted)
 
     def delivery_notice(self, low: date, high: date) -> int:
         """Signed owners not handed over, by their contract's delivery date or else the
@@ -100,27 +126,19 @@ class _History:
         )
 
     def birthdays(self, low: date, high: date) -> int:
-        """Solar birthdays, a count a year: born before the year, signed by the day."""
-        first = self._first_signed()
-        if first is None:
-            return 0
-        total = 0
-        for year in range(max(low.year, first.year), high.year + 1):
-            year_start, year_end = date(year, 1, 1), date(year, 12, 31)
-            md_lo = iso(max(low, year_start))[5:]
-            md_hi = iso(min(high, year_end))[5:]
-            total += self._count(
-                f"SELECT COUNT(*) FROM owner o WHERE {_NEW} AND o.wants_greetings "
-                "AND NOT o.birthday_lunar AND o.birthday < :year_start "
-                "AND o.birthday_md BETWEEN :md_lo AND :md_hi "
-                f"AND ({_SIGNED} < :year_start OR ({_SIGNED} <= :year_end "
-                f"AND o.birthday_md >= SUBSTR(CAST({_SIGNED} AS VARCHAR), 6, 5)))",
-                year_start=iso(year_start),
-                year_end=iso(year_end),
-                md_lo=md_lo,
-                md_hi=md_hi,
-            )
-        return total
+        """Solar birthdays: each owner's greetings from ``low`` to ``high`` counted in one
+        pass, from the first year after birth whose birthday is on or after signing to the
+        last in the range (``_YEARS``)."""
+        counted = self._count(
+            f"SELECT SUM(CASE WHEN l >= f1 AND l >= f2 AND l >= f3 THEN l + 1 - CASE "
+            "WHEN f1 >= f2 AND f1 >= f3 THEN f1 WHEN f2 >= f3 THEN f2 ELSE f3 END ELSE 0 END) "
+            f"FROM ({_YEARS}) y",
+            lo_year=low.year,
+            lo_md=iso(low)[5:],
+            hi_year=high.year,
+            hi_md=iso(high)[5:],
+        )
+        return int(counted)
 
     def festivals(self, low: date, high: date) -> int:
         """Every signed owner who wants greetings, a greeting a festival from signing on."""
@@ -161,10 +179,6 @@ class _History:
             hi=iso(high),
             today=iso(self.today),
         )
-
-    def _first_signed(self) -> date | None:
-        days, _ = self._signed_days()
-        return days[0] if days else None
 
     def _signed_days(self) -> tuple[list[date], list[int]]:
         """The new owners who want greetings by signing day, and how many signed by each
