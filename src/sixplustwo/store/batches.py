@@ -427,19 +427,27 @@ class OwnerBatch:
         if differ:
             flat.update(phone=mask_phone(str(phone)), held=mask_phone(str(held)))
         if 0 <= offset < len(self.row_of):
+            if differ:
+                return InvalidInput(
+                    "row {row}, unit: flat {code} {unit} is also on row {other}, with another "
+                    "phone ({phone}; row {other}: {held}): neither is imported",
+                    other=self.row_of[offset],
+                    **flat,
+                )
             return InvalidInput(
-                "row {row}, unit: flat {code} {unit} is also on row {other}, with another "
-                "phone ({phone}; row {other}: {held}): neither is imported"
-                if differ
-                else "row {row}, unit: flat {code} {unit} is also on row {other}",
+                "row {row}, unit: flat {code} {unit} is also on row {other}",
                 other=self.row_of[offset],
                 **flat,
             )
+        if differ:
+            return InvalidInput(
+                "row {row}, unit: flat {code} {unit} already belongs to owner {owner}, with "
+                "another phone ({phone}; owner {owner}: {held}): neither is changed",
+                owner=holder,
+                **flat,
+            )
         return InvalidInput(
-            "row {row}, unit: flat {code} {unit} already belongs to owner {owner}, with another "
-            "phone ({phone}; owner {owner}: {held}): neither is changed"
-            if differ
-            else "row {row}, unit: flat {code} {unit} already belongs to owner {owner}",
+            "row {row}, unit: flat {code} {unit} already belongs to owner {owner}",
             owner=holder,
             **flat,
         )
