@@ -152,3 +152,18 @@ def test_merge_in_chinese(cli, project, chinese):
     keep, other = _twins(cli)
     out = cli("owner", "merge", keep, other, "--dry-run").stdout
     assert "试运行，未写入" in out and "取自业主" in out
+
+
+def test_twins_an_older_database_holds_are_merged_and_check_passes(cli, project, db_path):
+    first = _add(cli, "5-1-1201", "--signed", "2024-03-08")
+    twin = _add(cli, "5-1-1202", "--birthday", "1980-05-01", phone="13900000002")
+    sql(db_path, "DROP INDEX ux_owner_flat")
+    sql(db_path, "DELETE FROM schema_migration WHERE name = '0022_owner_flat_key'")
+    sql(db_path, "UPDATE owner SET unit = '5栋1单元1201', unit_key = '5-1-1201' WHERE id = ?",
+        (twin,))  # fmt: skip
+    assert f"owners {first} and {twin} both have flat" in cli("check", ok=False).stderr
+    cli("owner", "merge", first, twin)
+    assert cli("check").exit_code == 0
+    assert sql(db_path, "SELECT id, unit, birthday FROM owner") == [
+        (first, "5-1-1201", "1980-05-01")
+    ]

@@ -161,7 +161,6 @@ class Merging:
                 "owner_tag", {"owner_id": keep_id, "tag": tag}, key=("owner_id", "tag")
             )
         self.db.delete("owner_tag", {"owner_id": other_id}, key=("owner_id", "tag"))
-        self.db.update("owner", {"id": other_id}, {"referred_by": None})
         self.db.delete("owner", {"id": other_id})
         _filed_under(self.db, other_id, keep_id)
         taken = dict(plan.taken)
