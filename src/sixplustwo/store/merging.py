@@ -106,8 +106,8 @@ class Merging:
         if theirs is not None and mine is not None and mine != theirs:
             plan.dropped.append((other_id, theirs))
         referrer = mine if mine is not None else theirs
-        if referrer != keep.referred_by:
-            plan.taken["referred_by"] = referrer
+        if referrer is not None and referrer != keep.referred_by:
+            plan.taken["referred_by"] = referrer  # (one by OTHER is cleared: apply)
         plan.referred = [
             owner
             for (owner,) in self.db.query(
