@@ -24,6 +24,7 @@ settings.load_profile("sixplustwo")
 BOTH_BACKENDS = {
     "test_cli",
     "test_flats",
+    "test_merge",
     "test_corrections",
     "test_export",
     "test_export_destinations",
