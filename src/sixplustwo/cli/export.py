@@ -164,10 +164,13 @@ def export(
         else:
             data = ics_bytes(records)
         written = [r["action_id"] for r in records]
+        # Sent is done (store/sent.py): the SMS platform's file completes the greetings,
+        # bulletins and notices it carries, in the transaction that records it.
+        sent = Sending(book, day, written if _sends_sms(fmt, where) else [])
         if is_stream(target):
-            _write_to_stream(ctx, target, data, fmt, where, written, day)
+            _write_to_stream(ctx, target, data, fmt, where, written, day, sent)
         else:
-            _deliver(ctx, target, data, fmt, where, written, day)
+            _deliver(ctx, target, data, fmt, where, written, day, sent)
     if out != "-":
         typer.echo(
             _("{count} reminders for {day} written to {file}").format(
@@ -175,7 +178,40 @@ def export(
             ),
             err=True,
         )
+    if sent.completed:
+        typer.echo(
+            _("{count} of them done by sending: their SMS is the whole action").format(
+                count=len(sent.completed)
+            ),
+            err=True,
+        )
     keep_until_exit(rows, records, data)
+
+
+SMS_DESTINATION = "sms"
+
+
+def _sends_sms(fmt: ExportFormat, where: str) -> bool:
+    """Does this export go to the SMS platform (the ``sms`` destination's rows, not a
+    calendar's)?"""
+    return where == SMS_DESTINATION and fmt is not ExportFormat.ics
+
+
+class Sending:
+    """The actions an export to the SMS platform completes by sending (their rules say
+    ``sent_is_done``), recorded in the transaction that records the export's rows."""
+
+    def __init__(self, book, day: date, action_ids: list[str]) -> None:
+        self.book, self.day, self.action_ids = book, day, action_ids
+        self.completed: list[str] = []
+
+    def complete(self, db, batch_id: int | None) -> None:
+        if not self.action_ids:
+            return
+        from sixplustwo.store.sent import Sent
+
+        sent = Sent(db, self.book)
+        self.completed = sent.complete_sent(self.action_ids, self.day, batch_id=batch_id)
 
 
 # -- exactly once --------------------------------------------------------------------------
@@ -191,7 +227,9 @@ def export(
 # fault points (sixplustwo/faults.py) are where tests/test_exactly_once.py kills it.
 
 
-def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date) -> None:
+def _deliver(
+    ctx, target: Path, data: bytes, fmt, where: str, written, day: date, sent: Sending
+) -> None:
     from sixplustwo.io.exporting import (
         put_in_place,
         remove_stale_temporaries,
@@ -213,6 +251,7 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
             audit = Audit(db, command_line(ctx).user)
             audit.fill_batch(batch, written, _lease())
+            sent.complete(db, batch.id)
             fault_point("export:pending-not-committed")
         fault_point("export:pending")
         put_in_place(temporary, target)
@@ -226,7 +265,9 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
     fault_point("export:done")
 
 
-def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, day) -> None:
+def _write_to_stream(
+    ctx, target: Path, data: bytes, fmt, where: str, written, day, sent: Sending
+) -> None:
     """Stdout, a pipe or a device cannot be written whole or not at all: written first,
     then recorded (a run killed between the two writes these rows again next time)."""
     from sixplustwo.io.exporting import write_stream
@@ -235,6 +276,7 @@ def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, d
     write_stream(target, data)
     with open_database(ctx, write=True) as db:
         Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+        sent.complete(db, None)
 
 
 def _bookkeeping(ctx):
