@@ -123,7 +123,7 @@ def _killed_at_every_step(cli, project, tmp_path, fmt, db):
     completed = [
         action_id for (action_id,) in sql(db, "SELECT action_id FROM event WHERE channel = 'sms'")
     ]
-    if fmt == "ics":
+    if fmt != "csv":  # the calendar's and the feed's destinations send no SMS
         assert completed == []
     else:
         assert sorted(completed) == sorted(a for a in delivered if ":birthday:" in a)
