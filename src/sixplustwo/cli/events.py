@@ -256,9 +256,10 @@ def _done_many(
         done_ids = [action.action_id for action in completed]
         recorded = {} if dry_run else store.journey.events.naming(done_ids)
     if fmt is Format.json:
-        emit_json({"done": len(done_ids), "action_ids": done_ids, "done_on": day,
-                   "dry_run": dry_run,
-                   "event_ids": [recorded[a] for a in done_ids if a in recorded]})  # fmt: skip
+        shown = {"done": len(done_ids), "action_ids": done_ids, "done_on": day, "dry_run": dry_run}
+        if not dry_run:  # what it recorded
+            shown["event_ids"] = [recorded[a] for a in done_ids if a in recorded]
+        emit_json(shown)
         return
     if dry_run:
         for action in completed:
