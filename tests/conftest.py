@@ -23,6 +23,7 @@ settings.load_profile("sixplustwo")
 # database through ``db_path`` (a file, or the server database's URL) and the CLI.
 BOTH_BACKENDS = {
     "test_cli",
+    "test_sent_is_done",
     "test_flats",
     "test_merge",
     "test_corrections",

@@ -352,6 +352,14 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
+# takes them back); events are looked up by the action they name.
+_EVENT_SENT = """
+ALTER TABLE event ADD COLUMN export_batch_id INTEGER;
+CREATE INDEX ix_event_export_batch ON event (export_batch_id) WHERE export_batch_id IS NOT NULL;
+CREATE INDEX ix_event_action_id ON event (action_id) WHERE action_id IS NOT NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -376,6 +384,7 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0028_event_sent", _EVENT_SENT),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
