@@ -195,10 +195,22 @@ def _done_one(ctx, action_id, on, note, channel, score, ok, problem, interactive
             today=today(),
             checklist=checklist,
         )
+        # What it recorded: the completing event (none for a case resolved) and the repair
+        # cases a problem found opened, each named, so that nobody takes one for another.
+        event_id = store.journey.events.naming([action.action_id]).get(action.action_id)
+        cases = store.journey.events.cases_opened(event_id) if event_id is not None else []
     if fmt is Format.json:
-        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
-    else:
-        typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
+        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day,
+                   "event_id": event_id, "case_id": cases[0] if cases else None,
+                   "case_ids": cases})  # fmt: skip
+        return
+    typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
+    for case_id in cases:
+        typer.echo(
+            _("repair case {id} opened for the problem found (sixplustwo case list)").format(
+                id=case_id
+            )
+        )
 
 
 def _done_many(
@@ -245,10 +257,13 @@ def _done_many(
             dry_run=dry_run,
         )
         names = {r.name: r.title for r in store.playbook}
-    done_ids = [action.action_id for action in completed]
+        done_ids = [action.action_id for action in completed]
+        recorded = {} if dry_run else store.journey.events.naming(done_ids)
     if fmt is Format.json:
-        emit_json({"done": len(done_ids), "action_ids": done_ids, "done_on": day,
-                   "dry_run": dry_run})  # fmt: skip
+        shown = {"done": len(done_ids), "action_ids": done_ids, "done_on": day, "dry_run": dry_run}
+        if not dry_run:  # what it recorded
+            shown["event_ids"] = [recorded[a] for a in done_ids if a in recorded]
+        emit_json(shown)
         return
     if dry_run:
         for action in completed:

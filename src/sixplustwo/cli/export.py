@@ -187,13 +187,18 @@ def export(
                     mine = [r for r in mine if r["action_id"] not in already]
                 files.append((name, target, key, mine))
         fault_point("export:read")
+        completed: list[str] = []
         for name, target, key, mine in files:
             data = export_bytes(fmt, mine, day, name)
             written = [r["action_id"] for r in mine]
+            # Sent is done (store/sent.py): the SMS platform's file completes the greetings,
+            # bulletins and notices it carries, in the transaction that records it.
+            sent = Sending(book, day, written if _sends_sms(fmt, where) else [])
             if is_stream(target):
-                _write_to_stream(ctx, target, data, fmt, key, written, day)
+                _write_to_stream(ctx, target, data, fmt, key, written, day, sent)
             else:
-                _deliver(ctx, target, data, fmt, key, written, day, permissions)
+                _deliver(ctx, target, data, fmt, key, written, day, sent, permissions)
+            completed += sent.completed
             if str(target) != "-":
                 typer.echo(
                     _("{count} reminders for {day} written to {file}").format(
@@ -201,6 +206,13 @@ def export(
                     ),
                     err=True,
                 )
+    if completed:
+        typer.echo(
+            _("{count} of them done by sending: their SMS is the whole action").format(
+                count=len(completed)
+            ),
+            err=True,
+        )
     keep_until_exit(rows, records, files)
 
 
@@ -249,6 +261,32 @@ def export_bytes(fmt: ExportFormat, records: list[dict], day: date, butler: str 
     return ics_bytes(records, day=day, name=butler)
 
 
+SMS_DESTINATION = "sms"
+
+
+def _sends_sms(fmt: ExportFormat, where: str) -> bool:
+    """Does this export go to the SMS platform (the ``sms`` destination's rows, not a
+    calendar's)?"""
+    return where == SMS_DESTINATION and fmt is not ExportFormat.ics
+
+
+class Sending:
+    """The actions an export to the SMS platform completes by sending (their rules say
+    ``sent_is_done``), recorded in the transaction that records the export's rows."""
+
+    def __init__(self, book, day: date, action_ids: list[str]) -> None:
+        self.book, self.day, self.action_ids = book, day, action_ids
+        self.completed: list[str] = []
+
+    def complete(self, db, batch_id: int | None) -> None:
+        if not self.action_ids:
+            return
+        from sixplustwo.store.sent import Sent
+
+        sent = Sent(db, self.book)
+        self.completed = sent.complete_sent(self.action_ids, self.day, batch_id=batch_id)
+
+
 # -- exactly once --------------------------------------------------------------------------
 # A file export is a batch (store/audit.py) that goes: open the batch ("writing", naming its
 # temporary file) → write the temporary file whole (0600, fsync) → record its rows and mark
@@ -263,7 +301,15 @@ def export_bytes(fmt: ExportFormat, records: list[dict], day: date, butler: str 
 
 
 def _deliver(
-    ctx, target: Path, data: bytes, fmt, where: str, written, day: date, mode: int = 0o600
+    ctx,
+    target: Path,
+    data: bytes,
+    fmt,
+    where: str,
+    written,
+    day: date,
+    sent: Sending,
+    mode: int = 0o600,
 ) -> None:
     from sixplustwo.io.exporting import (
         put_in_place,
@@ -286,6 +332,7 @@ def _deliver(
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
             audit = Audit(db, command_line(ctx).user)
             audit.fill_batch(batch, written, _lease())
+            sent.complete(db, batch.id)
             fault_point("export:pending-not-committed")
         fault_point("export:pending")
         put_in_place(temporary, target)
@@ -299,7 +346,9 @@ def _deliver(
     fault_point("export:done")
 
 
-def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, day) -> None:
+def _write_to_stream(
+    ctx, target: Path, data: bytes, fmt, where: str, written, day, sent: Sending
+) -> None:
     """Stdout, a pipe or a device cannot be written whole or not at all: written first,
     then recorded (a run killed between the two writes these rows again next time)."""
     from sixplustwo.io.exporting import write_stream
@@ -308,6 +357,7 @@ def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, d
     write_stream(target, data)
     with open_database(ctx, write=True) as db:
         Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+        sent.complete(db, None)
 
 
 def _bookkeeping(ctx):

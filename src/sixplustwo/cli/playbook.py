@@ -100,6 +100,7 @@ def playbook(
             "due": str(rule.due) + (f" (repair {rule.due_repair})" if rule.due_repair else ""),
             "grace": "none" if rule.grace is None else rule.grace,
             "completion": rule.completion,
+            "sent_is_done": rule.sent_is_done,
             "title": rule.title,
             "template": rule.template,
             "source": rule.source,
@@ -107,6 +108,10 @@ def playbook(
         for rule in book
     ]
     from sixplustwo.cli.layout import Column
+
+    if fmt == "table":  # a mark on the screen; JSON and CSV carry sent_is_done itself
+        for row in rows:
+            row["sent"] = "✓" if row["sent_is_done"] else None
 
     # One line a rule: its name (what --playbook files and done --rule take), step, title and
     # when it is due whole; then when it opens, from what, the grace, for whom.
@@ -121,6 +126,7 @@ def playbook(
             Column("anchor", _("Anchor"), 5),
             Column("grace", _("Grace"), 4, right=True),
             Column("subject", _("For"), 3),
+            Column("sent", _("Sent is done"), 2),
         ],
         Format(fmt),
         title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),

@@ -4,6 +4,9 @@ Migrations are explicit DDL rather than ``metadata.create_all`` so that a databa
 old release upgrades step by step; they are applied in order, each in its own transaction.
 The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
 backend's connection before the gateway (``store/database.py``) opens its transaction.
+
+Why one module: the schema's history reads in order, top to bottom, each step beside the
+ones before it; a new table's DDL may live with its aggregate (``store/user_table.py``).
 """
 
 from __future__ import annotations
@@ -353,6 +356,14 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
+# takes them back); events are looked up by the action they name.
+_EVENT_SENT = """
+ALTER TABLE event ADD COLUMN export_batch_id INTEGER;
+CREATE INDEX ix_event_export_batch ON event (export_batch_id) WHERE export_batch_id IS NOT NULL;
+CREATE INDEX ix_event_action_id ON event (action_id) WHERE action_id IS NOT NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -377,6 +388,7 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0028_event_sent", _EVENT_SENT),
     ("0031_app_user", APP_USER),  # who may log in to the butlers' page (store/users.py)
 ]
 

@@ -191,23 +191,35 @@ class Period:
                 ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "
                  "AND p.delivery_date BETWEEN :lo AND :hi"),
             ]  # fmt: skip
-            kept += " AND (x.delivered IS NULL OR x.delivered > :asof)"
+            # A handover by the period's end cancels the notice not sent, or makes it missed
+            # (below): its rows are kept, grouped by the handover's day too.
+            handover = ", x.delivered"
         else:
+            handover = ""
             column = f"o.{rule.anchor}"
             queries = [(column, f"{column} BETWEEN :lo AND :hi AND {column} <= :asof")]
         for anchor, condition in queries:
             sql = (
-                "SELECT x.butler, x.anchor, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+                f"SELECT x.butler, x.anchor, x.done, COUNT(*){handover} FROM (SELECT "
+                "o.butler AS butler, "
                 f"{anchor} AS anchor, {self._done_sql('o', 'suffix')} AS done, "
                 "o.forgotten_on AS forgotten, o.delivered_on AS delivered FROM owner o "
                 f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}) x "
-                f"WHERE x.done IS NOT NULL OR ({kept}) GROUP BY x.butler, x.anchor, x.done"
+                f"WHERE x.done IS NOT NULL OR ({kept}) "
+                f"GROUP BY x.butler, x.anchor, x.done{handover}"
             )
             due_of: dict[object, date] = {}
-            for butler, anchor_day, done, n in self._grouped(sql, params):
+            for butler, anchor_day, done, n, *delivered in self._grouped(sql, params):
                 due_on = due_of.get(anchor_day)
                 if due_on is None:
                     due_on = due_of[anchor_day] = rule.due_on(as_date(anchor_day))  # type: ignore[arg-type]
+                handed_over = as_date(delivered[0]) if delivered else None
+                if done is None and handed_over is not None and handed_over <= self.as_of:
+                    # The notice never sent: cancelled by a handover on or before its due
+                    # day, missed when the handover came after it.
+                    if handed_over > due_on:
+                        self.tally.add(rule.name, butler, False, "missed", n)
+                    continue
                 self._count(rule, butler, due_on, done, n)
 
     def _instance(
