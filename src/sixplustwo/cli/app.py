@@ -119,6 +119,7 @@ def _register() -> None:
         events,
         export,
         maintenance,
+        notify,
         owners,
         playbook,
         projects,
@@ -146,6 +147,7 @@ def _register() -> None:
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
     app.command("undo")(undo.undo)
+    app.add_typer(notify.app, name="notify")
 
 
 _register()

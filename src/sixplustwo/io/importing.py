@@ -423,8 +423,9 @@ class OwnerFile(TableFile):
         """The rows as stored values (for the bulk import), or problems. CSV rows in the plain
         form sales systems mostly write take the domain's fast check; the rest, and every
         XLSX row, the full validation."""
-        if not self._plain_text or plain_fields():
-            # XLSX cells, and the fields beyond the fast check's, take the full path.
+        extra = plain_fields()
+        if not self._plain_text or any(field.input in self._fields for field in extra):
+            # XLSX cells, and a file with fields beyond the fast check's, take the full path.
             for row_number, item in self:
                 yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
             return
@@ -433,13 +434,15 @@ class OwnerFile(TableFile):
         pick = itemgetter(*(position.get(field, -1) for field in PLAIN_INPUT_FIELDS))
         width = len(self._fields)
         today_text = self.today.isoformat()
+        none = (None,) * len(extra)
         for row_number, row in self._data_rows():
             if len(row) == width:
                 row.append("")
                 plain = plain_owner_values(pick(row), today_text)
                 row.pop()
                 if plain is not None:
-                    yield row_number, plain
+                    # The fields beyond the fast check's, absent from the file: not said.
+                    yield row_number, (*plain, *none) if none else plain
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item

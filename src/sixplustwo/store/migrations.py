@@ -352,6 +352,39 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# The outbox (issue 30, cli/notify.py, store/outbox.py): a row per message before it is sent,
+# keyed by channel, subject (a butler or an action) and day; "pending" → "sending" (committed
+# before the request) → "sent" or "failed" with the service's answer. A row left "sending" by
+# a kill is unknown: `notify status` lists it, only `notify retry --unknown` sends it again.
+_OUTBOX = """
+CREATE TABLE outbox (
+    msg_key VARCHAR PRIMARY KEY,
+    channel VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    part INTEGER NOT NULL,
+    owner_id INTEGER,
+    action_id VARCHAR,
+    payload VARCHAR,
+    state VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL,
+    code VARCHAR,
+    detail VARCHAR,
+    host VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_outbox_day_state ON outbox (day, state);
+CREATE INDEX ix_outbox_owner_day ON outbox (owner_id, day) WHERE owner_id IS NOT NULL
+"""
+
+# An owner who wants no SMS (`owner edit --no-sms`, the import's 短信退订 column): listed for
+# the butler, never sent an SMS by `notify owners`. NULL (not said) and FALSE: SMS allowed.
+_OWNER_NO_SMS = """
+ALTER TABLE owner ADD COLUMN no_sms BOOLEAN
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -376,6 +409,8 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0024_outbox", _OUTBOX),
+    ("0025_owner_no_sms", _OWNER_NO_SMS),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
