@@ -203,7 +203,7 @@ class Fake:
             self._accept({"keys": keys, "phone": number, "template": payload["TemplateId"],
                           "params": payload["TemplateParamSet"]})  # fmt: skip
             statuses.append({"PhoneNumber": number, "Code": "Ok", "Message": "send success",
-                             "SerialNo": "s", "Fee": 1, "SessionContext": payload["SessionContext"]})  # fmt: skip
+                             "SerialNo": "s", "Fee": 1})  # fmt: skip
         return _json({"Response": {"SendStatusSet": statuses, "RequestId": "r"}})
 
 
@@ -236,8 +236,8 @@ def channels_toml(base: str, butlers: dict[str, tuple[str, str | None]], *, sms:
         if mobile:
             lines.append(f'mobile = "{mobile}"')
     if sms:
-        ident, secret = (ALIYUN_ID, ALIYUN_SECRET) if sms == "aliyun" else (TENCENT_ID,
-                                                                          TENCENT_SECRET)  # fmt: skip
+        aliyun = sms == "aliyun"
+        ident, secret = (ALIYUN_ID, ALIYUN_SECRET) if aliyun else (TENCENT_ID, TENCENT_SECRET)
         lines += ["[sms]", f'kind = "{sms}"', f'access_key_id = "{ident}"',
                   f'access_key_secret = "{secret}"', 'sign_name = "华苑物业"',
                   f'url = "{base}/{sms}"', 'sdk_app_id = "1400000000"']  # fmt: skip

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("pytest_httpserver")
 pytest.importorskip("httpx")
 
-from notify_fakes import SECRETS, channels_toml, serve  # noqa: E402
+from notify_fakes import SECRETS, channels_toml, serve
 
 DAY = date(2026, 12, 7)
 
@@ -27,7 +27,9 @@ def _owners_csv(tmp_path, count: int, butlers: int, *, opt_out: set[int] = froze
     lines = ["姓名,手机,项目,房号,来访日期,管家,短信退订"]
     for i in range(count):
         no = "是" if i in opt_out else ""
-        lines.append(f"业主{i},1380{i:07d},HY1,{i // 100 + 1}-{i % 100 + 1},{visited},管家{i % butlers},{no}")
+        lines.append(
+            f"业主{i},1380{i:07d},HY1,{i // 100 + 1}-{i % 100 + 1},{visited},管家{i % butlers},{no}"
+        )
     path = tmp_path / "owners.csv"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return str(path)
@@ -61,7 +63,9 @@ def _notify(cli, *args, ok=True):
 
 def _outbox(db_path) -> list[tuple]:
     with sqlite3.connect(db_path) as connection:
-        return connection.execute("SELECT msg_key, state, code FROM outbox ORDER BY msg_key").fetchall()
+        return connection.execute(
+            "SELECT msg_key, state, code FROM outbox ORDER BY msg_key"
+        ).fetchall()
 
 
 def _no_secrets(*texts: str) -> None:
@@ -90,7 +94,9 @@ def test_aliyun_signature_reproduces_the_published_example():
 def test_tencent_tc3_reproduces_the_published_example():
     from sixplustwo.io.channels.tencent_sms import authorization
 
-    payload = '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+    payload = (
+        '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+    )
     header = authorization(
         "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******", "Gu5t9xGARNpq86cd98joQYCN3*******", "cvm",
         "cvm.tencentcloudapi.com", payload, 1551113065,
@@ -282,7 +288,9 @@ def test_channels_file_must_be_private_and_is_never_shown(cli, team, channels, m
     assert refused.exit_code == 1 and path in refused.stderr and "chmod 600" in refused.stderr
     os.chmod(path, 0o600)
     with open(path, "a", encoding="utf-8") as file:
-        file.write('[robots.bad]\nkind = "wecom"\nurl = "ftp://x?key=wk-3f9a1c7e-secret-key-0001"\n')
+        file.write(
+            '[robots.bad]\nkind = "wecom"\nurl = "ftp://x?key=wk-3f9a1c7e-secret-key-0001"\n'
+        )
     bad = _notify(cli, "butlers", "--channels", path, ok=False)
     assert "[robots.bad]" in bad.stderr and "Traceback" not in bad.stderr
     monkeypatch.delenv("SIXPLUSTWO_CHANNELS", raising=False)
@@ -333,7 +341,9 @@ def test_owners_none_in_quiet_hours_and_untemplated_rules_named(
 def test_secrets_reach_no_output_file_or_audit(cli, team, channels, httpserver, db_path, tmp_path):
     team(4, 2)
     fake = serve(httpserver, "wecom", "/wecom")
-    fake.script.append(("json", {"errcode": 93000, "errmsg": "bad key wk-3f9a1c7e-secret-key-0001"}))
+    fake.script.append(
+        ("json", {"errcode": 93000, "errmsg": "bad key wk-3f9a1c7e-secret-key-0001"})
+    )
     path = channels({"管家0": ("wecom", None), "管家1": ("wecom", None)})
     outputs = [_notify(cli, "butlers", "--channels", path, ok=False)]
     outputs.append(_notify(cli, "butlers", "--channels", path, "--dry-run"))

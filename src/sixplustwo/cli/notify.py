@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import typer
 
 from sixplustwo.cli.context import (
-    command_line,
     day_or_today,
     db_option,
     due_list,
     open_database,
 )
 from sixplustwo.cli.messages import _, warning_line
+from sixplustwo.cli.notify_send import Outcome, host_name, send_messages
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 
 if TYPE_CHECKING:
-    from sixplustwo.io.channels import Result
     from sixplustwo.io.channels.config import Channels
     from sixplustwo.store.outbox import Message
 
@@ -61,12 +59,6 @@ NOW_ENV = "SIXPLUSTWO_NOW"
 def _now() -> datetime:
     fixed = os.environ.get(NOW_ENV)
     return datetime.fromisoformat(fixed) if fixed else datetime.now()
-
-
-def _host() -> str:
-    import socket
-
-    return socket.gethostname()
 
 
 def _channels(option: str | None) -> Channels:
@@ -144,7 +136,7 @@ def butlers(
         if dry_run:
             _show_dry_run(messages)
             return
-        outcome = _send(ctx, config, messages, timeout, "notify butlers")
+        outcome = send_messages(ctx, config, messages, timeout, "notify butlers")
     _report(outcome, day)
 
 
@@ -218,7 +210,7 @@ def owners(
         if dry_run:
             _show_dry_run(messages)
             return
-        outcome = _send(ctx, config, messages, timeout, "notify owners")
+        outcome = send_messages(ctx, config, messages, timeout, "notify owners")
         _complete_sent(ctx, outcome.sent_actions, day)
     _report(outcome, day)
 
@@ -312,138 +304,6 @@ def _complete_sent(ctx, action_ids: Sequence[str], day: date) -> None:
     store's completion function are being added on another branch; until they are merged,
     the actions stay open (the lead wires this one call site)."""
     return None
-
-
-# -- sending, shared ------------------------------------------------------------------------
-
-
-class Outcome:
-    def __init__(self) -> None:
-        self.sent = self.failed = self.unknown = self.left = self.skipped = 0
-        self.sent_actions: list[str] = []
-        self.by_channel: dict[str, list[int]] = {}
-
-
-def _send(ctx, config: Channels, messages: Sequence[Message], timeout: float, command: str):
-    """Write the messages' rows, then send those the outbox says may go; audit the batch."""
-    from sixplustwo.io.channels import http_client
-    from sixplustwo.io.channels.sending import Window, deliver
-    from sixplustwo.store.audit import Audit
-    from sixplustwo.store.database import session
-    from sixplustwo.store.outbox import FAILED, PENDING, Outbox
-
-    started = time.monotonic()
-    host = _host()
-    outcome = Outcome()
-    secrets = config.secrets()
-    with session(db_option(ctx)) as writing:
-        with writing() as db:
-            outbox = Outbox(db, host)
-            outbox.plan(messages)
-            stored = outbox.rows(m.key for m in messages)
-        # A row already sent, or in flight when an earlier run was killed, is not sent again.
-        todo = [m for m in messages if stored[m.key].state in (PENDING, FAILED)]
-        already = len(messages) - len(todo)
-        kinds = {m.key: m for m in todo}
-
-        def claim(keys: list[str]) -> list[str]:
-            with writing() as db:
-                outbox = Outbox(db, host)
-                return [key for key in keys if outbox.claim(key)]
-
-        def settle(key: str, result: Result) -> None:
-            state = "sent" if result.ok else "unknown" if result.unknown else "failed"
-            with writing() as db:
-                Outbox(db, host).settle(key, state, result.code, _scrub(result.message, secrets))
-            message = kinds[key]
-            counts = outcome.by_channel.setdefault(message.channel, [0, 0, 0])
-            counts[0 if result.ok else 2 if result.unknown else 1] += 1
-            if result.ok and message.action_id:
-                outcome.sent_actions.append(message.action_id)
-
-        with http_client(timeout) as client:
-            jobs, lanes = _jobs(client, config, todo)
-            windows = {name: Window(limit, period) for name, (limit, period) in lanes.items()}
-            result = deliver(jobs, windows, deadline=started + timeout, claim=claim, settle=settle)
-        with writing() as db:
-            audit = Audit(db, command_line(ctx).user)
-            for channel, (sent, failed, unknown) in sorted(outcome.by_channel.items()):
-                audit.record(
-                    command,
-                    f"{channel}: {sent} sent, {failed} failed, {unknown} unknown",
-                    rows=sent,
-                    target=channel,
-                )
-    outcome.sent, outcome.failed, outcome.unknown = result.sent, result.failed, result.unknown
-    outcome.left, outcome.skipped = result.left, result.skipped + already
-    return outcome
-
-
-def _scrub(message: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        message = message.replace(secret, "***")
-    return message
-
-
-def _jobs(client, config: Channels, messages: Sequence[Message]):
-    """A job a message (robots, Aliyun), or a request of up to 200 numbers that share a
-    template and its parameters (Tencent); each channel's lane with its limit."""
-    from sixplustwo.io.channels import aliyun_sms, dingtalk, feishu, tencent_sms, webhook, wecom
-    from sixplustwo.io.channels.sending import Job
-
-    senders: dict[str, Callable] = {
-        "wecom": wecom.send,
-        "dingtalk": dingtalk.send,
-        "feishu": feishu.send,
-        "webhook": webhook.send,
-    }
-    jobs, lanes = [], {}
-    batches: dict[tuple, list[Message]] = {}
-    for message in messages:
-        payload = json.loads(message.payload)
-        if message.channel == "sms":
-            sms = config.sms
-            if sms is None:
-                continue
-            lanes["sms"] = (sms.per_second, 1.0)
-            if sms.kind == "tencent":
-                group = (payload["template"], tuple(payload["params"].values()))
-                batch = batches.setdefault(group, [])
-                batch.append(message)
-                if len(batch) == tencent_sms.BATCH:
-                    jobs.append(_tencent_job(client, sms, batches.pop(group)))
-                continue
-
-            def one_sms(keys, sms=sms, payload=payload):
-                return [aliyun_sms.send(client, sms, keys[0], payload)]
-
-            jobs.append(Job([message.key], "sms", one_sms))
-            continue
-        robot = config.robots.get(message.channel)
-        if robot is None:  # a robot since removed from the file: left for a later run
-            continue
-        lanes[robot.name] = (robot.per_minute, 60.0)
-        send = senders[robot.kind]
-
-        def one_robot(keys, send=send, robot=robot, payload=payload):
-            return [send(client, robot, payload)]
-
-        jobs.append(Job([message.key], robot.name, one_robot))
-    for batch in batches.values():
-        jobs.append(_tencent_job(client, config.sms, batch))
-    return jobs, lanes
-
-
-def _tencent_job(client, sms, batch: list[Message]):
-    from sixplustwo.io.channels import tencent_sms
-    from sixplustwo.io.channels.sending import Job
-
-    payloads = {m.key: json.loads(m.payload) for m in batch}
-
-    def request(keys: list[str]):
-        return tencent_sms.send_batch(client, sms, keys, [payloads[k] for k in keys])
-
-    return Job([m.key for m in batch], "sms", request)
 
 
 def _report(outcome: Outcome, day: date) -> None:
@@ -554,7 +414,7 @@ def retry(
         from sixplustwo.store.database import session
 
         with session(db_option(ctx)) as writing, writing() as db:
-            outbox = Outbox(db, _host())
+            outbox = Outbox(db, host_name())
             rows = outbox.of_day(day, (SENDING, UNKNOWN))
             # Each goes back to "failed", so that the sender claims it once more.
             for row in rows:
@@ -562,7 +422,7 @@ def retry(
                     "UPDATE outbox SET state = :failed WHERE msg_key = :key",
                     {"failed": FAILED, "key": row.key},
                 )
-        outcome = _send(
+        outcome = send_messages(
             ctx, config, [r.message() for r in rows if r.payload], timeout, "notify retry"
         )
     _report(outcome, day)

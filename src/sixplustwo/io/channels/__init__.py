@@ -77,8 +77,9 @@ def post(
     """POST ``body`` and judge the answer. No connection made: retried; sent but no answer
     (a timeout, a reset): unknown; 429 and 5xx: retried; another status: failed; else the
     service's own judgement of its JSON (``judge``), a body that is not JSON unknown."""
-    import httpx
     from urllib.parse import urlencode
+
+    import httpx
 
     if params:  # added to the query the URL has (a robot's token)
         url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
