@@ -171,8 +171,7 @@ def owners(
     timeout: float = TIMEOUT_OPTION,
     wait: float = WAIT_OPTION,
 ) -> None:
-    """Send the owners' SMS (the SMS export's rows) through the [sms] gateway: not in quiet
-    hours, at most sms_per_owner_per_day an owner, none to an owner who opted out."""
+    """Send the owners' SMS (the SMS export's rows) through the SMS gateway, decently."""
     from sixplustwo.cli.context import playbook_in_force
     from sixplustwo.cli.export import export_records
     from sixplustwo.domain.errors import InvalidInput
@@ -337,8 +336,7 @@ def _report(outcome: Outcome, day: date) -> None:
 
 @app.command("status")
 def status(ctx: typer.Context, on: str | None = DATE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
-    """The day's outbox: each message's state; those left sending by a killed run are
-    unknown (they may have arrived)."""
+    """The day's outbox: each message's state (unknown: it may have arrived)."""
     from sixplustwo.cli.render import render
     from sixplustwo.store.outbox import SENDING, UNKNOWN, Outbox
 

@@ -4,6 +4,9 @@ Migrations are explicit DDL rather than ``metadata.create_all`` so that a databa
 old release upgrades step by step; they are applied in order, each in its own transaction.
 The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
 backend's connection before the gateway (``store/database.py``) opens its transaction.
+
+Why one module: the schema's history is one ordered list, read top to bottom; split, the
+order a database was built in would be spread over files.
 """
 
 from __future__ import annotations
