@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("pytest_httpserver")
 pytest.importorskip("httpx")
 
+from dbsql import sql
 from notify_fakes import SECRETS, channels_toml, serve
 
 DAY = date(2026, 12, 7)
@@ -62,10 +63,8 @@ def _notify(cli, *args, ok=True):
 
 
 def _outbox(db_path) -> list[tuple]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT msg_key, state, code FROM outbox ORDER BY msg_key"
-        ).fetchall()
+    rows = sql(db_path, "SELECT msg_key, state, code FROM outbox ORDER BY msg_key")
+    return [tuple(row) for row in rows]
 
 
 def _no_secrets(*texts: str) -> None:
@@ -158,6 +157,10 @@ def test_allowance_most_urgent_first():
 # -- notify butlers -------------------------------------------------------------------------
 
 
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+@BOTH
 def test_each_butler_gets_the_list_once_through_wecom(cli, team, channels, httpserver, db_path):
     team(6, 3)
     fake = serve(httpserver, "wecom", "/wecom")
@@ -302,6 +305,7 @@ def test_channels_file_must_be_private_and_is_never_shown(cli, team, channels, m
 # -- notify owners --------------------------------------------------------------------------
 
 
+@BOTH
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 def test_owners_sms_once_within_allowance_and_opt_out(
     cli, team, channels, httpserver, db_path, monkeypatch, provider
@@ -318,8 +322,7 @@ def test_owners_sms_once_within_allowance_and_opt_out(
     assert not fake.refused
     _notify(cli, "owners", "--channels", path)
     assert len(fake.received) == 4
-    with sqlite3.connect(db_path) as connection:
-        audit = connection.execute("SELECT command, detail, os_user FROM audit").fetchall()
+    audit = sql(db_path, "SELECT command, detail, os_user FROM audit")
     assert any(c == "notify owners" and "4 sent" in d for c, d, _ in audit)
     _no_secrets(result.stdout, result.stderr, json.dumps(audit, ensure_ascii=False))
 

@@ -93,6 +93,7 @@ def test_killed_500_message_run_thirty_times_sends_none_twice(cli, butlers):
     _kill_loop(cli, butlers, 500, 30, seed=3030)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_two_hosts_at_once_send_each_message_once(cli, butlers):
     fake, channels = butlers(40)
     runs = [
