@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,11 +24,12 @@ MAX_BACKOFF = 60.0
 
 
 class Window:
-    """At most ``limit`` sends in any ``period`` seconds."""
+    """At most ``limit`` sends in any ``period`` seconds, ``parallel`` at once."""
 
-    def __init__(self, limit: int, period: float) -> None:
+    def __init__(self, limit: int, period: float, parallel: int = 1) -> None:
         self.limit = limit
         self.period = period
+        self.parallel = parallel  # requests on the lane at once
         self.times: deque[float] = deque()
         self.paused_until = 0.0
 
@@ -73,57 +75,28 @@ def deliver(
     deadline: float,
     claim: Callable[[list[str]], list[str]],
     settle: Callable[[str, Result], None],
+    workers: int = 8,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
-    """Send every job once (and again after a retriable failure, within ``deadline``)."""
+    """Send every job once (and again after a retriable failure, within ``deadline``).
+    Requests run on up to ``workers`` threads (at most a lane's ``parallel`` at once on
+    one lane); claims and settlements stay on the calling thread, in order: a request is
+    made only after its claim is committed, and settled when its answer is in."""
     outcome = Outcome()
     queues: dict[str, deque[Job]] = {}
     for number, job in enumerate(jobs):
         job.order = number
         queues.setdefault(job.lane, deque()).append(job)
     retries: list[Job] = []  # jobs to try again, each not before its time
+    flying: dict[Future, tuple[Job, list[str]]] = {}
+    busy: dict[str, int] = {}
 
     def left() -> int:
         return sum(len(job.keys) for queue in queues.values() for job in queue) + sum(
             len(job.keys) for job in retries
         )
 
-    while any(queues.values()) or retries:
-        now = clock()
-        if now >= deadline:
-            outcome.left += left()
-            break
-        ready, soonest = None, None
-        for job in retries:
-            delay = max(job.not_before - now, lanes[job.lane].wait(now))
-            if delay <= 0:
-                ready = job
-                retries.remove(job)
-                break
-            soonest = delay if soonest is None else min(soonest, delay)
-        if ready is None:
-            for lane, queue in queues.items():
-                if not queue:
-                    continue
-                delay = lanes[lane].wait(now)
-                if delay <= 0:
-                    ready = queue.popleft()
-                    break
-                soonest = delay if soonest is None else min(soonest, delay)
-        if ready is None:
-            if now + (soonest or 0) >= deadline:
-                outcome.left += left()
-                break
-            sleep(min(soonest or 0.01, max(deadline - now, 0.0)))
-            continue
-        keys = claim(ready.keys)
-        outcome.skipped += len(ready.keys) - len(keys)
-        if not keys:
-            continue
-        lanes[ready.lane].take(now)
-        ready.attempts += 1
-        results = list(ready.send(keys))
+    def landed(job: Job, keys: list[str], results: Sequence[Result]) -> None:
         again: list[str] = []
         pause = 0.0
         for key, result in zip(keys, results, strict=True):
@@ -138,13 +111,60 @@ def deliver(
             else:
                 outcome.failed += 1
         if again:
-            backoff = min(MAX_BACKOFF, 2.0 ** (ready.attempts - 1)) * (0.8 + 0.4 * random.random())
-            delay = max(pause, backoff)
-            after = clock() + delay
-            lanes[ready.lane].paused_until = max(lanes[ready.lane].paused_until, after)
+            backoff = min(MAX_BACKOFF, 2.0 ** (job.attempts - 1)) * (0.8 + 0.4 * random.random())
+            after = clock() + max(pause, backoff)
+            lane = lanes[job.lane]
+            lane.paused_until = max(lane.paused_until, after)
             if after < deadline:
-                ready.keys, ready.not_before = again, after
-                retries.append(ready)
+                job.keys, job.not_before = again, after
+                retries.append(job)
             else:
                 outcome.failed += len(again)
+
+    def pick(now: float) -> tuple[Job | None, float | None]:
+        soonest = None
+        for job in retries:
+            if busy.get(job.lane, 0) >= lanes[job.lane].parallel:
+                continue
+            delay = max(job.not_before - now, lanes[job.lane].wait(now))
+            if delay <= 0:
+                retries.remove(job)
+                return job, None
+            soonest = delay if soonest is None else min(soonest, delay)
+        for lane, queue in queues.items():
+            if not queue or busy.get(lane, 0) >= lanes[lane].parallel:
+                continue
+            delay = lanes[lane].wait(now)
+            if delay <= 0:
+                return queue.popleft(), None
+            soonest = delay if soonest is None else min(soonest, delay)
+        return None, soonest
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while any(queues.values()) or retries or flying:
+            for future in [f for f in flying if f.done()]:
+                job, keys = flying.pop(future)
+                busy[job.lane] -= 1
+                landed(job, keys, future.result())
+            now = clock()
+            ready, soonest = None, None
+            if now < deadline and len(flying) < max(1, workers):
+                ready, soonest = pick(now)
+            if ready is not None:
+                keys = claim(ready.keys)
+                outcome.skipped += len(ready.keys) - len(keys)
+                if keys:
+                    lanes[ready.lane].take(now)
+                    ready.attempts += 1
+                    busy[ready.lane] = busy.get(ready.lane, 0) + 1
+                    flying[pool.submit(ready.send, keys)] = (ready, keys)
+                continue
+            if not flying:
+                if now >= deadline or soonest is None or now + soonest >= deadline:
+                    outcome.left += left()
+                    break
+                time.sleep(min(soonest, deadline - now))
+                continue
+            wait(list(flying), timeout=soonest if soonest is not None else None,
+                 return_when=FIRST_COMPLETED)  # fmt: skip
     return outcome
