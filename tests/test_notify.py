@@ -359,3 +359,57 @@ def test_secrets_reach_no_output_file_or_audit(cli, team, channels, httpserver, 
                               ensure_ascii=False, default=str)  # fmt: skip
             _no_secrets(dump)
     assert re.search(r"\*\*\*", outputs[2].stdout)  # the service's echo of the key, scrubbed
+
+
+def test_one_sms_an_owner_a_day_the_most_urgent_first(
+    cli, tmp_path, channels, httpserver, monkeypatch
+):
+    cli("project", "add", "HY1", "--name", "华苑一期", "--delivery-date", "2024-06-30")
+    yesterday = (DAY - timedelta(days=1)).isoformat()
+    cli("owner", "add", "--name", "王五", "--phone", "13900000009", "--project", "HY1",
+        "--unit", "9-9-909", "--visited", yesterday, "--subscribed", yesterday)  # fmt: skip
+    monkeypatch.setenv("SIXPLUSTWO_NOW", f"{DAY.isoformat()}T09:00")
+    fake = serve(httpserver, "aliyun", "/aliyun")
+    path = channels(
+        {}, sms="aliyun", templates={"visit-followup": "SMS_1", "first-contact": "SMS_2"}
+    )
+    due = cli("due", "--date", DAY.isoformat(), "--format", "json")
+    first = json.loads(due.stdout)[0]["rule"]
+    result = _notify(cli, "owners", "--channels", path)
+    assert len(fake.received) == 1 and "wait for tomorrow" in result.stderr
+    assert (
+        fake.received[0]["template"] == {"visit-followup": "SMS_1", "first-contact": "SMS_2"}[first]
+    )
+    _notify(cli, "owners", "--channels", path)
+    assert len(fake.received) == 1  # the other waits for another day
+
+
+def test_a_forgotten_owner_gets_no_sms_and_the_outbox_keeps_no_phone(
+    cli, team, channels, httpserver, monkeypatch, db_path
+):
+    team(2, 1)
+    monkeypatch.setenv("SIXPLUSTWO_NOW", f"{DAY.isoformat()}T09:00")
+    fake = serve(httpserver, "aliyun", "/aliyun")
+    path = channels({}, sms="aliyun", templates={"visit-followup": "SMS_1"})
+    cli("owner", "forget", "2", "--yes")
+    _notify(cli, "owners", "--channels", path)
+    assert [r["phone"] for r in fake.received] == ["13800000000"]
+    cli("owner", "forget", "1", "--yes")
+    assert sql(db_path, "SELECT payload FROM outbox") == [(None,)]
+
+
+def test_tencent_sends_same_parameters_200_a_request(httpserver):
+    from notify_fakes import TENCENT_ID, TENCENT_SECRET
+    from sixplustwo.io.channels import http_client, tencent_sms
+    from sixplustwo.io.channels.config import Sms
+
+    fake = serve(httpserver, "tencent", "/tencent")
+    sms = Sms("tencent", TENCENT_ID, TENCENT_SECRET, "华苑物业", httpserver.url_for("/tencent"),
+              sdk_app_id="1400000000")  # fmt: skip
+    payloads = [{"phone": f"1390000000{i}", "template": "T1", "params": {"project": "华苑"},
+                 "order": ["project"]} for i in range(3)]  # fmt: skip
+    with http_client(10) as client:
+        results = tencent_sms.send_batch(client, sms, ["a", "b", "c"], payloads)
+    assert [r.ok for r in results] == [True] * 3
+    assert fake.requests == 1 and len(fake.received) == 3
+    assert fake.received[0]["keys"] == ["a", "b", "c"] and fake.received[0]["params"] == ["华苑"]
