@@ -413,3 +413,47 @@ def test_tencent_sends_same_parameters_200_a_request(httpserver):
     assert [r.ok for r in results] == [True] * 3
     assert fake.requests == 1 and len(fake.received) == 3
     assert fake.received[0]["keys"] == ["a", "b", "c"] and fake.received[0]["params"] == ["华苑"]
+
+
+def _closing_server():
+    """A server that accepts a connection, reads the request and closes it: a reset."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve_forever():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.close()
+
+    threading.Thread(target=serve_forever, daemon=True).start()
+    return listener
+
+
+def test_a_reset_is_unknown_and_no_connection_is_a_failure(cli, team, tmp_path, db_path):
+    import socket
+
+    from notify_fakes import WECOM_KEY
+
+    team(2, 1)
+    listener = _closing_server()
+    port = listener.getsockname()[1]
+    path = tmp_path / "channels.toml"
+    path.write_text(f'[robots.w]\nkind = "wecom"\nurl = "http://127.0.0.1:{port}/send?key={WECOM_KEY}"\n'
+                    '[butlers."管家0"]\nrobot = "w"\n', "utf-8")  # fmt: skip
+    path.chmod(0o600)
+    reset = _notify(cli, "butlers", "--channels", path, ok=False)
+    assert "1 unknown" in reset.stderr and _outbox(db_path)[0][1:] == ("unknown", "reset")
+    listener.shutdown(socket.SHUT_RDWR)  # nobody listens now: refused, so surely not sent
+    listener.close()
+    cli("notify", "retry", "--unknown", "--channels", path, "--date", DAY.isoformat(),
+        "--timeout", "1", ok=False)  # fmt: skip
+    assert _outbox(db_path)[0][1:] == ("failed", "connect")
+    _no_secrets(reset.stdout, reset.stderr)

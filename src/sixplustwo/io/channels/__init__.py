@@ -90,6 +90,9 @@ def post(
             content=body,
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
         )
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError, ValueError):
+        # Refused before anything was sent (the message names no URL: it may hold a key).
+        return Result(False, "bad request", "the service's url or request is not valid")
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
         return retry("connect", "no connection to the service", 2.0)
     except httpx.TimeoutException:
