@@ -434,15 +434,13 @@ class OwnerFile(TableFile):
         pick = itemgetter(*(position.get(field, -1) for field in PLAIN_INPUT_FIELDS))
         width = len(self._fields)
         today_text = self.today.isoformat()
-        none = (None,) * len(extra)
         for row_number, row in self._data_rows():
             if len(row) == width:
                 row.append("")
                 plain = plain_owner_values(pick(row), today_text)
                 row.pop()
                 if plain is not None:
-                    # The fields beyond the fast check's, absent from the file: not said.
-                    yield row_number, (*plain, *none) if none else plain
+                    yield row_number, plain
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
