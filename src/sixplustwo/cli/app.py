@@ -125,6 +125,7 @@ def _register() -> None:
         events,
         export,
         maintenance,
+        notify,
         owners,
         playbook,
         projects,
@@ -154,6 +155,7 @@ def _register() -> None:
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
     app.command("undo")(undo.undo)
+    app.add_typer(notify.app, name="notify")
 
 
 _register()

@@ -79,18 +79,7 @@ def export_records(rows, playbook, day: date) -> list[dict]:
             rule = playbook.get(action.rule)
             found = templates[key] = (rule.title, rule.template_for(action.detail))
         title, template = found
-        values = {
-            "name": row.owner,
-            "project": row.project_name,
-            "unit": row.unit,
-            "due_on": action.due_on,
-            "butler": row.butler,
-            "title": title,
-            "milestone": action.detail if action.rule == "milestone-bulletin" else "",
-            "milestone_on": action.detail_on or "",
-            "amount": amount,
-            "settlement": settlement,
-        }
+        values = message_values(row, title, amount, settlement)
         del record["subject"]
         record["title"] = title
         record["phone_masked"] = record["phone"]
@@ -98,6 +87,23 @@ def export_records(rows, playbook, day: date) -> list[dict]:
         record["message"] = render_message(template, values)
         records.append(record)
     return records
+
+
+def message_values(row, title: str, amount: int, settlement: str) -> dict:
+    """What a rule's message template is filled with (domain/messages.py PLACEHOLDERS)."""
+    action = row.action
+    return {
+        "name": row.owner,
+        "project": row.project_name,
+        "unit": row.unit,
+        "due_on": action.due_on,
+        "butler": row.butler,
+        "title": title,
+        "milestone": action.detail if action.rule == "milestone-bulletin" else "",
+        "milestone_on": action.detail_on or "",
+        "amount": amount,
+        "settlement": settlement,
+    }
 
 
 @without_cycle_collection

@@ -108,6 +108,9 @@ def edit(
     greetings: bool | None = typer.Option(
         None, "--greetings/--no-greetings", help="Whether the customer wants greeting SMS."
     ),
+    sms: bool | None = typer.Option(
+        None, "--sms/--no-sms", help="Whether notify owners may send the customer SMS (短信退订)."
+    ),
     lunar_birthday: bool | None = typer.Option(
         None,
         "--lunar-birthday/--solar-birthday",
@@ -159,6 +162,8 @@ def edit(
         changes["wants_greetings"] = greetings
     if lunar_birthday is not None:
         changes["birthday_lunar"] = lunar_birthday
+    if sms is not None:
+        changes["no_sms"] = not sms
     consent = None if profile_consent is None else parse_flag(profile_consent, "--profile-consent")
     archive = consent is not None or tag or untag
     if not changes and not clear and not archive:

@@ -68,6 +68,10 @@ OWNER_FIELDS: tuple[Field, ...] = (
     Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号"),
           label="推荐人", listed="referred_by"),
     Field("wants_greetings", "bool", listed="wants_greetings"),
+    # An owner who opted out of SMS (notify owners sends them none; still listed for the
+    # butler): `owner edit --no-sms`, an import's 短信退订 column.
+    Field("no_sms", "bool", input="no_sms", headers=("短信退订", "拒收短信"), label="短信退订",
+          listed="no_sms", core=False),
     Field("birthday_md", "key"),
     # Search keys (domain/search.py), derived from the name, phone and flat: `owner find`.
     Field("name_pinyin", "key"),

@@ -13,6 +13,7 @@ from importlib import resources
 
 from sixplustwo.domain.dates import Offset
 from sixplustwo.domain.errors import N_, InvalidInput, SixPlusTwoError
+from sixplustwo.domain.notices import parse_quiet_hours
 from sixplustwo.domain.playbook_data import (
     ANCHORS,
     DEFAULT_TIERS,
@@ -153,7 +154,13 @@ class PlaybookError(InvalidInput):
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
-_SETTINGS: dict[str, type] = {"workdays": bool, "referral_reward": int, "referral_settlement": str}
+_SETTINGS: dict[str, type] = {
+    "workdays": bool,
+    "referral_reward": int,
+    "referral_settlement": str,
+    "quiet_hours": str,
+    "sms_per_owner_per_day": int,
+}
 # One whole message per kind of value, so that each reads as a sentence when translated.
 _SETTING_WANTED: dict[type, str] = {
     bool: N_("{source}, line {line}: setting {key!r} must be true or false"),
@@ -294,6 +301,19 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
         if key == "referral_reward" and value < 0:
             raise PlaybookError(
                 "{source}, line {line}: referral_reward must be ≥ 0 yuan", source=source, line=line
+            )
+        if key == "quiet_hours" and value:
+            try:
+                parse_quiet_hours(value)
+            except InvalidInput:
+                raise PlaybookError(
+                    "{source}, line {line}: quiet_hours must look like 21:00-08:00",
+                    source=source,
+                    line=line,
+                ) from None
+        if key == "sms_per_owner_per_day" and value < 0:
+            raise PlaybookError(
+                "{source}, line {line}: sms_per_owner_per_day must be ≥ 0", source=source, line=line
             )
         if key == "referral_settlement" and value not in SETTLEMENTS:
             raise PlaybookError(

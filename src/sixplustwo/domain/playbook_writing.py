@@ -21,6 +21,8 @@ def playbook_toml(playbook: Playbook) -> str:
         f"workdays = {_toml_value(playbook.settings.workdays)}",
         f"referral_reward = {_toml_value(playbook.settings.referral_reward)}",
         f"referral_settlement = {_toml_value(playbook.settings.referral_settlement)}",
+        f"quiet_hours = {_toml_value(playbook.settings.quiet_hours)}",
+        f"sms_per_owner_per_day = {_toml_value(playbook.settings.sms_per_owner_per_day)}",
     ]
     if playbook.settings.go_live is not None:
         lines.append(f'go_live = "{playbook.settings.go_live.isoformat()}"')

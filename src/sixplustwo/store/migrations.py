@@ -4,6 +4,9 @@ Migrations are explicit DDL rather than ``metadata.create_all`` so that a databa
 old release upgrades step by step; they are applied in order, each in its own transaction.
 The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
 backend's connection before the gateway (``store/database.py``) opens its transaction.
+
+Why one module: the schema's history is one ordered list, read top to bottom; split, the
+order a database was built in would be spread over files.
 """
 
 from __future__ import annotations
@@ -352,6 +355,39 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# The outbox (issue 30, cli/notify.py, store/outbox.py): a row per message before it is sent,
+# keyed by channel, subject (a butler or an action) and day; "pending" → "sending" (committed
+# before the request) → "sent" or "failed" with the service's answer. A row left "sending" by
+# a kill is unknown: `notify status` lists it, only `notify retry --unknown` sends it again.
+_OUTBOX = """
+CREATE TABLE outbox (
+    msg_key VARCHAR PRIMARY KEY,
+    channel VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    part INTEGER NOT NULL,
+    owner_id INTEGER,
+    action_id VARCHAR,
+    payload VARCHAR,
+    state VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL,
+    code VARCHAR,
+    detail VARCHAR,
+    host VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_outbox_day_state ON outbox (day, state);
+CREATE INDEX ix_outbox_owner_day ON outbox (owner_id, day) WHERE owner_id IS NOT NULL
+"""
+
+# An owner who wants no SMS (`owner edit --no-sms`, the import's 短信退订 column): listed for
+# the butler, never sent an SMS by `notify owners`. NULL (not said) and FALSE: SMS allowed.
+_OWNER_NO_SMS = """
+ALTER TABLE owner ADD COLUMN no_sms BOOLEAN
+"""
+
 # Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
 # takes them back); events are looked up by the action they name.
 _EVENT_SENT = """
@@ -384,6 +420,8 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0024_outbox", _OUTBOX),
+    ("0025_owner_no_sms", _OWNER_NO_SMS),
     ("0028_event_sent", _EVENT_SENT),
 ]
 

@@ -311,6 +311,8 @@ class Owners:
         self.db.change(
             "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
         )
+        # The SMS notify sent them keep their state, not the phone or the words.
+        self.db.change("UPDATE outbox SET payload = NULL WHERE owner_id = :o", {"o": owner_id})
         self.audit.record("owner forget", f"owner {owner_id}")
         erase_owner(self.db, owner_id)  # no prior values of the owner's rows stay
         return self.get(owner_id)

@@ -604,6 +604,7 @@ _PERSONAL = (
     "checklist_result",
     "journal",
     "journal_change",
+    "outbox",
 )
 # How long the rewrite waits for a table that another session is reading: it takes the table
 # whole while it runs, and every reader queued behind it would wait as long.
