@@ -151,6 +151,19 @@ def _chinese(msgid: str) -> str:
     return _zh.gettext(msgid) if msgid else msgid
 
 
+def field_code(word: str) -> str:
+    """The field a word names, typed in either language: its code (``delivery_date``), with
+    ``-`` (``delivery-date``) or its Chinese name in messages (合同交付日期, domain/fields.py's
+    label table); anything else as it is."""
+    from sixplustwo.domain.fields import FIELD_NAMES
+
+    typed = word.strip()
+    for field, msgid in FIELD_NAMES.items():
+        if typed.lower() in (field, field.replace("_", "-")) or typed == _chinese(msgid):
+            return field
+    return word
+
+
 def field_label(listed: str, defined: str | None) -> str:
     """An owner field's name on screens: its label here, else the one the owner definition
     gives it (a field added there shows under its own name), else its key."""

@@ -8,7 +8,7 @@ import typer
 
 from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today, warn_unknown_butler
-from sixplustwo.cli.messages import _
+from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json, render
 from sixplustwo.domain.text import visible
@@ -189,7 +189,7 @@ def show(
         # Revealing is audited: a short write transaction of its own, after the read.
         with open_store(ctx, write=True) as store:
             summary["phone"] = store.owners.phone(owner_id) or ""
-            store.audit.record("owner show --reveal", f"owner {owner_id}")
+            store.audit.record("owner show --reveal", N_("owner {id}"), id=owner_id)
     events = [
         {
             "id": e.id,
