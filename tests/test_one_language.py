@@ -74,6 +74,12 @@ _STRIPPED = (
 
 
 @cache
+def _source() -> list[tuple[Path, ast.Module]]:
+    """The package's modules, parsed once."""
+    return [(path, ast.parse(path.read_text("utf-8"))) for path in sorted(SOURCE.rglob("*.py"))]
+
+
+@cache
 def _commands() -> tuple[set[str], list[str]]:
     """The command tree's names: top-level names (a word alone) and the paths of
     subcommands (``owner show``: allowed as the phrase, ``show`` alone is English)."""
@@ -196,8 +202,8 @@ def _field_codes() -> set[str]:
     from sixplustwo.domain.fields import OWNER_FIELDS
 
     codes = {field.input for field in OWNER_FIELDS if field.input}
-    for path in SOURCE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for _path, tree in _source():
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", None))
@@ -257,8 +263,8 @@ def _audit_calls() -> list[str]:
     from sixplustwo.store.audit import AUDIT_DETAILS
 
     wrong = []
-    for path in SOURCE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for path, tree in _source():
+        for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             receiver = ast.unparse(node.func.value)
@@ -348,7 +354,7 @@ def test_the_exports_in_chinese(cli, a_team, tmp_path):
         line.split(":", 1)[1]
         for line in text.splitlines()
         if line.split(":", 1)[0].split(";")[0]
-        in {"SUMMARY", "DESCRIPTION", "CATEGORIES", "X-WR-CALNAME"}  # fmt: skip
+        in {"SUMMARY", "DESCRIPTION", "CATEGORIES", "X-WR-CALNAME"}
     ]
     assert any("6+2" in line for line in shown)
     found = [(line, english_words(line.replace("\\n", "\n").replace("\\", ""))) for line in shown]
@@ -401,7 +407,7 @@ def test_the_refusals_issue_28_quotes_are_chinese(cli, chinese):
     said = [
         cli(
             "owner", "add", *owner, "--subscribed", "2024-03-05", "--signed", "2024-03-01", ok=False
-        ).stderr,  # fmt: skip
+        ).stderr,
         cli("owner", "add", *owner, "--signed", "2024-02-30", ok=False).stderr,
         cli("owner", "add", *owner, "--referred-by", "单丽", ok=False).stderr,
     ]
