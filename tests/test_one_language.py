@@ -35,7 +35,7 @@ SOURCE = ROOT / "src" / "sixplustwo"
 #: Names of products, formats and encodings, written so in Chinese too.
 PRODUCTS = {
     "sixplustwo", "Excel", "PostgreSQL", "SQLite", "iCalendar", "TOML", "CSV", "XLSX",
-    "JSON", "UTF-8", "UTF-16", "UTF-32", "GB18030", "zip", "Typer",
+    "JSON", "UTF-8", "UTF-16", "UTF-32", "GB18030", "Unicode", "zip",
 }  # fmt: skip
 #: Values a command or file takes, typed as they are: --format's and --destination's
 #: (export's default destinations), yes/no, the playbook file's own keys and placeholders.
@@ -67,8 +67,10 @@ _STRIPPED = (
     re.compile(r"\S*\.(?:md|toml|xlsx?|csv|db|json|ics|html)\b"),  # a file name or suffix
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=\S*)?"),  # an option: --signed, -f
     re.compile(r"\b[a-z]\d+:[\w:.-]+"),  # an action id: o12:revisit-3m
+    re.compile(r"\b[ocp]\d+\b"),  # an owner, case or project by id: o19
+    re.compile(r"\b\d{4}_\w+"),  # a schema version: 0022_owner_flat_key
     re.compile(r"\b[A-Z]{1,4}\d+\b"),  # a project code: HY1
-    re.compile(r"(?:[+-]\d+(?:y|mo|d))+"),  # an offset: +3mo+14d
+    re.compile(r"(?<![\w-])(?:[+-]\d+(?:y|mo|d))+"),  # an offset: +3mo+14d
     re.compile(r"\bU\+[0-9A-F]{4,6}\b"),  # a character: U+FEFF
 )
 
@@ -230,6 +232,20 @@ def test_every_field_a_message_names_has_a_chinese_name():
             )
     assert found == [], "\n" + "\n".join(found)
     assert str(FieldError("signed", "is required")) == "signed: is required"  # English: codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[rules.birthday\n", "[rules.birthday]\ndue = \n", "[rules.birthday]\ndue = '+1d\n",
+     "[rules.birthday]\nx = 1\n[rules.birthday]\n", "[rules.birthday]\ndue = [1,\n"],
+)  # fmt: skip
+def test_the_toml_readers_reasons_are_messages(text):
+    from sixplustwo.domain.playbook_reading import PlaybookError, parse_playbook
+
+    with pytest.raises(PlaybookError) as raised:
+        parse_playbook(text, source="playbook.toml")
+    said = _in_chinese(raised.value)
+    assert english_words(said) == [], f"{said!r}: add the reason to TOML_REASONS"
 
 
 # --- Typer's help ---------------------------------------------------------------------------
@@ -396,6 +412,24 @@ def test_the_report_page_in_chinese(cli, a_team, tmp_path):
     assert "各规则" in text
     assert english_words(text) == []
     assert ascii_punctuation(text) == []
+
+
+def test_the_screens_of_the_demo_are_chinese(cli, chinese, db_path):
+    """The demo's sample installation read with every listing a butler or manager uses."""
+    cli("--db", db_path, "demo")
+    found = []
+    for command in (
+        ["due"], ["due", "--date", "2026-01-05"], ["owner", "list"], ["owner", "show", "1"],
+        ["owner", "show", "16"], ["owner", "find", "王"], ["case", "list"], ["referral", "list"],
+        ["report"], ["playbook"], ["project", "list"], ["audit"], ["check"],
+        ["action", "show", "o1:birthday:2026"],
+    ):  # fmt: skip
+        result = cli(*command, ok=False)
+        shown = (result.stdout + result.stderr).replace(str(db_path), "")
+        words = english_words(shown)
+        if words:
+            found.append(f"sixplustwo {' '.join(command)}: English {sorted(set(words))}")
+    assert found == [], "\n" + "\n".join(found)
 
 
 # --- the refusals issue 28 quotes -----------------------------------------------------------

@@ -109,8 +109,22 @@ def playbook(
         }
         for rule in book
     ]
+    from sixplustwo.cli.labels import ANCHOR, RULE_SUBJECT, code_word
     from sixplustwo.cli.layout import Column
 
+    if fmt == "table":  # the screen in the user's language; JSON and CSV keep the codes
+        rows = [
+            {
+                **row,
+                "anchor": code_word(ANCHOR, row["anchor"]),
+                "subject": code_word(RULE_SUBJECT, row["subject"]),
+                "due": _("{due} (repair {repair})").format(due=rule.due, repair=rule.due_repair)
+                if rule.due_repair
+                else str(rule.due),
+                "grace": _("none") if rule.grace is None else rule.grace,
+            }
+            for row, rule in zip(rows, book, strict=True)
+        ]
     # One line a rule: its name (what --playbook files and done --rule take), step and title
     # whole; then when it is due, when it opens, from what, the grace, for whom.
     render(
