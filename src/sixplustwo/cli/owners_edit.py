@@ -231,14 +231,14 @@ def assign(
             butler=butler,
         )
     if stage_name is not None:
-        from sixplustwo.cli.labels import STAGE, code
+        from sixplustwo.cli.labels import STAGE, code, label
 
         stage_name = code("stage", stage_name)  # typed in either language
         if stage_name not in STAGE:
             raise InvalidInput(
                 "--stage {stage}: stages are {stages}",
                 stage=stage_name,
-                stages=", ".join(code for code in STAGE if code != "forgotten"),
+                stages=_(", ").join(label("stage", c) for c in STAGE if c != "forgotten"),
             )
     ids, flats = None, []
     if file is not None:
