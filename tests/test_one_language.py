@@ -275,7 +275,10 @@ def test_every_help_page_is_chinese(cli, chinese):
         words = sorted(set(english_words(page, subcommands if path else set())))
         if words:
             found.append(f"sixplustwo {' '.join(path)} --help: English {words}")
-    assert found == [], "\n" + "\n".join(found)
+    assert found == [], (
+        "\n" + "\n".join(found) + "\n(a help text: translate it in the catalogue; a metavar: "
+        "add it to cli/compat.py's METAVARS and translate it)"
+    )
 
 
 # --- the audit log --------------------------------------------------------------------------
