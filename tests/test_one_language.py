@@ -34,13 +34,13 @@ SOURCE = ROOT / "src" / "sixplustwo"
 
 #: Names of products, formats and encodings, written so in Chinese too.
 PRODUCTS = {
-    "sixplustwo", "Excel", "PostgreSQL", "SQLite", "iCalendar", "TOML", "CSV", "XLSX",
+    "sixplustwo", "Excel", "PostgreSQL", "iCalendar", "TOML", "CSV", "XLSX",
     "JSON", "UTF-8", "UTF-16", "UTF-32", "GB18030", "Unicode", "zip",
 }  # fmt: skip
 #: Values a command or file takes, typed as they are: --format's and --destination's
 #: (export's default destinations), yes/no, the playbook file's own keys and placeholders.
 CODES = {
-    "table", "json", "csv", "ics", "toml", "markdown", "html", "sms", "calendar", "feed",
+    "table", "json", "csv", "ics", "toml", "markdown", "sms", "calendar", "feed",
     "yes", "no", "true", "false", "none",
     "rules", "settings", "membership", "templates", "flats", "referrals", "referral_reward",
     "referral_settlement", "go_live", "NAME", "TIER",
@@ -279,6 +279,23 @@ def test_every_help_page_is_chinese(cli, chinese):
         "\n" + "\n".join(found) + "\n(a help text: translate it in the catalogue; a metavar: "
         "add it to cli/compat.py's METAVARS and translate it)"
     )
+
+
+def test_typer_keeps_the_hooks_the_placeholders_use():
+    """cli/compat.py translates the range and the usage line's words where Typer 0.29 keeps
+    them: fail loudly when an upgrade moves them, rather than show English under Chinese."""
+    import typer.core
+    from typer._display import describe_number_range
+
+    from sixplustwo.cli import compat
+
+    assert describe_number_range(0, None) == "x>=0"
+    compat.install_words()
+    for cls in (typer.core.TyperOption, typer.core.TyperArgument):
+        assert cls.__dict__["_get_number_range_help_str"] is compat._range_help
+    group = typer.core.TyperGroup(name="g")
+    assert group.options_metavar == "[OPTIONS]"
+    assert group.subcommand_metavar == "COMMAND [ARGS]..."
 
 
 # --- the audit log --------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def installed() -> bool:
 # English text is matched against :data:`CLICK_MESSAGES`, its parts translated in turn);
 # translates the command tree's help texts; and names what an option takes (``TEXT``, ``N``,
 # ``table|json|csv``, or the option's ``metavar``: ``DATE``, ``ID``, ``CODE``), nothing for a
-# flag, and shows an argument by its name in capitals (``OWNER_ID``).
+# flag, and shows an argument by its name in capitals (``OWNER_ID``); placeholders, the usage
+# line's ``[OPTIONS]`` and a number's range (Typer's ``x>=0``) in the user's language.
 #
 # tests/test_language.py fails when a Typer upgrade moves any of these, or when a usage error
 # or a help page shows English under Chinese.
