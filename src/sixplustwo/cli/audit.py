@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store
-from sixplustwo.cli.messages import _
+from sixplustwo.cli.messages import _, read_back
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
@@ -33,8 +33,18 @@ def audit(
         render(rows, [], fmt)
         return
     from sixplustwo.cli.layout import Column
+    from sixplustwo.store.audit import AUDIT_DETAILS, AUDIT_WHO
 
-    shown = [{**row, "at": str(row["at"])[:16].replace("T", " ")} for row in rows]  # minutes
+    # The log keeps English; the screen says it in the user's language.
+    shown = [
+        {
+            **row,
+            "at": str(row["at"])[:16].replace("T", " "),  # minutes
+            "detail": read_back(row["detail"], AUDIT_DETAILS),
+            "user": read_back(row["user"], (AUDIT_WHO,)),
+        }
+        for row in rows
+    ]
     # One line an entry: when, what and about what stay whole; rows, who and where give way.
     render(
         shown,

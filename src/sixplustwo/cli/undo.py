@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import open_store
-from sixplustwo.cli.messages import _
+from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
 from sixplustwo.domain.text import visible
@@ -36,8 +36,15 @@ def undo(
             count = journal.changes(store.db, entry)
         else:
             count = journal.undo(store.db, entry)
-            detail = f"journal {entry.id}: {entry.name} ({entry.user}, {entry.when})"
-            store.audit.record("undo", detail, count)
+            store.audit.record(
+                "undo",
+                N_("journal {id}: {command} ({user}, {at})"),
+                count,
+                id=entry.id,
+                command=entry.name,
+                user=entry.user,
+                at=entry.when,
+            )
     if fmt is Format.json:
         emit_json(
             {

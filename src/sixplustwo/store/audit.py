@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from sixplustwo.domain.errors import N_
 from sixplustwo.store.records import AuditEntry, ExportBatch
 from sixplustwo.store.rows import now_text
 
@@ -22,6 +23,25 @@ PLAYBOOK_SETTING = "playbook"
 GO_LIVE_SETTING = "go_live"
 
 
+#: What an audit entry's detail says, as message ids (issue 28): the log keeps the English
+#: text, ``audit`` shows it in the user's language by reading it back against these (old
+#: entries included). Every ``Audit.record`` passes one of these with its parameters;
+#: tests/test_one_language.py finds a call that does not, and an id without its Chinese.
+AUDIT_DETAILS = (
+    N_("{format} for {day} to {destination}"),
+    N_("{format} for {day} to {destination}: discarded, its file was never put in place"),
+    N_("use {file}"),
+    N_("reset to default"),
+    N_("go-live {day}"),
+    N_("go-live cleared"),
+    N_("journal {id}: {command} ({user}, {at})"),
+    N_("owner {id}"),
+    N_("butler {butler}"),
+)
+#: Who ran the command, on a server (``Audit._who``).
+AUDIT_WHO = N_("{user} (role {role})")
+
+
 class Audit:
     """The audit log as written by one command run by ``user``."""
 
@@ -30,13 +50,20 @@ class Audit:
         self.user = user
 
     def record(
-        self, command: str, detail: str, rows: int | None = None, target: str | None = None
+        self,
+        command: str,
+        detail: str,
+        rows: int | None = None,
+        target: str | None = None,
+        /,
+        **params: object,
     ) -> int:
-        """Append an entry to the audit log; its id."""
+        """Append an entry to the audit log; its id. ``detail`` is one of
+        :data:`AUDIT_DETAILS`, filled in with ``params`` (kept as English text)."""
         values = {
             "at": now_text(),
             "command": command,
-            "detail": detail,
+            "detail": detail.format(**params) if params else detail,
             "rows": rows,
             "target": target,
             "os_user": self._who(),
@@ -49,7 +76,7 @@ class Audit:
         role = self.db.role
         if role is None:
             return self.user
-        return f"{self.user or '?'} (role {role})"
+        return AUDIT_WHO.format(user=self.user or "?", role=role)
 
     def entries(self, limit: int) -> list[AuditEntry]:
         page = self.db.page(limit)
@@ -78,8 +105,15 @@ class Audit:
     ) -> int:
         """Audit the export (its detail starts with the format) and remember its actions as
         written to ``destination`` for ``--new-only``; the audit entry's id."""
-        detail = f"{fmt} for {day.isoformat()} to {destination}"
-        entry = self.record("export", detail, len(action_ids), target)
+        entry = self.record(
+            "export",
+            AUDIT_DETAILS[0],
+            len(action_ids),
+            target,
+            format=fmt,
+            day=day.isoformat(),
+            destination=destination,
+        )
         stamp = now_text()
         self.db.insert_new(
             "export_log",
@@ -140,8 +174,15 @@ class Audit:
     ) -> int:
         """The batch's file is whole: audit it and remember its actions as written to its
         destination, marked with the batch (pending until ``finish_batch``)."""
-        detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
-        entry = self.record("export", detail, len(action_ids), batch.target)
+        entry = self.record(
+            "export",
+            AUDIT_DETAILS[0],
+            len(action_ids),
+            batch.target,
+            format=batch.format,
+            day=batch.day.isoformat(),
+            destination=batch.destination,
+        )
         stamp = now_text()
         self.db.insert_new(
             "export_log",
@@ -165,11 +206,15 @@ class Audit:
         count = self.db.change("DELETE FROM export_log WHERE batch_id = :b", {"b": batch.id})
         # The actions its sending completed (store/sent.py) are open again: never sent.
         self.db.change("DELETE FROM event WHERE export_batch_id = :b", {"b": batch.id})
-        detail = (
-            f"{batch.format} for {batch.day.isoformat()} to {batch.destination}: "
-            "discarded, its file was never put in place"
+        self.record(
+            "export",
+            AUDIT_DETAILS[1],
+            count,
+            batch.target,
+            format=batch.format,
+            day=batch.day.isoformat(),
+            destination=batch.destination,
         )
-        self.record("export", detail, count, batch.target)
         self.db.update("export_batch", {"id": batch.id}, {"state": "writing"})
         return count
 
