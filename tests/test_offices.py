@@ -1,0 +1,228 @@
+"""Offices on one PostgreSQL server (SPEC §7, issue 32): office roles made by `db role add`
+work for every command (a bulk import, forget with its VACUUM, undo, a migration), and each
+sees only its own projects, the server enforcing it (row-level security): the other office's
+ids are "not found". On SQLite the role commands say in one line that they need a server."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from sixplustwo.cli.app import app
+
+
+def _psycopg():
+    import psycopg
+
+    return psycopg
+
+
+def _as(url: str, role: str) -> str:
+    """The same database, logged in as ``role`` (the test server trusts its socket)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{role}@").geturl()
+
+
+class Office:
+    """Runs commands against one URL (an office's machine)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: object, input: str | None = None, ok: bool = True):
+        result = self.runner.invoke(app, ["--db", self.url, *map(str, args)], input=input)
+        if ok and result.exit_code != 0:
+            raise AssertionError(
+                f"{args} exited {result.exit_code}\nstdout: {result.stdout}\n"
+                f"stderr: {result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    def json(self, *args: object):
+        return json.loads(self(*args, "--format", "json").stdout)
+
+
+@pytest.fixture
+def offices(pg_empty_database):
+    """A fresh server database set up as docs/server.md says: the administrator runs the
+    first command (the schema then belongs to sixplustwo_owner), makes two projects and a role
+    for each office."""
+    admin = Office(pg_empty_database)
+    admin("project", "add", "HZ1", "--name", "杭州一期", "--delivery-date", "2024-06-30")
+    admin("project", "add", "CD1", "--name", "成都一期", "--delivery-date", "2024-06-30")
+    done = admin("db", "role", "add", "office_hz", "--projects", "HZ1", "--password-stdin",
+                 input="s3cret-hz\n")  # fmt: skip
+    assert "office_hz" in done.stdout
+    admin("db", "role", "add", "office_cd", "--projects", "CD1")
+    return admin, Office(_as(admin.url, "office_hz")), Office(_as(admin.url, "office_cd"))
+
+
+def _owner(office: Office, project: str, unit: str, phone: str) -> int:
+    return office.json(
+        "owner", "add", "--name", f"客户{unit}", "--phone", phone, "--project", project,
+        "--unit", unit, "--signed", "2024-01-05", "--birthday", "1980-02-03",
+    )["id"]  # fmt: skip
+
+
+def test_the_schema_belongs_to_a_role_that_logs_in_to_nobody(offices):
+    admin, hz, _ = offices
+    with _psycopg().connect(admin.url) as connection:
+        owners = connection.execute(
+            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'office_project'"
+        ).fetchall()
+        login = connection.execute(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'sixplustwo_owner'"
+        ).fetchone()[0]
+        forced = connection.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) "
+            "AND NOT (relrowsecurity AND relforcerowsecurity)",
+            (["owner", "event", "service_case", "journal", "audit", "export_log"],),
+        ).fetchall()
+        password = connection.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = 'office_hz'"
+        ).fetchone()[0]
+    assert owners == [("sixplustwo_owner",)] and login is False and forced == []
+    assert password.startswith("SCRAM-SHA-256$")  # made by the client, never sent plain
+    listed = admin.json("db", "role", "list")
+    assert [(r["role"], r["projects"]) for r in listed] == [
+        ("office_cd", "CD1"),
+        ("office_hz", "HZ1"),
+    ]
+    refused = hz("db", "role", "add", "office_x", "--projects", "CD1", ok=False)
+    assert refused.exit_code == 1 and "administrator" in refused.stderr
+
+
+def test_each_office_sees_only_its_projects(offices, tmp_path):
+    admin, hz, cd = offices
+    mine = _owner(hz, "HZ1", "1-101", "13800001111")
+    theirs = _owner(cd, "CD1", "2-202", "13900002222")
+    case = cd.json("case", "open", theirs, "--kind", "repair", "--note", "漏水",
+                   "--date", "2024-01-07")["id"]  # fmt: skip
+    cd("event", "add", theirs, "call", "--date", "2024-01-06", "--note", "回访")
+
+    assert [p["code"] for p in hz.json("project", "list")] == ["HZ1"]
+    assert {o["id"] for o in hz.json("owner", "list")} == {mine}
+    assert {o["id"] for o in admin.json("owner", "list")} == {mine, theirs}
+    # The other office's ids, command by command: not found, nothing changed.
+    for args in (
+        ("owner", "show", theirs),
+        ("owner", "show", theirs, "--reveal"),
+        ("owner", "edit", theirs, "--name", "改名"),
+        ("owner", "forget", theirs, "--yes"),
+        ("event", "add", theirs, "call", "--date", "2024-01-08"),
+        ("case", "open", theirs, "--kind", "repair", "--note", "x", "--date", "2024-01-08"),
+        ("case", "resolve", case, "--note", "修好"),
+        ("owner", "add", "--name", "某", "--phone", "13700003333", "--project", "CD1",
+         "--unit", "9-9"),
+    ):  # fmt: skip
+        refused = hz(*args, ok=False)
+        assert refused.exit_code == 1, args
+        assert "13900002222" not in refused.stdout + refused.stderr
+    assert "13900002222" not in hz("audit").stdout
+    assert hz.json("owner", "find", "客户2-202") == []
+    # Exports, reports, the morning list: the office's own only.
+    out = tmp_path / "hz.csv"
+    hz("export", "--format", "csv", "--date", "2024-06-30", "--out", out)
+    assert "2-202" not in out.read_text("utf-8-sig")
+    report = hz.json("report", "--from", "2024-01-01", "--to", "2024-12-31")
+    assert "CD1" not in json.dumps(report, ensure_ascii=False)
+    due = hz("due", "--date", "2024-06-30")
+    assert "2-202" not in due.stdout and "CD1" not in due.stdout
+    # And the other office still has everything it had.
+    shown = cd.json("owner", "show", theirs)
+    assert shown["name"] == "客户2-202"
+    with _psycopg().connect(hz.url) as connection:  # psql as the office: the server filters
+        assert connection.execute("SELECT COUNT(*) FROM owner").fetchone()[0] == 1
+        assert connection.execute("SELECT COUNT(*) FROM event WHERE owner_id = %s",
+                                  (theirs,)).fetchone()[0] == 0  # fmt: skip
+
+
+def test_an_office_cannot_switch_the_security_off(offices):
+    admin, hz, _ = offices
+    with _psycopg().connect(hz.url, autocommit=True) as connection:
+        for statement in (
+            "ALTER TABLE owner NO FORCE ROW LEVEL SECURITY",
+            "ALTER TABLE owner DISABLE ROW LEVEL SECURITY",
+            "DROP POLICY office ON owner",
+            "CREATE POLICY everything ON owner USING (TRUE)",
+            "DELETE FROM office_project",
+            "TRUNCATE office_project",
+        ):
+            with pytest.raises(_psycopg().errors.InsufficientPrivilege):
+                connection.execute(statement)
+        connection.execute("SET ROLE sixplustwo_owner")  # the owner obeys too
+        assert connection.execute("SELECT COUNT(*) FROM project").fetchone()[0] == 1
+
+
+def test_an_office_imports_in_bulk_forgets_undoes_and_migrates(offices, tmp_path, monkeypatch):
+    from sixplustwo.store import batches
+
+    admin, hz, cd = offices
+    theirs = _owner(cd, "CD1", "2-202", "13900002222")
+    monkeypatch.setattr(batches, "_BULK_FROM_ROWS", 20)  # the bulk path, at a test's size
+    ledger = tmp_path / "hz.csv"
+    rows = [f"客户{i},138{i:08d},HZ1,3-{i + 101},2024-06-0{1 + i % 9}" for i in range(60)]
+    ledger.write_text("姓名,手机,项目,房号,来访日期\n" + "\n".join(rows) + "\n", "utf-8")
+    hz("owner", "import", ledger)
+    assert len(hz.json("owner", "list", "--limit", "0")) == 60
+    assert admin("check").exit_code == 0
+
+    mine = _owner(hz, "HZ1", "1-101", "13800001111")
+    forgotten = hz("owner", "forget", mine, "--yes")
+    assert forgotten.stderr == ""  # VACUUM FULL and ANALYZE ran: no warning of what stays
+    kept = _owner(hz, "HZ1", "1-102", "13800001112")
+    hz("event", "add", kept, "call", "--date", "2024-01-06")
+    cd("event", "add", theirs, "call", "--date", "2024-01-06")
+    hz("undo")  # its own last command, not the other office's later one
+    assert len(cd.json("owner", "show", theirs)["events"]) == 1
+    assert hz.json("owner", "show", kept)["events"] == []
+
+    # A migration an office runs belongs to the owning role too.
+    with _psycopg().connect(admin.url, autocommit=True) as connection:
+        connection.execute("DELETE FROM schema_migration WHERE name = '0021_export_batch_lease'")
+        connection.execute("ALTER TABLE export_batch DROP COLUMN lease_until")
+    hz("due", "--date", "2024-06-30")
+    with _psycopg().connect(admin.url) as connection:
+        owner = connection.execute(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'export_batch'"
+        ).fetchone()[0]
+        assert owner == "sixplustwo_owner"
+
+
+def test_a_permission_error_says_what_it_is_and_the_grant_that_fixes_it(offices):
+    admin, _, _ = offices
+    with _psycopg().connect(admin.url, autocommit=True) as connection:
+        connection.execute("CREATE ROLE stranger LOGIN")
+    try:
+        refused = Office(_as(admin.url, "stranger"))("due", ok=False)
+        assert refused.exit_code == 1
+        assert "read-only" not in refused.stderr
+        assert "permission denied" in refused.stderr
+        assert "GRANT sixplustwo_owner TO stranger" in refused.stderr
+        assert refused.stderr.count("\n") == 1
+    finally:
+        with _psycopg().connect(admin.url, autocommit=True) as connection:
+            connection.execute("DROP ROLE stranger")
+
+
+def test_dropping_a_role_keeps_its_projects_data(offices):
+    admin, hz, _ = offices
+    mine = _owner(hz, "HZ1", "1-101", "13800001111")
+    assert "office_hz" in admin("db", "role", "drop", "office_hz").stdout
+    assert admin.json("owner", "show", mine)["id"] == mine
+    assert admin("db", "role", "drop", "office_hz", ok=False).exit_code == 1
+
+
+def test_role_commands_on_a_file_say_they_need_a_server(tmp_path):
+    runner = CliRunner()
+    for args in (("add", "x", "--projects", "HZ1"), ("list",), ("drop", "x")):
+        result = runner.invoke(app, ["--db", str(tmp_path / "f.db"), "db", "role", *args])
+        assert result.exit_code == 1
+        assert "PostgreSQL" in result.stderr and result.stderr.count("\n") == 1
+    assert not os.path.exists(tmp_path / "f.db")
