@@ -33,6 +33,7 @@ _ORDER = (
     "setting",
     "journal",
     "journal_change",
+    "office_project",
 )
 _SELF_REFERENCES = {"owner": ("referred_by",)}
 _CHUNK = 10_000

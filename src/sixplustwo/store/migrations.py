@@ -16,8 +16,6 @@ from typing import Any
 from sixplustwo.domain.errors import StoreError
 from sixplustwo.store.backends import transaction
 from sixplustwo.store import offices
-from sixplustwo.store.offices import MIGRATION as OFFICES
-from sixplustwo.store.offices import OFFICE_TABLE
 from sixplustwo.store.rows import now_text
 
 # (name, DDL statements separated by ";"): plain SQL, so that commands which only read can
@@ -379,9 +377,8 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
-    # Offices on one server (issue 32, store/offices.py): the role -> projects table here; on
-    # PostgreSQL also the owning role and the row-level security (``offices.adopt``).
-    (OFFICES, OFFICE_TABLE),
+    # Offices on one server (store/offices.py): on PostgreSQL also the owning role and RLS.
+    (offices.MIGRATION, offices.OFFICE_TABLE),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
@@ -460,8 +457,7 @@ def migrate(
             # Checked again under the write lock: another process may have just done it.
             if name in (_applied(backend, connection) or set()):
                 continue
-            on_a_server = backend.NAME == "postgres"
-            if on_a_server:
+            if on_a_server := backend.NAME == "postgres":
                 offices.as_owner(connection)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migration "
@@ -471,18 +467,12 @@ def migrate(
                 if statement.strip():
                     connection.execute(backend.convert_ddl(statement))
             if name in FILLS:
-                if on_a_server and offices.is_office(connection):
-                    # It rewrites every office's rows; an office sees only its own.
-                    raise StoreError(
-                        "{path}: migration {name} rewrites every project's rows: run any "
-                        "sixplustwo command once with the administrator's URL first",
-                        path=where,
-                        name=name,
-                    )
+                if on_a_server:
+                    offices.refuse_fill(connection, where, name)
                 _fill(FILLS[name], backend, connection)
             if name == "0020_id_counter":
                 backend.sync_ids(connection, ID_TABLES)
-            if name == OFFICES and on_a_server:
+            if name == offices.MIGRATION and on_a_server:
                 offices.adopt(connection)
             connection.execute(
                 backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),

@@ -164,6 +164,18 @@ def is_office(connection: Any) -> bool:
     )
 
 
+def refuse_fill(connection: Any, where: object, name: str) -> None:
+    """A migration that fills rows rewrites every office's: not run by an office's role,
+    which sees only its own."""
+    if is_office(connection):
+        raise StoreError(
+            "{path}: migration {name} rewrites every project's rows: run any sixplustwo "
+            "command once with the administrator's URL first",
+            path=where,
+            name=name,
+        )
+
+
 def as_owner(connection: Any) -> None:
     """A migration runs as the owning role, where the tables belong to it and this role may
     act as it: what it makes belongs to the owner too (in the migration's transaction)."""
