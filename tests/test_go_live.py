@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from sixplustwo.domain.actions import actions, status_of
+from sixplustwo.domain.clock import today_in  # the company's day, as the commands take it
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.playbook import default_playbook, parse_playbook, playbook_toml
 from sixplustwo.domain.playbook_reading import PlaybookError
@@ -151,7 +152,7 @@ def _counted_by_the_domain(cli_json, owners: int) -> int:
         and not r.multi
         and r.anchor in {"visited_on", "subscribed_on", "signed_on", "delivered_on"}
     }
-    today = date.today()
+    today = today_in(None)
     return sum(
         1
         for owner_id in range(1, owners + 1)
@@ -184,13 +185,13 @@ def test_an_import_of_history_says_how_much_and_suggests_go_live(cli, cli_json, 
     more.write_text(
         "姓名,手机,项目,房号,签约日期\n赵六,13900003333,HY1,1-104,2023-02-01\n", encoding="utf-8"
     )
-    cli("playbook", "--go-live", date.today().isoformat())
+    cli("playbook", "--go-live", today_in(None).isoformat())
     assert "--go-live" not in cli("owner", "import", more).stderr
 
 
 def test_an_import_of_today_s_customers_says_nothing(cli, project, tmp_path):
     ledger = tmp_path / "台账.csv"
-    soon = date.today().isoformat()
+    soon = today_in(None).isoformat()
     ledger.write_text(
         f"姓名,手机,项目,房号,签约日期\n王伟,13812345678,HY1,1-101,{soon}\n", encoding="utf-8"
     )

@@ -144,7 +144,7 @@ def test_each_office_sees_only_its_projects(offices, tmp_path):
 
 
 def test_an_office_cannot_switch_the_security_off(offices):
-    admin, hz, _ = offices
+    _, hz, _ = offices
     with _psycopg().connect(hz.url, autocommit=True) as connection:
         for statement in (
             "ALTER TABLE owner NO FORCE ROW LEVEL SECURITY",

@@ -32,9 +32,11 @@ def audit(
     if fmt is not Format.table:
         render(rows, [], fmt)
         return
+    from sixplustwo.cli.context import company_zone
     from sixplustwo.cli.layout import Column
 
-    shown = [{**row, "at": str(row["at"])[:16].replace("T", " ")} for row in rows]  # minutes
+    zone = company_zone()  # stored in UTC, shown on the company's clock, to the minute
+    shown = [{**row, "at": _when(row["at"], zone)[:16].replace("T", " ")} for row in rows]
     # One line an entry: when, what and about what stay whole; rows, who and where give way.
     render(
         shown,
@@ -49,3 +51,13 @@ def audit(
         fmt,
         empty=_("the audit log is empty"),
     )
+
+
+def _when(at: object, zone: str | None) -> str:
+    from datetime import datetime
+
+    from sixplustwo.domain.clock import shown_in
+
+    if isinstance(at, datetime):
+        return shown_in(zone, at).isoformat()
+    return str(at)

@@ -139,6 +139,9 @@ class Settings:
     # The day the team started using the tool: an action due before it is history
     # ("before-go-live"), never listed, exported, sent or counted. None: no history kept apart.
     go_live: date | None = None
+    # The company's clock (an IANA name, or "local": the machine's): what day "today" is for
+    # every command, export and report. None: the database's own (domain/clock.py).
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import StoreError
-from sixplustwo.store.backends import transaction
 from sixplustwo.store import offices
+from sixplustwo.store.backends import transaction
 from sixplustwo.store.rows import now_text
 
 # (name, DDL statements separated by ";"): plain SQL, so that commands which only read can

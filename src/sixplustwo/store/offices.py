@@ -17,9 +17,9 @@ row-level security that shows each office only its projects.
   ``milestone`` the rows of a project it sees; cases, tags, events, checklists and the
   journal's changes those of an owner it sees (one index lookup per row, answered from the
   owner's primary key); the journal and the audit log the entries its role wrote
-  (``db_role``, whose default is ``session_user``); the export record the actions of owners, projects and cases it
-  sees. The tool's queries are the same: the server filters. A superuser bypasses them, as
-  PostgreSQL does.
+  (``db_role``, whose default is ``session_user``); the export record the actions of
+  owners, projects and cases it sees. The tool's queries are the same: the server filters.
+  A superuser bypasses them, as PostgreSQL does.
 - **A guard** (an event trigger, made only when a superuser runs migration 0026): a role
   that is no superuser may not create, alter or drop a policy, a trigger or a rule, nor leave
   a table without its row-level security: an office, as a member of the owning role, could
@@ -48,11 +48,15 @@ CREATE TABLE office_project (
     PRIMARY KEY (role_name, project_code)
 );
 ALTER TABLE journal ADD COLUMN db_role VARCHAR;
-ALTER TABLE audit ADD COLUMN db_role VARCHAR
+ALTER TABLE audit ADD COLUMN db_role VARCHAR;
+INSERT INTO setting (name, value, updated_at)
+SELECT 'timezone', 'local', '2026-12-07 00:00:00.000000' WHERE EXISTS (SELECT 1 FROM project)
 """
+# The same migration keeps the machine's clock for a database already in use (one with a
+# project): its "today" stays what it was; a new database's is Asia/Shanghai's (domain/clock.py).
 _WRITERS = ("journal", "audit")
 
-_ME = "(session_user::text COLLATE \"C\")"
+_ME = '(session_user::text COLLATE "C")'
 _NOT_OFFICE = f"NOT EXISTS (SELECT 1 FROM office_project WHERE role_name = {_ME})"
 _CODES = f"(SELECT project_code FROM office_project WHERE role_name = {_ME})"
 
@@ -305,9 +309,7 @@ def drop_role(connection: Any, where: object, name: str) -> bool:
     """The office role gone (its projects' rows stay); False when there was none."""
     _administrator(connection, where)
     name = _checked_name(name)
-    mapped = connection.execute(
-        "DELETE FROM office_project WHERE role_name = %s", (name,)
-    ).rowcount
+    mapped = connection.execute("DELETE FROM office_project WHERE role_name = %s", (name,)).rowcount
     exists = _one(connection, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)",
                   (name,))  # fmt: skip
     if exists:
