@@ -7,7 +7,10 @@ import typer
 from sixplustwo.cli.context import db_option
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 
-app = typer.Typer(help="The database itself: copy it to a server or a file.", no_args_is_help=True)
+app = typer.Typer(
+    help="The database itself: copy it to a server or a file; offices' roles on a server.",
+    no_args_is_help=True,
+)
 
 
 @app.command("copy")

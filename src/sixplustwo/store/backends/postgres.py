@@ -745,8 +745,8 @@ def _drop_statistics_if_empty(connection: Connection, table: str) -> None:
 
 def backup(where: Server, target: object) -> int:
     raise StoreError(
-        "{path} is a PostgreSQL database: back it up with pg_dump, e.g. "
-        "pg_dump --format=custom --file={target} DBNAME",
+        "{path} is a PostgreSQL database: back it up with pg_dump into a private file, e.g. "
+        "(umask 077; pg_dump --format=custom --file={target} '{path}') (docs/server.md)",
         path=where,
         target=target,
     )
