@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -53,13 +57,28 @@ def offices(pg_empty_database):
     first command (the schema then belongs to sixplustwo_owner), makes two projects and a role
     for each office."""
     admin = Office(pg_empty_database)
+    database = urlsplit(pg_empty_database).path.strip("/")
+    hz_role, cd_role = f"hz_{database}", f"cd_{database}"  # roles are the server's, not the db's
     admin("project", "add", "HZ1", "--name", "杭州一期", "--delivery-date", "2024-06-30")
     admin("project", "add", "CD1", "--name", "成都一期", "--delivery-date", "2024-06-30")
-    done = admin("db", "role", "add", "office_hz", "--projects", "HZ1", "--password-stdin",
+    done = admin("db", "role", "add", hz_role, "--projects", "HZ1", "--password-stdin",
                  input="s3cret-hz\n")  # fmt: skip
-    assert "office_hz" in done.stdout
-    admin("db", "role", "add", "office_cd", "--projects", "CD1")
-    return admin, Office(_as(admin.url, "office_hz")), Office(_as(admin.url, "office_cd"))
+    assert hz_role in done.stdout
+    admin("db", "role", "add", cd_role, "--projects", "CD1")
+    hz, cd = Office(_as(admin.url, hz_role)), Office(_as(admin.url, cd_role))
+    hz.role, cd.role = hz_role, cd_role
+    yield admin, hz, cd
+    _drop_roles(admin.url, hz_role, cd_role)
+
+
+def _drop_roles(url: str, *roles: str) -> None:
+    """The test's roles gone with its database (they hold rights on it)."""
+    database = urlsplit(url).path.strip("/")
+    with _psycopg().connect(_as(url, "postgres").replace(f"/{database}", "/postgres", 1),
+                            autocommit=True) as connection:  # fmt: skip
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        for role in roles:
+            connection.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def _owner(office: Office, project: str, unit: str, phone: str) -> int:
@@ -70,7 +89,7 @@ def _owner(office: Office, project: str, unit: str, phone: str) -> int:
 
 
 def test_the_schema_belongs_to_a_role_that_logs_in_to_nobody(offices):
-    admin, hz, _ = offices
+    admin, hz, cd = offices
     with _psycopg().connect(admin.url) as connection:
         owners = connection.execute(
             "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' "
@@ -85,15 +104,12 @@ def test_the_schema_belongs_to_a_role_that_logs_in_to_nobody(offices):
             (["owner", "event", "service_case", "journal", "audit", "export_log"],),
         ).fetchall()
         password = connection.execute(
-            "SELECT rolpassword FROM pg_authid WHERE rolname = 'office_hz'"
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (hz.role,)
         ).fetchone()[0]
     assert owners == [("sixplustwo_owner",)] and login is False and forced == []
     assert password.startswith("SCRAM-SHA-256$")  # made by the client, never sent plain
     listed = admin.json("db", "role", "list")
-    assert [(r["role"], r["projects"]) for r in listed] == [
-        ("office_cd", "CD1"),
-        ("office_hz", "HZ1"),
-    ]
+    assert [(r["role"], r["projects"]) for r in listed] == [(cd.role, "CD1"), (hz.role, "HZ1")]
     refused = hz("db", "role", "add", "office_x", "--projects", "CD1", ok=False)
     assert refused.exit_code == 1 and "administrator" in refused.stderr
 
@@ -214,9 +230,9 @@ def test_a_permission_error_says_what_it_is_and_the_grant_that_fixes_it(offices)
 def test_dropping_a_role_keeps_its_projects_data(offices):
     admin, hz, _ = offices
     mine = _owner(hz, "HZ1", "1-101", "13800001111")
-    assert "office_hz" in admin("db", "role", "drop", "office_hz").stdout
+    assert hz.role in admin("db", "role", "drop", hz.role).stdout
     assert admin.json("owner", "show", mine)["id"] == mine
-    assert admin("db", "role", "drop", "office_hz", ok=False).exit_code == 1
+    assert admin("db", "role", "drop", hz.role, ok=False).exit_code == 1
 
 
 def test_role_commands_on_a_file_say_they_need_a_server(tmp_path):
@@ -226,3 +242,86 @@ def test_role_commands_on_a_file_say_they_need_a_server(tmp_path):
         assert result.exit_code == 1
         assert "PostgreSQL" in result.stderr and result.stderr.count("\n") == 1
     assert not os.path.exists(tmp_path / "f.db")
+
+
+# -- docs/server.md, run as written ---------------------------------------------------------
+
+DOCS = Path(__file__).parent.parent / "docs" / "server.md"
+_OFFICE_URL = re.compile(r"postgresql://(\w+)@db\.example\.cn:5432/(\w+)\?sslmode=verify-full")
+
+
+def _steps() -> list[tuple[str, str]]:
+    """The setup section's blocks to run: (kind, text), kind "sh" or "crontab"."""
+    text = DOCS.read_text("utf-8")
+    section = text.split("## Setting up the server, step by step", 1)[1]
+    section = section.split("### What the offices' separation holds", 1)[0]
+    return re.findall(r"```(sh|crontab)\n(.*?)```", section, re.S)
+
+
+def _as_here(text: str, root: Path) -> str:
+    """A block as it runs against the test server: the offices' URL on its socket (PGHOST),
+    /srv and /var/backups under ``root``, the installed script on PATH."""
+    text = _OFFICE_URL.sub(r"postgresql://\1@/\2", text)
+    text = text.replace("/opt/sixplustwo/venv/bin/sixplustwo", "sixplustwo")
+    return text.replace("/srv/", f"{root}/srv/").replace("/var/backups/", f"{root}/backups/")
+
+
+def _cron_script(block: str) -> str:
+    """A crontab block as the shell commands cron would run: its variables exported, each
+    line's command (crontab's ``\\%`` is ``%``)."""
+    lines = []
+    for line in block.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if re.match(r"^\w+=", line):
+            name, value = line.split("=", 1)
+            lines.append(f"export {name}='{value}'")
+        else:
+            lines.append(line.split(None, 5)[5].replace("\\%", "%"))
+    return "\n".join(lines)
+
+
+def test_the_server_page_runs_as_written(pg_server, tmp_path):
+    """docs/server.md's setup from a clean database: every ``sh`` block and crontab line, in
+    order, with the server's administrator's and an office's environment."""
+    steps = _steps()
+    assert [kind for kind, _ in steps].count("sh") >= 5 and any(k == "crontab" for k, _ in steps)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("sixplustwo", f'exec {sys.executable} -m sixplustwo "$@"'),
+                       ("pip", "exit 0")):  # fmt: skip
+        shim = bin_dir / name
+        shim.write_text(f"#!/bin/sh\n{body}\n")
+        shim.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "root.crt").write_text("the company's certificate authority\n")
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{pg_server.bin_dir}:{os.environ['PATH']}",
+        "PGHOST": str(pg_server.root),
+        "PGPORT": str(pg_server.port),
+        "PGUSER": "postgres",
+        "HOME": str(home),
+        "COLUMNS": "200",
+    }
+    env.pop("SIXPLUSTWO_DB", None)
+    script = "set -e\n" + "\n".join(
+        _as_here(body if kind == "sh" else _cron_script(body), tmp_path) for kind, body in steps
+    )
+    try:
+        done = subprocess.run(["bash", "-c", script], input="hz-secret\ncd-secret\n",
+                              capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=300, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "office_hz" in done.stdout and "integrity ok" in done.stdout
+        sms = list((tmp_path / "srv" / "sms").glob("hz-20*.csv"))
+        dumps = list((tmp_path / "backups" / "sixplustwo").iterdir())
+        assert len(sms) == 1 and len(dumps) == 2
+        for private in (*sms, *dumps, home / ".pgpass"):
+            assert private.stat().st_mode & 0o077 == 0, private
+    finally:
+        pg_server.admin("DROP DATABASE IF EXISTS sixplustwo WITH (FORCE)")
+        pg_server.admin("DROP DATABASE IF EXISTS sixplustwo_restored WITH (FORCE)")
+        pg_server.admin("DROP ROLE IF EXISTS office_hz")
+        pg_server.admin("DROP ROLE IF EXISTS office_cd")
