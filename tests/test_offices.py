@@ -281,6 +281,27 @@ def _cron_script(block: str) -> str:
     return "\n".join(lines)
 
 
+def test_the_server_page_blocks_are_the_steps_the_test_runs():
+    """The quick sibling of the run below: the page's blocks, found and moved onto the test
+    server as it does (the setup's steps in order, the cron lines as commands)."""
+    steps = _steps()
+    kinds = [kind for kind, _ in steps]
+    assert kinds.count("sh") >= 5 and kinds.count("crontab") == 2
+    whole = "\n".join(body for _, body in steps)
+    for needed in ("createdb", "db role add office_hz", "--password-stdin", ".pgpass",
+                   "umask 077", "pg_dump", "pg_restore", "check"):  # fmt: skip
+        assert needed in whole, needed
+    office_cron = _as_here(_cron_script(steps[kinds.index("crontab")][1]), Path("/t"))
+    assert (
+        office_cron.splitlines()[0] == "export SIXPLUSTWO_DB='postgresql://office_hz@/sixplustwo'"
+    )
+    assert "--out /t/srv/sms/hz-$(date +%F).csv" in office_cron
+    assert "sslmode=verify-full" in DOCS.read_text("utf-8") and "scram-sha-256" in whole + (
+        DOCS.read_text("utf-8")
+    )
+
+
+@pytest.mark.slow  # ~20 s: a dozen processes, a dump and a restore
 def test_the_server_page_runs_as_written(pg_server, tmp_path):
     """docs/server.md's setup from a clean database: every ``sh`` block and crontab line, in
     order, with the server's administrator's and an office's environment."""
