@@ -346,3 +346,26 @@ def test_the_server_page_runs_as_written(pg_server, tmp_path):
         pg_server.admin("DROP DATABASE IF EXISTS sixplustwo_restored WITH (FORCE)")
         pg_server.admin("DROP ROLE IF EXISTS office_hz")
         pg_server.admin("DROP ROLE IF EXISTS office_cd")
+
+
+def test_a_server_set_up_with_one_role_before_offices_keeps_working(pg_server):
+    """The old setup (one login role owning the database, no right to make roles): the
+    first command makes the tables as that role's, and it sees every project."""
+    database = f"legacy_{os.getpid()}"
+    pg_server.admin(f"CREATE ROLE {database} LOGIN")
+    pg_server.admin(f"CREATE DATABASE {database} OWNER {database}")
+    url = _as(pg_server.url(database), database)
+    try:
+        office = Office(url)
+        office("project", "add", "BJ1", "--name", "北京一期", "--delivery-date", "2024-06-30")
+        owner = _owner(office, "BJ1", "1-101", "13800001111")
+        assert office.json("owner", "show", owner)["id"] == owner
+        assert office("owner", "forget", owner, "--yes").exit_code == 0
+        with _psycopg().connect(url) as connection:
+            assert connection.execute(
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall() == [(database,)]
+        assert "every role sees every project" in office("db", "role", "list").stdout
+    finally:
+        pg_server.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        pg_server.admin(f"DROP ROLE IF EXISTS {database}")

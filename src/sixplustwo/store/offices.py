@@ -193,24 +193,14 @@ def adopt(connection: Any) -> None:
     """Migration 0026 on a server: the owning role takes the schema (where this role may make
     it), and every table with owners' data gets its row-level security."""
     if _may_create_roles(connection):
-        exists = _one(connection, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)",
-                      (OWNER_ROLE,))  # fmt: skip
-        if not exists:
-            connection.execute(f"CREATE ROLE {OWNER_ROLE} NOLOGIN")
-        if not _superuser(connection):
-            connection.execute(f"GRANT {OWNER_ROLE} TO current_user")
-        schema = _one(connection, "SELECT current_schema()")
-        database = _one(connection, "SELECT current_database()")
-        connection.execute(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO {OWNER_ROLE}')
-        connection.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {OWNER_ROLE}')
-        for (table,) in connection.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND tablename <> 'office_project'"
-        ).fetchall():
-            connection.execute(f'ALTER TABLE "{table}" OWNER TO {OWNER_ROLE}')
-        if _superuser(connection):
-            # VACUUM FULL of pg_statistic after `forget` is the database owner's.
-            connection.execute(f'ALTER DATABASE "{database}" OWNER TO {OWNER_ROLE}')
+        connection.execute("SAVEPOINT sixplustwo_owner")
+        try:
+            _give_to_owner(connection)
+        except Exception as exc:  # a right this role lacks: the tables stay its own
+            if not str(getattr(exc, "sqlstate", "") or "").startswith("42"):
+                raise
+            connection.execute("ROLLBACK TO SAVEPOINT sixplustwo_owner")
+        connection.execute("RELEASE SAVEPOINT sixplustwo_owner")
     connection.execute("GRANT SELECT ON office_project TO PUBLIC")
     for table in _WRITERS:
         connection.execute(f"ALTER TABLE {table} ALTER COLUMN db_role SET DEFAULT session_user")
@@ -224,6 +214,29 @@ def adopt(connection: Any) -> None:
     if _superuser(connection):
         for statement in _guard_statements():
             connection.execute(statement)
+
+
+def _give_to_owner(connection: Any) -> None:
+    """The owning role made (if new), given the tables, their sequences and (by a superuser)
+    the database; this role made a member of it."""
+    exists = _one(connection, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)",
+                  (OWNER_ROLE,))  # fmt: skip
+    if not exists:
+        connection.execute(f"CREATE ROLE {OWNER_ROLE} NOLOGIN")
+    if not _superuser(connection):
+        connection.execute(f"GRANT {OWNER_ROLE} TO current_user")
+    schema = _one(connection, "SELECT current_schema()")
+    database = _one(connection, "SELECT current_database()")
+    connection.execute(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO {OWNER_ROLE}')
+    connection.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {OWNER_ROLE}')
+    for (table,) in connection.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename <> 'office_project'"
+    ).fetchall():
+        connection.execute(f'ALTER TABLE "{table}" OWNER TO {OWNER_ROLE}')
+    if _superuser(connection):
+        # VACUUM FULL of pg_statistic after `forget` is the database owner's.
+        connection.execute(f'ALTER DATABASE "{database}" OWNER TO {OWNER_ROLE}')
 
 
 def _guard_statements() -> list[str]:
