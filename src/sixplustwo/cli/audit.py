@@ -16,11 +16,14 @@ def audit(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The audit log: exports, revealed phones, erased owners."""
+    from sixplustwo.cli.context import company_zone
+
+    zone = company_zone()  # stored in UTC, shown on the company's clock (JSON: with its offset)
     with open_store(ctx, write=False) as store:
         rows = [
             {
                 "id": a.id,
-                "at": a.at,
+                "at": _when(a.at, zone),
                 "command": a.command,
                 "detail": a.detail,
                 "rows": a.rows,
@@ -32,11 +35,9 @@ def audit(
     if fmt is not Format.table:
         render(rows, [], fmt)
         return
-    from sixplustwo.cli.context import company_zone
     from sixplustwo.cli.layout import Column
 
-    zone = company_zone()  # stored in UTC, shown on the company's clock, to the minute
-    shown = [{**row, "at": _when(row["at"], zone)[:16].replace("T", " ")} for row in rows]
+    shown = [{**row, "at": row["at"][:16].replace("T", " ")} for row in rows]  # to the minute
     # One line an entry: when, what and about what stay whole; rows, who and where give way.
     render(
         shown,
