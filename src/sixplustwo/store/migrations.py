@@ -8,7 +8,6 @@ backend's connection before the gateway (``store/database.py``) opens its transa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -353,6 +352,14 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
+# takes them back); events are looked up by the action they name.
+_EVENT_SENT = """
+ALTER TABLE event ADD COLUMN export_batch_id INTEGER;
+CREATE INDEX ix_event_export_batch ON event (export_batch_id) WHERE export_batch_id IS NOT NULL;
+CREATE INDEX ix_event_action_id ON event (action_id) WHERE action_id IS NOT NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -377,45 +384,17 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
-    # Offices on one server (store/offices.py): on PostgreSQL also the owning role and RLS.
-    (offices.MIGRATION, offices.OFFICE_TABLE),
+    (offices.MIGRATION, ""),  # offices on one server: store/offices.py's migrating()
+    ("0028_event_sent", _EVENT_SENT),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,
 # with ``execute(sql, params)`` (``:name`` parameters) returning rows.
 FILLS = {
     "0013_owner_search": "sixplustwo.store.search:fill_search_keys",
-    "0020_id_counter": "sixplustwo.store.migrations:fill_id_counter",
+    "0020_id_counter": "sixplustwo.store.id_counter:fill_id_counter",
     "0022_owner_flat_key": "sixplustwo.store.search:fill_flat_keys",
 }
-
-# The ids an export record names: an owner's, a project's or a case's action, and a milestone
-# bulletin's milestone ("o1:milestone-bulletin:m1").
-_NAMED_IDS = re.compile(r"^(?:o(?P<owner>\d+)|p(?P<project>\d+)|c(?P<service_case>\d+)):")
-_MILESTONE = re.compile(r":m(\d+)$")
-
-
-def fill_id_counter(execute, execute_many) -> None:
-    """Each table's highest id ever given, as far as the database remembers it."""
-    highest = {table: execute(f"SELECT MAX(id) FROM {table}")[0][0] or 0 for table in ID_TABLES}
-    for table, first, last in execute(
-        "SELECT tbl, MAX(pk), MAX(pk_last) FROM journal_change "
-        "WHERE op = 'insert' AND pk IS NOT NULL GROUP BY tbl"
-    ):
-        if table in highest:
-            highest[table] = max(highest[table], first or 0, last or 0)
-    for (action_id,) in execute("SELECT DISTINCT action_id FROM export_log"):
-        named = _NAMED_IDS.match(action_id)
-        if named:
-            table = named.lastgroup or ""
-            highest[table] = max(highest[table], int(named.group(table)))
-        milestone = _MILESTONE.search(action_id)
-        if milestone and ":milestone-bulletin:" in action_id:
-            highest["milestone"] = max(highest["milestone"], int(milestone.group(1)))
-    execute_many(
-        "INSERT INTO id_counter (tbl, last_id) VALUES (:tbl, :last_id)",
-        [{"tbl": table, "last_id": last} for table, last in highest.items() if last],
-    )
 
 
 def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
@@ -457,8 +436,7 @@ def migrate(
             # Checked again under the write lock: another process may have just done it.
             if name in (_applied(backend, connection) or set()):
                 continue
-            if on_a_server := backend.NAME == "postgres":
-                offices.as_owner(connection)
+            offices.migrating(backend, connection, where, name, name in FILLS)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migration "
                 "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
@@ -467,13 +445,9 @@ def migrate(
                 if statement.strip():
                     connection.execute(backend.convert_ddl(statement))
             if name in FILLS:
-                if on_a_server:
-                    offices.refuse_fill(connection, where, name)
                 _fill(FILLS[name], backend, connection)
             if name == "0020_id_counter":
                 backend.sync_ids(connection, ID_TABLES)
-            if name == offices.MIGRATION and on_a_server:
-                offices.adopt(connection)
             connection.execute(
                 backend.convert("INSERT INTO schema_migration (name, applied_at) VALUES (:n, :a)"),
                 {"n": name, "a": now_text()},

@@ -168,6 +168,25 @@ def is_office(connection: Any) -> bool:
     )
 
 
+def migrating(backend: Any, connection: Any, where: object, name: str, fills: bool) -> None:
+    """Before a migration's DDL (``store/migrations.py``), in its transaction: on a server,
+    act as the owning role and refuse an office a migration that fills rows (``fills``);
+    0026's own step, on both backends: the mapping table and the roles' columns, then on a
+    server the owning role and the row-level security."""
+    on_a_server = backend.NAME == "postgres"
+    if on_a_server:
+        as_owner(connection)
+        if fills:
+            refuse_fill(connection, where, name)
+    if name != MIGRATION:
+        return
+    for statement in OFFICE_TABLE.split(";"):
+        if statement.strip():
+            connection.execute(backend.convert_ddl(statement))
+    if on_a_server:
+        adopt(connection)
+
+
 def refuse_fill(connection: Any, where: object, name: str) -> None:
     """A migration that fills rows rewrites every office's: not run by an office's role,
     which sees only its own."""
