@@ -87,8 +87,9 @@ def root(
     db: str | None = typer.Option(
         None,
         "--db",
-        metavar="PATH",
-        help="Database file (else $SIXPLUSTWO_DB, else one in the user data directory).",
+        metavar="PATH|URL",
+        help="Database: a file or a postgresql:// URL (else $SIXPLUSTWO_DB, else a file in "
+        "the user data directory).",
     ),
     playbook: str | None = typer.Option(
         None,

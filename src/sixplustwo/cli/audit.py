@@ -16,11 +16,14 @@ def audit(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The audit log: exports, revealed phones, erased owners."""
+    from sixplustwo.cli.context import company_zone
+
+    zone = company_zone()  # stored in UTC, shown on the company's clock (JSON: with its offset)
     with open_store(ctx, write=False) as store:
         rows = [
             {
                 "id": a.id,
-                "at": a.at,
+                "at": _when(a.at, zone),
                 "command": a.command,
                 "detail": a.detail,
                 "rows": a.rows,
@@ -59,3 +62,13 @@ def audit(
         fmt,
         empty=_("the audit log is empty"),
     )
+
+
+def _when(at: object, zone: str | None) -> str:
+    from datetime import datetime
+
+    from sixplustwo.domain.clock import shown_in
+
+    if isinstance(at, datetime):
+        return shown_in(zone, at).isoformat()
+    return str(at)

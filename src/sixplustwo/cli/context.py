@@ -8,7 +8,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -22,9 +22,43 @@ if TYPE_CHECKING:
     from sixplustwo.store.unit import Command, Store
 
 
+def _now() -> datetime:
+    """The only place the clock is read (tests put another instant here)."""
+    return datetime.now(UTC)
+
+
 def today() -> date:
-    """The only place the clock is read."""
-    return date.today()
+    """Today in the company's time zone (domain/clock.py), whatever the machine's clock."""
+    from sixplustwo.domain.clock import today_in
+
+    return today_in(company_zone(), _now())
+
+
+def company_zone() -> str | None:
+    """The company's time zone for this command: ``[settings] timezone`` of the playbook in
+    force, else the database's ``timezone`` setting (``local`` in one made before there was
+    a setting), else None (the default). Read once a command, from the database if there is
+    one (a command that makes one finds none: the default)."""
+    from typer._click.globals import get_current_context  # Typer 0.29 vendors click
+
+    ctx = get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, dict) and "timezone" in root.obj:
+        return root.obj["timezone"]
+    found = None
+    if root is not None:
+        from sixplustwo.store.audit import TIMEZONE_SETTING, Settings
+        from sixplustwo.store.database import open_database as open_db
+
+        try:
+            with open_db(db_option(root), write=False) as db:  # type: ignore[arg-type]
+                book = playbook_in_force(root, db)  # type: ignore[arg-type]
+                found = book.settings.timezone or Settings(db).get(TIMEZONE_SETTING)
+        except SixPlusTwoError:  # no database yet: the default (the command says the rest)
+            found = None
+        if isinstance(root.obj, dict):
+            root.obj["timezone"] = found
+    return found
 
 
 def parse_day(text: str | None, what: str) -> date | None:

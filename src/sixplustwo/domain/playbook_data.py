@@ -147,6 +147,9 @@ class Settings:
     # owner a day (the most urgent first).
     quiet_hours: str = "21:00-08:00"
     sms_per_owner_per_day: int = 1
+    # The company's clock (an IANA name, or "local": the machine's): what day "today" is for
+    # every command, export and report. None: the database's own (domain/clock.py).
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -338,6 +338,18 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
         if key == "go_live":
             values[key] = _go_live(value, source, line)
             continue
+        if key == "timezone":
+            from sixplustwo.domain.clock import zone
+
+            if not isinstance(value, str) or zone(value, source, line) is False:
+                raise PlaybookError(
+                    "{source}, line {line}: timezone must be a time zone's name, such as "
+                    "Asia/Shanghai, or local (the machine's clock)",
+                    source=source,
+                    line=line,
+                )
+            values[key] = value
+            continue
         if key not in _SETTINGS:
             raise PlaybookError(
                 "{source}, line {line}: unknown setting {key!r}", source=source, line=line, key=key

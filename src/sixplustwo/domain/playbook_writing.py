@@ -26,6 +26,8 @@ def playbook_toml(playbook: Playbook) -> str:
     ]
     if playbook.settings.go_live is not None:
         lines.append(f'go_live = "{playbook.settings.go_live.isoformat()}"')
+    if playbook.settings.timezone is not None:
+        lines.append(f"timezone = {_toml_value(playbook.settings.timezone)}")
     for tier in playbook.tiers:
         lines += ["", f"[membership.{_toml_value(tier.name)}]"]
         lines += [f"{key} = {value}" for key, value in (("flats", tier.flats),

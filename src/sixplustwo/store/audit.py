@@ -21,6 +21,9 @@ PLAYBOOK_SETTING = "playbook"
 # `playbook --go-live DATE`: the day everyone's playbook counts from (Settings.go_live), kept
 # apart from the stored playbook so that `playbook --use` and `--reset` leave it.
 GO_LIVE_SETTING = "go_live"
+# The company's time zone where the playbook names none: "local" (the machine's clock) in a
+# database made before there was one (migration 0026); absent in a new one (Asia/Shanghai).
+TIMEZONE_SETTING = "timezone"
 
 
 #: What an audit entry's detail says, as message ids (issue 28): the log keeps the English

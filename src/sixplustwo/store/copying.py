@@ -34,6 +34,7 @@ _ORDER = (
     "journal",
     "journal_change",
     "outbox",
+    "office_project",
 )
 _SELF_REFERENCES = {"owner": ("referred_by",)}
 _CHUNK = 10_000

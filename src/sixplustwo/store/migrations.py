@@ -11,12 +11,12 @@ order a database was built in would be spread over files.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import StoreError
+from sixplustwo.store import offices
 from sixplustwo.store.backends import transaction
 from sixplustwo.store.rows import now_text
 
@@ -422,6 +422,7 @@ MIGRATIONS: list[Migration] = [
     ("0022_owner_flat_key", ""),
     ("0024_outbox", _OUTBOX),
     ("0025_owner_no_sms", _OWNER_NO_SMS),
+    (offices.MIGRATION, ""),  # offices on one server: store/offices.py's migrating()
     ("0028_event_sent", _EVENT_SENT),
 ]
 
@@ -429,37 +430,9 @@ MIGRATIONS: list[Migration] = [
 # with ``execute(sql, params)`` (``:name`` parameters) returning rows.
 FILLS = {
     "0013_owner_search": "sixplustwo.store.search:fill_search_keys",
-    "0020_id_counter": "sixplustwo.store.migrations:fill_id_counter",
+    "0020_id_counter": "sixplustwo.store.id_counter:fill_id_counter",
     "0022_owner_flat_key": "sixplustwo.store.search:fill_flat_keys",
 }
-
-# The ids an export record names: an owner's, a project's or a case's action, and a milestone
-# bulletin's milestone ("o1:milestone-bulletin:m1").
-_NAMED_IDS = re.compile(r"^(?:o(?P<owner>\d+)|p(?P<project>\d+)|c(?P<service_case>\d+)):")
-_MILESTONE = re.compile(r":m(\d+)$")
-
-
-def fill_id_counter(execute, execute_many) -> None:
-    """Each table's highest id ever given, as far as the database remembers it."""
-    highest = {table: execute(f"SELECT MAX(id) FROM {table}")[0][0] or 0 for table in ID_TABLES}
-    for table, first, last in execute(
-        "SELECT tbl, MAX(pk), MAX(pk_last) FROM journal_change "
-        "WHERE op = 'insert' AND pk IS NOT NULL GROUP BY tbl"
-    ):
-        if table in highest:
-            highest[table] = max(highest[table], first or 0, last or 0)
-    for (action_id,) in execute("SELECT DISTINCT action_id FROM export_log"):
-        named = _NAMED_IDS.match(action_id)
-        if named:
-            table = named.lastgroup or ""
-            highest[table] = max(highest[table], int(named.group(table)))
-        milestone = _MILESTONE.search(action_id)
-        if milestone and ":milestone-bulletin:" in action_id:
-            highest["milestone"] = max(highest["milestone"], int(milestone.group(1)))
-    execute_many(
-        "INSERT INTO id_counter (tbl, last_id) VALUES (:tbl, :last_id)",
-        [{"tbl": table, "last_id": last} for table, last in highest.items() if last],
-    )
 
 
 def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
@@ -501,6 +474,7 @@ def migrate(
             # Checked again under the write lock: another process may have just done it.
             if name in (_applied(backend, connection) or set()):
                 continue
+            offices.migrating(backend, connection, where, name, name in FILLS)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migration "
                 "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"

@@ -184,7 +184,7 @@ class ChecklistResult(Record):
 
 class AuditEntry(Record):
     TABLE = "audit"
-    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user")
+    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user db_role")
     id: int
     at: datetime
     command: str
@@ -192,6 +192,7 @@ class AuditEntry(Record):
     rows: int | None
     target: str | None
     os_user: str | None
+    db_role: str | None  # on a server, the role that logged in (store/offices.py)
 
 
 class ExportBatch(Record):
