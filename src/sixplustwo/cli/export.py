@@ -211,7 +211,7 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
         write_private(temporary, data)
         fault_point("export:temporary-written")
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
-            audit = Audit(db, command_line(ctx).user)
+            audit = Audit(db, command_line(ctx).actor)
             audit.fill_batch(batch, written, _lease())
             fault_point("export:pending-not-committed")
         fault_point("export:pending")
@@ -234,7 +234,9 @@ def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, d
 
     write_stream(target, data)
     with open_database(ctx, write=True) as db:
-        Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+        Audit(db, command_line(ctx).actor).record_export(
+            fmt.value, where, written, str(target), day
+        )
 
 
 def _bookkeeping(ctx):
@@ -259,7 +261,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
                     Audit(db).finish_batch(batch.id)
                 continue
             with _bookkeeping(ctx) as db:
-                count = Audit(db, command_line(ctx).user).unfill_batch(batch)
+                count = Audit(db, command_line(ctx).actor).unfill_batch(batch)
             if not quiet:
                 message = _(
                     "an earlier export to {target} was stopped before its file was in place; "

@@ -1,7 +1,8 @@
 """The audit log, the export log and company-wide settings.
 
-Every audited entry names who ran the command (the operating-system user) and the command,
-through the command's unit of work (``store.Store``).
+Every audited entry names who ran the command (the person at a shared account, else the
+operating-system user; on a server the database role first) and the command, through the
+command's unit of work (``store.Store``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from sixplustwo.store.command import Actor
 from sixplustwo.store.records import AuditEntry, ExportBatch
 from sixplustwo.store.rows import now_text
 
@@ -23,11 +25,13 @@ GO_LIVE_SETTING = "go_live"
 
 
 class Audit:
-    """The audit log as written by one command run by ``user``."""
+    """The audit log as written by one command run by ``actor`` (an ``Actor``; a plain name
+    is taken for the operating-system user)."""
 
-    def __init__(self, db: Database, user: str | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor | str | None = None) -> None:
         self.db = db
-        self.user = user
+        self.actor = actor if isinstance(actor, Actor) else Actor(os_user=actor)
+        self._role: tuple[str | None] | None = None
 
     def record(
         self, command: str, detail: str, rows: int | None = None, target: str | None = None
@@ -39,17 +43,18 @@ class Audit:
             "detail": detail,
             "rows": rows,
             "target": target,
-            "os_user": self._who(),
+            "os_user": self.actor.os_user,
+            "person": self.actor.person,
+            "role": self.role(),
         }
         return self.db.insert("audit", values)
 
-    def _who(self) -> str | None:
-        """The operating-system user, and on a server the database role it connected as
-        ("li (role office_bj)"): many offices' machines share one server."""
-        role = self.db.role
-        if role is None:
-            return self.user
-        return f"{self.user or '?'} (role {role})"
+    def role(self) -> str | None:
+        """The database role the connection acts as, on a server (many offices' machines
+        share one): asked once."""
+        if self._role is None:
+            self._role = (self.db.role,)
+        return self._role[0]
 
     def entries(self, limit: int) -> list[AuditEntry]:
         page = self.db.page(limit)

@@ -4,6 +4,9 @@ Migrations are explicit DDL rather than ``metadata.create_all`` so that a databa
 old release upgrades step by step; they are applied in order, each in its own transaction.
 The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
 backend's connection before the gateway (``store/database.py``) opens its transaction.
+
+Why one module: it is the schema's history, read top to bottom in the order it is applied;
+split, one list would be scattered over files that only ever grow at the end.
 """
 
 from __future__ import annotations
@@ -352,6 +355,21 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# Who did it (issues 29, 32): the person (--as, $SIXPLUSTWO_USER, else the OS user; entries
+# before read as the OS user) and on a server the role, with every journal entry and audit
+# line; each export record names its export's journal entry (0 before: its time says).
+_WHO = """
+ALTER TABLE journal ADD COLUMN person VARCHAR;
+ALTER TABLE journal ADD COLUMN role VARCHAR;
+UPDATE journal SET person = os_user;
+CREATE INDEX ix_journal_person ON journal (person);
+ALTER TABLE audit ADD COLUMN person VARCHAR;
+ALTER TABLE audit ADD COLUMN role VARCHAR;
+ALTER TABLE export_log ADD COLUMN journal_id INTEGER;
+UPDATE export_log SET journal_id = 0;
+CREATE INDEX ix_export_log_journal ON export_log (journal_id)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -376,6 +394,7 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0023_who", _WHO),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,

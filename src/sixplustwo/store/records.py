@@ -183,7 +183,7 @@ class ChecklistResult(Record):
 
 class AuditEntry(Record):
     TABLE = "audit"
-    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user")
+    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user person role")
     id: int
     at: datetime
     command: str
@@ -191,6 +191,18 @@ class AuditEntry(Record):
     rows: int | None
     target: str | None
     os_user: str | None
+    person: str | None  # --as / $SIXPLUSTWO_USER, else the OS user (None before 0023)
+    role: str | None  # the database role on a server
+
+    @property
+    def who(self) -> str | None:
+        """The role first on a server, then the person; a line written before 0023 as it
+        was written (its os_user, "li (role office_bj)" on a server)."""
+        if self.person is None and self.role is None:
+            return self.os_user
+        from sixplustwo.store.command import who
+
+        return who(self.person, self.role)
 
 
 class ExportBatch(Record):
