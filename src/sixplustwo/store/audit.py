@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.store.command import Actor
+from sixplustwo.store.journal import EXPORT
 from sixplustwo.store.records import AuditEntry, ExportBatch
 from sixplustwo.store.rows import now_text
 
@@ -85,13 +86,19 @@ class Audit:
         written to ``destination`` for ``--new-only``; the audit entry's id."""
         detail = f"{fmt} for {day.isoformat()} to {destination}"
         entry = self.record("export", detail, len(action_ids), target)
-        stamp = now_text()
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at"),
-            [(destination, a, entry, stamp) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "journal_id"),
+            [(destination, a, entry, stamp, sent_by) for a in action_ids],
         )
         return entry
+
+    def _export_entry(self) -> int | None:
+        """The export's journal entry, which its records name: ``undo`` tells by it an export
+        that came after a command from one before (store/touched.py)."""
+        journal = self.db.journal
+        return None if journal is None else journal.irreversible(EXPORT)
 
     # -- export batches: each action in exactly one delivered file -------------------------
     # An export to a file is a batch: "writing" while its temporary file is written (no rows
@@ -147,11 +154,11 @@ class Audit:
         destination, marked with the batch (pending until ``finish_batch``)."""
         detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
         entry = self.record("export", detail, len(action_ids), batch.target)
-        stamp = now_text()
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at", "batch_id"),
-            [(batch.destination, a, entry, stamp, batch.id) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "batch_id", "journal_id"),
+            [(batch.destination, a, entry, stamp, batch.id, sent_by) for a in action_ids],
         )
         state = {"state": "pending", "audit_id": entry}
         if lease_until is not None:  # renewed: the rename is still to come

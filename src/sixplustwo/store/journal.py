@@ -89,11 +89,6 @@ class Journal:
             return
         if write.op == "sql":
             self.irreversible(EXPORT if table.startswith("export") else UNJOURNALED)
-            if table == "export_log":  # its new records name this entry (store/touched.py)
-                self.db.execute(
-                    "UPDATE export_log SET journal_id = :j WHERE journal_id IS NULL",
-                    {"j": self.entry_id},
-                )
             return
         if self.reason is not None:
             return  # an entry that cannot be undone keeps no changes
@@ -140,12 +135,14 @@ class Journal:
             return None
         return self.db.scalar(f"SELECT owner_id FROM {write.table} WHERE id = :id", {"id": pk})
 
-    def irreversible(self, reason: str) -> None:
-        """This command cannot be undone: keep its entry, with the reason, and no changes."""
-        self._entry()
+    def irreversible(self, reason: str) -> int:
+        """This command cannot be undone: keep its entry, with the reason, and no changes;
+        the entry's id (an export's records name it)."""
+        entry_id = self._entry()
         if self.reason is None or _WEIGHT[reason] > _WEIGHT[self.reason]:
             self.reason = reason
         self.pending, self.range = [], None
+        return entry_id
 
     def _entry(self) -> int:
         if self.entry_id is None:
