@@ -367,7 +367,7 @@ ALTER TABLE audit ADD COLUMN person VARCHAR;
 ALTER TABLE audit ADD COLUMN role VARCHAR;
 ALTER TABLE export_log ADD COLUMN journal_id INTEGER;
 UPDATE export_log SET journal_id = 0;
-CREATE INDEX ix_export_log_journal ON export_log (journal_id)
+CREATE INDEX ix_export_log_journal ON export_log (journal_id, exported_at)
 """
 
 MIGRATIONS: list[Migration] = [
