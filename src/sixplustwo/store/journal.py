@@ -228,8 +228,8 @@ class Entry:
 
     @property
     def user(self) -> str:
-        """Who ran it, as messages name them: the person; the role first where it is not
-        the one undoing (``who``)."""
+        """Who ran it, as messages name the entry being undone: the person (the role is the
+        undoing command's own, or the entry is from before roles were recorded)."""
         return self.person or "?"
 
     def who(self, role: str | None) -> str:
