@@ -145,6 +145,7 @@ def test_the_audit_log_names_the_person(cli, cli_json, owners, person, backend):
     cli("--as", "王强", "owner", "show", first, "--reveal")
     entries = cli_json("audit")
     shown = [(e["command"], e["person"], e["user"]) for e in entries[:2]]
+    assert {e["os_user"] for e in entries[:2]} == {getpass.getuser()}
     if backend == "postgres":  # the role first, which the server vouches for
         assert shown == [
             ("owner show --reveal", "王强", "postgres (王强)"),

@@ -29,6 +29,7 @@ def audit(
                 "user": a.who,  # on a server the role first, then the person
                 "person": a.person,
                 "role": a.role,
+                "os_user": a.os_user,
             }
             for a in store.audit.entries(limit)
         ]
