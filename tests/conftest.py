@@ -23,10 +23,13 @@ settings.load_profile("sixplustwo")
 # database through ``db_path`` (a file, or the server database's URL) and the CLI.
 BOTH_BACKENDS = {
     "test_cli",
+    "test_sent_is_done",
     "test_flats",
+    "test_merge",
     "test_corrections",
     "test_export",
     "test_export_destinations",
+    "test_export_team",
     "test_import",
     "test_import_update",
     "test_first_week",

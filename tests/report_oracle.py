@@ -11,7 +11,7 @@ from typing import Any
 
 from sixplustwo.domain.actions import actions
 from sixplustwo.domain.model import CaseFacts, Event, Milestone, OwnerFacts, ProjectFacts, Referral
-from sixplustwo.store.outcomes import Tally, facts_as_of, judge
+from sixplustwo.store.outcomes import Tally, facts_as_of, judge_action
 from sixplustwo.store.reporting import report_from_tally
 from sixplustwo.store.rows import as_date
 
@@ -104,6 +104,6 @@ def slow_outcomes(db, playbook, start: date, end: date, today: date, project_id=
             facts = replace(facts, forgotten=True)
         for action in actions(facts, as_of, playbook):
             if start <= action.due_on <= end and (go_live is None or action.due_on >= go_live):
-                outcome = judge(action.due_on, action.grace, action.done_on, as_of)
+                outcome = judge_action(action, as_of)
                 tally.add(action.rule, butler, action.subject == "project", outcome)
     return report_from_tally(tally, playbook, start, end, as_of)

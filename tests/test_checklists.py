@@ -111,3 +111,32 @@ def test_interactive_checklist_through_the_prompt(cli, cli_json, project, db_pat
         ("询问业主需要解决的问题", True), ("主动检查房屋质量", False),
         ("征询对产品和服务的建议和意见", True),
     ]  # fmt: skip
+
+
+def test_done_names_the_repair_case_it_opened(cli, cli_json, project, db_path):
+    """Issue 29: a complaint already open (case 1) and the repair a problem found opens
+    (case 2) are told apart: the output, text and JSON, names the one it opened."""
+    owner = _owner(cli_json)
+    complaint = cli_json("case", "open", str(owner), "--kind", "complaint", "--note", "电梯噪音",
+                         "--date", "2025-06-01")["id"]  # fmt: skip
+    done = cli_json("done", f"o{owner}:quality-check-1y", "--date", "2025-07-02",
+                    "--problem", "2 厨房下水慢")  # fmt: skip
+    (opened,) = [
+        case_id for (case_id,) in sql(db_path, "SELECT id FROM service_case WHERE kind = 'repair'")
+    ]
+    assert opened != complaint
+    assert (done["case_id"], done["case_ids"]) == (opened, [opened])
+    events = sql(db_path, "SELECT id FROM event WHERE action_id = ?", (done["action_id"],))
+    assert [done["event_id"]] == [event_id for (event_id,) in events]
+    text = cli("done", f"o{owner}:revisit-3m", "--date", "2024-10-05", "--problem",
+               "1 厨房下水慢").stdout  # fmt: skip
+    (second,) = [c for (c,) in sql(db_path, "SELECT id FROM service_case WHERE kind = 'repair' "
+                                            "AND id <> ?", (opened,))]  # fmt: skip
+    assert f"repair case {second} opened" in text
+    # Many at once: the events recorded, one an action.
+    many = cli_json("done", f"o{owner}:signing-revisit", f"o{owner}:delivery-notice",
+                    "--date", "2024-06-30")  # fmt: skip
+    recorded = sql(db_path, "SELECT id FROM event WHERE action_id IN (?, ?) ORDER BY id",
+                   tuple(many["action_ids"]))  # fmt: skip
+    assert sorted(many["event_ids"]) == [event_id for (event_id,) in recorded]
+    assert len(many["event_ids"]) == 2

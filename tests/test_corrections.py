@@ -326,6 +326,7 @@ def test_a_survey_file_imported_twice_adds_nothing_the_second_time(
         "imported": 0,
         "skipped": 2,
         "dry_run": False,
+        "event_ids": [],  # it recorded none
     }
     assert _count(db_path, "event") == 2
     path.write_text(

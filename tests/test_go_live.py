@@ -141,16 +141,10 @@ def test_the_report_counts_nothing_before_go_live(cli, cli_json, history):
 
 
 def _counted_by_the_domain(cli_json, owners: int) -> int:
-    """The new owners' one-time journey actions due before today, not done, not before go-live
-    (what ``owner import`` counts), from ``owner show``."""
+    """The new owners' actions due before today, not done, not before go-live (what ``owner
+    import`` counts: the journey's, greetings, bulletins), from ``owner show``."""
     book = default_playbook()
-    rules = {
-        r.name
-        for r in book
-        if r.subject == "owner"
-        and not r.multi
-        and r.anchor in {"visited_on", "subscribed_on", "signed_on", "delivered_on"}
-    }
+    rules = {r.name for r in book if r.subject == "owner"}
     today = date.today()
     return sum(
         1
@@ -165,19 +159,22 @@ def _counted_by_the_domain(cli_json, owners: int) -> int:
 def test_an_import_of_history_says_how_much_and_suggests_go_live(cli, cli_json, project, tmp_path):
     ledger = tmp_path / "台账.csv"
     ledger.write_text(
-        "姓名,手机,项目,房号,来访日期,签约日期,交房日期\n"
-        "王伟,13812345678,HY1,1-101,2023-01-10,2023-02-01,2024-07-02\n"
-        "李娜,13900001111,HY1,1-102,,2023-02-03,\n"
-        "张三,13900002222,HY1,1-103,,,\n",
+        "姓名,手机,项目,房号,来访日期,签约日期,交房日期,生日\n"
+        "王伟,13812345678,HY1,1-101,2023-01-10,2023-02-01,2024-07-02,1980-03-09\n"
+        "李娜,13900001111,HY1,1-102,,2023-02-03,,1985-01-20\n"
+        "张三,13900002222,HY1,1-103,,,,1990-05-05\n"
+        "赵敏,13900004444,HY1,1-105,,2024-02-29,,1984-02-29\n",
         encoding="utf-8",
     )
+    cli("project", "milestone", "HY1", "封顶", "--date", "2023-06-01")
+    cli("project", "milestone", "HY1", "竣工备案", "--date", "2024-05-01")
     dry = cli("owner", "import", ledger, "--dry-run")
     hint = [line for line in dry.stderr.splitlines() if "--go-live" in line]
     assert len(hint) == 1 and "playbook --go-live YYYY-MM-DD" in hint[0]
     result = cli("owner", "import", ledger)
     assert [line for line in result.stderr.splitlines() if "--go-live" in line] == hint
     count = int(hint[0].split("warning: ")[1].split()[0])
-    assert count == _counted_by_the_domain(cli_json, 3) > 0
+    assert count == _counted_by_the_domain(cli_json, 4) > 0
 
     # With go-live set today, what an import brings from before it is history: nothing said.
     more = tmp_path / "more.csv"
@@ -191,7 +188,10 @@ def test_an_import_of_history_says_how_much_and_suggests_go_live(cli, cli_json, 
 def test_an_import_of_today_s_customers_says_nothing(cli, project, tmp_path):
     ledger = tmp_path / "台账.csv"
     soon = date.today().isoformat()
+    later = date.today().replace(year=date.today().year + 2, day=1).isoformat()
+    # Handed over in two years (the project's own delivery date is past: a notice due then).
     ledger.write_text(
-        f"姓名,手机,项目,房号,签约日期\n王伟,13812345678,HY1,1-101,{soon}\n", encoding="utf-8"
+        f"姓名,手机,项目,房号,签约日期,合同交付日期\n王伟,13812345678,HY1,1-101,{soon},{later}\n",
+        encoding="utf-8",
     )
     assert "--go-live" not in cli("owner", "import", ledger).stderr

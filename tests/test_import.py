@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -38,6 +39,11 @@ def test_utf8_bom_with_english_headers(cli, cli_json, project, tmp_path):
         "updated": 0,
         "dry_run": False,
         "changes": {"new": 1},
+        "new": 1,
+        "changed": 0,
+        "unchanged": 0,
+        "set_aside": 0,
+        "ignored_columns": [],
     }
     assert cli_json("owner", "list")[0]["delivery_date"] == "2025-01-01"
 
@@ -229,7 +235,7 @@ def test_bulk_import_rebuilds_the_indexes_or_keeps_them_on_failure(
     assert _owner_indexes(db_path) == before
     assert len(_owners(db_path)) == (0 if bad else 300)
     if bad:
-        assert [str(p) for p in result.problems] == [
+        assert _without_phones(result.problems) == [
             "row 302, unit: flat HY1 7-101 is also on row 9"
         ]
 
@@ -358,7 +364,7 @@ def test_a_bulk_import_in_no_particular_order_names_rows_and_keeps_each_owner_wh
         )
         problems = [str(problem) for problem in result.problems]
         raise AssertionError  # rolled back, as the command does on a problem
-    assert problems == [f"row 302, unit: flat HY1 {flats[17]} is also on row 19"]
+    assert _without_phones(problems) == [f"row 302, unit: flat HY1 {flats[17]} is also on row 19"]
 
     result = bulk(path)
     assert result.inserted == len(flats)
@@ -376,7 +382,10 @@ def test_a_large_import_in_a_cron_log_is_its_lines_only(cli, project, tmp_path):
     path.write_text("姓名,手机,项目,房号,户型\n" + "\n".join(lines) + "\n", encoding="utf-8")
     result = cli("owner", "import", str(path))
     assert result.stderr.splitlines() == ["sixplustwo: warning: ignored columns: 户型"]
-    assert result.stdout.splitlines() == [f"{path}: imported 6000 customers, updated 0"]
+    assert result.stdout.splitlines() == [
+        f"{path}: imported 6000 customers, updated 0",
+        "summary: 6000 new, 0 updated, 0 unchanged, 0 set aside; columns ignored: 户型",
+    ]
 
 
 def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
@@ -400,7 +409,7 @@ def test_bulk_import_names_every_flat_given_twice_in_the_files_order(
     path = tmp_path / "big.csv"
     path.write_text("姓名,手机,项目,房号\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = _bulk_import(db_path, path)
-    problems = [str(p) for p in result.problems]
+    problems = _without_phones(result.problems)
     assert problems[0].startswith("row 122, column 手机:")
     assert problems[1:4] == [
         "row 102, unit: flat HY1 7-101 is also on row 9",
@@ -471,5 +480,11 @@ def test_a_bulk_update_names_a_new_flat_given_twice(cli, project, tmp_path, db_p
             raise _RollBack
     except _RollBack:
         pass
-    assert [str(p) for p in result.problems] == ["row 202, unit: flat HY1 7-101 is also on row 9"]
+    assert _without_phones(result.problems) == ["row 202, unit: flat HY1 7-101 is also on row 9"]
     assert len(_owners(db_path)) == 1
+
+
+def _without_phones(problems) -> list[str]:
+    """Problems as text, a flat's two phones left out (where they differ, the message names
+    both, masked: tests/test_ledgers.py checks that)."""
+    return [re.sub(r", with another phone \(.*\): neither is \w+$", "", str(p)) for p in problems]

@@ -119,6 +119,7 @@ def test_dry_run_counts_the_values_that_would_change(cli, cli_json, ledger, tmp_
         "手机: 0 changed",
         "管家: 2 changed",
         "来访日期: 1 changed",
+        "summary: 1 new, 3 updated, 0 unchanged, 0 set aside",
     ]
     summary = cli_json("owner", "import", path, "--update", "--dry-run")
     assert summary == {
@@ -128,6 +129,11 @@ def test_dry_run_counts_the_values_that_would_change(cli, cli_json, ledger, tmp_
         "dry_run": True,
         "changes": {"new": 1, "name": 0, "phone": 0, "butler": 2, "visited": 1},
         "forgotten": 0,  # rows naming owners erased on request, left alone
+        "new": 1,
+        "changed": 3,
+        "unchanged": 0,
+        "set_aside": 0,
+        "ignored_columns": [],
     }
     assert _stored(db_path) == before
     written = cli_json("owner", "import", path, "--update")

@@ -243,3 +243,132 @@ def test_a_problem_on_many_rows_is_folded_into_one_line(cli, tmp_path, chinese):
     assert "第 302 行，手机 列" in stderr  # its other problem, on its own line
     assert "301 " in stderr.splitlines()[-1]
     assert len(stderr.splitlines()) < 10
+
+
+# -- two records of one flat with different phones: both named, neither changed ------------
+
+
+def _ledger(tmp_path, text: str):
+    path = tmp_path / "ledger.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_flat_on_record_with_another_phone_names_both(cli, project, tmp_path, db_path):
+    cli("owner", "add", "--name", "周杰", "--phone", "13800000001", "--project", "HY1",
+        "--unit", "2-1-1801")  # fmt: skip
+    path = _ledger(tmp_path, "姓名,手机,项目,房号\n周杰,13900000002,HY1,2栋1单元1801\n")
+    stderr = cli("owner", "import", path, ok=False).stderr
+    assert (
+        "row 2, unit: flat HY1 2栋1单元1801 already belongs to owner 1, with another phone "
+        "(139****0002; owner 1: 138****0001): neither is changed" in stderr
+    )
+    assert "13900000002" not in stderr and "13800000001" not in stderr
+    refused = cli("owner", "import", path, "--update", ok=False)
+    assert (
+        "row 2: flat HY1 2-1-1801 belongs to owner 1, with another phone (139****0002; owner 1: "
+        "138****0001): neither is changed" in refused.stderr
+    )
+    assert sql(db_path, "SELECT phone FROM owner") == [("13800000001",)]
+    # The same phone, however written, is the same person: the update goes through.
+    path.write_text("姓名,手机,项目,房号,管家\n周杰,+86 138 0000 0001,HY1,2-1-1801,李晓\n")
+    cli("owner", "import", path, "--update")
+    assert sql(db_path, "SELECT butler FROM owner") == [("李晓",)]
+    # Named by its id, the row changes the phone: a new number, not a new owner.
+    path.write_text("编号,手机\n1,13900000002\n")
+    cli("owner", "import", path, "--update")
+    assert sql(db_path, "SELECT phone FROM owner") == [("13900000002",)]
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_two_rows_of_one_flat_with_different_phones_name_both(
+    cli, project, tmp_path, db_path, update
+):
+    path = _ledger(
+        tmp_path,
+        "姓名,手机,项目,房号\n张敏,13900000003,HY1,5-1-1301\n赵刚,13900000004,HY1,5栋1单元1301\n",
+    )
+    stderr = cli("owner", "import", path, *(["--update"] if update else []), ok=False).stderr
+    assert (
+        "row 3, unit: flat HY1 5栋1单元1301 is also on row 2, with another phone (139****0004; "
+        "row 2: 139****0003): neither is imported" in stderr
+    )
+    assert sql(db_path, "SELECT COUNT(*) FROM owner") == [(0,)]
+
+
+def test_an_update_names_every_problem_of_a_row_and_folds_repeats(cli, project, tmp_path):
+    cli("owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
+        "--unit", "5-1-1201")  # fmt: skip
+    path = _ledger(
+        tmp_path,
+        "项目,房号,手机,签约日期,生日\nHY1,5-1-1201,12345,2023-02-30,明年\n"
+        + "".join(f"HY1,6-1-{n},,去年,\n" for n in range(101, 131)),
+    )
+    stderr = cli("owner", "import", path, "--update", ok=False).stderr
+    line = next(line for line in stderr.splitlines() if line.startswith("row 2,"))
+    assert "column 手机" in line and "column 签约日期" in line and "column 生日" in line
+    assert "the same on rows 3–32, 30 rows" in stderr
+    assert "31 bad row(s)" in stderr
+
+
+def test_the_summary_at_the_end_of_an_import(cli, cli_json, project, tmp_path, db_path):
+    path = _ledger(
+        tmp_path,
+        "姓名,手机,项目,房号,管家,总价\n王伟,13900000001,HY1,5-1-1201,李晓,1\n"
+        "张敏,13900000002,HY1,5-1-1301,李晓,2\n",
+    )
+    out = cli("owner", "import", path).stdout
+    assert "summary: 2 new, 0 updated, 0 unchanged, 0 set aside; columns ignored: 总价" in out
+    cli("owner", "add", "--name", "赵刚", "--phone", "13900000003", "--project", "HY1",
+        "--unit", "5-1-1401")  # fmt: skip
+    cli("owner", "forget", "3", "--yes")
+    path.write_text(
+        "姓名,手机,项目,房号,管家\n王伟,13900000001,HY1,5-1-1201,李晓\n"
+        "张敏,13900000002,HY1,5栋1单元1301,陈静\n钱进,13900000004,HY1,5-1-1501,陈静\n",
+        encoding="utf-8",
+    )
+    summary = cli_json("owner", "import", path, "--update", "--dry-run")
+    assert (summary["new"], summary["changed"], summary["unchanged"]) == (1, 1, 1)
+    assert summary["set_aside"] == 0 and summary["ignored_columns"] == []
+    out = cli("owner", "import", path, "--update").stdout
+    assert "summary: 1 new, 1 updated, 1 unchanged, 0 set aside" in out
+    path.write_text("编号,管家\n1,陈静\n3,陈静\n", encoding="utf-8")
+    out = cli("owner", "import", path, "--update").stdout
+    assert "summary: 0 new, 1 updated, 0 unchanged, 1 set aside" in out
+
+
+def test_merged_cells_give_their_value_to_every_cell_they_cover(cli, project, tmp_path, db_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["华苑一期业主台账"])
+    sheet.merge_cells("A1:G1")  # a title over the columns
+    sheet.append(["项目", "楼栋", "单元", "房号", "姓名", "手机", "管家"])
+    sheet.append(["HY1", "5栋", "1单元", 101, "王伟", "13800000001", "李晓"])
+    sheet.append([None, None, None, 102, "李娜", "13800000002", None])
+    sheet.append([None, None, "2单元", 101, "张敏", "13800000003", "陈静"])
+    sheet.append(["HY1", "6栋", "1单元", 101, "赵刚", "13800000004", "陈静"])
+    for cells in ("A3:A5", "B3:B5", "C3:C4", "G3:G4"):  # 项目, 楼栋 and 单元 merged down
+        sheet.merge_cells(cells)
+    workbook.save(path := tmp_path / "手工台账.xlsx")
+    cli("owner", "import", path)
+    assert sql(db_path, "SELECT unit, butler FROM owner ORDER BY id") == [
+        ("5-1-101", "李晓"),
+        ("5-1-102", "李晓"),
+        ("5-2-101", "陈静"),
+        ("6-1-101", "陈静"),
+    ]
+
+
+def test_the_hand_kept_fixture_has_its_project_merged_down_blocks_of_rows():
+    from sixplustwo.io.sheets import merged_ranges, xlsx_rows
+
+    path = LEDGERS / "手工台账.xlsx"
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    assert (6, 2, 15, 2) in merged_ranges(path, workbook.worksheets[0])
+    workbook.close()
+    rows = list(xlsx_rows(path))
+    assert all(row[1] in ("华苑二期", "HY2") for row in rows[5:15])

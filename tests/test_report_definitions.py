@@ -270,3 +270,42 @@ def test_report_and_ledger_agree_on_the_same_day(scenario, ask):
             f"Referrals as of {day}: {report['pending']} awaiting signing, "
             f"{len(owed)} rewards to settle ({total} yuan)"
         ) in shown, day
+
+
+def test_a_notice_never_sent_before_a_late_handover_is_missed(cli, cli_json, ask):
+    """docs/report.md, "the delivery notice and the handover": project DN2 delivers 04-25, so
+    each owner's delivery notice is due 04-15 (30 days' grace). Never sent:
+
+    owner  handover  Q2 (as of 06-30)        April (as of 04-30)
+    N1     04-10     not counted (cancelled)  not counted
+    N2     04-15     not counted (due day)    not counted
+    N3     04-16     missed (within grace)    missed
+    N4     05-10     missed                   open (the handover not known yet)
+    N5     none      missed (past grace)      open
+    N6     05-10, the notice sent 04-14: on time
+    """
+    import json
+
+    cli("project", "add", "DN2", "--name", "交付二期", "--delivery-date", "2025-04-25")
+    ids = {}
+    for number, handover in enumerate(
+        ["2025-04-10", "2025-04-15", "2025-04-16", "2025-05-10", None, "2025-05-10"], start=1
+    ):
+        journey = ["--signed", "2024-01-01"] + (["--delivered", handover] if handover else [])
+        ids[number] = cli_json("owner", "add", "--name", f"客户N{number}", "--phone",
+                               f"1370000000{number}", "--project", "DN2", "--unit", f"N{number}",
+                               "--butler", "戊",
+                               *journey)["id"]  # fmt: skip
+    cli("event", "add", ids[6], "delivery-notice", "--date", "2025-04-14")
+
+    def notice(on, start, end):
+        report = json.loads(ask(on, "report", "--project", "DN2", "--from", start, "--to", end,
+                                "--format", "json"))  # fmt: skip
+        row = _row(report["rules"], "rule", "delivery-notice")
+        return row["on_time"], row["late"], row["missed"], row["open"]
+
+    assert notice(date(2025, 7, 1), "2025-04-01", "2025-06-30") == (1, 0, 3, 0)
+    assert notice(date(2025, 7, 1), "2025-04-01", "2025-04-30") == (1, 0, 1, 2)
+    # The morning list: none of them after the handovers; N5 (no handover) until its grace ends.
+    listed = {row["action_id"] for row in cli_json("due", "--date", "2025-05-11")}
+    assert {f"o{ids[n]}:delivery-notice" for n in ids} & listed == {f"o{ids[5]}:delivery-notice"}

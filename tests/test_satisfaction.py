@@ -52,7 +52,10 @@ def test_third_party_survey_file_becomes_survey_events(cli, cli_json, project, t
         encoding="utf-8",
     )
     imported = {"rows": 2, "imported": 2, "skipped": 0, "dry_run": False}
-    assert cli_json("survey", "import", path) == imported
+    result = cli_json("survey", "import", path)
+    assert {key: result[key] for key in imported} == imported
+    recorded = sql(db_path, "SELECT id FROM event WHERE kind = 'survey' ORDER BY id")
+    assert result["event_ids"] == [event_id for (event_id,) in recorded]  # it names them
     assert _surveys(db_path) == [
         (first, "survey", "2025-03-01", 5, "管家很负责", "赛惟咨询"),
         (second, "survey", "2025-03-02", 3, None, "第三方调查"),

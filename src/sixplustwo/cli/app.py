@@ -30,6 +30,12 @@ class AppGroup(TyperGroup):
         ctx.meta["argv"] = argv
         return ctx
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # `export receipts FILE` reads a delivery report; `export --format …` writes a file.
+        if len(args) > 1 and args[0] == "export" and args[1] == "receipts":
+            return "export receipts", self.get_command(ctx, "export receipts"), args[2:]
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -129,6 +135,7 @@ def _register() -> None:
         owners,
         playbook,
         projects,
+        receipts,
         referrals,
         report,
         surveys,
@@ -145,6 +152,7 @@ def _register() -> None:
     app.command("due")(due.due)
     app.command("done")(events.done)
     app.command("export")(export.export)
+    app.command("export receipts")(receipts.receipts)
     app.command("audit")(audit.audit)
     app.command("backup")(maintenance.backup)
     app.command("check")(maintenance.check)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
-from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.messages import N_, _
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.render import emit_json, render
 
 app = typer.Typer(help="Complaints (投诉) and repairs (报修).", no_args_is_help=True)
@@ -85,9 +85,7 @@ def reopen_case(
 def list_cases(
     ctx: typer.Context,
     only_open: bool = typer.Option(False, "--open", help="Only cases not yet resolved."),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project's cases."
-    ),
+    project: list[str] = projects_option(N_("Only this project's cases; repeat for several.")),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List complaints and repairs."""
@@ -119,7 +117,7 @@ def list_cases(
         {**row, "kind_label": label("case_kind", row["kind"]), "owner": row["owner"] or "—"}
         for row in rows
     ]
-    # One line a case: what it is about and whose it is stay whole; the rest gives way.
+    # One line a case: what it is about, whose it is and where stay whole; the rest gives way.
     columns = [
         Column("id", _("ID"), 10, keep=True, right=True),
         Column("kind_label", _("Kind"), 10, keep=True),
@@ -129,6 +127,6 @@ def list_cases(
         Column("note", _("Details"), 10, keep=True),
         Column("phone", _("Phone"), 4),
         Column("project", _("Project"), 3),
-        Column("unit", _("Unit"), 6),
+        Column("unit", _("Unit"), 6, keep=True),
     ]
     print_rows(shown, columns, empty=_("no cases"))

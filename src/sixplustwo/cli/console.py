@@ -12,7 +12,19 @@ import sys
 
 def console_out():
     # emoji=False: action ids such as o9:birthday:2026 must not turn into pictures.
-    return _safe_console()(file=sys.stdout, highlight=False, emoji=False)
+    console = _safe_console()(file=sys.stdout, highlight=False, emoji=False)
+    # Piped output with no width asked for (COLUMNS) is never wrapped or cut: a header line
+    # in cron mail or a file reads as one line, whatever its length.
+    console.soft_wrap = not console.is_terminal and not _columns_asked()
+    return console
+
+
+def _columns_asked() -> bool:
+    """Whether ``COLUMNS`` names a width (cli/layout.py fits piped output to it then)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    return columns.isdigit() and int(columns) > 0
 
 
 @functools.cache

@@ -65,4 +65,4 @@ def demo(
     typer.echo(
         _("Try: sixplustwo --db {path} owner show {id}").format(path=path, id=ids[0]), err=True
     )
-    due(ctx, on=None, project=None, butler=None, step=[], workdays=False, membership=None, fmt=fmt)
+    due(ctx, on=None, project=[], butler=None, step=[], workdays=False, membership=None, fmt=fmt)

@@ -19,7 +19,7 @@ from sixplustwo.cli.context import (
     without_cycle_collection,
 )
 from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.render import emit_json_lines, render
 
 if TYPE_CHECKING:
@@ -58,9 +58,7 @@ def due_records(rows: Iterable[DueRow], on: date) -> Iterator[dict]:
 def due(
     ctx: typer.Context,
     on: str | None = typer.Option(None, "--date", metavar="DATE", help="Show another day's list."),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project."
-    ),
+    project: list[str] = projects_option(),
     butler: str | None = typer.Option(
         None, "--butler", metavar="NAME", help="Only this butler's customers."
     ),
@@ -79,9 +77,9 @@ def due(
     steps = checked_steps(step)
     # Straight on the database, without the store's aggregates: the morning list is read.
     with open_database(ctx, write=False) as connection:
-        project_id = project_id_of(connection, project) if project else None
+        projects = frozenset(project_id_of(connection, code) for code in project)
         warn_unknown_butler(connection, butler)
-        where = DueFilter(project_id, butler, frozenset(steps) or None)
+        where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
         rows = due_list(ctx, connection, day, where, workdays=workdays, membership=membership)[1]
     if fmt is Format.json:
         # Each record made as it is printed, while it is in the CPU's cache.
@@ -108,7 +106,10 @@ def _print_list(records: list[dict], day, one_butler: bool) -> None:
         )
         due_on = record["due_on"]
         record["due_short"] = due_on.strftime("%m-%d") if due_on.year == day.year else str(due_on)
-        record["owner"] = record["owner"] or label("subject", record["subject"])
+        if record["subject"] == "project":  # a project's action: its project, by name
+            record["owner"] = record["project_name"] or record["project"]
+        else:
+            record["owner"] = record["owner"] or label("subject", record["subject"])
     overdue = sum(1 for r in records if r["status"] == "overdue")
 
     def red_when_late(row: dict) -> str | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 
 from sixplustwo.cli.context import day_or_today, open_store, today
-from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.messages import N_, _
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.render import echo_recorded, emit_json
 from sixplustwo.domain.text import visible
 
@@ -136,9 +136,7 @@ def done(
         help="Every action of this rule on the day's due list (e.g. milestone-bulletin), "
         "done on --date.",
     ),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="With --rule: only this project."
-    ),
+    project: list[str] = projects_option(N_("With --rule: only this project; repeat for several.")),
     butler: str | None = typer.Option(
         None, "--butler", metavar="NAME", help="With --rule: only this butler's customers."
     ),
@@ -157,7 +155,7 @@ def done(
     from sixplustwo.domain.errors import InvalidInput
 
     action_ids = list(action_ids or [])
-    filtered = project is not None or butler is not None or bool(step)
+    filtered = bool(project) or butler is not None or bool(step)
     if rule is None and filtered:
         raise InvalidInput("--project, --butler and --step choose actions with --rule")
     if rule is not None and action_ids:
@@ -194,10 +192,22 @@ def _done_one(ctx, action_id, on, note, channel, score, ok, problem, interactive
             today=today(),
             checklist=checklist,
         )
+        # What it recorded: the completing event (none for a case resolved) and the repair
+        # cases a problem found opened, each named, so that nobody takes one for another.
+        event_id = store.journey.events.naming([action.action_id]).get(action.action_id)
+        cases = store.journey.events.cases_opened(event_id) if event_id is not None else []
     if fmt is Format.json:
-        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day})
-    else:
-        typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
+        emit_json({"action_id": action.action_id, "status": action.status, "done_on": day,
+                   "event_id": event_id, "case_id": cases[0] if cases else None,
+                   "case_ids": cases})  # fmt: skip
+        return
+    typer.echo(_("{action} done on {date}").format(action=action.action_id, date=day))
+    for case_id in cases:
+        typer.echo(
+            _("repair case {id} opened for the problem found (sixplustwo case list)").format(
+                id=case_id
+            )
+        )
 
 
 def _done_many(
@@ -226,8 +236,9 @@ def _done_many(
                     near=near[0] if near else names[0],
                 )
             warn_unknown_butler(store.db, butler)
-            project_id = store.projects.get(project).id if project is not None else None
-            rows = store.due(day, DueFilter(project_id, butler, frozenset(steps) or None))
+            projects = frozenset(store.projects.ids_of(project))
+            where = DueFilter(None, butler, frozenset(steps) or None, projects=projects)
+            rows = store.due(day, where)
             listed = [row for row in rows if row.action.rule == rule]
             action_ids = [row.action.action_id for row in listed]
             titles = {row.action.action_id: row.owner or row.project_name for row in listed}
@@ -241,10 +252,13 @@ def _done_many(
             dry_run=dry_run,
         )
         names = {r.name: r.title for r in store.playbook}
-    done_ids = [action.action_id for action in completed]
+        done_ids = [action.action_id for action in completed]
+        recorded = {} if dry_run else store.journey.events.naming(done_ids)
     if fmt is Format.json:
-        emit_json({"done": len(done_ids), "action_ids": done_ids, "done_on": day,
-                   "dry_run": dry_run})  # fmt: skip
+        shown = {"done": len(done_ids), "action_ids": done_ids, "done_on": day, "dry_run": dry_run}
+        if not dry_run:  # what it recorded
+            shown["event_ids"] = [recorded[a] for a in done_ids if a in recorded]
+        emit_json(shown)
         return
     if dry_run:
         for action in completed:

@@ -18,10 +18,11 @@ from sixplustwo.cli.context import (
     due_list,
     keep_until_exit,
     open_database,
+    warn_unknown_butler,
     without_cycle_collection,
 )
 from sixplustwo.cli.messages import _, warning_line
-from sixplustwo.cli.options import format_option
+from sixplustwo.cli.options import format_option, projects_option
 from sixplustwo.faults import fault_point
 
 
@@ -104,7 +105,12 @@ def export(
     ctx: typer.Context,
     fmt: ExportFormat = format_option(..., help="csv (SMS platform), json or ics."),
     out: str = typer.Option(
-        ..., "--out", "-o", metavar="FILE", help="File to write (mode 0600), or - for stdout."
+        ...,
+        "--out",
+        "-o",
+        metavar="FILE",
+        help="File to write, or - for stdout; with several --butler, a name with {butler} in "
+        "it (one file each).",
     ),
     on: str | None = typer.Option(
         None, "--date", metavar="DATE", help="The day to export (default today)."
@@ -126,16 +132,31 @@ def export(
     ),
     workdays: bool = WORKDAYS_OPTION,
     membership: str | None = MEMBERSHIP_OPTION,
+    project: list[str] = projects_option(),
+    butler: list[str] = typer.Option(
+        [],
+        "--butler",
+        metavar="NAME",
+        help="Only this butler's customers, in a file (and --new-only record) of their own; "
+        "repeat for several.",
+    ),
+    mode: str = typer.Option(
+        "0600",
+        "--mode",
+        metavar="OCTAL",
+        help="The file's mode, e.g. 0640 for a web server's group; never writable by all.",
+    ),
 ) -> None:
     """Write the day's reminders for cron: SMS CSV (full phones), JSON or iCalendar."""
-    from sixplustwo.io.exporting import csv_bytes, ics_bytes, is_stream, json_bytes
+    from sixplustwo.io.exporting import file_mode, is_stream
     from sixplustwo.store.audit import Audit
     from sixplustwo.store.database import lock, require_database
-    from sixplustwo.store.queries import DueFilter
+    from sixplustwo.store.queries import DueFilter, project_id_of
 
     day = day_or_today(on)
-    target = Path(out)
+    permissions = file_mode(mode)
     where = destination_for(fmt, destination)
+    targets = export_targets(out, butler)
     require_database(db_option(ctx))  # before the lock file beside it is made
     # One export at a time per database: what --new-only skips is what the last one wrote.
     with lock(db_option(ctx), "export", wait):
@@ -143,39 +164,127 @@ def export(
         # Read in a read transaction: other commands write meanwhile (a large export takes
         # seconds to read and render); what was written is recorded after, briefly.
         with open_database(ctx, write=False) as connection:
+            for name in butler:
+                warn_unknown_butler(connection, name)
+            projects = frozenset(project_id_of(connection, code) for code in project)
+            where_listed = DueFilter(projects=projects)
             book, rows = due_list(
-                ctx, connection, day, DueFilter(), workdays=workdays, membership=membership
+                ctx, connection, day, where_listed, workdays=workdays, membership=membership
             )
             records = export_records(rows, book, day)
             if fmt is not ExportFormat.ics:
                 # The SMS platform needs someone to message: project actions go to the
                 # calendar only.
                 records = [r for r in records if r["phone"]]
-            if new_only:
-                already = Audit(connection).exported(where, [r["action_id"] for r in records])
-                records = [r for r in records if r["action_id"] not in already]
+            files = []
+            for name, target in targets:
+                # A butler's own file is a destination of its own: what --new-only skips
+                # for 李晓's calendar is what 李晓's calendar was given.
+                mine = records if name is None else [r for r in records if r["butler"] == name]
+                key = where if name is None else butler_destination(where, name)
+                if new_only:
+                    already = Audit(connection).exported(key, [r["action_id"] for r in mine])
+                    mine = [r for r in mine if r["action_id"] not in already]
+                files.append((name, target, key, mine))
         fault_point("export:read")
-        if fmt is ExportFormat.csv:
-            data = csv_bytes(records)
-        elif fmt is ExportFormat.json:
-            data = json_bytes(
-                [{k: v for k, v in r.items() if k not in ("phone_masked",)} for r in records]
-            )
-        else:
-            data = ics_bytes(records)
-        written = [r["action_id"] for r in records]
-        if is_stream(target):
-            _write_to_stream(ctx, target, data, fmt, where, written, day)
-        else:
-            _deliver(ctx, target, data, fmt, where, written, day)
-    if out != "-":
+        completed: list[str] = []
+        for name, target, key, mine in files:
+            data = export_bytes(fmt, mine, day, name)
+            written = [r["action_id"] for r in mine]
+            # Sent is done (store/sent.py): the SMS platform's file completes the greetings,
+            # bulletins and notices it carries, in the transaction that records it.
+            sent = Sending(book, day, written if _sends_sms(fmt, where) else [])
+            if is_stream(target):
+                _write_to_stream(ctx, target, data, fmt, key, written, day, sent)
+            else:
+                _deliver(ctx, target, data, fmt, key, written, day, sent, permissions)
+            completed += sent.completed
+            if str(target) != "-":
+                typer.echo(
+                    _("{count} reminders for {day} written to {file}").format(
+                        count=len(mine), day=day, file=target
+                    ),
+                    err=True,
+                )
+    if completed:
         typer.echo(
-            _("{count} reminders for {day} written to {file}").format(
-                count=len(records), day=day, file=out
+            _("{count} of them done by sending: their SMS is the whole action").format(
+                count=len(completed)
             ),
             err=True,
         )
-    keep_until_exit(rows, records, data)
+    keep_until_exit(rows, records, files)
+
+
+BUTLER_PLACEHOLDER = "{butler}"
+
+
+def export_targets(out: str, butlers: list[str]) -> list[tuple[str | None, Path]]:
+    """Where each file goes: ``--out`` for the whole team, or a file a butler (``--out``
+    with ``{butler}`` replaced by their name; one butler may also have a plain name)."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    named = list(dict.fromkeys(butlers))  # each butler once, in the order given
+    if not named:
+        if BUTLER_PLACEHOLDER in out:
+            raise InvalidInput(
+                "--out {out} names {placeholder}: give --butler NAME",
+                out=out,
+                placeholder=BUTLER_PLACEHOLDER,
+            )
+        return [(None, Path(out))]
+    if len(named) > 1 and (out == "-" or BUTLER_PLACEHOLDER not in out):
+        raise InvalidInput(
+            "several --butler write a file each: --out needs {placeholder} in its name, "
+            "e.g. /srv/www/calendar/{placeholder}.ics",
+            placeholder=BUTLER_PLACEHOLDER,
+        )
+    for name in named:
+        if not name.strip() or "/" in name or "\0" in name or name.startswith("."):
+            raise InvalidInput("--butler {name}: cannot be part of a file name", name=name)
+    return [(name, Path(out.replace(BUTLER_PLACEHOLDER, name))) for name in named]
+
+
+def butler_destination(destination: str, butler: str) -> str:
+    """The --new-only record of one butler's file: ``calendar@李晓``."""
+    return f"{destination}@{butler}"
+
+
+def export_bytes(fmt: ExportFormat, records: list[dict], day: date, butler: str | None) -> bytes:
+    """One export file's content."""
+    from sixplustwo.io.exporting import csv_bytes, ics_bytes, json_bytes
+
+    if fmt is ExportFormat.csv:
+        return csv_bytes(records)
+    if fmt is ExportFormat.json:
+        return json_bytes([{k: v for k, v in r.items() if k != "phone_masked"} for r in records])
+    return ics_bytes(records, day=day, name=butler)
+
+
+SMS_DESTINATION = "sms"
+
+
+def _sends_sms(fmt: ExportFormat, where: str) -> bool:
+    """Does this export go to the SMS platform (the ``sms`` destination's rows, not a
+    calendar's)?"""
+    return where == SMS_DESTINATION and fmt is not ExportFormat.ics
+
+
+class Sending:
+    """The actions an export to the SMS platform completes by sending (their rules say
+    ``sent_is_done``), recorded in the transaction that records the export's rows."""
+
+    def __init__(self, book, day: date, action_ids: list[str]) -> None:
+        self.book, self.day, self.action_ids = book, day, action_ids
+        self.completed: list[str] = []
+
+    def complete(self, db, batch_id: int | None) -> None:
+        if not self.action_ids:
+            return
+        from sixplustwo.store.sent import Sent
+
+        sent = Sent(db, self.book)
+        self.completed = sent.complete_sent(self.action_ids, self.day, batch_id=batch_id)
 
 
 # -- exactly once --------------------------------------------------------------------------
@@ -191,7 +300,17 @@ def export(
 # fault points (sixplustwo/faults.py) are where tests/test_exactly_once.py kills it.
 
 
-def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date) -> None:
+def _deliver(
+    ctx,
+    target: Path,
+    data: bytes,
+    fmt,
+    where: str,
+    written,
+    day: date,
+    sent: Sending,
+    mode: int = 0o600,
+) -> None:
     from sixplustwo.io.exporting import (
         put_in_place,
         remove_stale_temporaries,
@@ -208,11 +327,12 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
         )
     fault_point("export:batch-opened")
     try:
-        write_private(temporary, data)
+        write_private(temporary, data, mode)
         fault_point("export:temporary-written")
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
             audit = Audit(db, command_line(ctx).actor)
             audit.fill_batch(batch, written, _lease())
+            sent.complete(db, batch.id)
             fault_point("export:pending-not-committed")
         fault_point("export:pending")
         put_in_place(temporary, target)
@@ -226,7 +346,9 @@ def _deliver(ctx, target: Path, data: bytes, fmt, where: str, written, day: date
     fault_point("export:done")
 
 
-def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, day) -> None:
+def _write_to_stream(
+    ctx, target: Path, data: bytes, fmt, where: str, written, day, sent: Sending
+) -> None:
     """Stdout, a pipe or a device cannot be written whole or not at all: written first,
     then recorded (a run killed between the two writes these rows again next time)."""
     from sixplustwo.io.exporting import write_stream
@@ -237,6 +359,7 @@ def _write_to_stream(ctx, target: Path, data: bytes, fmt, where: str, written, d
         Audit(db, command_line(ctx).actor).record_export(
             fmt.value, where, written, str(target), day
         )
+        sent.complete(db, None)
 
 
 def _bookkeeping(ctx):

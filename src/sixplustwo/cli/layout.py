@@ -4,8 +4,9 @@ priority, the description kept whole (Taskwarrior's ``next`` report is the model
 Each column has a priority; when the rows do not fit the width, the least needed columns go
 first. Columns marked ``keep`` are never dropped and never cut: when even they do not fit on
 one line, each row becomes a two-line card (the kept columns on the first line, what else
-fits on the second). Piped output (no terminal) is not cut at all, unless ``COLUMNS`` asks
-for a width: cron mail and ``| less`` get every column.
+fits on the second). Whichever form is taken, a wider terminal never shows fewer columns than
+a narrower one (``plan``). Piped output (no terminal) is not cut at all, unless ``COLUMNS``
+asks for a width: cron mail and ``| less`` get every column.
 
 Cells are plain text (rich ``Text``), never markup: a name like ``[red]`` prints as typed;
 control and bidirectional characters in them print as escapes (``domain/text.py``).
@@ -66,21 +67,78 @@ def _total(columns: Sequence[Column], widths: dict[str, int]) -> int:
     return sum(widths[c.key] for c in columns) + GAP * max(0, len(columns) - 1)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How rows are shown at a width: the columns in their order and, for two-line cards,
+    which of them make the second line."""
+
+    columns: list[Column]
+    cards: bool = False
+    second: tuple[Column, ...] = ()
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The keys of the columns shown (what a wider terminal must show too)."""
+        kept = [c for c in self.columns if c.keep] if self.cards else self.columns
+        return frozenset(c.key for c in (*kept, *self.second))
+
+
+def _by_need(columns: Sequence[Column]) -> list[Column]:
+    """Droppable columns, the most needed first (ties: their place in the row)."""
+    order = {column.key: number for number, column in enumerate(columns)}
+    return sorted(columns, key=lambda c: (-c.priority, order[c.key]))
+
+
+def plan(rows: Sequence[dict], columns: Sequence[Column], width: int | None) -> Plan:
+    """The columns to show at ``width`` (``None``: every one on one line).
+
+    Both forms give way in one order, the least needed first: one line a row keeps the kept
+    and essential columns and as many of the others, by need, as fit; a two-line card keeps
+    the kept columns on its first line and, on its second, the essential ones and then the
+    others by need for as long as they fit (stopping at the first that does not, so that a
+    wider card never trades a needed column for a smaller one). Each form thus shows more as
+    the width grows, and of the two the one showing more is taken (one line when they show
+    the same): a wider terminal never shows less than a narrower one."""
+    widths = _widths(rows, columns)
+    present = [c for c in columns if any(_text(row.get(c.key)) for row in rows) or c.keep]
+    if width is None:
+        return Plan(present)
+    fixed = [c for c in present if c.keep or c.essential]
+    one_line: list[Column] | None = None
+    if _total(fixed, widths) <= width:
+        chosen = set(map(id, fixed))
+        for column in _by_need([c for c in present if not (c.keep or c.essential)]):
+            trial = [c for c in present if id(c) in chosen or c is column]
+            if _total(trial, widths) > width:
+                break
+            chosen.add(id(column))
+        one_line = [c for c in present if id(c) in chosen]
+    second: list[Column] = []
+    used = 4  # the second line's indent
+    essential = [c for c in present if c.essential and not c.keep]
+    optional = _by_need([c for c in present if not (c.keep or c.essential)])
+    for column in [*essential, *(c for c in optional if c.priority >= CARD_PRIORITY)]:
+        prefix = cell_len(column.header) + 1 if column.named else 0
+        need = max(
+            (prefix + cell_len(_text(row.get(column.key))) for row in rows if row.get(column.key)),
+            default=0,
+        )
+        if not column.essential and used + (GAP if second else 0) + need > width:
+            break
+        used += (GAP if second else 0) + need
+        second.append(column)
+    cards = Plan(present, True, tuple(second))
+    if one_line is not None and Plan(one_line).fields >= cards.fields:
+        return Plan(one_line)
+    return cards
+
+
 def fit(
     rows: Sequence[dict], columns: Sequence[Column], width: int | None
 ) -> tuple[list[Column], bool]:
     """The columns to show, in their order, and whether rows must become two-line cards."""
-    widths = _widths(rows, columns)
-    shown = [c for c in columns if any(_text(row.get(c.key)) for row in rows) or c.keep]
-    if width is None:
-        return shown, False
-    available = list(shown)
-    droppable = sorted((c for c in shown if not (c.keep or c.essential)), key=lambda c: c.priority)
-    while _total(shown, widths) > width and droppable:
-        shown.remove(droppable.pop(0))
-    if _total(shown, widths) <= width:
-        return shown, False
-    return available, True
+    found = plan(rows, columns, width)
+    return found.columns, found.cards
 
 
 def _cell(row: dict, column: Column, width: int) -> Text:
@@ -108,11 +166,12 @@ def print_rows(
         console.print(Text(empty))
         return
     width = width_of(console)
-    shown, cards = fit(rows, columns, width)
+    found = plan(rows, columns, width)
+    shown = found.columns
     if title:
         console.print(Text(title, style="bold"))
-    if cards:
-        _print_cards(console, rows, shown, width or 0)
+    if found.cards:
+        _print_cards(console, rows, shown, found.second, width or 0)
     else:
         widths = _widths(rows, shown)
         header = Text()
@@ -135,14 +194,15 @@ def print_rows(
         console.print(Text(footer, style="dim"))
 
 
-def _print_cards(console: Console, rows: Sequence[dict], columns: Sequence[Column], width: int):
-    """Two lines a row: the kept columns whole, then the others by priority, as fit."""
+def _print_cards(
+    console: Console,
+    rows: Sequence[dict],
+    columns: Sequence[Column],
+    second_line: Sequence[Column],
+    width: int,
+) -> None:
+    """Two lines a row: the kept columns whole, then ``second_line``'s (``plan``)."""
     kept = [c for c in columns if c.keep]
-    # The second line: what a butler acts on, by priority; a lone step number says nothing.
-    rest = sorted(
-        (c for c in columns if not c.keep and c.priority >= CARD_PRIORITY),
-        key=lambda c: -c.priority,
-    )
     kept_widths = _widths(rows, kept)
     if _total(kept, kept_widths) > width:  # aligned lines would wrap: each its own length
         kept_widths = dict.fromkeys(kept_widths, 0)
@@ -156,13 +216,11 @@ def _print_cards(console: Console, rows: Sequence[dict], columns: Sequence[Colum
         first.rstrip()
         console.print(first, overflow="fold")
         second = Text("    ")
-        for column in rest:
+        for column in second_line:
             value = _text(row.get(column.key))
             if not value:
                 continue
             prefix = f"{column.header} " if column.named else ""
-            if cell_len(second.plain) + GAP + cell_len(prefix + value) > width:
-                continue  # a lower-priority field that does not fit gives way
             if len(second.plain.strip()):
                 second.append(" " * GAP)
             second.append(prefix, style="dim")

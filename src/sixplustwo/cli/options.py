@@ -32,3 +32,9 @@ def format_option(default: Any = Format.table, *, help: str = N_("table, json or
 
 #: The listings' ``--format``: table (default), json or csv.
 FORMAT_OPTION = format_option()
+
+
+def projects_option(help: str = N_("Only this project; repeat for several.")) -> Any:
+    """``--project CODE``, repeatable: a listing or an export of any of the projects given
+    (each by its code or name)."""
+    return typer.Option([], "--project", metavar="CODE", help=help)

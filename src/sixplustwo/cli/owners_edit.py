@@ -9,7 +9,7 @@ import typer
 
 from sixplustwo.cli.context import db_option, open_store, parse_day, today, warn_unknown_butler
 from sixplustwo.cli.messages import N_, _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.owners_view import owner_columns, owner_row
 from sixplustwo.cli.render import emit_json
 from sixplustwo.domain.text import visible
@@ -183,9 +183,7 @@ def assign(
     butler: str = typer.Option(
         ..., "--butler", metavar="NAME", help="The butler (管家) to give them to."
     ),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project."
-    ),
+    project: list[str] = projects_option(),
     unit: str | None = typer.Option(
         None,
         "--unit",
@@ -221,7 +219,7 @@ def assign(
     butler = butler.strip()
     if not butler:
         raise InvalidInput("--{field} must not be empty", field="butler")
-    filtered = any((project, unit, from_butler, unassigned, stage_name, file is not None))
+    filtered = any((bool(project), unit, from_butler, unassigned, stage_name, file is not None))
     if not filtered and not everyone:
         raise InvalidInput(
             "owner assign needs a filter (--project, --unit, --from-butler, --unassigned, "

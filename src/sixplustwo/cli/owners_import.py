@@ -20,6 +20,7 @@ from sixplustwo.cli.context import (
 from sixplustwo.cli.messages import _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json, to_terminal
+from sixplustwo.domain.text import visible
 
 
 def import_owners(
@@ -160,6 +161,15 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
     }
     if update:  # rows naming owners erased on request, left alone
         summary["forgotten"] = result.forgotten_count
+    # The end of the run in a few figures (fields added, never removed): owners new, changed
+    # and unchanged, rows set aside (naming owners erased on request), columns ignored.
+    summary.update(
+        new=result.inserted,
+        changed=result.updated - result.unchanged,
+        unchanged=result.unchanged,
+        set_aside=result.forgotten_count,
+        ignored_columns=list(owner_file.ignored),
+    )
     if result.forgotten_count:
         rows_named = ", ".join(map(str, result.forgotten_rows))
         if result.forgotten_count > len(result.forgotten_rows):
@@ -198,6 +208,11 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
         typer.echo(_("new owners: {count}").format(count=result.inserted))
         for field, header in columns.items():
             typer.echo(_("{column}: {count} changed").format(column=header, count=changes[field]))
+    said = _("summary: {new} new, {changed} updated, {unchanged} unchanged, {set_aside} set aside")
+    said = said.format(**{k: summary[k] for k in ("new", "changed", "unchanged", "set_aside")})
+    if owner_file.ignored:
+        said += _("; columns ignored: {columns}").format(columns=", ".join(owner_file.ignored))
+    typer.echo(visible(said))
 
 
 def _refuse_bad_rows(file: Path, result) -> None:

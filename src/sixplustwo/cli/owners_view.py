@@ -8,8 +8,8 @@ import typer
 
 from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today, warn_unknown_butler
-from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import FORMAT_OPTION, Format
+from sixplustwo.cli.messages import N_, _
+from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.render import emit_json, render
 from sixplustwo.domain.text import visible
 
@@ -50,9 +50,7 @@ def _labelled(*keys: str) -> list[tuple[str, str]]:
 
 def list_owners(
     ctx: typer.Context,
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project's customers."
-    ),
+    project: list[str] = projects_option(N_("Only this project's customers; repeat for several.")),
     butler: str | None = typer.Option(
         None, "--butler", metavar="NAME", help="Only this butler's customers."
     ),
@@ -118,9 +116,7 @@ def find(
         help="Name (王伟), pinyin or initials (wangwei, ww), phone or its last four digits, "
         "or flat (3-1-1201, 3幢1单元1201).",
     ),
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project."
-    ),
+    project: list[str] = projects_option(),
     limit: int = typer.Option(200, "--limit", min=0, metavar="N", help="Rows at most (0: all)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -296,10 +292,11 @@ def show(
     for row in timeline:
         row["status_label"] = label("status", row["status"])
     # Each table one line a row at any width (cli/layout.py): what happened and when stays.
+    # The timeline is sorted by the opening day: it is the first thing on every row, cards too.
     print_rows(
         timeline,
         [
-            Column("opens_on", _("Opens"), 4, named=True),
+            Column("opens_on", _("Opens"), 10, keep=True),
             Column("due_on", _("Due"), 10, keep=True),
             Column("step", _("Step"), 2),
             Column("title", _("Action"), 10, keep=True),

@@ -100,6 +100,7 @@ def playbook(
             "due": str(rule.due) + (f" (repair {rule.due_repair})" if rule.due_repair else ""),
             "grace": "none" if rule.grace is None else rule.grace,
             "completion": rule.completion,
+            "sent_is_done": rule.sent_is_done,
             "title": rule.title,
             "template": rule.template,
             "source": rule.source,
@@ -108,19 +109,24 @@ def playbook(
     ]
     from sixplustwo.cli.layout import Column
 
-    # One line a rule: its name (what --playbook files and done --rule take), step and title
-    # whole; then when it is due, when it opens, from what, the grace, for whom.
+    if fmt == "table":  # a mark on the screen; JSON and CSV carry sent_is_done itself
+        for row in rows:
+            row["sent"] = "✓" if row["sent_is_done"] else None
+
+    # One line a rule: its name (what --playbook files and done --rule take), step, title and
+    # when it is due whole; then when it opens, from what, the grace, for whom.
     render(
         rows,
         [
             Column("rule", _("Rule"), 10, keep=True),
             Column("step", _("Step"), 10, keep=True),
             Column("title", _("Action"), 10, keep=True),
-            Column("due", _("Due"), 7),
+            Column("due", _("Due"), 7, keep=True),
             Column("opens", _("Opens"), 6),
             Column("anchor", _("Anchor"), 5),
             Column("grace", _("Grace"), 4, right=True),
             Column("subject", _("For"), 3),
+            Column("sent", _("Sent is done"), 2),
         ],
         Format(fmt),
         title=_("6+2 playbook (working days)") if book.settings.workdays else _("6+2 playbook"),

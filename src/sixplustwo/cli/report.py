@@ -10,7 +10,7 @@ import typer
 from sixplustwo.cli.console import console_out
 from sixplustwo.cli.context import open_store, parse_day, today
 from sixplustwo.cli.messages import _
-from sixplustwo.cli.options import format_option
+from sixplustwo.cli.options import format_option, projects_option
 from sixplustwo.cli.render import emit_json
 from sixplustwo.domain.text import visible
 
@@ -30,9 +30,7 @@ def _quarter_start(day: date) -> date:
 
 def report(
     ctx: typer.Context,
-    project: str | None = typer.Option(
-        None, "--project", metavar="CODE", help="Only this project."
-    ),
+    project: list[str] = projects_option(),
     start: str | None = typer.Option(
         None, "--from", metavar="DATE", help="First day (default: quarter start)."
     ),
@@ -60,26 +58,29 @@ def report(
     if first > last:
         raise InvalidInput("--from {first} is after --to {last}", first=first, last=last)
     with open_store(ctx, write=False) as store:
-        found = store.projects.get(project) if project else None
+        # Any of the projects named (--project, repeatable), each once, in the order given.
+        found = list({p.id: p for p in map(store.projects.get, project)}.values())
         data = build_report(
             store.db,
             store.playbook,
             start=first,
             end=last,
             today=day,
-            project_id=found.id if found else None,
+            project_id=[p.id for p in found] or None,
         )
     _name_groups(data)
-    data["project"] = found.code if found else None
+    data["project"] = ",".join(p.code for p in found) or None
+    data["projects"] = [p.code for p in found]
+    names = "、".join(p.name for p in found)
     if html is not None:
         # The page is a Chinese document for managers, whatever the terminal's language.
-        title = f"6+2 执行报告 · {found.name if found else '全部项目'}"
+        title = f"6+2 执行报告 · {names or '全部项目'}"
         write_atomically(html, report_html(data, title, chinese).encode("utf-8"))
         typer.echo(_("report written to {file}").format(file=html), err=True)
     if fmt == "json":
         emit_json(data)
         return
-    name = found.name if found else _("all projects")
+    name = names or _("all projects")
     _print(data, _("6+2 execution report · {project}").format(project=name))
 
 

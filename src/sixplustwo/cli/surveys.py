@@ -47,6 +47,7 @@ def import_survey(
                 "imported": imported,
                 "skipped": result.skipped,
                 "dry_run": dry_run,
+                "event_ids": [] if dry_run else result.event_ids,
             }
         )
     elif dry_run:

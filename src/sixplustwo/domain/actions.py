@@ -442,10 +442,11 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
             return []
         scheduled = _schedule_owner(rule, subject, today)
         done = _completions(rule, scheduled, subject.events)
-        if subject.forgotten or (rule.anchor == "planned_delivery" and subject.delivered_by(today)):
-            # Erasure cancels everything not yet done; so does a handover for the notice that
-            # announces it (the keys are in the owner's hands). What was done stays.
+        if subject.forgotten:
+            # Erasure cancels everything not yet done. What was done stays.
             scheduled = [s for s in scheduled if s.action_id in done]
+        elif rule.anchor == "planned_delivery" and subject.delivered_by(today):
+            return _handed_over(rule, subject, scheduled, done, today)
         return _finish(rule, "owner", subject.id, scheduled, done, today)
     if isinstance(subject, ProjectFacts):
         if rule.subject != "project":
@@ -464,6 +465,21 @@ def rule_actions(rule: Rule, subject: Subject, today: date) -> list[Action]:
     if isinstance(subject, CaseFacts):
         return _case_actions(rule, subject, today)
     raise TypeError(f"not a subject: {subject!r}")
+
+
+def _handed_over(
+    rule: Rule, owner: OwnerFacts, scheduled: list[_Scheduled], done: dict[str, date], today: date
+) -> list[Action]:
+    """The notice announcing a handover that is on record: a handover on or before the
+    notice's due day cancels it, if not sent (the keys are in the owner's hands); one that
+    fell due before the handover and was never sent is missed, and no longer listed."""
+    assert owner.delivered_on is not None
+    kept = [s for s in scheduled if s.action_id in done or owner.delivered_on > s.due_on]
+    found = _finish(rule, "owner", owner.id, kept, done, today)
+    for action in found:
+        if action.status in LISTED:
+            action.status = "missed"
+    return found
 
 
 def _case_actions(rule: Rule, case: CaseFacts, today: date) -> list[Action]:

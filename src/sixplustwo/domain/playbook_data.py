@@ -103,6 +103,10 @@ class Rule:
     # (工作要点说明), both from the seeds; `done` records the checklist item by item.
     talking_points: tuple[str, ...] = ()
     checklist: tuple[str, ...] = ()
+    # The SMS is the whole action (a greeting, a bulletin, a warranty notice): the SMS export
+    # to the `sms` destination, or `notify owners`, completes it (store/sent.py). Calls and
+    # visits (revisits, checks) stay open after their heads-up SMS.
+    sent_is_done: bool = False
 
     @property
     def multi(self) -> bool:

@@ -25,7 +25,15 @@ from sixplustwo.domain.playbook_data import (
 
 _REQUIRED = ("step", "subject", "anchor", "opens", "due", "grace", "completion", "title")
 _OPTIONAL = frozenset(
-    {"template", "templates", "source", "due_repair", "talking_points", "checklist"}
+    {
+        "template",
+        "templates",
+        "source",
+        "due_repair",
+        "talking_points",
+        "checklist",
+        "sent_is_done",
+    }
 )
 
 
@@ -86,6 +94,14 @@ def _rule_from_table(name: str, table: dict) -> Rule:
     ):
         raise _KeyError("templates", "[rules.NAME.templates] must map names to message text")
     _check_texts(table, templates)
+    sent_is_done = table.get("sent_is_done", False)
+    if not isinstance(sent_is_done, bool):
+        raise _KeyError("sent_is_done", "sent_is_done must be true or false")
+    if sent_is_done and subject != "owner":
+        # Only an owner is sent an SMS (project and case actions go to the calendar).
+        raise _KeyError(
+            "sent_is_done", "sent_is_done = true is for owner rules: only owners are sent an SMS"
+        )
     return Rule(
         name=name,
         step=step,
@@ -102,6 +118,7 @@ def _rule_from_table(name: str, table: dict) -> Rule:
         templates=tuple(templates.items()),
         talking_points=tuple(table.get("talking_points", ())),
         checklist=tuple(table.get("checklist", ())),
+        sent_is_done=sent_is_done,
     )
 
 
@@ -380,6 +397,7 @@ def rule_table(rule: Rule) -> dict:
         "title": rule.title,
         "template": rule.template,
         "source": rule.source,
+        "sent_is_done": rule.sent_is_done,
     }
     if rule.due_repair is not None:
         table["due_repair"] = str(rule.due_repair)

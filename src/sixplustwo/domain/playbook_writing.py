@@ -81,8 +81,8 @@ def _window(offset: Offset) -> str:
 def playbook_markdown(playbook: Playbook) -> str:
     """The rules as docs/playbook.md's Markdown table (generated, and checked by a test)."""
     lines = [
-        "| rule | step | anchor (A) | opens | due | grace | source |",
-        "|---|---|---|---|---|---|---|",
+        "| rule | step | anchor (A) | opens | due | grace | sent is done | source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for rule in playbook:
         due = _window(rule.due)
@@ -91,6 +91,7 @@ def playbook_markdown(playbook: Playbook) -> str:
         grace = "none" if rule.grace is None else str(rule.grace)
         lines.append(
             f"| {rule.name} | {rule.step} | {ANCHOR_TEXT.get(rule.anchor, rule.anchor)} | "
-            f"{_window(rule.opens)} | {due} | {grace} | {rule.source} |"
+            f"{_window(rule.opens)} | {due} | {grace} | {'yes' if rule.sent_is_done else ''} | "
+            f"{rule.source} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """Reminder files for cron: CSV for the SMS platform, JSON, and iCalendar for the team.
 
 Files appear whole or not at all (a temporary file beside the target, fsync, rename) and are
-readable by their owner only: they carry full phone numbers.
+readable by their owner only unless ``--mode`` says otherwise (``file_mode``: a calendar a web
+server's group serves is 0640): the SMS file carries full phone numbers.
 """
 
 from __future__ import annotations
@@ -76,27 +77,52 @@ def json_bytes(rows: Sequence[dict]) -> bytes:
     return orjson.dumps(list(rows), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def ics_bytes(rows: Sequence[dict], generated: datetime | None = None) -> bytes:
-    """One all-day VEVENT per action on its due date (calendar apps show VEVENTs everywhere,
-    VTODOs only in some). UIDs come from action ids, so a re-import updates, never duplicates."""
+def ics_uid(action_id: str) -> str:
+    """An action's UID in every calendar file: the same action, the same UID, run after run
+    (and day after day), so that a calendar app updates the event instead of adding one."""
+    return f"{action_id}@sixplustwo"
+
+
+def ics_bytes(
+    rows: Sequence[dict],
+    generated: datetime | None = None,
+    *,
+    day: date | None = None,
+    name: str | None = None,
+) -> bytes:
+    """One all-day VEVENT per action (calendar apps show VEVENTs everywhere, VTODOs only in
+    some): on its due date or, if that has passed, on the export's ``day``, where a butler
+    looks, with its real due date in the summary and the text. UIDs come from action ids
+    (``ics_uid``), so a re-import updates, never duplicates. ``name``: the calendar's (a
+    butler's calendar is named after them)."""
     from icalendar import Calendar, Event
 
     stamp = generated or datetime.now(UTC)
     calendar = Calendar()
     calendar.add("prodid", "-//sixplustwo//6+2 customer service//ZH")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "客户管家待办")
+    calendar.add("x-wr-calname", f"客户管家待办 · {name}" if name else "客户管家待办")
     for row in rows:
         event = Event()
-        event.add("uid", f"{row['action_id']}@sixplustwo")
+        due_on = row["due_on"]
+        late = day is not None and due_on < day
+        shown_on = day if late else due_on
+        event.add("uid", ics_uid(row["action_id"]))
         event.add("dtstamp", stamp)
-        event.add("dtstart", row["due_on"])
-        event.add("dtend", row["due_on"] + timedelta(days=1))
+        event.add("dtstart", shown_on)
+        event.add("dtend", shown_on + timedelta(days=1))
         who = " ".join(
             part for part in (row.get("owner"), row.get("project_name"), row.get("unit")) if part
         )
-        event.add("summary", f"{row['title']} · {who}" if who else row["title"])
+        summary = f"{row['title']} · {who}" if who else row["title"]
+        overdue = ""
+        if late:
+            days = (day - due_on).days  # type: ignore[operator]
+            overdue = f"逾期 {days} 天：原定 {due_on.isoformat()} 截止"
+            summary = f"【逾期{days}天·原定{due_on.month}月{due_on.day}日】{summary}"
+        event.add("summary", summary)
         details = [
+            overdue,
             f"步骤 {row['step']} · {row['rule']} · {row['action_id']}",
             f"管家: {row['butler']}" if row.get("butler") else "",
             f"电话: {row['phone_masked']}" if row.get("phone_masked") else "",
@@ -174,12 +200,36 @@ def temporary_beside(target: Path) -> Path:
     return folder.absolute() / f".{target.name}.{secrets.token_hex(6)}.tmp"
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Create ``path`` (it must not exist, nor be a symlink), mode 0600, and write ``data``
-    to disk (fsync). Removed again if this fails."""
-    handle = os.open(path, _PRIVATE_NEW, 0o600)
+PRIVATE = 0o600
+
+
+def file_mode(text: str) -> int:
+    """``--mode``: an octal file mode (0640, 640 or 0o640) the owner can read and write and
+    no other user can write (a reminder file anyone could change is refused)."""
+    from sixplustwo.domain.errors import InvalidInput
+
+    digits = text.strip().lower().removeprefix("0o")
+    if not digits or len(digits) > 4 or any(c not in "01234567" for c in digits):
+        raise InvalidInput("--mode {mode}: an octal file mode such as 0640 or 0600", mode=text)
+    mode = int(digits, 8)
+    if mode > 0o777:
+        raise InvalidInput("--mode {mode}: only read and write bits, such as 0640", mode=text)
+    if mode & 0o002:
+        raise InvalidInput(
+            "--mode {mode}: refused, every user could change the file (use 0640 and a group)",
+            mode=text,
+        )
+    if mode & PRIVATE != PRIVATE:
+        raise InvalidInput("--mode {mode}: the owner must read and write the file", mode=text)
+    return mode
+
+
+def write_private(path: Path, data: bytes, mode: int = PRIVATE) -> None:
+    """Create ``path`` (it must not exist, nor be a symlink), mode 0600 (or ``mode``,
+    whatever the umask), and write ``data`` to disk (fsync). Removed again if this fails."""
+    handle = os.open(path, _PRIVATE_NEW, PRIVATE)
     try:
-        os.fchmod(handle, 0o600)
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as stream:
             view, half = memoryview(data), len(data) // 2
             stream.write(view[:half])

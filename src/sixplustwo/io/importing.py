@@ -42,6 +42,7 @@ from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it h
 from sixplustwo.io.sheets import blank as _blank
 from sixplustwo.io.sheets import cell as _cell
 from sixplustwo.io.sheets import csv_rows, joined_flat, line_count, xlsx_rows
+from sixplustwo.io.update_problems import update_problems
 
 # A row of an update file: (owner id or None, project, unit, cells, the owner it adds).
 OwnerUpdate = tuple
@@ -263,18 +264,18 @@ class TableFile:
                     break
                 set_aside.add(field)
                 values[field] = self.STAND_INS.get(field)
+        return self._combined(row_number, problems)
+
+    def _combined(self, row_number: int, problems: list[InvalidInput]) -> InvalidInput:
+        """A row's problems in one message: the first with its row, the others' columns."""
         message = self._problem(row_number, problems[0])
         for problem in problems[1:]:
             field = getattr(problem, "field", None)
             reason = getattr(problem, "reason", problem)
-            more = (
-                InvalidInput(
-                    "column {column}: {reason}", column=self.column_name(field), reason=reason
-                )
-                if field
-                else problem
-            )
-            message = InvalidInput("{first}; {second}", first=message, second=more)
+            if field:
+                column = self.column_name(field)
+                problem = InvalidInput("column {column}: {reason}", column=column, reason=reason)
+            message = InvalidInput("{first}; {second}", first=message, second=problem)
         return message
 
     def __iter__(self) -> Iterator[tuple[int, object]]:
@@ -399,7 +400,8 @@ class OwnerFile(TableFile):
                     owner_id = None
                 cells = owner_cells(values, present, clear_empty)
             except InvalidInput as exc:
-                yield row_number, self._problem(row_number, exc)
+                found = update_problems(self, row, present, clear_empty) or [exc]
+                yield row_number, self._combined(row_number, found)
                 continue
             new: OwnerValues | InvalidInput | str | None = None
             if not by_id:

@@ -1,10 +1,12 @@
 """A ledger file's rows as it holds them: a CSV's (its encoding decided for the whole file)
-or an XLSX's one sheet; a cell as its value (Excel dates, date-times, numbers); and a flat
-written over 楼栋, 单元 and 房号 columns, joined."""
+or an XLSX's one sheet (a merged range's value in each cell it covers); a cell as its value
+(Excel dates, date-times, numbers); and a flat written over 楼栋, 单元 and 房号 columns,
+joined."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -95,6 +97,9 @@ def xlsx_rows(path: Path) -> Iterator[list[object]]:
         if not sheets:
             return  # the file is empty
         rows = _sheet_rows(sheets[0])
+        merged = merged_ranges(path, sheets[0])
+        if merged:
+            rows = _unmerged(rows, merged)
         while True:
             try:
                 row = next(rows)
@@ -110,6 +115,73 @@ def xlsx_rows(path: Path) -> Iterator[list[object]]:
 def _sheet_rows(sheet) -> Iterator[tuple]:
     sheet.reset_dimensions()  # every row the sheet holds, each as wide as its cells
     return sheet.iter_rows(values_only=True)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
+
+
+def merged_ranges(path: Path, sheet) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cells (a 楼栋 merged down the rows of its flats, a title over the
+    columns), each as (first row, first column, last row, last column), 1-based. Read from
+    the sheet's XML, whose merges follow its rows (openpyxl's read-only mode does not read
+    them): streamed past the rows, so that a large sheet costs one more decompression."""
+    import zipfile
+
+    member = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheet
+    if not member:
+        return []
+    tail, found = b"", []
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as xml:
+            after = False
+            while chunk := xml.read(_CHUNK):
+                text = tail + chunk
+                if not after:
+                    end = _SHEET_DATA_END.search(text)
+                    if end is None:
+                        tail = text[-32:]
+                        continue
+                    after, text = True, text[end.end() :]
+                found.append(text)
+                tail = b""
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return []
+    return [
+        (int(r1), _column(c1), int(r2), _column(c2))
+        for c1, r1, c2, r2 in _MERGE.findall(b"".join(found))
+    ]
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _unmerged(rows: Iterator[tuple], merged: list[tuple[int, int, int, int]]) -> Iterator:
+    """The rows with each merged range's value (its first cell's) in every cell it covers."""
+    covering: dict[int, list[tuple[int, int, int, int]]] = {}
+    for first_row, first_col, last_row, last_col in merged:
+        for number in range(first_row, last_row + 1):
+            covering.setdefault(number, []).append((first_row, first_col, last_row, last_col))
+    values: dict[tuple[int, int], object] = {}
+    for number, row in enumerate(rows, start=1):
+        ranges = covering.get(number)
+        if ranges is None:
+            yield row
+            continue
+        cells = list(row)
+        for first_row, first_col, _, last_col in ranges:
+            if number == first_row:
+                value = cells[first_col - 1] if first_col <= len(cells) else None
+                values[(first_row, first_col)] = value
+            value = values.get((first_row, first_col))
+            if len(cells) < last_col:
+                cells.extend([None] * (last_col - len(cells)))
+            cells[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
+        yield tuple(cells)
 
 
 def _holds_rows(sheet) -> bool:

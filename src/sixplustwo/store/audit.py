@@ -175,6 +175,8 @@ class Audit:
         (they are written again by the next export) and it is writing again, its temporary
         file to be removed; the number of rows taken back."""
         count = self.db.change("DELETE FROM export_log WHERE batch_id = :b", {"b": batch.id})
+        # The actions its sending completed (store/sent.py) are open again: never sent.
+        self.db.change("DELETE FROM event WHERE export_batch_id = :b", {"b": batch.id})
         detail = (
             f"{batch.format} for {batch.day.isoformat()} to {batch.destination}: "
             "discarded, its file was never put in place"

@@ -19,6 +19,7 @@ from typing import ClassVar
 from sixplustwo.domain.errors import N_, InvalidInput
 from sixplustwo.domain.flats import flat_key
 from sixplustwo.domain.owners import OWNER_VALUE_FIELDS, owner_value_fields
+from sixplustwo.domain.phones import mask_phone
 from sixplustwo.domain.rules import cycle_text, referral_cycle
 from sixplustwo.store.database import Constraints, Database
 from sixplustwo.store.rows import now_text
@@ -28,6 +29,7 @@ InsertRow = tuple  # the insert's values, laid out as insert_columns()
 # An insert row is an owner's stored values with the project's id in place of its code.
 _UNIT = OWNER_VALUE_FIELDS.index("unit")
 _REFERRED_BY = OWNER_VALUE_FIELDS.index("referred_by")
+_PHONE = OWNER_VALUE_FIELDS.index("phone")
 
 
 @dataclass
@@ -186,6 +188,8 @@ class ImportResult:
     # An update's rows naming an owner erased on request, left alone (the first SHOWN_PROBLEMS).
     forgotten_rows: list[int] = field(default_factory=list)
     forgotten_count: int = 0
+    # An update's rows that name an owner on record and change none of their values.
+    unchanged: int = 0
 
     SHOWN_PROBLEMS: ClassVar[int] = 50
 
@@ -201,7 +205,9 @@ class ImportResult:
         if len(self.problems) < self.SHOWN_PROBLEMS:
             self.problems.append(problem)
         row = problem.params.get("row")
-        if not isinstance(row, int):
+        if not isinstance(row, int):  # a row's several problems in one message: shown alone
+            if len(self.folds) < self.FOLDS_KEPT:
+                self.folds[f"#{self.problem_count}"] = [problem, 1, []]
             return
         key = InvalidInput(problem.msgid, **{**problem.params, "row": ""}).render()
         fold = self.folds.get(key)
@@ -406,17 +412,38 @@ class OwnerBatch:
             return InvalidInput(
                 "row {row}, referred_by: no owner {owner}", row=row_number, owner=row[_REFERRED_BY]
             )
-        return self._flat_taken(row_number, row[0], row[_UNIT], holder[0])
+        return self._flat_taken(row_number, row[0], row[_UNIT], holder[0], row[_PHONE])
 
-    def _flat_taken(self, row_number: int, project_id: int, unit: str, holder: int) -> InvalidInput:
+    def _flat_taken(
+        self, row_number: int, project_id: int, unit: str, holder: int, phone: object
+    ) -> InvalidInput:
         """Row ``row_number`` gives the flat that owner ``holder`` has: one the file added
-        (named by its row) or one on record."""
+        (named by its row) or one on record; with both phones, masked, where they differ
+        (two people for one flat: neither is imported)."""
         flat = {"row": row_number, "code": self.codes[project_id], "unit": unit}
         offset = holder - self.first_id
+        held = self.connection.scalar("SELECT phone FROM owner WHERE id = :h", {"h": holder})
+        differ = phone is not None and held is not None and phone != held
+        if differ:
+            flat.update(phone=mask_phone(str(phone)), held=mask_phone(str(held)))
         if 0 <= offset < len(self.row_of):
+            if differ:
+                return InvalidInput(
+                    "row {row}, unit: flat {code} {unit} is also on row {other}, with another "
+                    "phone ({phone}; row {other}: {held}): neither is imported",
+                    other=self.row_of[offset],
+                    **flat,
+                )
             return InvalidInput(
                 "row {row}, unit: flat {code} {unit} is also on row {other}",
                 other=self.row_of[offset],
+                **flat,
+            )
+        if differ:
+            return InvalidInput(
+                "row {row}, unit: flat {code} {unit} already belongs to owner {owner}, with "
+                "another phone ({phone}; owner {owner}: {held}): neither is changed",
+                owner=holder,
                 **flat,
             )
         return InvalidInput(
@@ -435,28 +462,29 @@ class OwnerBatch:
         repeats every flat. How many were found."""
         key = FLAT_KEY.replace("unit", "o.unit")
         found = self.connection.stream(
-            f"SELECT o.id, o.project_id, o.unit, {key} FROM owner o JOIN (SELECT project_id, "
-            f"{FLAT_KEY} AS k FROM owner WHERE forgotten_on IS NULL GROUP BY project_id, "
-            f"{FLAT_KEY} HAVING COUNT(*) > 1) r ON r.project_id = o.project_id "
+            f"SELECT o.id, o.project_id, o.unit, {key}, o.phone FROM owner o JOIN (SELECT "
+            f"project_id, {FLAT_KEY} AS k FROM owner WHERE forgotten_on IS NULL GROUP BY "
+            f"project_id, {FLAT_KEY} HAVING COUNT(*) > 1) r ON r.project_id = o.project_id "
             f"AND r.k = {key} ORDER BY o.project_id, {key}, o.id"
         )
         count = 0
 
-        def repeats() -> Iterator[tuple[int, int, str, int]]:
+        def repeats() -> Iterator[tuple[int, int, str, int, object]]:
             nonlocal count
             holder = (0, None, None)
             for _, rows in found:
-                for owner_id, project_id, unit, flat in rows:
+                for owner_id, project_id, unit, flat, phone in rows:
                     if (project_id, flat) != holder[1:]:
                         holder = (owner_id, project_id, flat)
                         continue
                     if owner_id < self.first_id:
                         continue  # twins an older database held (named by check)
                     count += 1
-                    yield self.row_of[owner_id - self.first_id], project_id, unit, holder[0]
+                    row_number = self.row_of[owner_id - self.first_id]
+                    yield row_number, project_id, unit, holder[0], phone
 
         shown = heapq.nsmallest(ImportResult.SHOWN_PROBLEMS, repeats())
-        for row_number, project_id, unit, holder in shown:
-            self.result.problem(self._flat_taken(row_number, project_id, unit, holder))
+        for row_number, project_id, unit, holder, phone in shown:
+            self.result.problem(self._flat_taken(row_number, project_id, unit, holder, phone))
         self.result.problem_count += count - len(shown)
         return count

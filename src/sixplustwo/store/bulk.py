@@ -20,6 +20,7 @@ from sixplustwo.domain.owners import (
     OwnerValues,
     merged_owner,
 )
+from sixplustwo.domain.phones import mask_phone
 from sixplustwo.domain.rules import cycle_text, referral_cycle
 from sixplustwo.domain.search import SEARCH_COLUMNS, search_keys
 from sixplustwo.store.batches import (
@@ -268,11 +269,15 @@ def _update_chunk(
     writes: dict[tuple[str, ...], list[tuple]] = {}
     referrers: list[tuple[int, int, int]] = []  # row, owner, referrer
     changes = result.changes
-    for row_number, owner_id, (_, project_id, unit, cells, _) in chunk:
+    for row_number, owner_id, (by_id, project_id, unit, cells, _) in chunk:
         owner = stored[owner_id]
         if owner["forgotten_on"] is not None:
             result.forgotten(row_number)  # erased on request: an import does not bring the
             continue  # person back (the command says which rows it left alone)
+        phone = cells.get("phone")
+        if by_id is None and phone and owner["phone"] and phone != owner["phone"]:
+            result.problem(_another_phone(row_number, owner, codes, phone))  # two people?
+            continue
         if (project_id is not None and project_id != owner["project_id"]) or (
             unit is not None and flat_key(unit) != flat_key(owner["unit"])
         ):
@@ -314,6 +319,8 @@ def _update_chunk(
             referrers.append((row_number, owner_id, merged["referred_by"]))  # type: ignore[arg-type]
         if changed:
             writes.setdefault(changed, []).append((*(merged[c] for c in changed), owner_id))
+        else:
+            result.unchanged += 1
     _check_referrers(connection, referrers, labels, result)
     if result.problems:
         return  # rolled back: no need to write
@@ -321,6 +328,25 @@ def _update_chunk(
         assignments = [f"{column} = {{}}" for column in changed]
         connection.update_many("owner", assignments, "id", values)
     _check_cycles(connection, referrers, labels, result)
+
+
+def _another_phone(
+    row_number: int, owner: Mapping[str, object], codes: dict[int, str], phone: object
+) -> InvalidInput:
+    """A row names a flat whose owner on record has another phone: a new owner of the flat,
+    or a new number? Neither record changes; the owner id (编号 column) or ``owner edit``
+    says which."""
+    return InvalidInput(
+        "row {row}: flat {code} {unit} belongs to owner {owner}, with another phone ({phone}; "
+        "owner {owner}: {held}): neither is changed (a new number: give the owner id in an "
+        "编号 column, or sixplustwo owner edit {owner} --phone)",
+        row=row_number,
+        code=codes[owner["project_id"]],  # type: ignore[index]
+        unit=owner["unit"],
+        owner=owner["id"],
+        phone=mask_phone(str(phone)),
+        held=mask_phone(str(owner["phone"])),
+    )
 
 
 def _check_referrers(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
 from sixplustwo.domain.rules import case_kind, not_in_future
 from sixplustwo.domain.text import check_note, optional_note
+from sixplustwo.store.database import in_list
 from sixplustwo.store.records import Case, Event, Owner, Project
 
 if TYPE_CHECKING:
@@ -92,14 +94,17 @@ class Cases:
         )
         return self.get(case_id), revisits
 
-    def list(self, only_open: bool, project: str | None) -> list[tuple[Case, Owner, Project]]:
+    def list(
+        self, only_open: bool, project: str | Sequence[str] | None
+    ) -> list[tuple[Case, Owner, Project]]:
         clauses = []
         params: dict[str, object] = {}
         if only_open:
             clauses.append("c.resolved_on IS NULL")
-        if project is not None:
-            clauses.append("o.project_id = :p")
-            params["p"] = self.projects.get(project).id
+        if project:  # one code, or any of several
+            placeholders, ids = in_list("p", self.projects.ids_of(project))
+            clauses.append(f"o.project_id IN ({placeholders})")
+            params.update(ids)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.db.query(
             f"SELECT {Case.select('c')}, {Owner.select('o')}, {Project.select('p')} "

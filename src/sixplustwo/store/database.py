@@ -422,6 +422,20 @@ def in_list(name: str, values: Sequence[object]) -> tuple[str, dict[str, object]
     return ", ".join(f":{key}" for key in params), params
 
 
+#: One project's id, any of several (``--project``, repeatable), or ``None``: every project.
+ProjectIds = int | Sequence[int] | None
+
+
+def in_projects(column: str, name: str, projects: ProjectIds) -> tuple[str, dict[str, object]]:
+    """``column IN (…)`` for one project id or several (``--project``, repeatable), and its
+    parameters; ``("", {})`` for every project (``None`` or none given)."""
+    ids = [projects] if isinstance(projects, int) else list(projects or ())
+    if not ids:
+        return "", {}
+    placeholders, params = in_list(name, ids)
+    return f"{column} IN ({placeholders})", params
+
+
 # -- opening ---------------------------------------------------------------------------------
 
 

@@ -34,6 +34,27 @@ class Events:
             raise NotFound("no event with id {id}", id=event_id)
         return Event.from_row(row)
 
+    def naming(self, action_ids: list[str]) -> dict[str, int]:
+        """The last event naming each of these actions, by action id (what ``done`` says it
+        recorded)."""
+        found: dict[str, int] = {}
+        for placeholders, params in self.db.in_bulk(action_ids):
+            rows = self.db.query(
+                f"SELECT action_id, id FROM event WHERE action_id IN ({placeholders}) ORDER BY id",
+                params,
+            )
+            found.update(rows)
+        return found
+
+    def cases_opened(self, event_id: int) -> list[int]:
+        """The repair cases the checklist recorded with an event opened."""
+        rows = self.db.query(
+            "SELECT case_id FROM checklist_result WHERE event_id = :e AND case_id IS NOT NULL "
+            "ORDER BY case_id",
+            {"e": event_id},
+        )
+        return [case_id for (case_id,) in rows]
+
     def record(self, **values: object) -> Event:
         """Write one event (the columns given; the time of recording is added)."""
         values = {"recorded_at": now_text(), **values}

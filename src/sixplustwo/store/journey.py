@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,7 @@ class SurveyResult(ImportResult):
     score, source and comment), in the database or earlier in the file."""
 
     skipped: int = 0
+    event_ids: list[int] = field(default_factory=list)  # the events it recorded
 
 
 @dataclass(frozen=True)
@@ -286,9 +287,8 @@ class Journey:
                 }
             )
         if not result.problems and events:
-            stamp = now_text()
-            for event in events:
-                self.db.insert("event", {**event, "recorded_at": stamp})
+            stamp = {"recorded_at": now_text()}
+            result.event_ids = [self.db.insert("event", {**e, **stamp}) for e in events]
             result.inserted = len(events)
         return result
 

@@ -23,6 +23,13 @@ class DueFilter:
     butler: str | None = None
     steps: frozenset[str] | None = None
     membership: str | None = None  # only owners of this tier (铂金卡 …)
+    projects: frozenset[int] = frozenset()  # any of these projects (with ``project_id``)
+
+    @property
+    def project_ids(self) -> tuple[int, ...] | None:
+        """The projects asked for (``None``: every project)."""
+        wanted = set(self.projects) | ({self.project_id} if self.project_id is not None else set())
+        return tuple(sorted(wanted)) if wanted else None
 
 
 @dataclass(slots=True)  # built per listed row, see Action

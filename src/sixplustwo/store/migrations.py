@@ -370,6 +370,14 @@ UPDATE export_log SET journal_id = 0;
 CREATE INDEX ix_export_log_journal ON export_log (journal_id, exported_at)
 """
 
+# Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
+# takes them back); events are looked up by the action they name.
+_EVENT_SENT = """
+ALTER TABLE event ADD COLUMN export_batch_id INTEGER;
+CREATE INDEX ix_event_export_batch ON event (export_batch_id) WHERE export_batch_id IS NOT NULL;
+CREATE INDEX ix_event_action_id ON event (action_id) WHERE action_id IS NOT NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _INITIAL),
     ("0002_export_log", _EXPORT_LOG),
@@ -395,6 +403,7 @@ MIGRATIONS: list[Migration] = [
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
     ("0023_who", _WHO),
+    ("0028_event_sent", _EVENT_SENT),
 ]
 
 # Migrations that also fill what SQL cannot compute: run after their DDL, in its transaction,

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from sixplustwo.domain.actions import Action
 from sixplustwo.domain.model import OwnerFacts, ProjectFacts, Referral, Subject
 
 OUTCOMES = ("on_time", "late", "missed", "open")
@@ -25,6 +26,15 @@ def judge(due_on: date, grace: int | None, done_on: date | None, as_of: date) ->
     if grace is not None and as_of > due_on + timedelta(days=grace):
         return "missed"
     return "open"
+
+
+def judge_action(action: Action, as_of: date) -> str:
+    """An action's outcome as of ``as_of`` (its status worked out on that day): as ``judge``,
+    but missed also where the domain says so before its grace is over (a delivery notice
+    never sent, whose handover came after its due day)."""
+    if action.done_on is None and action.status == "missed":
+        return "missed"
+    return judge(action.due_on, action.grace, action.done_on, as_of)
 
 
 def _upto(day: date | None, as_of: date) -> date | None:

@@ -18,6 +18,7 @@ from sixplustwo.domain.rules import (
 )
 from sixplustwo.domain.search import search_keys
 from sixplustwo.store.batches import referrer_links
+from sixplustwo.store.database import in_list
 from sixplustwo.store.facts import memberships
 from sixplustwo.store.journal import erase_owner
 from sixplustwo.store.records import Owner, Project
@@ -183,7 +184,7 @@ class Owners:
 
     def list(
         self,
-        project: str | None,
+        project: str | Sequence[str] | None,
         butler: str | None,
         limit: int,
         offset: int,
@@ -191,9 +192,10 @@ class Owners:
     ) -> tuple[list[tuple[Owner, Project]], int]:
         clauses: list[str] = []
         params: dict[str, object] = {}
-        if project is not None:
-            clauses.append("o.project_id = :project")
-            params["project"] = self.projects.get(project).id
+        if project:  # one code, or any of several
+            placeholders, ids = in_list("project", self.projects.ids_of(project))
+            clauses.append(f"o.project_id IN ({placeholders})")
+            params.update(ids)
         if butler is not None:
             clauses.append("o.butler = :butler")
             params["butler"] = butler
@@ -213,14 +215,14 @@ class Owners:
         return found, total
 
     def find_text(
-        self, text: str, project: str | None = None, limit: int = 200
+        self, text: str, project: str | Sequence[str] | None = None, limit: int = 200
     ) -> tuple[list[tuple[Owner, Project]], int]:
         """Owners ``text`` names (``owner find``): by name, pinyin or initials, phone or its
         last four digits, flat; at most ``limit``, and how many in all."""
         from sixplustwo.store.search import find_owner_ids
 
-        project_id = self.projects.get(project).id if project is not None else None
-        ids, total = find_owner_ids(self.db, text, project_id=project_id, limit=limit)
+        project_ids = self.projects.ids_of(project) if project else None
+        ids, total = find_owner_ids(self.db, text, project_id=project_ids, limit=limit)
         return self.with_projects(ids), total
 
     def with_projects(self, owner_ids: Sequence[int]) -> list[tuple[Owner, Project]]:
@@ -324,7 +326,7 @@ class Owners:
         butler: str,
         *,
         today: date,
-        project: str | None = None,
+        project: str | Sequence[str] | None = None,
         unit_glob: str | None = None,
         from_butler: str | None = None,
         unassigned: bool = False,
@@ -341,9 +343,10 @@ class Owners:
 
         clauses = ["o.forgotten_on IS NULL"]
         params: dict[str, object] = {}
-        if project is not None:
-            clauses.append("o.project_id = :project")
-            params["project"] = self.projects.get(project).id
+        if project:  # one code, or any of several
+            placeholders, wanted = in_list("project", self.projects.ids_of(project))
+            clauses.append(f"o.project_id IN ({placeholders})")
+            params.update(wanted)
         if unit_glob is not None:
             like, key_like = _like(unit_glob), _like(unit_key_glob(unit_glob))
             clauses.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,11 @@ class Projects:
         if project is None:
             raise unknown_project(code)
         return project
+
+    def ids_of(self, codes: str | Sequence[str]) -> list[int]:
+        """The ids of the projects named (``--project``, repeatable: one code or several)."""
+        named = [codes] if isinstance(codes, str) else codes
+        return sorted({self.get(code).id for code in named})
 
     def all(self) -> list[Project]:
         rows = self.db.query(f"SELECT {Project.select()} FROM project ORDER BY code")

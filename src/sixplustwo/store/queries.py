@@ -103,9 +103,10 @@ class DueQuery:
     def _owner_filter(self) -> tuple[str, dict[str, object]]:
         clauses = ["o.forgotten_on IS NULL"]
         params: dict[str, object] = {}
-        if self.where.project_id is not None:
-            clauses.append("o.project_id = :project_id")
-            params["project_id"] = self.where.project_id
+        if self.where.project_ids is not None:
+            placeholders, ids = in_list("project_id", self.where.project_ids)
+            clauses.append(f"o.project_id IN ({placeholders})")
+            params.update(ids)
         if self.where.butler is not None:
             clauses.append("o.butler = :butler")
             params["butler"] = self.where.butler
@@ -378,9 +379,10 @@ class DueQuery:
             # Recurring community work: every project with residents, decided by the domain.
             condition = "delivery_date <= :hi"
             params["hi"] = iso(self.today)
-        if self.where.project_id is not None:
-            condition += " AND id = :pid"
-            params["pid"] = self.where.project_id
+        if self.where.project_ids is not None:
+            placeholders, ids = in_list("pid", self.where.project_ids)
+            condition += f" AND id IN ({placeholders})"
+            params.update(ids)
         projects = self.connection.execute(
             f"SELECT id, code, name, delivery_date, opening_date FROM project WHERE {condition}",
             params,

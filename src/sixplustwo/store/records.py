@@ -134,7 +134,7 @@ class Event(Record):
     TABLE = "event"
     FIELDS = _fields(
         "id:id owner_id:ref project_id:ref case_id:ref kind happened_on:date note channel "
-        "score:int action_id recorded_at:stamp"
+        "score:int action_id recorded_at:stamp export_batch_id:ref"
     )
     id: int
     owner_id: int | None
@@ -146,6 +146,7 @@ class Event(Record):
     channel: str | None
     score: int | None
     action_id: str | None
+    export_batch_id: int | None  # the SMS export that completed it by sending (store/sent.py)
 
 
 class Case(Record):

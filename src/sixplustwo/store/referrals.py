@@ -61,7 +61,7 @@ def ledger(
     playbook: Playbook,
     as_of: date,
     referrer: int | None = None,
-    project_id: int | None = None,
+    project_id: int | Sequence[int] | None = None,
 ) -> list[ReferralEntry]:
     """Every referral (of one referrer, or of referred customers in one project) as it stood
     on ``as_of``: dates after it are not known yet."""
@@ -70,9 +70,12 @@ def ledger(
     if referrer is not None:
         clauses.append("o.referred_by = :referrer")
         params["referrer"] = referrer
-    if project_id is not None:
-        clauses.append("o.project_id = :project")
-        params["project"] = project_id
+    from sixplustwo.store.database import in_projects
+
+    project_clause, ids = in_projects("o.project_id", "project", project_id)
+    if project_clause:
+        clauses.append(project_clause)
+        params.update(ids)
     rows = db.query(
         "SELECT r.id, r.name, r.phone, o.id, o.name, o.signed_on, o.delivered_on "
         "FROM owner o JOIN owner r ON r.id = o.referred_by "

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from sixplustwo.domain.playbook import STEP_CODES, Playbook
-from sixplustwo.store.database import Database
+from sixplustwo.store.database import Database, ProjectIds, in_projects
 from sixplustwo.store.outcomes import OUTCOMES, Tally
 from sixplustwo.store.referrals import ledger, ledger_totals
 from sixplustwo.store.rows import as_date, iso
@@ -105,7 +105,7 @@ def build_report(
     start: date,
     end: date,
     today: date,
-    project_id: int | None = None,
+    project_id: ProjectIds = None,
 ) -> dict[str, Any]:
     """Every figure of the report, as of the period's last day (or today, if sooner): the one
     function behind the terminal report, ``--format json`` and the HTML page."""
@@ -120,7 +120,7 @@ def build_report(
 
 
 def referral_figures(
-    db: Database, playbook: Playbook, start: date, as_of: date, project_id: int | None
+    db: Database, playbook: Playbook, start: date, as_of: date, project_id: ProjectIds
 ) -> dict[str, Any]:
     """The report's referral figures: the ledger of ``referral list --as-of`` on the period's
     last day, totalled by the same function (``ledger_totals``)."""
@@ -137,13 +137,12 @@ def referral_figures(
     }
 
 
-def _project_clause(project_id: int | None, alias: str = "o") -> tuple[str, dict[str, object]]:
-    if project_id is None:
-        return "", {}
-    return f" AND {alias}.project_id = :p", {"p": project_id}
+def _project_clause(project_id: ProjectIds, alias: str = "o") -> tuple[str, dict[str, object]]:
+    clause, params = in_projects(f"{alias}.project_id", "p", project_id)
+    return (f" AND {clause}" if clause else ""), params
 
 
-def _satisfaction(db: Database, start: date, as_of: date, project_id: int | None) -> dict:
+def _satisfaction(db: Database, start: date, as_of: date, project_id: ProjectIds) -> dict:
     clause, params = _project_clause(project_id)
     rows = db.query(
         "SELECT e.score, COUNT(*) FROM event e JOIN owner o ON o.id = e.owner_id "
@@ -161,7 +160,7 @@ def _satisfaction(db: Database, start: date, as_of: date, project_id: int | None
     }
 
 
-def _cases(db: Database, start: date, as_of: date, project_id: int | None) -> dict:
+def _cases(db: Database, start: date, as_of: date, project_id: ProjectIds) -> dict:
     """Complaints and repairs: opened and resolved in the period, still open on its last day,
     and of those resolved in it, the median days to resolve and the share revisited by then."""
     clause, params = _project_clause(project_id)
@@ -190,7 +189,7 @@ def _cases(db: Database, start: date, as_of: date, project_id: int | None) -> di
     return found
 
 
-def _checklist_problems(db: Database, start: date, as_of: date, project_id: int | None) -> list:
+def _checklist_problems(db: Database, start: date, as_of: date, project_id: ProjectIds) -> list:
     """Which checklist items failed most often, per project (改进产品及服务质量): the
     product-quality signal the seeds ask to feed back."""
     clause, params = _project_clause(project_id)

@@ -15,7 +15,7 @@ from sixplustwo.domain.search import (
     search_keys,
     stored_unit_key,
 )
-from sixplustwo.store.database import Database, in_list
+from sixplustwo.store.database import Database, in_list, in_projects
 
 # The phone's last four digits, as the index ix_owner_phone leads with (written alike, so that
 # the database uses it; phones are stored normalised, never shorter than 7). A whole phone is
@@ -137,12 +137,13 @@ def _prefix(column: str, value: str, name: str) -> tuple[str, dict[str, object]]
 
 
 def find_owner_ids(
-    db: Database, text: str, *, project_id: int | None = None, limit: int = 200
+    db: Database, text: str, *, project_id: int | Sequence[int] | None = None, limit: int = 200
 ) -> tuple[list[int], int]:
     """Ids of the owners ``text`` names (by name, pinyin or initials, phone or its last four
     digits, flat), in id order, at most ``limit``; and how many there are in all."""
     kinds = query_kinds(text)
     clauses: list[tuple[str, dict[str, object]]] = []
+    in_wanted, wanted = in_projects("o.project_id", "wanted", project_id)
     if "name" in kinds:
         # The typed characters' pinyin narrows by index; the name itself must start so.
         name = kinds["name"]
@@ -173,13 +174,11 @@ def find_owner_ids(
         # A building or an entrance: every flat under it (3-1 → 3-1-1201, 3-1-1202 …). Flats
         # written as their key (3-1-1201) are found by the flat's own index, project by
         # project; others (3幢1单元1201) by their key.
-        projects = "o.project_id = :project_id"
-        if project_id is None:
+        projects, values = in_wanted, dict(wanted)
+        if not in_wanted:
             every = [project for (project,) in db.query("SELECT id FROM project")]
             placeholders, values = in_list("project", every or [0])
             projects = f"o.project_id IN ({placeholders})"
-        else:
-            values = {}
         clauses.append((f"{projects} AND o.unit = :flat", {**values, "flat": flat}))
         clause, prefix = _prefix("unit", flat + "-", "flat_part")
         clauses.append((f"{projects} AND {clause}", {**values, **prefix}))
@@ -189,9 +188,9 @@ def find_owner_ids(
     ids: set[int] = set()
     for clause, params in clauses:
         sql = f"SELECT o.id FROM owner o WHERE {clause}"
-        if project_id is not None:
-            sql += " AND o.project_id = :project_id"
-            params = {**params, "project_id": project_id}
+        if in_wanted:
+            sql += f" AND {in_wanted}"
+            params = {**params, **wanted}
         ids.update(owner_id for (owner_id,) in db.query(sql, params))
     found = sorted(ids)
     return (found[:limit] if limit else found), len(found)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from sixplustwo.domain.actions import CELEBRATION, rule_actions
@@ -35,7 +35,7 @@ from sixplustwo.domain.model import (
     Referral,
 )
 from sixplustwo.domain.playbook import Playbook, Rule
-from sixplustwo.store.database import Database, in_list
+from sixplustwo.store.database import Database, in_list, in_projects
 from sixplustwo.store.outcomes import Tally, facts_as_of, judge
 from sixplustwo.store.rows import as_date, iso
 
@@ -82,7 +82,7 @@ class Period:
         start: date,
         end: date,
         as_of: date,
-        project_id: int | None,
+        project_id: int | Sequence[int] | None,  # one project, any of several, or all
     ) -> None:
         self.db, self.playbook = db, playbook
         # Before go-live is history: an action due before it is counted in no figure.
@@ -111,9 +111,8 @@ class Period:
 
     def _owner_filter(self, alias: str = "o") -> tuple[str, dict[str, object]]:
         params: dict[str, object] = {"asof": iso(self.as_of)}
-        if self.project_id is None:
-            return "1 = 1", params
-        return f"{alias}.project_id = :project_id", {**params, "project_id": self.project_id}
+        clause, ids = in_projects(f"{alias}.project_id", "project_id", self.project_id)
+        return clause or "1 = 1", {**params, **ids}
 
     def _count(
         self, rule: Rule, butler: str | None, due_on: date, done: object, n: int, *, project=False
@@ -192,23 +191,35 @@ class Period:
                 ("p.delivery_date", f"{signed} AND o.delivery_date IS NULL "
                  "AND p.delivery_date BETWEEN :lo AND :hi"),
             ]  # fmt: skip
-            kept += " AND (x.delivered IS NULL OR x.delivered > :asof)"
+            # A handover by the period's end cancels the notice not sent, or makes it missed
+            # (below): its rows are kept, grouped by the handover's day too.
+            handover = ", x.delivered"
         else:
+            handover = ""
             column = f"o.{rule.anchor}"
             queries = [(column, f"{column} BETWEEN :lo AND :hi AND {column} <= :asof")]
         for anchor, condition in queries:
             sql = (
-                "SELECT x.butler, x.anchor, x.done, COUNT(*) FROM (SELECT o.butler AS butler, "
+                f"SELECT x.butler, x.anchor, x.done, COUNT(*){handover} FROM (SELECT "
+                "o.butler AS butler, "
                 f"{anchor} AS anchor, {self._done_sql('o', 'suffix')} AS done, "
                 "o.forgotten_on AS forgotten, o.delivered_on AS delivered FROM owner o "
                 f"JOIN project p ON p.id = o.project_id WHERE {base} AND {condition}) x "
-                f"WHERE x.done IS NOT NULL OR ({kept}) GROUP BY x.butler, x.anchor, x.done"
+                f"WHERE x.done IS NOT NULL OR ({kept}) "
+                f"GROUP BY x.butler, x.anchor, x.done{handover}"
             )
             due_of: dict[object, date] = {}
-            for butler, anchor_day, done, n in self._grouped(sql, params):
+            for butler, anchor_day, done, n, *delivered in self._grouped(sql, params):
                 due_on = due_of.get(anchor_day)
                 if due_on is None:
                     due_on = due_of[anchor_day] = rule.due_on(as_date(anchor_day))  # type: ignore[arg-type]
+                handed_over = as_date(delivered[0]) if delivered else None
+                if done is None and handed_over is not None and handed_over <= self.as_of:
+                    # The notice never sent: cancelled by a handover on or before its due
+                    # day, missed when the handover came after it.
+                    if handed_over > due_on:
+                        self.tally.add(rule.name, butler, False, "missed", n)
+                    continue
                 self._count(rule, butler, due_on, done, n)
 
     def _instance(
@@ -392,9 +403,10 @@ class Period:
         low, high = due_anchor_range(rule, self.start, self.end)
         clauses = "m.reached_on BETWEEN :lo AND :hi AND m.reached_on <= :asof"
         params: dict[str, object] = {"lo": iso(low), "hi": iso(high), "asof": iso(self.as_of)}
-        if self.project_id is not None:
-            clauses += " AND m.project_id = :project_id"
-            params["project_id"] = self.project_id
+        clause, ids = in_projects("m.project_id", "project_id", self.project_id)
+        if clause:
+            clauses += f" AND {clause}"
+            params.update(ids)
         wanted = self.db.query(
             f"SELECT m.id, m.project_id, m.reached_on FROM milestone m WHERE {clauses}", params
         )
@@ -510,8 +522,9 @@ class Period:
 
     def _project_rule(self, rule: Rule) -> None:
         clauses, params = "1 = 1", {"kind": rule.name, "asof": iso(self.as_of)}
-        if self.project_id is not None:
-            clauses, params = "id = :project_id", {**params, "project_id": self.project_id}
+        clause, ids = in_projects("id", "project_id", self.project_id)
+        if clause:
+            clauses, params = clause, {**params, **ids}
         for project, delivery, opening in self.db.query(
             f"SELECT id, delivery_date, opening_date FROM project WHERE {clauses}", params
         ):

@@ -27,6 +27,7 @@ from sixplustwo.store.journey import Journey
 from sixplustwo.store.owners import Owners
 from sixplustwo.store.projects import Projects
 from sixplustwo.store.referrals import Referrals
+from sixplustwo.store.sent import Sent
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
@@ -49,6 +50,7 @@ class Store:
         self.cases = Cases(db, events, self.owners, self.projects)
         self.journey = Journey(db, playbook, events, self.owners, self.projects, self.cases)
         self.referrals = Referrals(db, playbook)
+        self.sent = Sent(db, playbook)
 
     def due(self, today: date, where: DueFilter) -> list[DueRow]:
         from sixplustwo.store.queries import due_rows
