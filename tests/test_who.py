@@ -15,13 +15,14 @@ from dbsql import sql
 DAY = "2024-06-10"
 
 
-def _greeting(owner: int) -> str:
-    return f"o{owner}:holiday-greeting:2024-dragon-boat"
+def _notice(owner: int) -> str:
+    """The delivery notice (mailed, so not done by sending its SMS): open on DAY."""
+    return f"o{owner}:delivery-notice"
 
 
 @pytest.fixture
 def owners(cli_json, project) -> tuple[int, int]:
-    """Two owners of HY1 whose Dragon Boat greetings are due on DAY."""
+    """Two owners of HY1 whose delivery notices are open on DAY (and greetings due)."""
     add = ("owner", "add", "--project", "HY1", "--signed", "2024-01-02")
     first = cli_json(*add, "--name", "王伟", "--phone", "13812345678", "--unit", "1-101")["id"]
     second = cli_json(*add, "--name", "张敏", "--phone", "13812345679", "--unit", "1-102")["id"]
@@ -42,8 +43,11 @@ def person(monkeypatch):
 
 
 def _cron_export(cli, person, out) -> None:
+    """The README's two cron lines: the SMS file (what is new; greetings are done by being
+    sent) and the butlers' calendar, whole."""
     person(None)  # cron runs as the account itself
     cli("export", "--format", "csv", "--new-only", "--out", out, "--date", DAY)
+    cli("export", "--format", "ics", "--out", out.with_suffix(".ics"), "--date", DAY)
 
 
 def _status(cli_json, owner: int, action: str) -> str:
@@ -57,23 +61,23 @@ def test_each_person_undoes_their_own_command_after_the_morning_export(
     first, second = owners
     _cron_export(cli, person, tmp_path / "0700.csv")  # 07:00
     person("陈静")
-    cli("done", _greeting(first), "--date", DAY)
+    cli("done", _notice(first), "--date", DAY)
     person("李晓")
-    cli("done", _greeting(second), "--date", DAY)
+    cli("done", _notice(second), "--date", DAY)
 
     # 10:00: 陈静 is offered her own command, never 李晓's newer one; the export is no obstacle.
     person("陈静")
     dry = cli("undo", "--dry-run")
-    assert dry.stdout.startswith(f"would undo: done {_greeting(first)} --date {DAY} (陈静, ")
-    assert _greeting(second) not in dry.stdout
+    assert dry.stdout.startswith(f"would undo: done {_notice(first)} --date {DAY} (陈静, ")
+    assert _notice(second) not in dry.stdout
     assert cli_json("undo", "--dry-run")["user"] == "陈静"
-    assert cli("undo").stdout.startswith(f"undone: done {_greeting(first)}")
-    assert _status(cli_json, first, _greeting(first)) == "open"
-    assert _status(cli_json, second, _greeting(second)) == "done"
+    assert cli("undo").stdout.startswith(f"undone: done {_notice(first)}")
+    assert _status(cli_json, first, _notice(first)) != "done"
+    assert _status(cli_json, second, _notice(second)) == "done"
 
     # --as names the person too, before $SIXPLUSTWO_USER.
-    assert cli("--as", "李晓", "undo").stdout.startswith(f"undone: done {_greeting(second)}")
-    assert _status(cli_json, second, _greeting(second)) == "open"
+    assert cli("--as", "李晓", "undo").stdout.startswith(f"undone: done {_notice(second)}")
+    assert _status(cli_json, second, _notice(second)) != "done"
     nothing = cli("undo", ok=False)
     assert nothing.exit_code == 1 and "nothing of 陈静's to undo" in nothing.stderr
 
@@ -106,7 +110,7 @@ def test_a_later_export_of_the_same_owner_refuses_one_of_other_owners_does_not(
     person("陈静")
     cli("event", "add", first, "celebration", "--note", "新婚", "--date", "2024-06-09")
     person("李晓")
-    cli("done", _greeting(second), "--date", DAY)
+    cli("done", _notice(second), "--date", DAY)
     _cron_export(cli, person, tmp_path / "1500.csv")  # 15:00: only 王伟's congratulation is new
     assert "o1:congratulation:2024-06-09" in (tmp_path / "1500.csv").read_text("utf-8-sig")
 
@@ -120,7 +124,7 @@ def test_a_later_export_of_the_same_owner_refuses_one_of_other_owners_does_not(
     assert "1500.csv" in refused.stderr
     # 李晓's done is of another owner: the 15:00 export did not touch it.
     person("李晓")
-    assert cli("undo").stdout.startswith(f"undone: done {_greeting(second)}")
+    assert cli("undo").stdout.startswith(f"undone: done {_notice(second)}")
 
 
 def test_an_export_is_passed_over_never_undone_itself(cli, owners, person, tmp_path):
