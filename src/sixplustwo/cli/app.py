@@ -97,6 +97,13 @@ def root(
         metavar="FILE.toml",
         help="Playbook overrides for this run (else the one stored with `playbook --use`).",
     ),
+    person: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="Who is at a shared account (else $SIXPLUSTWO_USER, else the system user): "
+        "recorded in the journal and audit log; `undo` takes this person's last command.",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
@@ -112,7 +119,7 @@ def root(
         from sixplustwo.domain.errors import InvalidInput
 
         raise InvalidInput("--db is empty: name a database file or a postgresql:// URL")
-    ctx.obj = {"db": db, "playbook": playbook}
+    ctx.obj = {"db": db, "playbook": playbook, "as": person}
 
 
 def _register() -> None:

@@ -15,7 +15,8 @@ def audit(
     limit: int = typer.Option(50, "--limit", min=0, help="Most recent entries (0: all)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """The audit log: exports, revealed phones, erased owners."""
+    """The audit log: exports, revealed phones, erased owners, and who did each (the person
+    --as or $SIXPLUSTWO_USER names; on a server the database role first)."""
     from sixplustwo.cli.context import company_zone
 
     zone = company_zone()  # stored in UTC, shown on the company's clock (JSON: with its offset)
@@ -28,7 +29,10 @@ def audit(
                 "detail": a.detail,
                 "rows": a.rows,
                 "target": a.target,
-                "user": a.os_user,
+                "user": a.who,  # on a server the role first, then the person
+                "person": a.person,
+                "role": a.role,
+                "os_user": a.os_user,
             }
             for a in store.audit.entries(limit)
         ]

@@ -17,6 +17,7 @@ from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.command import Actor
     from sixplustwo.store.database import Database
     from sixplustwo.store.queries import DueFilter, DueRow
     from sixplustwo.store.unit import Command, Store
@@ -109,20 +110,44 @@ def with_stored_go_live(book: Playbook, stored: str | None) -> Playbook:
     return book if book.settings.go_live == go_live else book.with_settings(go_live=go_live)
 
 
-def command_line(ctx: typer.Context | None = None) -> Command:
-    """Who runs this command (the operating-system user) and its argument line (as the
-    command was given: ``cli/app.py`` keeps it, else the process's)."""
+PERSON_MAX = 40  # the longest name --as and $SIXPLUSTWO_USER take
+
+
+def actor(ctx: typer.Context | None = None) -> Actor:
+    """Who runs this command: the one place it is decided. The operating-system user, and
+    the person at a shared account: the global ``--as NAME``, else ``$SIXPLUSTWO_USER``
+    (empty: none). On a server the journal and the audit log also record the database role,
+    which the store asks the connection for."""
     import getpass
+
+    from sixplustwo.domain.text import check_line
+    from sixplustwo.store.command import Actor
+
+    try:
+        os_user: str | None = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        os_user = str(os.getuid()) if hasattr(os, "getuid") else None
+    given = (ctx.find_root().obj or {}).get("as") if ctx is not None else None
+    option = "--as"
+    if given is None:
+        given, option = os.environ.get("SIXPLUSTWO_USER") or None, "SIXPLUSTWO_USER"
+    if given is not None:
+        given = check_line(option, given.strip(), PERSON_MAX)
+        if not given:
+            raise InvalidInput("{option} is empty: name the person at this account",
+                               option=option)  # fmt: skip
+    return Actor(os_user=os_user, name=given)
+
+
+def command_line(ctx: typer.Context | None = None) -> Command:
+    """Who runs this command (``actor``) and its argument line (as the command was given:
+    ``cli/app.py`` keeps it, else the process's)."""
     import sys
 
     from sixplustwo.store.unit import Command
 
     argv = ctx.meta.get("argv") if ctx is not None else None
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else None
-    return Command(user=user, argv=tuple(sys.argv[1:] if argv is None else argv))
+    return Command(actor=actor(ctx), argv=tuple(sys.argv[1:] if argv is None else argv))
 
 
 @contextmanager

@@ -336,7 +336,7 @@ def _deliver(
         write_private(temporary, data, mode)
         fault_point("export:temporary-written")
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
-            audit = Audit(db, command_line(ctx).user)
+            audit = Audit(db, command_line(ctx).actor)
             audit.fill_batch(batch, written, _lease())
             sent.complete(db, batch.id)
             fault_point("export:pending-not-committed")
@@ -362,7 +362,9 @@ def _write_to_stream(
 
     write_stream(target, data)
     with open_database(ctx, write=True) as db:
-        Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+        Audit(db, command_line(ctx).actor).record_export(
+            fmt.value, where, written, str(target), day
+        )
         sent.complete(db, None)
 
 
@@ -388,7 +390,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
                     Audit(db).finish_batch(batch.id)
                 continue
             with _bookkeeping(ctx) as db:
-                count = Audit(db, command_line(ctx).user).unfill_batch(batch)
+                count = Audit(db, command_line(ctx).actor).unfill_batch(batch)
             if not quiet:
                 message = _(
                     "an earlier export to {target} was stopped before its file was in place; "

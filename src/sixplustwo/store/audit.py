@@ -1,7 +1,8 @@
 """The audit log, the export log and company-wide settings.
 
-Every audited entry names who ran the command (the operating-system user) and the command,
-through the command's unit of work (``store.Store``).
+Every audited entry names who ran the command (the person at a shared account, else the
+operating-system user; on a server the database role first) and the command, through the
+command's unit of work (``store.Store``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import N_
+from sixplustwo.store.command import Actor
+from sixplustwo.store.journal import EXPORT
 from sixplustwo.store.records import AuditEntry, ExportBatch
 from sixplustwo.store.rows import now_text
 
@@ -46,11 +49,13 @@ AUDIT_WHO = N_("{user} (role {role})")
 
 
 class Audit:
-    """The audit log as written by one command run by ``user``."""
+    """The audit log as written by one command run by ``actor`` (an ``Actor``; a plain name
+    is taken for the operating-system user)."""
 
-    def __init__(self, db: Database, user: str | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor | str | None = None) -> None:
         self.db = db
-        self.user = user
+        self.actor = actor if isinstance(actor, Actor) else Actor(os_user=actor)
+        self._role: tuple[str | None] | None = None
 
     def record(
         self,
@@ -69,17 +74,18 @@ class Audit:
             "detail": detail.format(**params) if params else detail,
             "rows": rows,
             "target": target,
-            "os_user": self._who(),
+            "os_user": self.actor.os_user,
+            "person": self.actor.person,
+            "role": self.role(),
         }
         return self.db.insert("audit", values)
 
-    def _who(self) -> str | None:
-        """The operating-system user, and on a server the database role it connected as
-        ("li (role office_bj)"): many offices' machines share one server."""
-        role = self.db.role
-        if role is None:
-            return self.user
-        return AUDIT_WHO.format(user=self.user or "?", role=role)
+    def role(self) -> str | None:
+        """The database role the connection acts as, on a server (many offices' machines
+        share one): asked once."""
+        if self._role is None:
+            self._role = (self.db.role,)
+        return self._role[0]
 
     def entries(self, limit: int) -> list[AuditEntry]:
         page = self.db.page(limit)
@@ -117,13 +123,19 @@ class Audit:
             day=day.isoformat(),
             destination=destination,
         )
-        stamp = now_text()
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at"),
-            [(destination, a, entry, stamp) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "journal_id"),
+            [(destination, a, entry, stamp, sent_by) for a in action_ids],
         )
         return entry
+
+    def _export_entry(self) -> int | None:
+        """The export's journal entry, which its records name: ``undo`` tells by it an export
+        that came after a command from one before (store/touched.py)."""
+        journal = self.db.journal
+        return None if journal is None else journal.irreversible(EXPORT)
 
     # -- export batches: each action in exactly one delivered file -------------------------
     # An export to a file is a batch: "writing" while its temporary file is written (no rows
@@ -186,11 +198,11 @@ class Audit:
             day=batch.day.isoformat(),
             destination=batch.destination,
         )
-        stamp = now_text()
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at", "batch_id"),
-            [(batch.destination, a, entry, stamp, batch.id) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "batch_id", "journal_id"),
+            [(batch.destination, a, entry, stamp, batch.id, sent_by) for a in action_ids],
         )
         state = {"state": "pending", "audit_id": entry}
         if lease_until is not None:  # renewed: the rename is still to come

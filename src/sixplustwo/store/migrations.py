@@ -388,6 +388,21 @@ _OWNER_NO_SMS = """
 ALTER TABLE owner ADD COLUMN no_sms BOOLEAN
 """
 
+# Who did it (issues 29, 32): the person (--as, $SIXPLUSTWO_USER, else the OS user; entries
+# before read as the OS user) and on a server the role, with every journal entry and audit
+# line; each export record names its export's journal entry (0 before: its time says).
+_WHO = """
+ALTER TABLE journal ADD COLUMN person VARCHAR;
+ALTER TABLE journal ADD COLUMN role VARCHAR;
+UPDATE journal SET person = os_user;
+CREATE INDEX ix_journal_person ON journal (person);
+ALTER TABLE audit ADD COLUMN person VARCHAR;
+ALTER TABLE audit ADD COLUMN role VARCHAR;
+ALTER TABLE export_log ADD COLUMN journal_id INTEGER;
+UPDATE export_log SET journal_id = 0;
+CREATE INDEX ix_export_log_journal ON export_log (journal_id, exported_at)
+"""
+
 # Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
 # takes them back); events are looked up by the action they name.
 _EVENT_SENT = """
@@ -420,6 +435,7 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0023_who", _WHO),
     ("0024_outbox", _OUTBOX),
     ("0025_owner_no_sms", _OWNER_NO_SMS),
     (offices.MIGRATION, ""),  # offices on one server: store/offices.py's migrating()
