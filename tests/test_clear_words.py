@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from sixplustwo.domain.clock import today_in  # the company's day, as the commands take it
 from sixplustwo.domain.errors import InvalidInput
 from sixplustwo.domain.phones import normalise_phone
 
@@ -72,7 +73,7 @@ def test_mid_autumn_is_greeted_on_national_day(cli, cli_json, project, day):
 
 @pytest.mark.parametrize("field", ["--visited", "--subscribed", "--signed", "--delivered"])
 def test_journey_dates_that_have_not_happened_are_refused(cli, project, field):
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today_in(None) + timedelta(days=1)).isoformat()
     refused = cli(
         "owner", "add", "--name", "王伟", "--phone", "13812345678", "--project", "HY1",
         "--unit", "1-101", field, tomorrow, ok=False,

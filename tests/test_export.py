@@ -198,6 +198,6 @@ def test_the_audit_names_the_user_and_on_a_server_the_database_role(
     me = getpass.getuser()
     if is_server(db_path):
         (role,) = sql(db_path, "SELECT current_user")[0]
-        assert cli_json("audit")[0]["user"] == f"{me} (role {role})"
+        assert cli_json("audit")[0]["user"] == f"{role} ({me})"  # the role first (issue 32)
     else:
         assert cli_json("audit")[0]["user"] == me

@@ -81,9 +81,9 @@ def test_reveal_is_audited_in_a_write_of_its_own_even_when_another_process_commi
 
 
 def _who(db) -> str:
-    """The audit's user: the operating system's, and on a server the database role too."""
+    """The audit's user: the operating system's, and on a server the database role first."""
     if is_server(db):
-        return f"{getpass.getuser()} (role {sql(db, 'SELECT current_user')[0][0]})"
+        return f"{sql(db, 'SELECT current_user')[0][0]} ({getpass.getuser()})"
     return getpass.getuser()
 
 

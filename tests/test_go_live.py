@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from sixplustwo.domain.actions import actions, status_of
+from sixplustwo.domain.clock import today_in  # the company's day, as the commands take it
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.playbook import default_playbook, parse_playbook, playbook_toml
 from sixplustwo.domain.playbook_reading import PlaybookError
@@ -145,7 +146,7 @@ def _counted_by_the_domain(cli_json, owners: int) -> int:
     import`` counts: the journey's, greetings, bulletins), from ``owner show``."""
     book = default_playbook()
     rules = {r.name for r in book if r.subject == "owner"}
-    today = date.today()
+    today = today_in(None)
     return sum(
         1
         for owner_id in range(1, owners + 1)
@@ -181,14 +182,14 @@ def test_an_import_of_history_says_how_much_and_suggests_go_live(cli, cli_json, 
     more.write_text(
         "姓名,手机,项目,房号,签约日期\n赵六,13900003333,HY1,1-104,2023-02-01\n", encoding="utf-8"
     )
-    cli("playbook", "--go-live", date.today().isoformat())
+    cli("playbook", "--go-live", today_in(None).isoformat())
     assert "--go-live" not in cli("owner", "import", more).stderr
 
 
 def test_an_import_of_today_s_customers_says_nothing(cli, project, tmp_path):
     ledger = tmp_path / "台账.csv"
-    soon = date.today().isoformat()
-    later = date.today().replace(year=date.today().year + 2, day=1).isoformat()
+    soon = today_in(None).isoformat()
+    later = today_in(None).replace(year=today_in(None).year + 2, day=1).isoformat()
     # Handed over in two years (the project's own delivery date is past: a notice due then).
     ledger.write_text(
         f"姓名,手机,项目,房号,签约日期,合同交付日期\n王伟,13812345678,HY1,1-101,{soon},{later}\n",

@@ -65,9 +65,14 @@ def test_an_undone_owner_add_frees_no_id(cli, cli_json, project, tmp_path, monke
         tmp_path / "e1.csv")  # fmt: skip
     assert f"o{first}:visit-followup" in _sms(tmp_path / "e1.csv")
     monkeypatch.setenv("LOGNAME", "butler")
-    cli("undo", "--user", "butler")  # the owner add: the export was cron's
+    # The export sent that owner's action: its add is not undone (issue 29), and says so.
+    refused = cli("undo", "--user", "butler", ok=False)
+    assert "a later export sent actions of the same records: export" in refused.stderr
+    # An owner add undone before any export of it frees no id either.
+    undone = _owner(cli_json, "1-3", visited="2024-06-01")
+    cli("undo", "--user", "butler")
     second = _owner(cli_json, "1-2", visited="2024-06-01")
-    assert second > first
+    assert second > undone > first
     monkeypatch.setenv("LOGNAME", "cron")
     cli("export", "--date", "2024-06-02", "--format", "csv", "--new-only", "--out",
         tmp_path / "e2.csv")  # fmt: skip

@@ -204,9 +204,9 @@ def test_a_usage_error_in_chinese(cli, chinese):
     assert "用法：" in result.stderr and "没有这个选项：--nme" in result.stderr
     assert "查看帮助" in result.stderr and "错误" in result.stderr
     missing = cli("case", "open", ok=False)
-    assert missing.exit_code == 2 and "缺少参数 'OWNER'。" in missing.stderr
+    assert missing.exit_code == 2 and "缺少参数 '业主'。" in missing.stderr
     bad = cli("owner", "edit", "abc", ok=False)  # owner show takes a name too
-    assert "'OWNER_ID' 的值无效：应为整数" in bad.stderr
+    assert "'业主编号' 的值无效：应为整数" in bad.stderr
     wrong = cli("due", "--format", "xml", ok=False)
     assert (
         "'--format' / '-f' 的值无效：'xml' 不在可选值 'table', 'json', 'csv' 之中" in wrong.stderr
@@ -231,7 +231,7 @@ def test_help_pages_in_chinese(cli, chinese):
     assert "新增一位客户，输出新编号。" in page and "显示本帮助并退出。" in page
     root = cli("--help").stdout
     assert "命令" in root and "每日待办：待办和已逾期的事项，最紧急的在前。" in root
-    assert "为当前 shell 安装命令补全。" in root
+    assert "为当前终端安装命令补全。" in root
     assert "参数" in cli("case", "open", "--help").stdout  # the Arguments panel
     for english in ("Options", "Commands", "Arguments", "[required]", "[default:", "Usage:"):
         assert english not in page + root
@@ -248,16 +248,22 @@ def test_placeholders_say_what_an_option_takes_and_flags_take_none(cli, monkeypa
     for page in pages:
         assert "<str>" not in page and "<bool>" not in page and "<int>" not in page
     owner_add = pages[0]
-    assert "DATE" in _line(owner_add, "--signed")
-    assert "CODE" in _line(owner_add, "--project")
-    assert "ID" in _line(owner_add, "--referred-by")
+    # In the user's language (issue 28): --signed 日期 under Chinese.
+    said = {
+        "en": ("DATE", "CODE", "ID", "PATH", "{OWNER}"),
+        "zh": ("日期", "代码", "编号", "路径", "{业主}"),
+    }
+    date, code, owner_id, path, owner = said[language]
+    assert date in _line(owner_add, "--signed")
+    assert code in _line(owner_add, "--project")
+    assert owner_id in _line(owner_add, "--referred-by")
     assert "table|json|csv" in _line(owner_add, "--format")
     flag = _line(owner_add, "--lunar-birthday").split("--lunar-birthday", 1)[1].split()
     help_flag = _line(pages[1], "--help").split("--help", 1)[1].split()
     assert flag[0] != "<bool>" and flag[0] not in {"BOOL", "TEXT"}
     assert help_flag[0] == "-h" and help_flag[1] not in {"<bool>", "BOOL", "TEXT"}
-    assert "PATH" in _line(pages[2], "--db")
-    assert "{OWNER}" in cli("owner", "show", "--help").stdout  # arguments by their name
+    assert path in _line(pages[2], "--db")
+    assert owner in cli("owner", "show", "--help").stdout  # arguments by their name
 
 
 def test_typer_keeps_what_the_words_patch_reaches():

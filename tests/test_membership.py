@@ -34,7 +34,7 @@ def test_tier_on_owner_and_as_a_due_filter(cli, cli_json, project, tmp_path, mon
     tiers = {o["id"]: o["membership"] for o in cli_json("owner", "list")}
     assert tiers[two_flats] == "金卡" and tiers[referrer] == "银卡" and tiers[prospect] is None
     monkeypatch.setenv("SIXPLUSTWO_LANG", "zh")  # the screen as a Chinese team reads it
-    assert "会员: 金卡" in cli("owner", "show", str(two_flats)).stdout
+    assert "会员：金卡" in cli("owner", "show", str(two_flats)).stdout
     monkeypatch.setenv("SIXPLUSTWO_LANG", "en")
     day = "2024-10-01"  # the 3-month revisits are open for every delivered owner
     gold = cli_json("due", "--date", day, "--membership", "金卡")

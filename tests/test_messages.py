@@ -114,8 +114,11 @@ def test_text_translates_every_message_id_once_at_the_boundary(monkeypatch):
         owner_record({"name": "A", "phone": "12345", "project": "P", "unit": "{u}"}, None)
     error = raised.value
     assert str(error) == "phone: phone '12345' is not a valid phone number"
-    # The outer and the nested message ids both pass the translation; the value does not.
-    assert messages.text(error) == "«phone: «phone '12345' is not a valid phone number»»"
+    # The outer and the nested message ids both pass the translation, and the field's name
+    # in the label table (domain/fields.py); the value does not.
+    assert messages.text(error) == (
+        "««phone (field name)»: «phone '12345' is not a valid phone number»»"
+    )
 
 
 def test_an_error_pickles_whole():

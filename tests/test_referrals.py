@@ -31,7 +31,7 @@ def test_ledger_pending_confirmed_settled(cli, cli_json, project, chinese):
         "2024-07-10",
     )
     table = cli("referral", "list", "--date", "2024-07-11").stdout
-    assert f"推荐人 {referrer}: 待结算 0 元, 已结算 3000 元" in table
+    assert f"推荐人 {referrer}：待结算 0 元，已结算 3000 元" in table
     assert cli("referral", "list", "--referrer", "99", ok=False).exit_code == 1
 
 

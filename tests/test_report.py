@@ -95,7 +95,7 @@ def test_terminal_report_has_tables_and_bars(cli, quarter, chinese):
     out = cli("report", *PERIOD).stdout
     assert "6+2 各步骤" in out and "管家工作量与按时率" in out
     assert "50%  ██████████░░░░░░░░░░" in out  # 李晓: 1 on time of 2 judged (piped: uncut)
-    assert "报修: 新增 1, 未解决 0, 解决 1, 用时中位数 5 天, 回访率 100%" in out
+    assert "报修：新增 1，未解决 0，解决 1，用时中位数 5 天，回访率 100%" in out
 
 
 def test_html_page_is_self_contained(cli, quarter, tmp_path):

@@ -13,10 +13,13 @@ import pytest
 
 # Typer itself prints help with rich, so only the list's own path is held to leaving it out.
 # Babel makes the message catalogues; the installed tool reads them with gettext.
-DATABASE_AND_FILES = {"sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar", "babel"}
+# httpx (the notify extra) is imported only when a message is sent.
+DATABASE_AND_FILES = {
+    "sqlalchemy", "sqlmodel", "pydantic", "openpyxl", "icalendar", "babel", "httpx", "httpcore",
+}  # fmt: skip
 # The page's extra (`sixplustwo[serve]`): only `serve` and `user password` load any of it.
 SERVE = {"starlette", "jinja2", "uvicorn", "argon2", "itsdangerous", "multipart",
-         "python_multipart", "anyio", "httpx"}  # fmt: skip
+         "python_multipart", "anyio"}  # fmt: skip
 # The app, not the script's main: after a large list, main ends the process at once.
 _PROBE = """
 import sys
@@ -61,6 +64,11 @@ def env(tmp_path) -> dict[str, str]:
 def test_help_imports_nothing_heavy(env, language):
     loaded = _loaded(["--help"], {**env, "SIXPLUSTWO_LANG": language})
     assert not loaded & (DATABASE_AND_FILES | SERVE)
+
+
+def test_notify_help_and_status_import_no_http_client(env):
+    for args in (["notify", "--help"], ["notify", "butlers", "--help"], ["notify", "status"]):
+        assert not _loaded(args, env) & DATABASE_AND_FILES
 
 
 @pytest.mark.parametrize(

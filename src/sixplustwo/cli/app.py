@@ -87,14 +87,22 @@ def root(
     db: str | None = typer.Option(
         None,
         "--db",
-        metavar="PATH",
-        help="Database file (else $SIXPLUSTWO_DB, else one in the user data directory).",
+        metavar="PATH|URL",
+        help="Database: a file or a postgresql:// URL (else $SIXPLUSTWO_DB, else a file in "
+        "the user data directory).",
     ),
     playbook: str | None = typer.Option(
         None,
         "--playbook",
         metavar="FILE.toml",
         help="Playbook overrides for this run (else the one stored with `playbook --use`).",
+    ),
+    person: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="Who is at a shared account (else $SIXPLUSTWO_USER, else the system user): "
+        "recorded in the journal and audit log; `undo` takes this person's last command.",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
@@ -111,7 +119,7 @@ def root(
         from sixplustwo.domain.errors import InvalidInput
 
         raise InvalidInput("--db is empty: name a database file or a postgresql:// URL")
-    ctx.obj = {"db": db, "playbook": playbook}
+    ctx.obj = {"db": db, "playbook": playbook, "as": person}
 
 
 def _register() -> None:
@@ -125,6 +133,7 @@ def _register() -> None:
         events,
         export,
         maintenance,
+        notify,
         owners,
         playbook,
         projects,
@@ -156,6 +165,7 @@ def _register() -> None:
     app.command("report")(report.report)
     app.command("demo")(demo.demo)
     app.command("undo")(undo.undo)
+    app.add_typer(notify.app, name="notify")
     app.command("serve")(serve.serve)
     app.add_typer(users.app, name="user")
 

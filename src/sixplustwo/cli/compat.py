@@ -26,7 +26,7 @@ import sys
 from enum import Enum
 from typing import Any
 
-from sixplustwo.cli.messages import N_, translate
+from sixplustwo.cli.messages import N_, current_language, translate
 
 #: Typer versions this module was checked against: from the first (inclusive) to the second
 #: (exclusive), the range ``typer~=0.29.1`` allows. tests/test_typer_compat.py asserts it.
@@ -128,7 +128,8 @@ def installed() -> bool:
 # English text is matched against :data:`CLICK_MESSAGES`, its parts translated in turn);
 # translates the command tree's help texts; and names what an option takes (``TEXT``, ``N``,
 # ``table|json|csv``, or the option's ``metavar``: ``DATE``, ``ID``, ``CODE``), nothing for a
-# flag, and shows an argument by its name in capitals (``OWNER_ID``).
+# flag, and shows an argument by its name in capitals (``OWNER_ID``); placeholders, the usage
+# line's ``[OPTIONS]`` and a number's range (Typer's ``x>=0``) in the user's language.
 #
 # tests/test_language.py fails when a Typer upgrade moves any of these, or when a usage error
 # or a help page shows English under Chinese.
@@ -226,7 +227,72 @@ def click_words(message: str) -> str:
 
 
 #: The placeholders shown for what an option takes, by Typer's own (``<str>`` …).
-PLACEHOLDERS = {"str": "TEXT", "int": "N", "float": "NUMBER", "list[str]": "TEXT"}
+PLACEHOLDERS = {
+    "str": "TEXT",
+    "int": "N",
+    "float": "NUMBER",
+    "list[str]": "TEXT",
+    "int range": "N",
+    "float range": "NUMBER",
+}
+
+#: Every placeholder the help shows (an option's ``metavar``, an argument's name, the usage
+#: line's words), for the catalogue: under Chinese ``--signed 日期``, not ``--signed DATE``
+#: (issue 28). A new ``metavar=`` belongs here; tests/test_one_language.py names one missing.
+METAVARS = (
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
+    N_("TEXT"),
+    N_("N"),
+    N_("NUMBER"),
+    N_("'ITEM NOTE'"),
+    N_("ACTION_ID"),
+    N_("CASE_ID"),
+    N_("CHANNEL"),
+    N_("CITY"),
+    N_("CODE"),
+    N_("DATE"),
+    N_("EVENT_ID"),
+    N_("FIELD"),
+    N_("FILE"),
+    N_("FILE.toml"),
+    N_("ID"),
+    N_("ITEM"),
+    N_("KIND"),
+    N_("NAME"),
+    N_("OWNER"),
+    N_("OWNER_ID"),
+    N_("PATH"),
+    N_("PATTERN"),
+    N_("PHONE"),
+    N_("RULE"),
+    N_("SECONDS"),
+    N_("STAGE"),
+    N_("STEP"),
+    N_("TAG"),
+    N_("TIER"),
+    N_("UNIT"),
+    N_("URL|FILE"),
+    N_("USER"),
+    N_("yes|no"),
+)
+
+#: A number option's range in the help (Typer writes ``x>=0``): in words, translated.
+RANGE_WORDS = (N_("at least {min}"), N_("at most {max}"), N_("{min} to {max}"))
+
+
+def number_range(low: Any, high: Any) -> str | None:
+    """Replaces ``_TyperParameter._get_number_range_help_str``: Typer's ``x>=0`` in English,
+    the range in words in another language (``≥ 0`` reads as code to a butler)."""
+    from typer._display import describe_number_range
+
+    if current_language() == "en" or (low is None and high is None):
+        return describe_number_range(low, high)
+    if high is None:
+        return translate(RANGE_WORDS[0]).format(min=low)
+    if low is None:
+        return translate(RANGE_WORDS[1]).format(max=high)
+    return translate(RANGE_WORDS[2]).format(min=low, max=high)
 
 
 def option_placeholder(self: Any, ctx: Any) -> str | None:
@@ -234,16 +300,24 @@ def option_placeholder(self: Any, ctx: Any) -> str | None:
     nothing for a flag, the choices (``table|json|csv``) or a word for the type (``TEXT``,
     ``N``) otherwise, never ``<str>`` or ``<bool>``."""
     if self.metavar is not None:
-        return self.metavar
+        return translate(self.metavar)
     if self.is_flag or self.count:
         return None
     shown = self.display_type(ctx).strip("<>")
-    return PLACEHOLDERS.get(shown, shown.upper() if "|" not in shown else shown)
+    return translate(PLACEHOLDERS.get(shown, shown.upper() if "|" not in shown else shown))
+
+
+def _range_help(self: Any) -> str | None:
+    """Replaces ``_get_number_range_help_str`` (Typer's, for options and arguments)."""
+    if getattr(self, "count", False) and self.min == 0 and self.max is None:
+        return None
+    return number_range(self.min, self.max)
 
 
 def _argument_name(self: Any) -> str:
-    """Replaces ``TyperArgument.display_name_raw``: the metavar, else the name in capitals."""
-    return self.metavar if self.metavar is not None else (self.name or "").upper()
+    """Replaces ``TyperArgument.display_name_raw``: the metavar, else the name in capitals,
+    in the user's language."""
+    return translate(self.metavar if self.metavar is not None else (self.name or "").upper())
 
 
 def _translated_format_message(original: Any) -> Any:
@@ -298,6 +372,8 @@ def install_words() -> None:
     typer.core.TyperOption.display_type_rich = option_placeholder  # type: ignore[method-assign]
     typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore
     typer.core.TyperArgument.display_name_raw = property(_argument_name)  # type: ignore
+    typer.core.TyperArgument._get_number_range_help_str = _range_help  # type: ignore
+    typer.core.TyperOption._get_number_range_help_str = _range_help  # type: ignore
     for cls in (
         TyperException,
         exceptions.BadParameter,
@@ -340,6 +416,9 @@ def localise(command: Any) -> None:
 
 
 def _translate_help(command: Any) -> None:
+    command.options_metavar = translate(METAVARS[0])
+    if hasattr(command, "subcommand_metavar"):
+        command.subcommand_metavar = translate(METAVARS[1])
     if command.help:
         command.help = translate(inspect.cleandoc(command.help))
     if command.short_help:

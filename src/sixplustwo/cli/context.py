@@ -8,7 +8,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,14 +17,50 @@ from sixplustwo.domain.errors import InvalidInput, SixPlusTwoError
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
+    from sixplustwo.store.command import Actor
     from sixplustwo.store.database import Database
     from sixplustwo.store.queries import DueFilter, DueRow
     from sixplustwo.store.unit import Command, Store
+    from sixplustwo.store.users import User
+
+
+def _now() -> datetime:
+    """The only place the clock is read (tests put another instant here)."""
+    return datetime.now(UTC)
 
 
 def today() -> date:
-    """The only place the clock is read."""
-    return date.today()
+    """Today in the company's time zone (domain/clock.py), whatever the machine's clock."""
+    from sixplustwo.domain.clock import today_in
+
+    return today_in(company_zone(), _now())
+
+
+def company_zone() -> str | None:
+    """The company's time zone for this command: ``[settings] timezone`` of the playbook in
+    force, else the database's ``timezone`` setting (``local`` in one made before there was
+    a setting), else None (the default). Read once a command, from the database if there is
+    one (a command that makes one finds none: the default)."""
+    from typer._click.globals import get_current_context  # Typer 0.29 vendors click
+
+    ctx = get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, dict) and "timezone" in root.obj:
+        return root.obj["timezone"]
+    found = None
+    if root is not None:
+        from sixplustwo.store.audit import TIMEZONE_SETTING, Settings
+        from sixplustwo.store.database import open_database as open_db
+
+        try:
+            with open_db(db_option(root), write=False) as db:  # type: ignore[arg-type]
+                book = playbook_in_force(root, db)  # type: ignore[arg-type]
+                found = book.settings.timezone or Settings(db).get(TIMEZONE_SETTING)
+        except SixPlusTwoError:  # no database yet: the default (the command says the rest)
+            found = None
+        if isinstance(root.obj, dict):
+            root.obj["timezone"] = found
+    return found
 
 
 def parse_day(text: str | None, what: str) -> date | None:
@@ -41,10 +77,48 @@ def db_option(ctx: typer.Context) -> str | None:
     """The database a command uses; refused to a butler at a shell for a command that does
     not take their scope (cli/scoped.py)."""
     target = (ctx.find_root().obj or {}).get("db")
-    from sixplustwo.cli.scoped import guard
-
-    guard(ctx, target)
+    _refuse_a_butler(ctx, target)
     return target
+
+
+SCOPED = "sixplustwo.scoped"  # ctx.meta: this command takes a butler's scope (cli/scoped.py)
+USER = "sixplustwo.user"  # ctx.meta: the page's user the person is, once looked up
+
+
+def person(ctx: typer.Context) -> str | None:
+    """The person named at the keyboard (``actor``'s name); None when nobody is named."""
+    if (ctx.find_root().obj or {}).get("as") is None and not os.environ.get("SIXPLUSTWO_USER"):
+        return None  # the common case: no look-up
+    return actor(ctx).name
+
+
+def page_user(ctx: typer.Context, db: Database) -> User | None:
+    """The page's user (``sixplustwo user add``) the person is, if any."""
+    if USER not in ctx.meta:
+        name = person(ctx)
+        from sixplustwo.store.users import Users
+
+        ctx.meta[USER] = Users(db).find(name) if name else None
+    return ctx.meta[USER]
+
+
+def _refuse_a_butler(ctx: typer.Context, target: str | None) -> None:
+    """A butler at a shell may run only the commands that take their scope."""
+    if ctx.meta.get(SCOPED) or not person(ctx):
+        return
+    from sixplustwo.store.database import open_database as open_db
+
+    try:
+        with open_db(target, write=False) as db:
+            user = page_user(ctx, db)
+    except SixPlusTwoError:  # no database yet: the command says so itself
+        return
+    if user is not None and user.role == "butler":
+        raise InvalidInput(
+            "{name} is a butler: only due, done, action show, owner show and case open "
+            "take a butler's scope",
+            name=user.name,
+        )
 
 
 def playbook_in_force(ctx: typer.Context, db: Database) -> Playbook:
@@ -81,20 +155,44 @@ def with_stored_go_live(book: Playbook, stored: str | None) -> Playbook:
     return book if book.settings.go_live == go_live else book.with_settings(go_live=go_live)
 
 
-def command_line(ctx: typer.Context | None = None) -> Command:
-    """Who runs this command (the operating-system user) and its argument line (as the
-    command was given: ``cli/app.py`` keeps it, else the process's)."""
+PERSON_MAX = 40  # the longest name --as and $SIXPLUSTWO_USER take
+
+
+def actor(ctx: typer.Context | None = None) -> Actor:
+    """Who runs this command: the one place it is decided. The operating-system user, and
+    the person at a shared account: the global ``--as NAME``, else ``$SIXPLUSTWO_USER``
+    (empty: none). On a server the journal and the audit log also record the database role,
+    which the store asks the connection for."""
     import getpass
+
+    from sixplustwo.domain.text import check_line
+    from sixplustwo.store.command import Actor
+
+    try:
+        os_user: str | None = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        os_user = str(os.getuid()) if hasattr(os, "getuid") else None
+    given = (ctx.find_root().obj or {}).get("as") if ctx is not None else None
+    option = "--as"
+    if given is None:
+        given, option = os.environ.get("SIXPLUSTWO_USER") or None, "SIXPLUSTWO_USER"
+    if given is not None:
+        given = check_line(option, given.strip(), PERSON_MAX)
+        if not given:
+            raise InvalidInput("{option} is empty: name the person at this account",
+                               option=option)  # fmt: skip
+    return Actor(os_user=os_user, name=given)
+
+
+def command_line(ctx: typer.Context | None = None) -> Command:
+    """Who runs this command (``actor``) and its argument line (as the command was given:
+    ``cli/app.py`` keeps it, else the process's)."""
     import sys
 
     from sixplustwo.store.unit import Command
 
     argv = ctx.meta.get("argv") if ctx is not None else None
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else None
-    return Command(user=user, argv=tuple(sys.argv[1:] if argv is None else argv))
+    return Command(actor=actor(ctx), argv=tuple(sys.argv[1:] if argv is None else argv))
 
 
 @contextmanager

@@ -7,7 +7,10 @@ import typer
 from sixplustwo.cli.context import db_option
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 
-app = typer.Typer(help="The database itself: copy it to a server or a file.", no_args_is_help=True)
+app = typer.Typer(
+    help="The database itself: copy it to a server or a file; offices' roles on a server.",
+    no_args_is_help=True,
+)
 
 
 @app.command("copy")
@@ -50,3 +53,108 @@ def copy(
         typer.echo(_("target: {line}").format(line=text(result.target_check[1])))
     if not result.ok:
         raise typer.Exit(1)
+
+
+role_app = typer.Typer(
+    help="Office roles on a PostgreSQL server: each office sees only its projects.",
+    no_args_is_help=True,
+)
+app.add_typer(role_app, name="role")
+
+
+def _on_a_server(ctx: typer.Context) -> None:
+    from sixplustwo.domain.errors import StoreError
+    from sixplustwo.store.database import backend_for, resolve_target
+
+    target, _ = resolve_target(db_option(ctx))
+    if backend_for(target).NAME != "postgres":
+        raise StoreError(
+            "db role needs a PostgreSQL server (--db postgresql://…): a database file serves "
+            "one office"
+        )
+
+
+@role_app.command("add")
+def role_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="The office's login role."),
+    projects: str = typer.Option(
+        ..., "--projects", metavar="CODE[,CODE…]", help="The projects the office sees."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the role's password from the first line of stdin."
+    ),
+) -> None:
+    """Make (or change) an office's login role, seeing only these projects (run with an
+    administrator's URL)."""
+    import sys
+
+    from sixplustwo.cli.messages import _
+    from sixplustwo.domain.errors import InvalidInput
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.offices import add_role
+
+    _on_a_server(ctx)
+    codes = [code.strip() for code in projects.split(",") if code.strip()]
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInput("--password-stdin: the first line of stdin is empty")
+    with open_database(db_option(ctx), write=True) as db:
+        verifier = None
+        if password is not None:
+            verifier = db.connection.pgconn.encrypt_password(
+                password.encode(), name.encode(), b"scram-sha-256"
+            ).decode()
+        add_role(db.connection, db.where, name, codes, verifier)
+    typer.echo(_("role {name} sees projects {codes}").format(name=name, codes=",".join(codes)))
+
+
+@role_app.command("list")
+def role_list(ctx: typer.Context, fmt: Format = FORMAT_OPTION) -> None:
+    """The office roles and the projects each sees."""
+    from sixplustwo.cli.messages import _
+    from sixplustwo.cli.render import render
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.offices import list_roles
+
+    _on_a_server(ctx)
+    with open_database(db_option(ctx), write=False) as db:
+        rows = [
+            {"role": name, "projects": ",".join(codes), "login": login}
+            for name, codes, login in list_roles(db.connection)
+        ]
+    if fmt is not Format.table:
+        render(rows, [], fmt)
+        return
+    from sixplustwo.cli.layout import Column
+
+    render(
+        rows,
+        [
+            Column("role", _("Role"), 6, keep=True),
+            Column("projects", _("Projects"), 8, keep=True),
+            Column("login", _("Login"), 5),
+        ],
+        fmt,
+        empty=_("no office roles: every role sees every project"),
+    )
+
+
+@role_app.command("drop")
+def role_drop(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="The office's login role."),
+) -> None:
+    """Drop an office's role (its projects' data stays)."""
+    from sixplustwo.cli.messages import _
+    from sixplustwo.domain.errors import NotFound
+    from sixplustwo.store.database import open_database
+    from sixplustwo.store.offices import drop_role
+
+    _on_a_server(ctx)
+    with open_database(db_option(ctx), write=True) as db:
+        if not drop_role(db.connection, db.where, name):
+            raise NotFound("no office role {name}", name=name)
+    typer.echo(_("role {name} dropped").format(name=name))

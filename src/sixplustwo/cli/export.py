@@ -79,18 +79,7 @@ def export_records(rows, playbook, day: date) -> list[dict]:
             rule = playbook.get(action.rule)
             found = templates[key] = (rule.title, rule.template_for(action.detail))
         title, template = found
-        values = {
-            "name": row.owner,
-            "project": row.project_name,
-            "unit": row.unit,
-            "due_on": action.due_on,
-            "butler": row.butler,
-            "title": title,
-            "milestone": action.detail if action.rule == "milestone-bulletin" else "",
-            "milestone_on": action.detail_on or "",
-            "amount": amount,
-            "settlement": settlement,
-        }
+        values = message_values(row, title, amount, settlement)
         del record["subject"]
         record["title"] = title
         record["phone_masked"] = record["phone"]
@@ -98,6 +87,23 @@ def export_records(rows, playbook, day: date) -> list[dict]:
         record["message"] = render_message(template, values)
         records.append(record)
     return records
+
+
+def message_values(row, title: str, amount: int, settlement: str) -> dict:
+    """What a rule's message template is filled with (domain/messages.py PLACEHOLDERS)."""
+    action = row.action
+    return {
+        "name": row.owner,
+        "project": row.project_name,
+        "unit": row.unit,
+        "due_on": action.due_on,
+        "butler": row.butler,
+        "title": title,
+        "milestone": action.detail if action.rule == "milestone-bulletin" else "",
+        "milestone_on": action.detail_on or "",
+        "amount": amount,
+        "settlement": settlement,
+    }
 
 
 @without_cycle_collection
@@ -330,7 +336,7 @@ def _deliver(
         write_private(temporary, data, mode)
         fault_point("export:temporary-written")
         with open_database(ctx, write=True) as db:  # journaled: an export cannot be undone
-            audit = Audit(db, command_line(ctx).user)
+            audit = Audit(db, command_line(ctx).actor)
             audit.fill_batch(batch, written, _lease())
             sent.complete(db, batch.id)
             fault_point("export:pending-not-committed")
@@ -356,7 +362,9 @@ def _write_to_stream(
 
     write_stream(target, data)
     with open_database(ctx, write=True) as db:
-        Audit(db, command_line(ctx).user).record_export(fmt.value, where, written, str(target), day)
+        Audit(db, command_line(ctx).actor).record_export(
+            fmt.value, where, written, str(target), day
+        )
         sent.complete(db, None)
 
 
@@ -382,7 +390,7 @@ def _finish_unfinished(ctx, *, quiet: bool = False) -> None:
                     Audit(db).finish_batch(batch.id)
                 continue
             with _bookkeeping(ctx) as db:
-                count = Audit(db, command_line(ctx).user).unfill_batch(batch)
+                count = Audit(db, command_line(ctx).actor).unfill_batch(batch)
             if not quiet:
                 message = _(
                     "an earlier export to {target} was stopped before its file was in place; "

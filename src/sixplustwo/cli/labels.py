@@ -96,6 +96,43 @@ SUBJECT: dict[str, str] = {"owner": "", "project": N_("(project)"), "case": ""}
 # The report's rows of work no butler holds: project actions, and owners with no butler.
 WORK_GROUP: dict[str, str] = {"project": N_("(project)"), "unassigned": N_("(unassigned)")}
 
+# Codes of the playbook file shown on the playbook's screen: in English as they are written in
+# the file (``anchor = "signed_on"``), in Chinese by these words (issue 28): see code_word.
+ANCHOR: dict[str, str] = {
+    "visited_on": N_("visited_on (anchor)"),
+    "subscribed_on": N_("subscribed_on (anchor)"),
+    "signed_on": N_("signed_on (anchor)"),
+    "planned_delivery": N_("planned_delivery (anchor)"),
+    "delivered_on": N_("delivered_on (anchor)"),
+    "birthday": N_("birthday (anchor)"),
+    "holiday": N_("holiday (anchor)"),
+    "milestone": N_("milestone (anchor)"),
+    "referral_delivered": N_("referral_delivered (anchor)"),
+    "celebration": N_("celebration (anchor)"),
+    "project_delivery": N_("project_delivery (anchor)"),
+    "project_opening": N_("project_opening (anchor)"),
+    "project_week": N_("project_week (anchor)"),
+    "project_month": N_("project_month (anchor)"),
+    "case_opened": N_("case_opened (anchor)"),
+    "case_resolved": N_("case_resolved (anchor)"),
+}
+RULE_SUBJECT: dict[str, str] = {
+    "owner": N_("owner (rule subject)"),
+    "project": N_("project (rule subject)"),
+    "case": N_("case (rule subject)"),
+}
+
+
+def code_word(table: dict[str, str], code: str) -> str:
+    """A code of a file the user writes, on a screen: the code itself in English (what the
+    file says), its word in another language; a code not in ``table`` as it is."""
+    msgid = table.get(code)
+    if msgid is None:
+        return code
+    said = translate(msgid)
+    return code if said == msgid else said
+
+
 TABLES: dict[str, dict[str, str]] = {
     "status": STATUS,
     "stage": STAGE,
@@ -149,6 +186,19 @@ def _chinese(msgid: str) -> str:
 
         _zh = gettext.translation(DOMAIN, LOCALE_DIR, languages=[LANGUAGES["zh"]])
     return _zh.gettext(msgid) if msgid else msgid
+
+
+def field_code(word: str) -> str:
+    """The field a word names, typed in either language: its code (``delivery_date``), with
+    ``-`` (``delivery-date``) or its Chinese name in messages (合同交付日期, domain/fields.py's
+    label table); anything else as it is."""
+    from sixplustwo.domain.fields import FIELD_NAMES
+
+    typed = word.strip()
+    for field, msgid in FIELD_NAMES.items():
+        if typed.lower() in (field, field.replace("_", "-")) or typed == _chinese(msgid):
+            return field
+    return word
 
 
 def field_label(listed: str, defined: str | None) -> str:

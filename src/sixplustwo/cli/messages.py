@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -106,6 +107,23 @@ def text(message: SixPlusTwoError | str) -> str:
 # Messages are one line on a terminal: user text quoted in them (a file's header, a cell)
 # shows control characters as escapes, and is cut short.
 _LONGEST = 1000
+
+
+def read_back(text: str | None, msgids: tuple[str, ...]) -> str | None:
+    """Text stored in English from one of ``msgids`` (an audit entry's detail), in the
+    user's language: the longest message id it matches whole, translated and filled in with
+    the parts it matched; text that matches none as it is."""
+    if _language == "en" or not text:
+        return text
+    for msgid in sorted(msgids, key=len, reverse=True):
+        parts = re.split(r"\{(\w+)\}", msgid)
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        found = re.fullmatch(pattern, text, re.DOTALL)
+        if found:
+            return translate(msgid).format(**found.groupdict())
+    return text
 
 
 def error_line(message: SixPlusTwoError | str) -> str:

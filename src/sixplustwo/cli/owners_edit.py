@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import db_option, open_store, parse_day, today, warn_unknown_butler
+from sixplustwo.cli.labels import field_code
 from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format, projects_option
 from sixplustwo.cli.owners_view import owner_columns, owner_row
@@ -103,10 +104,13 @@ def edit(
         [],
         "--clear",
         metavar="FIELD",
-        help="Erase a field: visited, signed, delivered, butler, referred_by…",
+        help="Erase a field: a date (visited, signed, delivered…), butler or referred_by.",
     ),
     greetings: bool | None = typer.Option(
         None, "--greetings/--no-greetings", help="Whether the customer wants greeting SMS."
+    ),
+    sms: bool | None = typer.Option(
+        None, "--sms/--no-sms", help="Whether notify owners may send the customer SMS (短信退订)."
     ),
     lunar_birthday: bool | None = typer.Option(
         None,
@@ -159,12 +163,15 @@ def edit(
         changes["wants_greetings"] = greetings
     if lunar_birthday is not None:
         changes["birthday_lunar"] = lunar_birthday
+    if sms is not None:
+        changes["no_sms"] = not sms
     consent = None if profile_consent is None else parse_flag(profile_consent, "--profile-consent")
     archive = consent is not None or tag or untag
     if not changes and not clear and not archive:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     for name in clear:
-        column = DATE_FIELDS.get(name, name)
+        field = field_code(name)
+        column = DATE_FIELDS.get(field, field)
         if column not in {*DATE_FIELDS.values(), "butler", "referred_by"}:
             raise InvalidInput(
                 "--clear {name}: only dates, butler and referred_by clear", name=name
@@ -227,14 +234,14 @@ def assign(
             butler=butler,
         )
     if stage_name is not None:
-        from sixplustwo.cli.labels import STAGE, code
+        from sixplustwo.cli.labels import STAGE, code, label
 
         stage_name = code("stage", stage_name)  # typed in either language
         if stage_name not in STAGE:
             raise InvalidInput(
                 "--stage {stage}: stages are {stages}",
                 stage=stage_name,
-                stages=", ".join(code for code in STAGE if code != "forgotten"),
+                stages=_(", ").join(label("stage", c) for c in STAGE if c != "forgotten"),
             )
     ids, flats = None, []
     if file is not None:

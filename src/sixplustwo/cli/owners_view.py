@@ -188,7 +188,7 @@ def show(
         # Revealing is audited: a short write transaction of its own, after the read.
         with open_store(ctx, write=True) as store:
             summary["phone"] = store.owners.phone(owner_id) or ""
-            store.audit.record("owner show --reveal", f"owner {owner_id}")
+            store.audit.record("owner show --reveal", N_("owner {id}"), id=owner_id)
     events = [
         {
             "id": e.id,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import command_line, open_database, open_store, parse_day
-from sixplustwo.cli.messages import _
+from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import Format, format_option
 from sixplustwo.cli.render import render
 from sixplustwo.domain.text import visible_lines
@@ -77,7 +77,10 @@ def playbook(
         with open_database(ctx, write=True, create=use is not None) as db:
             store = Store(db, default_playbook(), command_line(ctx))
             store.settings.set(PLAYBOOK_SETTING, text)
-            store.audit.record("playbook", f"use {use}" if use else "reset to default")
+            if use:
+                store.audit.record("playbook", N_("use {file}"), file=use)
+            else:
+                store.audit.record("playbook", N_("reset to default"))
         if use:
             typer.echo(_("playbook from {file} in force").format(file=use))
         else:
@@ -107,12 +110,23 @@ def playbook(
         }
         for rule in book
     ]
+    from sixplustwo.cli.labels import ANCHOR, RULE_SUBJECT, code_word
     from sixplustwo.cli.layout import Column
 
-    if fmt == "table":  # a mark on the screen; JSON and CSV carry sent_is_done itself
-        for row in rows:
-            row["sent"] = "✓" if row["sent_is_done"] else None
-
+    if fmt == "table":  # the screen in the user's language; JSON and CSV keep the codes
+        rows = [
+            {
+                **row,
+                "anchor": code_word(ANCHOR, row["anchor"]),
+                "subject": code_word(RULE_SUBJECT, row["subject"]),
+                "due": _("{due} (repair {repair})").format(due=rule.due, repair=rule.due_repair)
+                if rule.due_repair
+                else str(rule.due),
+                "grace": _("none") if rule.grace is None else rule.grace,
+                "sent": "✓" if row["sent_is_done"] else None,  # JSON and CSV: sent_is_done
+            }
+            for row, rule in zip(rows, book, strict=True)
+        ]
     # One line a rule: its name (what --playbook files and done --rule take), step, title and
     # when it is due whole; then when it opens, from what, the grace, for whom.
     render(
@@ -143,7 +157,10 @@ def _set_go_live(ctx: typer.Context, day: date | None) -> None:
 
         store = Store(db, default_playbook(), command_line(ctx))
         store.settings.set(GO_LIVE_SETTING, day.isoformat() if day else None)
-        store.audit.record("playbook", f"go-live {day.isoformat()}" if day else "go-live cleared")
+        if day:
+            store.audit.record("playbook", N_("go-live {day}"), day=day.isoformat())
+        else:
+            store.audit.record("playbook", N_("go-live cleared"))
     if day is None:
         typer.echo(_("go-live cleared: every action counts, history too"))
     else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sixplustwo.domain.errors import N_, SixPlusTwoError
+
 # Kinds: "id" (the row's id), "ref" (another row's id), "text", "date", "int", "bool",
 # "key" (derived by the store, e.g. the birthday's index key), "stamp" (a time of writing).
 PLAIN_KINDS = frozenset({"text", "date", "int", "bool"})
@@ -68,6 +70,10 @@ OWNER_FIELDS: tuple[Field, ...] = (
     Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号"),
           label="推荐人", listed="referred_by"),
     Field("wants_greetings", "bool", listed="wants_greetings"),
+    # An owner who opted out of SMS (notify owners sends them none; still listed for the
+    # butler): `owner edit --no-sms`, an import's 短信退订 column.
+    Field("no_sms", "bool", input="no_sms", headers=("短信退订", "拒收短信"), label="短信退订",
+          listed="no_sms", core=False),
     Field("birthday_md", "key"),
     # Search keys (domain/search.py), derived from the name, phone and flat: `owner find`.
     Field("name_pinyin", "key"),
@@ -77,6 +83,62 @@ OWNER_FIELDS: tuple[Field, ...] = (
     Field("forgotten_on", "date"),
     Field("created_at", "stamp"),
 )  # fmt: skip
+
+
+# The label table (issue 28): a field as messages name it. English names a field by the word
+# the commands take (``signed``, as ``owner add --signed`` and ``--clear signed``); another
+# language by its label here, translated when the message is drawn (签约日期, never
+# ``signed``). The message ids say which field they name and are never shown in English.
+# Every input field, the update file's key and the survey file's columns; a field added
+# above needs its line here (tests/test_one_language.py names one missing).
+FIELD_NAMES: dict[str, str] = {
+    "id": N_("id (field name)"),
+    "owner_id": N_("owner_id (field name)"),
+    "name": N_("name (field name)"),
+    "phone": N_("phone (field name)"),
+    "project": N_("project (field name)"),
+    "unit": N_("unit (field name)"),
+    "butler": N_("butler (field name)"),
+    "visited": N_("visited (field name)"),
+    "subscribed": N_("subscribed (field name)"),
+    "signed": N_("signed (field name)"),
+    "delivery_date": N_("delivery_date (field name)"),
+    "delivered": N_("delivered (field name)"),
+    "birthday": N_("birthday (field name)"),
+    "lunar_birthday": N_("lunar_birthday (field name)"),
+    "referred_by": N_("referred_by (field name)"),
+    # A survey file's columns (domain/surveys.py).
+    "date": N_("date (field name)"),
+    "score": N_("score (field name)"),
+    "comment": N_("comment (field name)"),
+    "source": N_("source (field name)"),
+    # Other text checked for its length and characters (domain/text.py's check_line).
+    "event kind": N_("event kind (field name)"),
+    "project code": N_("project code (field name)"),
+    "project name": N_("project name (field name)"),
+    "city": N_("city (field name)"),
+    "note": N_("note (field name)"),
+    "problem": N_("problem (field name)"),
+    "channel": N_("channel (field name)"),
+    "milestone kind": N_("milestone kind (field name)"),
+    "tag": N_("tag (field name)"),
+}
+
+
+class FieldName(SixPlusTwoError):
+    """A field named in a message: in English its code (``signed``), in another language its
+    label from :data:`FIELD_NAMES` (签约日期). A code not in the table (an option such as
+    ``--profile-consent``) is shown as it is."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(FIELD_NAMES.get(code, code))
+        self.code = code
+
+    def render(self, translate=None) -> str:
+        if translate is None:
+            return self.code
+        said = translate(self.msgid)
+        return self.code if said == self.msgid else said
 
 
 def owner_field(name: str) -> Field:

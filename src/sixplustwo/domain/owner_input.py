@@ -95,7 +95,7 @@ class FieldError(InvalidInput):
     def __init__(self, field: str, reason: str | SixPlusTwoError, /, **params: object) -> None:
         if not isinstance(reason, SixPlusTwoError):
             reason = InvalidInput(reason, **params)
-        super().__init__("{field}: {reason}", field=field, reason=reason)
+        super().__init__("{field}: {reason}", field=owner_fields.FieldName(field), reason=reason)
         self.field = field
         self.reason = reason
 
@@ -226,15 +226,18 @@ def check_journey(
             continue
         if later > today and (changed is None or column in changed):
             raise FieldError(
-                label, "{label} {day} is in the future", label=label, day=later.isoformat()
+                label,
+                "{label} {day} is in the future",
+                label=owner_fields.FieldName(label),
+                day=later.isoformat(),
             )
         if earlier is not None and later < earlier:
             raise FieldError(
                 label,
                 "{label} {later} is before {earlier_label} {earlier}",
-                label=label,
+                label=owner_fields.FieldName(label),
                 later=later.isoformat(),
-                earlier_label=earlier_label,
+                earlier_label=owner_fields.FieldName(earlier_label),
                 earlier=earlier.isoformat(),
             )
         earlier, earlier_label = later, label

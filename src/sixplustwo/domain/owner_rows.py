@@ -161,4 +161,6 @@ def plain_owner_values(cells: tuple[str, ...], today_text: str) -> OwnerValues |
         project, unit, name, phone, visited_on, subscribed_on, signed_on, contract,
         delivered_on, born, born[5:] if born else None, butler or None,
         None, False, spelled, initials, flat,
+        # The fields beyond the fast check's, which a plain row does not say (短信退订).
+        *(None,) * len(owner_fields.plain_fields()),
     )  # fmt: skip

@@ -143,6 +143,13 @@ class Settings:
     # The day the team started using the tool: an action due before it is history
     # ("before-go-live"), never listed, exported, sent or counted. None: no history kept apart.
     go_live: date | None = None
+    # notify owners (issue 30): no SMS in these hours of the team's day, at most this many an
+    # owner a day (the most urgent first).
+    quiet_hours: str = "21:00-08:00"
+    sms_per_owner_per_day: int = 1
+    # The company's clock (an IANA name, or "local": the machine's): what day "today" is for
+    # every command, export and report. None: the database's own (domain/clock.py).
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

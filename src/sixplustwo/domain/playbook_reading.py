@@ -13,6 +13,7 @@ from importlib import resources
 
 from sixplustwo.domain.dates import Offset
 from sixplustwo.domain.errors import N_, InvalidInput, SixPlusTwoError
+from sixplustwo.domain.notices import parse_quiet_hours
 from sixplustwo.domain.playbook_data import (
     ANCHORS,
     DEFAULT_TIERS,
@@ -153,7 +154,54 @@ class PlaybookError(InvalidInput):
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
-_SETTINGS: dict[str, type] = {"workdays": bool, "referral_reward": int, "referral_settlement": str}
+_TOML_END = " (at end of document)"
+# What Python's TOML reader says, as message ids (issue 28: no English reason under Chinese);
+# a reason not among them is shown as the reader words it.
+TOML_REASONS = (
+    N_("Cannot declare {key} twice"),
+    N_("Cannot mutate immutable namespace {key}"),
+    N_("Cannot overwrite a value"),
+    N_("Cannot redefine namespace {key}"),
+    N_("Duplicate inline table key {key}"),
+    N_("Escaped character is not a Unicode scalar value"),
+    N_("Expected '=' after a key in a key/value pair"),
+    N_("Expected ']' at the end of a table declaration"),
+    N_("Expected ']]' at the end of an array declaration"),
+    N_("Expected {expected}"),
+    N_("Found invalid character {char}"),
+    N_("Illegal character {char}"),
+    N_("Invalid date or datetime"),
+    N_("Invalid hex value"),
+    N_("Invalid initial character for a key part"),
+    N_("Invalid statement"),
+    N_("Invalid value"),
+    N_("Unclosed array"),
+    N_("Unclosed inline table"),
+    N_("Unescaped '\\' in a string"),
+    N_("Unterminated string"),
+)
+
+
+def _toml_reason(reason: str) -> InvalidInput | str:
+    """The TOML reader's reason as one of :data:`TOML_REASONS`, else as it is."""
+    for msgid in TOML_REASONS:
+        parts = re.split(r"\{(\w+)\}", msgid)
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)" for i, part in enumerate(parts)
+        )
+        found = re.fullmatch(pattern, reason.strip())
+        if found:
+            return InvalidInput(msgid, **found.groupdict())
+    return reason
+
+
+_SETTINGS: dict[str, type] = {
+    "workdays": bool,
+    "referral_reward": int,
+    "referral_settlement": str,
+    "quiet_hours": str,
+    "sms_per_owner_per_day": int,
+}
 # One whole message per kind of value, so that each reads as a sentence when translated.
 _SETTING_WANTED: dict[type, str] = {
     bool: N_("{source}, line {line}: setting {key!r} must be true or false"),
@@ -180,10 +228,16 @@ def parse_playbook(
                 "{source}, line {line}: {reason}",
                 source=source,
                 line=position.group(1),
-                reason=reason,
+                reason=_toml_reason(reason),
+            ) from None
+        if message.endswith(_TOML_END):
+            raise PlaybookError(
+                "{source}, at its end: {reason}",
+                source=source,
+                reason=_toml_reason(message[: -len(_TOML_END)]),
             ) from None
         raise PlaybookError(
-            "{source}: not valid TOML: {reason}", source=source, reason=message
+            "{source}: not valid TOML: {reason}", source=source, reason=_toml_reason(message)
         ) from None
     unknown = set(document) - {"rules", "settings", "membership"}
     if unknown:
@@ -284,6 +338,18 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
         if key == "go_live":
             values[key] = _go_live(value, source, line)
             continue
+        if key == "timezone":
+            from sixplustwo.domain.clock import zone
+
+            if not isinstance(value, str) or zone(value, source, line) is False:
+                raise PlaybookError(
+                    "{source}, line {line}: timezone must be a time zone's name, such as "
+                    "Asia/Shanghai, or local (the machine's clock)",
+                    source=source,
+                    line=line,
+                )
+            values[key] = value
+            continue
         if key not in _SETTINGS:
             raise PlaybookError(
                 "{source}, line {line}: unknown setting {key!r}", source=source, line=line, key=key
@@ -294,6 +360,19 @@ def _settings(table: object, base: Playbook | None, text: str, source: str) -> S
         if key == "referral_reward" and value < 0:
             raise PlaybookError(
                 "{source}, line {line}: referral_reward must be ≥ 0 yuan", source=source, line=line
+            )
+        if key == "quiet_hours" and value:
+            try:
+                parse_quiet_hours(value)
+            except InvalidInput:
+                raise PlaybookError(
+                    "{source}, line {line}: quiet_hours must look like 21:00-08:00",
+                    source=source,
+                    line=line,
+                ) from None
+        if key == "sms_per_owner_per_day" and value < 0:
+            raise PlaybookError(
+                "{source}, line {line}: sms_per_owner_per_day must be ≥ 0", source=source, line=line
             )
         if key == "referral_settlement" and value not in SETTLEMENTS:
             raise PlaybookError(

@@ -21,9 +21,13 @@ def playbook_toml(playbook: Playbook) -> str:
         f"workdays = {_toml_value(playbook.settings.workdays)}",
         f"referral_reward = {_toml_value(playbook.settings.referral_reward)}",
         f"referral_settlement = {_toml_value(playbook.settings.referral_settlement)}",
+        f"quiet_hours = {_toml_value(playbook.settings.quiet_hours)}",
+        f"sms_per_owner_per_day = {_toml_value(playbook.settings.sms_per_owner_per_day)}",
     ]
     if playbook.settings.go_live is not None:
         lines.append(f'go_live = "{playbook.settings.go_live.isoformat()}"')
+    if playbook.settings.timezone is not None:
+        lines.append(f"timezone = {_toml_value(playbook.settings.timezone)}")
     for tier in playbook.tiers:
         lines += ["", f"[membership.{_toml_value(tier.name)}]"]
         lines += [f"{key} = {value}" for key, value in (("flats", tier.flats),

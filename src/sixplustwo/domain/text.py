@@ -25,6 +25,7 @@ import re
 import unicodedata
 
 from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.fields import FieldName
 
 # C0 controls, DEL and C1 controls; bidi marks, embeddings, overrides and isolates; the
 # Unicode line and paragraph separators; surrogates (undecodable bytes in an argument).
@@ -123,7 +124,7 @@ def note_problem(value: str, most: int = NOTE_MAX) -> InvalidInput | None:
 
 
 def _field_error(field: str, reason: InvalidInput) -> InvalidInput:
-    return InvalidInput("{field}: {reason}", field=field, reason=reason)
+    return InvalidInput("{field}: {reason}", field=FieldName(field), reason=reason)
 
 
 def check_line(field: str, value: str, most: int) -> str:

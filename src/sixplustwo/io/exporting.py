@@ -121,15 +121,17 @@ def ics_bytes(
             overdue = f"逾期 {days} 天：原定 {due_on.isoformat()} 截止"
             summary = f"【逾期{days}天·原定{due_on.month}月{due_on.day}日】{summary}"
         event.add("summary", summary)
+        # The team's calendar is Chinese (issue 28): no English word, full-width colons; the
+        # action id stays (`done` takes it), the rule's name is in it.
         details = [
             overdue,
-            f"步骤 {row['step']} · {row['rule']} · {row['action_id']}",
-            f"管家: {row['butler']}" if row.get("butler") else "",
-            f"电话: {row['phone_masked']}" if row.get("phone_masked") else "",
+            f"6+2 第 {row['step']} 步 · 待办编号 {row['action_id']}",
+            f"管家：{row['butler']}" if row.get("butler") else "",
+            f"电话：{row['phone_masked']}" if row.get("phone_masked") else "",
             row.get("message") or "",
         ]
         event.add("description", "\n".join(line for line in details if line))
-        event.add("categories", [f"6+2 step {row['step']}"])
+        event.add("categories", [f"6+2 第 {row['step']} 步"])
         calendar.add_component(event)
     return calendar.to_ical()
 

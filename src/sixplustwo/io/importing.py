@@ -425,8 +425,9 @@ class OwnerFile(TableFile):
         """The rows as stored values (for the bulk import), or problems. CSV rows in the plain
         form sales systems mostly write take the domain's fast check; the rest, and every
         XLSX row, the full validation."""
-        if not self._plain_text or plain_fields():
-            # XLSX cells, and the fields beyond the fast check's, take the full path.
+        extra = plain_fields()
+        if not self._plain_text or any(field.input in self._fields for field in extra):
+            # XLSX cells, and a file with fields beyond the fast check's, take the full path.
             for row_number, item in self:
                 yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
             return

@@ -48,7 +48,7 @@ def _stacked_bar(row: dict[str, Any], label: Label, width: int = 240, height: in
                 f"<title>{label('outcome', key)} {row[key]}</title></rect>"
             )
         x += w
-    words = escape(", ".join(f"{label('outcome', k)} {row[k]}" for k in _COLOURS))
+    words = escape("，".join(f"{label('outcome', k)} {row[k]}" for k in _COLOURS))
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" '
         f'preserveAspectRatio="none" role="img" aria-label="{words}">{"".join(parts)}</svg>'
@@ -100,7 +100,7 @@ def report_html(report: dict[str, Any], title: str, label: Label) -> str:
         dict(row, label=f"{row['step']} {label('step', row['step'])}") for row in report["steps"]
     ]
     rules = [
-        dict(row, label=f"{row['title']}（{row['rule']}）")
+        dict(row, label=row["title"])
         for row in report["rules"]
         if any(row[key] for key in _COLOURS)
     ]

@@ -1,7 +1,8 @@
 """The audit log, the export log and company-wide settings.
 
-Every audited entry names who ran the command (the operating-system user) and the command,
-through the command's unit of work (``store.Store``).
+Every audited entry names who ran the command (the person at a shared account, else the
+operating-system user; on a server the database role first) and the command, through the
+command's unit of work (``store.Store``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from sixplustwo.domain.errors import N_
+from sixplustwo.store.command import Actor
+from sixplustwo.store.journal import EXPORT
 from sixplustwo.store.records import AuditEntry, ExportBatch
 from sixplustwo.store.rows import now_text
 
@@ -20,36 +24,68 @@ PLAYBOOK_SETTING = "playbook"
 # `playbook --go-live DATE`: the day everyone's playbook counts from (Settings.go_live), kept
 # apart from the stored playbook so that `playbook --use` and `--reset` leave it.
 GO_LIVE_SETTING = "go_live"
+# The company's time zone where the playbook names none: "local" (the machine's clock) in a
+# database made before there was one (migration 0026); absent in a new one (Asia/Shanghai).
+TIMEZONE_SETTING = "timezone"
+
+
+#: What an audit entry's detail says, as message ids (issue 28): the log keeps the English
+#: text, ``audit`` shows it in the user's language by reading it back against these (old
+#: entries included). Every ``Audit.record`` passes one of these with its parameters;
+#: tests/test_one_language.py finds a call that does not, and an id without its Chinese.
+AUDIT_DETAILS = (
+    N_("{format} for {day} to {destination}"),
+    N_("{format} for {day} to {destination}: discarded, its file was never put in place"),
+    N_("use {file}"),
+    N_("reset to default"),
+    N_("go-live {day}"),
+    N_("go-live cleared"),
+    N_("journal {id}: {command} ({user}, {at})"),
+    N_("owner {id}"),
+    N_("butler {butler}"),
+)
+#: Who ran the command, on a server (``Audit._who``).
+AUDIT_WHO = N_("{user} (role {role})")
 
 
 class Audit:
-    """The audit log as written by one command run by ``user``."""
+    """The audit log as written by one command run by ``actor`` (an ``Actor``; a plain name
+    is taken for the operating-system user)."""
 
-    def __init__(self, db: Database, user: str | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor | str | None = None) -> None:
         self.db = db
-        self.user = user
+        self.actor = actor if isinstance(actor, Actor) else Actor(os_user=actor)
+        self._role: tuple[str | None] | None = None
 
     def record(
-        self, command: str, detail: str, rows: int | None = None, target: str | None = None
+        self,
+        command: str,
+        detail: str,
+        rows: int | None = None,
+        target: str | None = None,
+        /,
+        **params: object,
     ) -> int:
-        """Append an entry to the audit log; its id."""
+        """Append an entry to the audit log; its id. ``detail`` is one of
+        :data:`AUDIT_DETAILS`, filled in with ``params`` (kept as English text)."""
         values = {
             "at": now_text(),
             "command": command,
-            "detail": detail,
+            "detail": detail.format(**params) if params else detail,
             "rows": rows,
             "target": target,
-            "os_user": self._who(),
+            "os_user": self.actor.os_user,
+            "person": self.actor.person,
+            "role": self.role(),
         }
         return self.db.insert("audit", values)
 
-    def _who(self) -> str | None:
-        """The operating-system user, and on a server the database role it connected as
-        ("li (role office_bj)"): many offices' machines share one server."""
-        role = self.db.role
-        if role is None:
-            return self.user
-        return f"{self.user or '?'} (role {role})"
+    def role(self) -> str | None:
+        """The database role the connection acts as, on a server (many offices' machines
+        share one): asked once."""
+        if self._role is None:
+            self._role = (self.db.role,)
+        return self._role[0]
 
     def entries(self, limit: int) -> list[AuditEntry]:
         page = self.db.page(limit)
@@ -78,15 +114,28 @@ class Audit:
     ) -> int:
         """Audit the export (its detail starts with the format) and remember its actions as
         written to ``destination`` for ``--new-only``; the audit entry's id."""
-        detail = f"{fmt} for {day.isoformat()} to {destination}"
-        entry = self.record("export", detail, len(action_ids), target)
-        stamp = now_text()
+        entry = self.record(
+            "export",
+            AUDIT_DETAILS[0],
+            len(action_ids),
+            target,
+            format=fmt,
+            day=day.isoformat(),
+            destination=destination,
+        )
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at"),
-            [(destination, a, entry, stamp) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "journal_id"),
+            [(destination, a, entry, stamp, sent_by) for a in action_ids],
         )
         return entry
+
+    def _export_entry(self) -> int | None:
+        """The export's journal entry, which its records name: ``undo`` tells by it an export
+        that came after a command from one before (store/touched.py)."""
+        journal = self.db.journal
+        return None if journal is None else journal.irreversible(EXPORT)
 
     # -- export batches: each action in exactly one delivered file -------------------------
     # An export to a file is a batch: "writing" while its temporary file is written (no rows
@@ -140,13 +189,20 @@ class Audit:
     ) -> int:
         """The batch's file is whole: audit it and remember its actions as written to its
         destination, marked with the batch (pending until ``finish_batch``)."""
-        detail = f"{batch.format} for {batch.day.isoformat()} to {batch.destination}"
-        entry = self.record("export", detail, len(action_ids), batch.target)
-        stamp = now_text()
+        entry = self.record(
+            "export",
+            AUDIT_DETAILS[0],
+            len(action_ids),
+            batch.target,
+            format=batch.format,
+            day=batch.day.isoformat(),
+            destination=batch.destination,
+        )
+        stamp, sent_by = now_text(), self._export_entry()
         self.db.insert_new(
             "export_log",
-            ("destination", "action_id", "audit_id", "exported_at", "batch_id"),
-            [(batch.destination, a, entry, stamp, batch.id) for a in action_ids],
+            ("destination", "action_id", "audit_id", "exported_at", "batch_id", "journal_id"),
+            [(batch.destination, a, entry, stamp, batch.id, sent_by) for a in action_ids],
         )
         state = {"state": "pending", "audit_id": entry}
         if lease_until is not None:  # renewed: the rename is still to come
@@ -165,11 +221,15 @@ class Audit:
         count = self.db.change("DELETE FROM export_log WHERE batch_id = :b", {"b": batch.id})
         # The actions its sending completed (store/sent.py) are open again: never sent.
         self.db.change("DELETE FROM event WHERE export_batch_id = :b", {"b": batch.id})
-        detail = (
-            f"{batch.format} for {batch.day.isoformat()} to {batch.destination}: "
-            "discarded, its file was never put in place"
+        self.record(
+            "export",
+            AUDIT_DETAILS[1],
+            count,
+            batch.target,
+            format=batch.format,
+            day=batch.day.isoformat(),
+            destination=batch.destination,
         )
-        self.record("export", detail, count, batch.target)
         self.db.update("export_batch", {"id": batch.id}, {"state": "writing"})
         return count
 

@@ -33,6 +33,8 @@ _ORDER = (
     "setting",
     "journal",
     "journal_change",
+    "outbox",
+    "office_project",
 )
 _SELF_REFERENCES = {"owner": ("referred_by",)}
 _CHUNK = 10_000

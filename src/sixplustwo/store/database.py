@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -458,6 +458,36 @@ def open_database(
         migrate(backend, connection, path, create=create)
         with transaction(backend, connection, write=write):
             yield Database(backend, connection, path, write=write)
+    except backend.Error as exc:
+        raise backend.describe_error(exc, path) from None
+    finally:
+        connection.close()
+
+
+@contextmanager
+def session(db: str | os.PathLike | None) -> Iterator[Callable[[], AbstractContextManager]]:
+    """One connection to an existing database for many short write transactions (a sender
+    that commits before and after each request): ``with session(db) as writing: with
+    writing() as tx: …``. Each block commits on success, else rolls back."""
+    target, default = resolve_target(db)
+    backend = backend_for(target)
+    path = backend.usable_path(target, default=default, create=False)
+    try:
+        connection = backend.connect(path, write=True, create=False)
+    except backend.Error as exc:
+        raise backend.describe_error(exc, path) from None
+
+    @contextmanager
+    def writing() -> Iterator[Database]:
+        try:
+            with transaction(backend, connection, write=True):
+                yield Database(backend, connection, path, write=True)
+        except backend.Error as exc:
+            raise backend.describe_error(exc, path) from None
+
+    try:
+        migrate(backend, connection, path, create=False)
+        yield writing
     except backend.Error as exc:
         raise backend.describe_error(exc, path) from None
     finally:

@@ -7,8 +7,15 @@ JSON), written in the command's own transaction through the gateway's write hook
 one transaction. A bulk import journals the range of ids it inserted (one row, not a million)
 and the prior values of the rows it updated.
 
+Who: the person (``--as``, ``$SIXPLUSTWO_USER``, else the operating-system user), the
+operating-system user and, on a server, the database role. ``undo`` takes the newest entry of
+the person who runs it (on a server: of the role it connects as, which the server vouches
+for, the person narrowing it down), and refuses where a later command, by anyone, changed the
+same rows, or a later export sent an action of them (``store/touched.py``).
+
 Some commands cannot be undone, and their entry says why instead of keeping changes: an export
-(its files have left the building), ``owner forget`` (no byte of the person may remain, so the
+(its files have left the building; ``undo`` passes over it, to the command before),
+``owner forget`` (no byte of the person may remain, so the
 prior values of that owner's rows are purged from the journal too), and a command that wrote
 through a statement the gateway cannot describe. Audit rows are never journaled: the audit log
 is history, not state. A command that changed nothing leaves no entry.
@@ -25,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.errors import Conflict, NotFound
+from sixplustwo.store.command import who
 from sixplustwo.store.rows import now_text
 
 if TYPE_CHECKING:
@@ -127,18 +135,23 @@ class Journal:
             return None
         return self.db.scalar(f"SELECT owner_id FROM {write.table} WHERE id = :id", {"id": pk})
 
-    def irreversible(self, reason: str) -> None:
-        """This command cannot be undone: keep its entry, with the reason, and no changes."""
-        self._entry()
+    def irreversible(self, reason: str) -> int:
+        """This command cannot be undone: keep its entry, with the reason, and no changes;
+        the entry's id (an export's records name it)."""
+        entry_id = self._entry()
         if self.reason is None or _WEIGHT[reason] > _WEIGHT[self.reason]:
             self.reason = reason
         self.pending, self.range = [], None
+        return entry_id
 
     def _entry(self) -> int:
         if self.entry_id is None:
+            actor = self.command.actor
             values = {
                 "at": now_text(),
-                "os_user": self.command.user,
+                "os_user": actor.os_user,
+                "person": actor.person,
+                "role": self.db.role,
                 "argv": json.dumps(list(self.command.argv), ensure_ascii=False),
             }
             self.entry_id = self.db.insert("journal", values)
@@ -207,10 +220,22 @@ def erase_owner(db: Database, owner_id: int) -> None:
 class Entry:
     id: int
     at: str
-    user: str | None
+    person: str | None
     argv: tuple[str, ...]
     irreversible: str | None
     undone_at: str | None
+    role: str | None = None
+
+    @property
+    def user(self) -> str:
+        """Who ran it, as messages name the entry being undone: the person (the role is the
+        undoing command's own, or the entry is from before roles were recorded)."""
+        return self.person or "?"
+
+    def who(self, role: str | None) -> str:
+        """Who ran it, seen by a command connected as ``role``: the person, and the role
+        first where it is another (another office's command)."""
+        return self.user if self.role is None or self.role == role else who(self.person, self.role)
 
     @property
     def command(self) -> str:
@@ -223,7 +248,7 @@ class Entry:
         words: list[str] = []
         args = iter(self.argv)
         for arg in args:
-            if arg in ("--db", "--playbook"):
+            if arg in ("--db", "--playbook", "--as"):
                 next(args, None)
             elif arg.startswith("-") or len(words) == 2:
                 break
@@ -247,24 +272,32 @@ def _shown(arg: str) -> str:
     return arg if arg and not _SHELL.search(arg) else shlex.quote(arg)
 
 
-_COLUMNS = ("id", "at", "os_user", "argv", "irreversible", "undone_at")
+_COLUMNS = ("id", "at", "person", "argv", "irreversible", "undone_at", "role")
 _ENTRY = ", ".join(_COLUMNS)
 
 
 def _entry(row: tuple) -> Entry:
-    entry_id, at, user, argv, irreversible, undone_at = row
-    return Entry(entry_id, at, user, tuple(json.loads(argv or "[]")), irreversible, undone_at)
+    entry_id, at, person, argv, irreversible, undone_at, role = row
+    argv = tuple(json.loads(argv or "[]"))
+    return Entry(entry_id, at, person, argv, irreversible, undone_at, role)
 
 
-def last_entry(db: Database, user: str | None = None) -> Entry:
-    """The newest entry not undone yet (of ``user``, if given)."""
-    where, params = "undone_at IS NULL", {}
-    if user is not None:
-        where, params = where + " AND os_user = :u", {"u": user}
+def last_entry(db: Database, person: str | None, role: str | None = None) -> Entry:
+    """The newest entry not undone yet of ``person`` (anyone's if None), on a server of
+    ``role`` (entries from before roles were recorded: any role's). An export is passed
+    over: it cannot be undone, and must not stand in the way of what came before it."""
+    where, params = (
+        "undone_at IS NULL AND (irreversible IS NULL OR irreversible <> :export)",
+        {"export": EXPORT},
+    )
+    if person is not None:
+        where, params = where + " AND person = :p", {**params, "p": person}
+    if role is not None:
+        where, params = where + " AND (role = :r OR role IS NULL)", {**params, "r": role}
     row = db.one(f"SELECT {_ENTRY} FROM journal WHERE {where} ORDER BY id DESC{db.page(1)}", params)
     if row is None:
-        if user is not None:
-            raise NotFound("nothing of {user}'s to undo", user=user)
+        if person is not None:
+            raise NotFound("nothing of {user}'s to undo", user=person)
         raise NotFound("nothing to undo")
     return _entry(row)
 
@@ -316,10 +349,39 @@ def check_undoable(db: Database, entry: Entry) -> None:
             "cannot undo {command} ({user}, {at}): a later command changed the same records: "
             "{later} ({later_user}, {later_at})",
             later=later.command,
-            later_user=later.user or "?",
+            later_user=later.who(entry.role),
             later_at=later.when,
             **entry.names(),
         )
+    sent = _later_export(db, entry)
+    if sent is not None:
+        raise Conflict(
+            "cannot undo {command} ({user}, {at}): a later export sent actions of the same "
+            "records: {later} ({later_user}, {later_at})",
+            later=sent.command,
+            later_user=sent.who(entry.role),
+            later_at=sent.when,
+            **entry.names(),
+        )
+
+
+def _later_export(db: Database, entry: Entry) -> Entry | None:
+    """The first later export that sent an action of the entry's rows (``store/touched.py``):
+    its entry, or for a record from before 0023 one made from its audit line."""
+    from sixplustwo.store.touched import later_export
+
+    found = later_export(db, entry.id, entry.at)
+    if found is None:
+        return None
+    journal_id, audit_id = found
+    if journal_id:
+        row = db.one(f"SELECT {_ENTRY} FROM journal WHERE id = :j", {"j": journal_id})
+        return _entry(row)
+    at, detail, os_user, person, role = db.one(
+        "SELECT at, detail, os_user, person, role FROM audit WHERE id = :a", {"a": audit_id}
+    )
+    argv = ("export", *(detail or "").split())
+    return Entry(0, str(at), person or os_user, argv, EXPORT, None, role)
 
 
 def changes(db: Database, entry: Entry) -> int:

@@ -5,18 +5,18 @@ old release upgrades step by step; they are applied in order, each in its own tr
 The SQL is kept to what SQLite and PostgreSQL both accept. ``migrate`` applies them, on a
 backend's connection before the gateway (``store/database.py``) opens its transaction.
 
-Why one module: the schema's history reads in order, top to bottom, each step beside the
-ones before it; a new table's DDL may live with its aggregate (``store/user_table.py``).
+Why one module: the schema's history is one ordered list, read top to bottom; split, the
+order a database was built in would be spread over files.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from sixplustwo.domain.errors import StoreError
+from sixplustwo.store import offices
 from sixplustwo.store.backends import transaction
 from sixplustwo.store.rows import now_text
 from sixplustwo.store.user_table import APP_USER
@@ -356,6 +356,54 @@ _EXPORT_BATCH_LEASE = """
 ALTER TABLE export_batch ADD COLUMN lease_until TIMESTAMP
 """
 
+# The outbox (issue 30, cli/notify.py, store/outbox.py): a row per message before it is sent,
+# keyed by channel, subject (a butler or an action) and day; "pending" → "sending" (committed
+# before the request) → "sent" or "failed" with the service's answer. A row left "sending" by
+# a kill is unknown: `notify status` lists it, only `notify retry --unknown` sends it again.
+_OUTBOX = """
+CREATE TABLE outbox (
+    msg_key VARCHAR PRIMARY KEY,
+    channel VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    part INTEGER NOT NULL,
+    owner_id INTEGER,
+    action_id VARCHAR,
+    payload VARCHAR,
+    state VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL,
+    code VARCHAR,
+    detail VARCHAR,
+    host VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_outbox_day_state ON outbox (day, state);
+CREATE INDEX ix_outbox_owner_day ON outbox (owner_id, day) WHERE owner_id IS NOT NULL
+"""
+
+# An owner who wants no SMS (`owner edit --no-sms`, the import's 短信退订 column): listed for
+# the butler, never sent an SMS by `notify owners`. NULL (not said) and FALSE: SMS allowed.
+_OWNER_NO_SMS = """
+ALTER TABLE owner ADD COLUMN no_sms BOOLEAN
+"""
+
+# Who did it (issues 29, 32): the person (--as, $SIXPLUSTWO_USER, else the OS user; entries
+# before read as the OS user) and on a server the role, with every journal entry and audit
+# line; each export record names its export's journal entry (0 before: its time says).
+_WHO = """
+ALTER TABLE journal ADD COLUMN person VARCHAR;
+ALTER TABLE journal ADD COLUMN role VARCHAR;
+UPDATE journal SET person = os_user;
+CREATE INDEX ix_journal_person ON journal (person);
+ALTER TABLE audit ADD COLUMN person VARCHAR;
+ALTER TABLE audit ADD COLUMN role VARCHAR;
+ALTER TABLE export_log ADD COLUMN journal_id INTEGER;
+UPDATE export_log SET journal_id = 0;
+CREATE INDEX ix_export_log_journal ON export_log (journal_id, exported_at)
+"""
+
 # Sent is done (store/sent.py): an export's completions name its batch (a discarded batch
 # takes them back); events are looked up by the action they name.
 _EVENT_SENT = """
@@ -388,6 +436,10 @@ MIGRATIONS: list[Migration] = [
     # A flat is a flat (issue 28): the keys again by domain/flats.py, the key unique per
     # project (store/search.py, fill_flat_keys; twins already held are left to `check`).
     ("0022_owner_flat_key", ""),
+    ("0023_who", _WHO),
+    ("0024_outbox", _OUTBOX),
+    ("0025_owner_no_sms", _OWNER_NO_SMS),
+    (offices.MIGRATION, ""),  # offices on one server: store/offices.py's migrating()
     ("0028_event_sent", _EVENT_SENT),
     ("0031_app_user", APP_USER),  # who may log in to the butlers' page (store/users.py)
 ]
@@ -396,37 +448,9 @@ MIGRATIONS: list[Migration] = [
 # with ``execute(sql, params)`` (``:name`` parameters) returning rows.
 FILLS = {
     "0013_owner_search": "sixplustwo.store.search:fill_search_keys",
-    "0020_id_counter": "sixplustwo.store.migrations:fill_id_counter",
+    "0020_id_counter": "sixplustwo.store.id_counter:fill_id_counter",
     "0022_owner_flat_key": "sixplustwo.store.search:fill_flat_keys",
 }
-
-# The ids an export record names: an owner's, a project's or a case's action, and a milestone
-# bulletin's milestone ("o1:milestone-bulletin:m1").
-_NAMED_IDS = re.compile(r"^(?:o(?P<owner>\d+)|p(?P<project>\d+)|c(?P<service_case>\d+)):")
-_MILESTONE = re.compile(r":m(\d+)$")
-
-
-def fill_id_counter(execute, execute_many) -> None:
-    """Each table's highest id ever given, as far as the database remembers it."""
-    highest = {table: execute(f"SELECT MAX(id) FROM {table}")[0][0] or 0 for table in ID_TABLES}
-    for table, first, last in execute(
-        "SELECT tbl, MAX(pk), MAX(pk_last) FROM journal_change "
-        "WHERE op = 'insert' AND pk IS NOT NULL GROUP BY tbl"
-    ):
-        if table in highest:
-            highest[table] = max(highest[table], first or 0, last or 0)
-    for (action_id,) in execute("SELECT DISTINCT action_id FROM export_log"):
-        named = _NAMED_IDS.match(action_id)
-        if named:
-            table = named.lastgroup or ""
-            highest[table] = max(highest[table], int(named.group(table)))
-        milestone = _MILESTONE.search(action_id)
-        if milestone and ":milestone-bulletin:" in action_id:
-            highest["milestone"] = max(highest["milestone"], int(milestone.group(1)))
-    execute_many(
-        "INSERT INTO id_counter (tbl, last_id) VALUES (:tbl, :last_id)",
-        [{"tbl": table, "last_id": last} for table, last in highest.items() if last],
-    )
 
 
 def _applied(backend: ModuleType, connection: Any) -> set[str] | None:
@@ -468,6 +492,7 @@ def migrate(
             # Checked again under the write lock: another process may have just done it.
             if name in (_applied(backend, connection) or set()):
                 continue
+            offices.migrating(backend, connection, where, name, name in FILLS)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migration "
                 "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"

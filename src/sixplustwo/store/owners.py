@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.calendars import birthday_key
-from sixplustwo.domain.errors import Conflict, InvalidInput, NotFound
+from sixplustwo.domain.errors import N_, Conflict, InvalidInput, NotFound
 from sixplustwo.domain.model import OwnerFacts
 from sixplustwo.domain.owners import DATE_FIELDS, OwnerRecord, check_journey
 from sixplustwo.domain.rules import (
@@ -311,7 +311,9 @@ class Owners:
         self.db.change(
             "UPDATE checklist_result SET note = NULL WHERE owner_id = :o", {"o": owner_id}
         )
-        self.audit.record("owner forget", f"owner {owner_id}")
+        # The SMS notify sent them keep their state, not the phone or the words.
+        self.db.change("UPDATE outbox SET payload = NULL WHERE owner_id = :o", {"o": owner_id})
+        self.audit.record("owner forget", N_("owner {id}"), id=owner_id)
         erase_owner(self.db, owner_id)  # no prior values of the owner's rows stay
         return self.get(owner_id)
 
@@ -380,7 +382,7 @@ class Owners:
         selected.sort()
         if not dry_run and selected:
             self.db.update_many("owner", ["butler = {}"], "id", [(butler, i) for i in selected])
-            self.audit.record("owner assign", f"butler {butler}", len(selected))
+            self.audit.record("owner assign", N_("butler {butler}"), len(selected), butler=butler)
         return selected
 
     def _named(self, ids: Sequence[int], flats: Sequence[tuple[str, str]]) -> list[int]:

@@ -184,7 +184,7 @@ class ChecklistResult(Record):
 
 class AuditEntry(Record):
     TABLE = "audit"
-    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user")
+    FIELDS = _fields("id:id at:stamp command detail rows:int target os_user db_role person role")
     id: int
     at: datetime
     command: str
@@ -192,6 +192,19 @@ class AuditEntry(Record):
     rows: int | None
     target: str | None
     os_user: str | None
+    db_role: str | None  # on a server, the role that logged in (store/offices.py)
+    person: str | None  # --as / $SIXPLUSTWO_USER, else the OS user (None before 0023)
+    role: str | None  # the database role on a server
+
+    @property
+    def who(self) -> str | None:
+        """The role first on a server, then the person; a line written before 0023 as it
+        was written (its os_user, "li (role office_bj)" on a server)."""
+        if self.person is None and self.role is None:
+            return self.os_user
+        from sixplustwo.store.command import who
+
+        return who(self.person, self.role)
 
 
 class ExportBatch(Record):

@@ -42,7 +42,7 @@ class Store:
         self.db = db
         self.playbook = playbook
         self.command = command or Command()
-        self.audit = Audit(db, self.command.user)
+        self.audit = Audit(db, self.command.actor)
         self.settings = Settings(db)
         events = Events(db)
         self.projects = Projects(db, playbook, events)

@@ -73,8 +73,10 @@ def _check(site, name: str, password: str):
 def _audit(site, who: str, what: str, detail: str) -> None:
     with site.store(None, write=True) as scoped:
         from sixplustwo.store.audit import Audit
+        from sixplustwo.store.command import Actor
+        from sixplustwo.web.site import server_user
 
-        Audit(scoped.store.db, who or "?").record(what, detail)
+        Audit(scoped.store.db, Actor(server_user(), who or "?")).record(what, detail)
 
 
 @page()

@@ -95,10 +95,23 @@ class Site:
 
 
 def web_command(name: str | None):
-    """Who the store records: the page's user, by name (the audit log's user)."""
+    """Who the store records: the page's user, by name (the journal's and the audit log's
+    person; ``undo --as NAME`` takes their last change), beside the server's own OS user."""
+    from sixplustwo.store.command import Actor
     from sixplustwo.store.unit import Command
 
-    return Command(user=name, argv=("serve",))
+    return Command(actor=Actor(os_user=server_user(), name=name), argv=("serve",))
+
+
+def server_user() -> str | None:
+    """The operating-system user the server runs as."""
+    import getpass
+    import os
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return str(os.getuid()) if hasattr(os, "getuid") else None
 
 
 def stored_playbook(db):

@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
@@ -348,8 +348,17 @@ def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
         return Conflict("a required value is missing")
     if isinstance(exc, psycopg.IntegrityError):
         return Conflict("the database refused the change ({reason})", reason=message)
-    if isinstance(exc, pg_errors.ReadOnlySqlTransaction | pg_errors.InsufficientPrivilege):
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
         return StoreError("{path} is read-only ({reason})", path=path, reason=message)
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return StoreError(
+            "{path}: {reason}; an administrator gives role {role} the tool's rights with "
+            "sixplustwo db role add {role} --projects CODE, or GRANT {owner} TO {role}",
+            path=path,
+            reason=message,
+            role=_user(path),
+            owner="sixplustwo_owner",
+        )
     if isinstance(exc, pg_errors.DiskFull):
         return StoreError("no space left for database {path}", path=path)
     if isinstance(exc, psycopg.OperationalError) and "does not exist" in message:
@@ -357,6 +366,20 @@ def describe_error(exc: Exception, path: object) -> SixPlusTwoError:
     if isinstance(exc, psycopg.OperationalError):
         return StoreError("cannot open database {path} ({reason})", path=path, reason=message)
     return StoreError("database {path}: {reason}", path=path, reason=message)
+
+
+def _user(where: object) -> str:
+    """The role a URL logs in as: its user, else libpq's default ($PGUSER, the OS user)."""
+    import getpass
+    import os
+
+    named = urlsplit(str(getattr(where, "url", where))).username
+    if named:
+        return named
+    try:
+        return os.environ.get("PGUSER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "ROLE"
 
 
 # -- bulk load ------------------------------------------------------------------------------
@@ -393,16 +416,28 @@ def insert_many(
     with_ids = bool(first) and not given_ids
     if with_ids:
         names.insert(0, "id")
-    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        if with_ids:
-            for number, row in enumerate(rows, start=first):
-                copy.write_row((number, *row, *extra))
-        else:
-            for row in rows:
-                copy.write_row((*row, *extra))
+    if with_ids:
+        full = ((number, *row, *extra) for number, row in enumerate(rows, start=first))
+    else:
+        full = ((*row, *extra) for row in rows)
+    if _row_security(connection, table):
+        # COPY cannot write to a table whose row-level security applies to this role (an
+        # office's, store/offices.py): COPYed into a temporary table, then one INSERT.
+        listed = ", ".join(names)
+        with _copied(connection, table, names, names, full) as temporary:
+            connection.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {temporary}")
+    else:
+        statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in full:
+                copy.write_row(row)
     if with_ids or given_ids:
         reset_ids(connection, table)
+
+
+def _row_security(connection: Connection, table: str) -> bool:
+    """Whether row-level security applies to this role on ``table``."""
+    return connection.execute("SELECT row_security_active(%s::regclass)", (table,)).fetchone()[0]
 
 
 # An insert or update of fewer rows is run a statement a row (a temporary table costs more
@@ -437,7 +472,7 @@ def _copied(
     table: str,
     shape: list[str],
     columns: list[str],
-    rows: Sequence[tuple],
+    rows: Iterable[tuple],
 ) -> Iterator[str]:
     """A temporary table holding ``rows``: its ``columns`` made by ``shape`` (expressions of
     ``table``'s columns, so that the values keep their types: a date as its text, a boolean,
@@ -604,6 +639,7 @@ _PERSONAL = (
     "checklist_result",
     "journal",
     "journal_change",
+    "outbox",
 )
 # How long the rewrite waits for a table that another session is reading: it takes the table
 # whole while it runs, and every reader queued behind it would wait as long.
@@ -687,18 +723,22 @@ def _drop_statistics_if_empty(connection: Connection, table: str) -> None:
     """An empty table's statistics are those of rows gone (ANALYZE samples nothing and keeps
     them): drop them, by giving each column that has some its own type again (PostgreSQL drops
     a column's statistics when its type is altered; the same type rewrites nothing)."""
-    if connection.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:
+    # As ANALYZE (which row-level security does not filter) just counted it: a role that
+    # sees only its office's rows would take a table others fill for an empty one.
+    if connection.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                          (table,)).fetchone()[0] > 0:  # fmt: skip
         return
     columns = connection.execute(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname "
-        "FROM pg_attribute a JOIN pg_statistic s ON s.starelid = a.attrelid "
-        "AND s.staattnum = a.attnum LEFT JOIN pg_collation co ON co.oid = a.attcollation "
-        "WHERE a.attrelid = %s::regclass AND a.atttypid = ANY('{text,varchar}'::regtype[])",
+        "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.atttypid = ANY('{text,varchar}'::regtype[])",
         (table,),
     ).fetchall()
     for column, kind, collation in columns:
         collate = f' COLLATE "{collation}"' if collation else ""
-        with suppress(pg_errors.InsufficientPrivilege):  # the database's owner, not the table's
+        # The database's owner, not the table's; a column an office's policy reads.
+        with suppress(pg_errors.InsufficientPrivilege, pg_errors.FeatureNotSupported):
             connection.execute(
                 f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {kind}{collate}'
             )
@@ -706,8 +746,8 @@ def _drop_statistics_if_empty(connection: Connection, table: str) -> None:
 
 def backup(where: Server, target: object) -> int:
     raise StoreError(
-        "{path} is a PostgreSQL database: back it up with pg_dump, e.g. "
-        "pg_dump --format=custom --file={target} DBNAME",
+        "{path} is a PostgreSQL database: back it up with pg_dump into a private file, e.g. "
+        "(umask 077; pg_dump --format=custom --file={target} '{path}') (docs/server.md)",
         path=where,
         target=target,
     )
