@@ -425,6 +425,13 @@ def test_a_butler_at_the_shell_takes_the_same_scope(db):
         app, ["--db", db, "owner", "list"], env={"SIXPLUSTWO_USER": "boss"}
     )
     assert manager.exit_code == 0
+    # --as names the person as $SIXPLUSTWO_USER does, and wins over it.
+    by_option = CliRunner().invoke(
+        app, ["--db", db, "--as", "wanglei", "owner", "show", str(owner)],
+        env={"SIXPLUSTWO_USER": "boss"},
+    )  # fmt: skip
+    assert by_option.exit_code == 0, by_option.output
+    assert as_butler("--as", "boss", "owner", "list").exit_code == 0
 
 
 def test_a_failure_is_one_line_on_a_page_with_the_headers(db, monkeypatch):
