@@ -71,12 +71,15 @@ def _check(site, name: str, password: str):
 
 
 def _audit(site, who: str, what: str, detail: str) -> None:
-    with site.store(None, write=True) as scoped:
-        from sixplustwo.store.audit import Audit
-        from sixplustwo.store.command import Actor
-        from sixplustwo.web.site import server_user
+    """A login, failed or refused, in the audit log under the name tried: a write of its own,
+    with nothing to undo (not journaled)."""
+    from sixplustwo.store.audit import Audit
+    from sixplustwo.store.command import Actor
+    from sixplustwo.store.database import open_database
+    from sixplustwo.web.site import server_user
 
-        Audit(scoped.store.db, Actor(server_user(), who or "?")).record(what, detail)
+    with open_database(site.db, write=True) as db:
+        Audit(db, Actor(server_user(), who or "?")).record(what, detail)
 
 
 @page()
@@ -209,7 +212,7 @@ async def call(current: Page) -> Response:
     day = site.today()
 
     def reveal():
-        with site.store(user, write=True) as scoped:
+        with site.store(user, write=True, said=("reveal", action_id)) as scoped:
             shown = scoped.action(action_id, day)
             if shown.view is None:
                 raise NotFound("no phone")
@@ -260,7 +263,7 @@ async def complete(current: Page) -> Response:
     score = _score(form.get("score", ""))
 
     def write():
-        with site.store(user, write=True) as scoped:
+        with site.store(user, write=True, said=("done", action_id)) as scoped:
             shown = scoped.action(action_id, day)
             checklist = _checklist(form, len(shown.rule.checklist))
             _, opened = scoped.complete(
@@ -335,7 +338,7 @@ async def open_case(current: Page) -> Response:
     day = site.today()
 
     def write():
-        with site.store(user, write=True) as scoped:
+        with site.store(user, write=True, said=("case open", str(owner_id))) as scoped:
             return scoped.open_case(owner_id, kind, note, day, day).id
 
     case_id = await run_in_threadpool(write)

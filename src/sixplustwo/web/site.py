@@ -68,13 +68,15 @@ class Site:
         return self.clock()
 
     @contextmanager
-    def store(self, user: User | None, *, write: bool) -> Iterator[Scoped]:
+    def store(
+        self, user: User | None, *, write: bool, said: tuple[str, ...] = ()
+    ) -> Iterator[Scoped]:
         """One transaction as ``user``: the store within their scope. A write is journaled
         (``undo``) and audited in the user's name."""
         from sixplustwo.store.database import open_database
         from sixplustwo.store.unit import Store
 
-        command = web_command(user.name if user else None)
+        command = web_command(user.name if user else None, said)
         with open_database(self.db, write=write) as db:
             if not write:
                 yield Scoped(Store(db, stored_playbook(db), command), scope(user))
@@ -94,13 +96,14 @@ class Site:
         return user
 
 
-def web_command(name: str | None):
+def web_command(name: str | None, said: tuple[str, ...] = ()):
     """Who the store records: the page's user, by name (the journal's and the audit log's
-    person; ``undo --as NAME`` takes their last change), beside the server's own OS user."""
+    person; ``undo --user NAME`` takes their last change), beside the server's own OS user;
+    and what they did, as the CLI would say it (``serve done o38:visit-followup``)."""
     from sixplustwo.store.command import Actor
     from sixplustwo.store.unit import Command
 
-    return Command(actor=Actor(os_user=server_user(), name=name), argv=("serve",))
+    return Command(actor=Actor(os_user=server_user(), name=name), argv=("serve", *said))
 
 
 def server_user() -> str | None:
