@@ -445,3 +445,22 @@ def test_a_failure_is_one_line_on_a_page_with_the_headers(db, monkeypatch):
     page = c.get("/")
     assert page.status_code == 500 and "出错了" in page.text and "disk" not in page.text
     assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_every_page_renders_for_a_manager_in_either_language(db, language):
+    c = butler_client(db, "boss")
+    headers = {"accept-language": language}
+    rows = due(db)
+    kinds = {row["action_id"][0]: row for row in rows}  # an owner's, a project's, a case's
+    assert set(kinds) == {"o", "p", "c"}
+    for row in kinds.values():
+        page = c.get(f"/action/{row['action_id']}", headers=headers)
+        assert page.status_code == 200, (row["action_id"], page.text)
+        if row["owner_id"]:
+            assert c.get(f"/owner/{row['owner_id']}", headers=headers).status_code == 200
+    project = kinds["p"]["action_id"]
+    done = post(c, f"/action/{project}/done", {"note": "已发布"}, headers=headers)
+    assert done.status_code == 200 and project not in {r["action_id"] for r in due(db)}
+    english = c.get("/", headers=headers).text
+    assert ("Log out" in english) == (language == "en")
