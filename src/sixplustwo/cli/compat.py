@@ -274,6 +274,9 @@ METAVARS = (
     N_("UNIT"),
     N_("URL|FILE"),
     N_("USER"),
+    N_("ADDR"),  # serve --host, --trust-proxy
+    N_("PORT"),  # serve --port
+    N_("ROLE"),  # user add --role
     N_("yes|no"),
 )
 

@@ -10,6 +10,7 @@ from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import render
 
 ROLE_WORDS = {"butler": N_("butler"), "manager": N_("manager")}
+ROLE_CODES = {"管家": "butler", "经理": "manager"}  # --role in Chinese
 
 app = typer.Typer(help="Who may log in to the butlers' page (sixplustwo serve).",
                   no_args_is_help=True)  # fmt: skip
@@ -23,18 +24,19 @@ def add(
     butler: str | None = typer.Option(
         None,
         "--butler",
-        metavar="B",
+        metavar="NAME",
         help="A butler's name on the owners (default: NAME): they see only those owners.",
     ),
 ) -> None:
     """Add a user; then give them a password with `user password NAME`."""
     from sixplustwo.store.users import Users
 
+    role = ROLE_CODES.get(role.strip(), role.strip())  # 管家, 经理: the codes
     with open_database(ctx, write=True, create=True) as db:
         user = Users(db).add(name, role, butler)
     typer.echo(
         _("user {name} added ({role}); set a password: sixplustwo user password {name}").format(
-            name=user.name, role=user.role
+            name=user.name, role=_(ROLE_WORDS[user.role])
         )
     )
 

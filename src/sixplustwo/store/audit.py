@@ -43,6 +43,10 @@ AUDIT_DETAILS = (
     N_("journal {id}: {command} ({user}, {at})"),
     N_("owner {id}"),
     N_("butler {butler}"),
+    # The butlers' page (web/): a completion, a login from an address, a refused one.
+    N_("action {action}"),
+    N_("user {name} from {address}"),
+    N_("user {name} from {address}: too many failures"),
 )
 #: Who ran the command, on a server (``Audit._who``).
 AUDIT_WHO = N_("{user} (role {role})")

@@ -31,6 +31,7 @@ _ORDER = (
     "export_batch",
     "export_log",
     "setting",
+    "app_user",
     "journal",
     "journal_change",
     "outbox",

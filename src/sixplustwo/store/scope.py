@@ -150,7 +150,7 @@ class Scoped:
         """The owner's full phone number, written to the audit log."""
         self.owner(owner_id)
         phone = self.store.owners.phone(owner_id)
-        self.store.audit.record(via, f"owner {owner_id}")
+        self.store.audit.record(via, "owner {id}", id=owner_id)
         return phone
 
     def complete(
@@ -180,7 +180,7 @@ class Scoped:
                 {"a": action.action_id},
             )
         ]
-        self.store.audit.record(via, f"action {action.action_id}")
+        self.store.audit.record(via, "action {action}", action=action.action_id)
         return action, opened
 
     def open_case(self, owner_id: int, kind: str, note: str, on: date, today: date) -> Case:

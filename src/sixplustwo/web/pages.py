@@ -38,8 +38,7 @@ async def login(current: Page) -> Response:
     address = current.address
     wait = site.throttle.blocked(name, address)
     if wait:
-        await run_in_threadpool(_audit, site, name, "serve login refused",
-                                f"user {name} from {address}: too many failures")  # fmt: skip
+        await run_in_threadpool(_audit, site, name, address, "serve login refused")
         message = current.words._("Too many failed logins: try again in {minutes} minutes.").format(
             minutes=(wait + 59) // 60
         )
@@ -47,14 +46,11 @@ async def login(current: Page) -> Response:
     user = await run_in_threadpool(_check, site, name, password)
     if user is None:
         site.throttle.failed(name, address)
-        await run_in_threadpool(_audit, site, name, "serve login failed",
-                                f"user {name} from {address}")  # fmt: skip
+        await run_in_threadpool(_audit, site, name, address, "serve login failed")
         message = current.words._("Wrong name or password.")
         return current.render("login.html", 401, error=message, name=name)
     site.throttle.succeeded(name)
-    await run_in_threadpool(
-        _audit, site, user.name, "serve login", f"user {user.name} from {address}"
-    )
+    await run_in_threadpool(_audit, site, user.name, address, "serve login")
     current.user = user
     current.session = site.signer.session(user.id, user.fingerprint)
     return _see_other("/")
@@ -70,7 +66,7 @@ def _check(site, name: str, password: str):
         return Users(db).check_password(name, password)
 
 
-def _audit(site, who: str, what: str, detail: str) -> None:
+def _audit(site, who: str, address: str, what: str) -> None:
     """A login, failed or refused, in the audit log under the name tried: a write of its own,
     with nothing to undo (not journaled)."""
     from sixplustwo.store.audit import Audit
@@ -79,7 +75,12 @@ def _audit(site, who: str, what: str, detail: str) -> None:
     from sixplustwo.web.site import server_user
 
     with open_database(site.db, write=True) as db:
-        Audit(db, Actor(server_user(), who or "?")).record(what, detail)
+        audit = Audit(db, Actor(server_user(), who or "?"))
+        if what == "serve login refused":
+            audit.record(what, "user {name} from {address}: too many failures", name=who,
+                         address=address)  # fmt: skip
+        else:
+            audit.record(what, "user {name} from {address}", name=who, address=address)
 
 
 @page()
