@@ -205,8 +205,8 @@ def test_a_usage_error_in_chinese(cli, chinese):
     assert "查看帮助" in result.stderr and "错误" in result.stderr
     missing = cli("case", "open", ok=False)
     assert missing.exit_code == 2 and "缺少参数 'OWNER'。" in missing.stderr
-    bad = cli("owner", "edit", "abc", ok=False)  # owner show takes a name too
-    assert "'OWNER_ID' 的值无效：应为整数" in bad.stderr
+    bad = cli("case", "resolve", "abc", ok=False)  # an owner is named by a name too
+    assert "'CASE_ID' 的值无效：应为整数" in bad.stderr
     wrong = cli("due", "--format", "xml", ok=False)
     assert (
         "'--format' / '-f' 的值无效：'xml' 不在可选值 'table', 'json', 'csv' 之中" in wrong.stderr
@@ -250,7 +250,7 @@ def test_placeholders_say_what_an_option_takes_and_flags_take_none(cli, monkeypa
     owner_add = pages[0]
     assert "DATE" in _line(owner_add, "--signed")
     assert "CODE" in _line(owner_add, "--project")
-    assert "ID" in _line(owner_add, "--referred-by")
+    assert "OWNER" in _line(owner_add, "--referred-by")
     assert "table|json|csv" in _line(owner_add, "--format")
     flag = _line(owner_add, "--lunar-birthday").split("--lunar-birthday", 1)[1].split()
     help_flag = _line(pages[1], "--help").split("--help", 1)[1].split()
