@@ -211,16 +211,16 @@ def resolve_owner(db: Database, text: str) -> int:
     owner_id = owner_id_text(text)
     if owner_id is not None:
         return owner_id
-    candidates = _named(db, text)
-    if len(candidates) == 1:
+    candidates, count = _named(db, text)
+    if count == 1:
         return candidates[0][0]
-    if not candidates:
+    if not count:
         raise NotFound("no owner with id, phone, flat or name {text!r}", text=text.strip())
     raise InvalidInput(
         "{text!r} matches {count} customers: {candidates}; give the owner id or more of the "
         "phone or flat (sixplustwo owner find {text!r} lists them)",
         text=text.strip(),
-        count=len(candidates),
+        count=count,
         candidates=_listed(candidates),
     )
 
@@ -242,13 +242,14 @@ _LISTED = 5  # candidates an ambiguous form's refusal lists
 Candidate = tuple[int, str | None, str | None, str, str]  # id, name, phone, project, flat
 
 
-def _named(db: Database, text: str) -> list[Candidate]:
-    """The customers on record ``text`` names: within a project it begins with (its code or
-    name) if it then names any there, else in every project."""
+def _named(db: Database, text: str) -> tuple[list[Candidate], int]:
+    """The customers on record ``text`` names (the first ``_CANDIDATES``), and how many:
+    within a project it begins with (its code or name) if it then names any there, else in
+    every project."""
     scoped = _project_prefixed(db, text)
     if scoped is not None:
         found = _candidates(db, scoped[1], scoped[0])
-        if found:
+        if found[1]:
             return found
     return _candidates(db, text, None)
 
@@ -273,10 +274,10 @@ def _project_prefixed(db: Database, text: str) -> tuple[int, str] | None:
 _BETWEEN = " \t/:：,，·、"
 
 
-def _candidates(db: Database, text: str, project_id: int | None) -> list[Candidate]:
-    ids, _ = find_owner_ids(db, text, project_id=project_id, limit=_CANDIDATES)
+def _candidates(db: Database, text: str, project_id: int | None) -> tuple[list[Candidate], int]:
+    ids, total = find_owner_ids(db, text, project_id=project_id, limit=_CANDIDATES)
     if not ids:
-        return []
+        return [], 0
     placeholders, params = in_list("owner", ids)
     found: list[Candidate] = [
         (owner_id, name, phone, code, unit)
@@ -288,10 +289,11 @@ def _candidates(db: Database, text: str, project_id: int | None) -> list[Candida
         )
     ]
     typed = unicodedata.normalize("NFKC", text).strip()
-    if "name" in query_kinds(text):
-        whole = [candidate for candidate in found if candidate[1] == typed]
-        found = whole or found
-    return found
+    whole = [candidate for candidate in found if candidate[1] == typed]
+    if whole and "name" in query_kinds(text):
+        return whole, len(whole)
+    # Beyond the first ones looked at, the forgotten are counted too: a refusal's "about".
+    return found, total - (len(ids) - len(found))
 
 
 def _listed(candidates: Sequence[Candidate]) -> str:
