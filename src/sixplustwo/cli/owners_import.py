@@ -109,7 +109,7 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
 
     expected = owner_file.estimated_rows()
     history = 0  # actions of the new owners due before today (store/history.py)
-    texts = referrer_texts(type(owner_file)(file, day, update=update))
+    texts = referrer_texts(owner_file, lambda: type(owner_file)(file, day, update=update))
     with _database(ctx, scratch, write=False, create=not dry_run) as db:
         projects = load_projects(db)
         # Referrers named as any owner-taking command names them (io/referrers.py).

@@ -5,7 +5,7 @@ are read, and put in the rows in place of the text (or the refusal, naming the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sixplustwo.domain.errors import SixPlusTwoError
@@ -15,12 +15,14 @@ from sixplustwo.domain.search import owner_id_text
 FIELD = "referred_by"
 
 
-def referrer_texts(again: Any) -> set[str]:
-    """The texts of a file's referrer column that are not owner ids: ``again`` is the file
-    opened once more (an ``io/importing.py`` OwnerFile, not yet read)."""
-    fields = again._fields  # the file's columns by field, as the import reads them
-    if FIELD not in fields:
+def referrer_texts(owner_file: Any, reopen: Callable[[], Any]) -> set[str]:
+    """The texts of a file's referrer column that are not owner ids: the file (an
+    ``io/importing.py`` OwnerFile) is read once more, by ``reopen``, only where it has the
+    column."""
+    if FIELD not in owner_file._fields:  # the file's columns by field, as the import reads
         return set()
+    again = reopen()
+    fields = again._fields
     index = len(fields) - 1 - fields[::-1].index(FIELD)  # the last of a repeated header
     texts: set[str] = set()
     for _, row in again._data_rows():
