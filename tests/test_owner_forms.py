@@ -1,13 +1,16 @@
 """Owners named alike everywhere (issue 28, point 5): every command that takes an owner takes
 an id, a phone, its last four digits, a flat (any spelling, with or without its project) or a
-name, through one resolver (store/search.py's ``resolve_owner``); a form naming several
+name, through one resolver (store/search.py's ``resolve_owner``), also as an action id's
+owner (``单丽:signing-revisit``); a form naming several
 customers is refused in one line listing them (masked phones, flats), exit 1, nothing
 written; a form naming none is "no owner"."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -69,6 +72,8 @@ def template(tmp_path_factory, monkeypatch_module):
     for name, phone, project, unit in OWNERS:
         _run("owner", "add", "--name", name, "--phone", phone, "--project", project, "--unit", unit)
     _run("owner", "edit", "5", "--referred-by", "2")  # 单丽 referred 周杰伦
+    signed = (date.today() - timedelta(days=3)).isoformat()  # an action to name: her revisit
+    _run("owner", "edit", "2", "--signed", signed)
     return path
 
 
@@ -105,7 +110,7 @@ NEW_OWNER = ["owner", "add", "--name", "赵敏", "--phone", "13300003333", "--pr
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "owner show": (
         lambda db, tmp, form: ["owner", "show", form, "--format", "json"],
-        lambda db, result: __import__("json").loads(result.stdout)["id"],
+        lambda db, result: json.loads(result.stdout)["id"],
     ),
     "owner edit": (
         lambda db, tmp, form: ["owner", "edit", form, "--butler", "李晓"],
@@ -135,9 +140,17 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
         lambda db, tmp, form: ["case", "open", form, "--kind", "repair", "--note", "漏水"],
         lambda db, result: sql(db, "SELECT owner_id FROM service_case")[0][0],
     ),
+    "done OWNER:RULE": (
+        lambda db, tmp, form: ["done", f"{form}:signing-revisit"],
+        lambda db, result: sql(db, "SELECT owner_id FROM event WHERE action_id IS NOT NULL")[0][0],
+    ),
+    "action show OWNER:RULE": (
+        lambda db, tmp, form: ["action", "show", f"{form}:signing-revisit", "--format", "json"],
+        lambda db, result: json.loads(result.stdout)["owner"]["id"],
+    ),
     "referral list --referrer": (
         lambda db, tmp, form: ["referral", "list", "--referrer", form, "--format", "json"],
-        lambda db, result: __import__("json").loads(result.stdout)[0]["referrer_id"],
+        lambda db, result: json.loads(result.stdout)[0]["referrer_id"],
     ),
 }
 

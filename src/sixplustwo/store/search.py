@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sixplustwo.domain.errors import InvalidInput, NotFound, SixPlusTwoError
+from sixplustwo.domain.rules import ACTION_ID
 from sixplustwo.domain.search import (
     SEARCH_COLUMNS,
     owner_id_text,
@@ -223,6 +224,16 @@ def resolve_owner(db: Database, text: str) -> int:
         count=count,
         candidates=_listed(candidates),
     )
+
+
+def resolve_action_id(db: Database, text: str) -> str:
+    """An action id as typed: ``o12:revisit-3m``, or with the owner named as any owner-taking
+    command names one (``周杰:revisit-3m``, ``*5678:revisit-3m``, ``HY1 5-1-1201:revisit-3m``)."""
+    text = text.strip()
+    head, colon, rest = text.partition(":")
+    if not colon or not head.strip() or ACTION_ID.match(text) is not None:
+        return text
+    return f"o{resolve_owner(db, head)}:{rest}"
 
 
 def resolve_owners(db: Database, texts: Iterable[str]) -> dict[str, int | SixPlusTwoError]:
