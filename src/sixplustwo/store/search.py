@@ -299,6 +299,8 @@ def _candidates(db: Database, text: str, project_id: int | None) -> tuple[list[C
             params,
         )
     ]
+    if not found:  # the first looked at were all erased on request
+        return [], 0
     typed = unicodedata.normalize("NFKC", text).strip()
     whole = [candidate for candidate in found if candidate[1] == typed]
     if whole and "name" in query_kinds(text):
