@@ -67,7 +67,7 @@ OWNER_FIELDS: tuple[Field, ...] = (
           listed="birthday"),
     Field("birthday_lunar", "bool", input="lunar_birthday", headers=("农历生日", "生日类型"),
           label="农历生日", listed="lunar_birthday"),
-    Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号"),
+    Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号", "介绍人"),
           label="推荐人", listed="referred_by"),
     Field("wants_greetings", "bool", listed="wants_greetings"),
     # An owner who opted out of SMS (notify owners sends them none; still listed for the

@@ -39,6 +39,7 @@ from sixplustwo.domain.owners import (
     survey_row,
 )
 from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it here)
+from sixplustwo.io.referrers import with_referrer
 from sixplustwo.io.sheets import blank as _blank
 from sixplustwo.io.sheets import cell as _cell
 from sixplustwo.io.sheets import csv_rows, joined_flat, line_count, xlsx_rows
@@ -299,6 +300,7 @@ class OwnerFile(TableFile):
     subset of the other columns (``updates``)."""
 
     required = REQUIRED_FIELDS
+    referrers: ClassVar[dict] = {}  # referrer texts → owner ids (io/referrers.py)
     STAND_INS: ClassVar[dict[str, object]] = {
         "name": "某",
         "phone": "13800000000",
@@ -388,7 +390,7 @@ class OwnerFile(TableFile):
         )
         for row_number, row in self._data_rows():
             try:
-                values = self._values(row)
+                values = with_referrer(self._values(row), self.referrers)
                 if by_id:
                     cell = values.get(OWNER_ID)
                     if cell is None or not str(cell).strip():
@@ -416,7 +418,7 @@ class OwnerFile(TableFile):
             yield row_number, (owner_id, project, unit, cells, new)
 
     def validate(self, values: dict[str, object]) -> OwnerRecord:
-        return owner_record(values, self.today)
+        return owner_record(with_referrer(values, self.referrers), self.today)
 
     def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:  # type: ignore[override]
         return super().__iter__()  # type: ignore[return-value]
