@@ -29,14 +29,12 @@ from sixplustwo.domain.owners import (
     FieldError,
     OwnerRecord,
     OwnerValues,
-    SurveyRow,
     cell_text,
     owner_cells,
     owner_record,
     owner_values,
     parse_owner_id,
     plain_owner_values,
-    survey_row,
 )
 from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it here)
 from sixplustwo.io.referrers import with_referrer
@@ -448,45 +446,6 @@ class OwnerFile(TableFile):
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
-
-
-SURVEY_ALIASES: dict[str, str] = {
-    "业主编号": "owner_id",
-    "客户编号": "owner_id",
-    "owner": "owner_id",
-    "owner_id": "owner_id",
-    "项目": "project",
-    "project": "project",
-    "房号": "unit",
-    "unit": "unit",
-    "日期": "date",
-    "调查日期": "date",
-    "回访日期": "date",
-    "date": "date",
-    "评分": "score",
-    "满意度": "score",
-    "得分": "score",
-    "score": "score",
-    "意见": "comment",
-    "评价": "comment",
-    "备注": "comment",
-    "comment": "comment",
-    "调查机构": "source",
-    "来源": "source",
-    "source": "source",
-}
-
-
-class SurveyFile(TableFile):
-    """A third-party satisfaction survey's results: owner (id, or project and unit), date,
-    score 1–5, comment."""
-
-    aliases = SURVEY_ALIASES
-    required = ("date", "score")
-    date_fields = frozenset({"date"})
-
-    def validate(self, values: dict[str, object]) -> SurveyRow:
-        return survey_row(values)
 
 
 def read_owner_file(path: Path, today: date) -> ParsedFile:
