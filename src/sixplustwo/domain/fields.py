@@ -107,11 +107,15 @@ FIELD_NAMES: dict[str, str] = {
     "birthday": N_("birthday (field name)"),
     "lunar_birthday": N_("lunar_birthday (field name)"),
     "referred_by": N_("referred_by (field name)"),
+    "no_sms": N_("no_sms (field name)"),
     # A survey file's columns (domain/surveys.py).
     "date": N_("date (field name)"),
     "score": N_("score (field name)"),
     "comment": N_("comment (field name)"),
     "source": N_("source (field name)"),
+    # A delivery report's columns (domain/receipts.py, `export receipts`).
+    "status": N_("status (field name)"),
+    "action_id": N_("action_id (field name)"),
     # Other text checked for its length and characters (domain/text.py's check_line).
     "event kind": N_("event kind (field name)"),
     "project code": N_("project code (field name)"),

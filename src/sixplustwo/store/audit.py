@@ -43,6 +43,9 @@ AUDIT_DETAILS = (
     N_("journal {id}: {command} ({user}, {at})"),
     N_("owner {id}"),
     N_("butler {butler}"),
+    N_("{channel}: {sent} sent, {failed} failed, {unknown} unknown"),
+    N_("{failed} failed: {reopened} re-opened"),
+    N_("owner {other} into owner {keep}"),
 )
 #: Who ran the command, on a server (``Audit._who``).
 AUDIT_WHO = N_("{user} (role {role})")

@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.calendars import birthday_key
-from sixplustwo.domain.errors import Conflict, InvalidInput
+from sixplustwo.domain.errors import N_, Conflict, InvalidInput
 from sixplustwo.domain.owners import DATE_FIELDS, check_journey
 from sixplustwo.domain.rules import check_no_referral_cycle
 from sixplustwo.store.batches import referrer_links
@@ -170,7 +170,9 @@ class Merging:
                 lunar = bool(taken.get("birthday_lunar"))
                 taken["birthday_md"] = birthday_key(taken["birthday"], lunar)  # type: ignore[arg-type]
             self.db.update("owner", {"id": keep_id}, taken)
-        self.audit.record("owner merge", f"owner {other_id} into owner {keep_id}")
+        self.audit.record(
+            "owner merge", N_("owner {other} into owner {keep}"), other=other_id, keep=keep_id
+        )
 
     def _exported_as_keep(self, old: str, new: str, other_id: int, keep_id: int) -> None:
         """What an export already sent for OTHER counts as sent for KEEP (``--new-only``
