@@ -496,7 +496,7 @@ def test_the_refusals_issue_28_quotes_are_chinese(cli, chinese):
     first = cli("owner", "add", *owner).stdout.strip()
     said.append(cli("owner", "edit", first, "--clear", "生日日期", ok=False).stderr)
     assert "签约日期 2024-03-01 早于认购日期 2024-03-05" in said[0]
-    assert "推荐人：" in said[2]
+    assert "'单丽' 的业主" in said[2]  # a referrer is named as any owner is (issue 28.5)
     assert "只能清除日期、管家或推荐人" in said[3]
     for line in said:
         assert english_words(line) == [], line
