@@ -205,8 +205,8 @@ def test_a_usage_error_in_chinese(cli, chinese):
     assert "查看帮助" in result.stderr and "错误" in result.stderr
     missing = cli("case", "open", ok=False)
     assert missing.exit_code == 2 and "缺少参数 '业主'。" in missing.stderr
-    bad = cli("owner", "edit", "abc", ok=False)  # owner show takes a name too
-    assert "'业主编号' 的值无效：应为整数" in bad.stderr
+    bad = cli("case", "resolve", "abc", ok=False)  # an owner is named by a name too
+    assert "的值无效：应为整数" in bad.stderr
     wrong = cli("due", "--format", "xml", ok=False)
     assert (
         "'--format' / '-f' 的值无效：'xml' 不在可选值 'table', 'json', 'csv' 之中" in wrong.stderr
@@ -250,8 +250,8 @@ def test_placeholders_say_what_an_option_takes_and_flags_take_none(cli, monkeypa
     owner_add = pages[0]
     # In the user's language (issue 28): --signed 日期 under Chinese.
     said = {
-        "en": ("DATE", "CODE", "ID", "PATH", "{OWNER}"),
-        "zh": ("日期", "代码", "编号", "路径", "{业主}"),
+        "en": ("DATE", "CODE", "OWNER", "PATH", "{OWNER}"),
+        "zh": ("日期", "代码", "业主", "路径", "{业主}"),
     }
     date, code, owner_id, path, owner = said[language]
     assert date in _line(owner_add, "--signed")

@@ -167,3 +167,21 @@ def test_twins_an_older_database_holds_are_merged_and_check_passes(cli, project,
     assert sql(db_path, "SELECT id, unit, birthday FROM owner") == [
         (first, "5-1-1201", "1980-05-01")
     ]
+
+
+def test_what_was_sent_for_other_counts_as_sent_for_keep(cli, project, db_path, tmp_path):
+    """A birthday greeting exported for OTHER is not exported again for KEEP (--new-only)."""
+    keep, other = _twins(cli)
+    day = "2026-05-01"  # OTHER's birthday, KEEP has none
+    first = tmp_path / "sms1.csv"
+    cli("export", "--format", "csv", "--out", first, "--date", day, "--new-only",
+        "--destination", "sms2")  # fmt: skip
+    assert f"o{other}:birthday:2026" in first.read_text("utf-8")
+    cli("owner", "merge", keep, other)
+    again = tmp_path / "sms2.csv"
+    cli("export", "--format", "csv", "--out", again, "--date", day, "--new-only",
+        "--destination", "sms2")  # fmt: skip
+    assert "birthday" not in again.read_text("utf-8")
+    cli("undo")  # the export passed over, the merge undone: the copied record goes with it
+    assert sql(db_path, "SELECT COUNT(*) FROM export_log WHERE action_id = ?",
+               (f"o{keep}:birthday:2026",)) == [(0,)]  # fmt: skip

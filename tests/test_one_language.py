@@ -35,7 +35,7 @@ SOURCE = ROOT / "src" / "sixplustwo"
 #: Names of products, formats and encodings, written so in Chinese too.
 PRODUCTS = {
     "sixplustwo", "Excel", "PostgreSQL", "iCalendar", "TOML", "CSV", "XLSX",
-    "JSON", "UTF-8", "UTF-16", "UTF-32", "GB18030", "Unicode", "zip",
+    "JSON", "UTF-8", "UTF-16", "UTF-32", "GB18030", "Unicode", "zip", "httpx",
 }  # fmt: skip
 #: Values a command or file takes, typed as they are: --format's and --destination's
 #: (export's default destinations), yes/no, the playbook file's own keys and placeholders.
@@ -46,16 +46,26 @@ CODES = {
     "referral_settlement", "go_live", "NAME", "TIER",
     "YYYY-MM-DD",
 }  # fmt: skip
+#: Keys and values of the files users write or get, typed and read as they are: the
+#: playbook's settings (``quiet_hours``, ``timezone = "local"``), channels.toml's keys and
+#: its ``msgtype = "text"``, a delivery report's columns and the status codes the SMS
+#: platforms write in it (``OutId``, ``DELIVRD``).
+SETTINGS = {
+    "quiet_hours", "sent_is_done", "sms_per_owner_per_day", "timezone", "local",
+    "kind", "url", "msgtype", "text", "mobile",
+    "action_id", "OutId", "DELIVRD", "UNDELIV",
+}  # fmt: skip
 #: The units of an offset in the playbook (``+3mo+14d``).
 UNITS = {"y", "mo", "d"}
-#: What a database administrator types (backup and erasure on a server), said as is.
+#: What an administrator types (backup, erasure and roles on a server, a file's mode, an
+#: extra's install), said as is.
 ADMIN = {
     "pg_dump", "DBNAME", "VACUUM", "FULL", "ANALYZE", "pg_statistic", "NUL",
-    "pip", "install",
+    "pip", "install", "umask", "chmod", "GRANT", "TO", "CREATEROLE", "BYPASSRLS",
 }  # fmt: skip
 #: Pinyin, not English: owner find's examples (王伟 → wangwei, ww).
 PINYIN = {"wangwei", "ww"}
-ALLOWED = PRODUCTS | CODES | UNITS | ADMIN | PINYIN
+ALLOWED = PRODUCTS | CODES | SETTINGS | UNITS | ADMIN | PINYIN
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -65,6 +75,8 @@ _STRIPPED = (
     re.compile(r"[a-z]+://\S*"),  # a URL: postgresql://user@host/db
     re.compile(r"\$[A-Z_]+"),  # an environment variable
     re.compile(r"\S*\.(?:md|toml|xlsx?|csv|db|json|ics|html)\b"),  # a file name or suffix
+    re.compile(r"(?<!\S)/[\w.-]+(?:/[\w.-]*)+", re.ASCII),  # a directory: /srv/www/calendar/
+    re.compile(r"\b(?:Africa|America|Asia|Australia|Europe|Pacific)/\w+", re.ASCII),  # a zone
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=\S*)?"),  # an option: --signed, -f
     re.compile(r"\b[a-z]\d+:[\w:.-]+"),  # an action id: o12:revisit-3m
     re.compile(r"\b[ocp]\d+\b"),  # an owner, case or project by id: o19
@@ -88,7 +100,8 @@ def _source(*words: str) -> list[tuple[Path, ast.Module]]:
 @cache
 def _commands() -> tuple[set[str], list[str]]:
     """The command tree's names: top-level names (a word alone) and the paths of
-    subcommands (``owner show``: allowed as the phrase, ``show`` alone is English)."""
+    subcommands (``owner show``: allowed as the phrase, ``show`` alone is English). A
+    top-level command named by a phrase (``export receipts``) is a path too."""
     from typer.main import get_command
 
     from sixplustwo.cli.app import app
@@ -97,7 +110,7 @@ def _commands() -> tuple[set[str], list[str]]:
 
     def walk(command, path):
         for name, sub in getattr(command, "commands", {}).items():
-            if path:
+            if path or " " in name:
                 paths.append(" ".join([*path, name]))
             else:
                 top.add(name)
@@ -483,7 +496,7 @@ def test_the_refusals_issue_28_quotes_are_chinese(cli, chinese):
     first = cli("owner", "add", *owner).stdout.strip()
     said.append(cli("owner", "edit", first, "--clear", "生日日期", ok=False).stderr)
     assert "签约日期 2024-03-01 早于认购日期 2024-03-05" in said[0]
-    assert "推荐人：" in said[2]
+    assert "'单丽' 的业主" in said[2]  # a referrer is named as any owner is (issue 28.5)
     assert "只能清除日期、管家或推荐人" in said[3]
     for line in said:
         assert english_words(line) == [], line

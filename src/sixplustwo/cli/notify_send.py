@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sixplustwo.cli.context import command_line, db_option
+from sixplustwo.cli.messages import N_
 
 if TYPE_CHECKING:
     from sixplustwo.io.channels import Result
@@ -80,9 +81,13 @@ def send_messages(ctx, config: Channels, messages: Sequence[Message], timeout: f
             for channel, (sent, failed, unknown) in sorted(outcome.by_channel.items()):
                 audit.record(
                     command,
-                    f"{channel}: {sent} sent, {failed} failed, {unknown} unknown",
-                    rows=sent,
-                    target=channel,
+                    N_("{channel}: {sent} sent, {failed} failed, {unknown} unknown"),
+                    sent,
+                    channel,
+                    channel=channel,
+                    sent=sent,
+                    failed=failed,
+                    unknown=unknown,
                 )
     outcome.sent, outcome.failed, outcome.unknown = result.sent, result.failed, result.unknown
     outcome.left, outcome.skipped = result.left, result.skipped + already

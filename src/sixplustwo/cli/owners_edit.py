@@ -44,7 +44,10 @@ def add(
         None, "--butler", metavar="NAME", help="Butler (管家) in charge."
     ),
     referred_by: str | None = typer.Option(
-        None, "--referred-by", metavar="ID", help="Referrer's owner id."
+        None,
+        "--referred-by",
+        metavar="OWNER",
+        help="The referrer: owner id, or a phone, *last-4, flat or name naming one.",
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -64,12 +67,15 @@ def add(
             "delivered": delivered,
             "birthday": birthday,
             "butler": butler,
-            "referred_by": referred_by,
             "lunar_birthday": lunar_birthday,
         },
         today(),
     )
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True, create=True) as store:
+        if referred_by is not None and referred_by.strip():
+            record.referred_by = resolve_owner(store.db, referred_by)
         owner_id = store.owners.add(record).id
     if fmt is Format.json:
         emit_json({"id": owner_id})
@@ -79,7 +85,9 @@ def add(
 
 def edit(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     name: str | None = typer.Option(None, "--name", metavar="NAME", help="Customer name."),
     phone: str | None = typer.Option(
         None, "--phone", metavar="PHONE", help="Mobile or phone number."
@@ -98,7 +106,10 @@ def edit(
         None, "--butler", metavar="NAME", help="Butler (管家) in charge."
     ),
     referred_by: str | None = typer.Option(
-        None, "--referred-by", metavar="ID", help="Referrer's owner id."
+        None,
+        "--referred-by",
+        metavar="OWNER",
+        help="The referrer: owner id, or a phone, *last-4, flat or name naming one.",
     ),
     clear: list[str] = typer.Option(
         [],
@@ -133,7 +144,7 @@ def edit(
 ) -> None:
     """Change a customer's details or journey dates, and the customer archive (客户档案)."""
     from sixplustwo.domain.errors import InvalidInput
-    from sixplustwo.domain.owners import DATE_FIELDS, owner_text, parse_flag, parse_owner_id
+    from sixplustwo.domain.owners import DATE_FIELDS, owner_text, parse_flag
     from sixplustwo.domain.phones import normalise_phone
 
     changes: dict[str, object] = {}
@@ -146,8 +157,8 @@ def edit(
         changes["phone"] = normalise_phone(phone)
     if project is not None:
         changes["project"] = project
-    if referred_by is not None:
-        changes["referred_by"] = parse_owner_id(referred_by)
+    if referred_by is not None and not referred_by.strip():
+        raise InvalidInput("--{field} must not be empty", field="referred-by")
     given = {
         "visited": visited,
         "subscribed": subscribed,
@@ -167,7 +178,7 @@ def edit(
         changes["no_sms"] = not sms
     consent = None if profile_consent is None else parse_flag(profile_consent, "--profile-consent")
     archive = consent is not None or tag or untag
-    if not changes and not clear and not archive:
+    if not changes and referred_by is None and not clear and not archive:
         raise InvalidInput("nothing to change: give an option such as --signed or --clear")
     for name in clear:
         field = field_code(name)
@@ -177,7 +188,12 @@ def edit(
                 "--clear {name}: only dates, butler and referred_by clear", name=name
             )
         changes[column] = None
+    from sixplustwo.store.search import resolve_owner
+
     with open_store(ctx, write=True) as store:
+        owner_id = resolve_owner(store.db, owner)
+        if referred_by is not None:
+            changes["referred_by"] = resolve_owner(store.db, referred_by)
         if changes:
             store.owners.edit(owner_id, changes, today())
         if archive:
@@ -292,10 +308,16 @@ _LISTED = 200  # customers a dry run lists
 
 def forget(
     ctx: typer.Context,
-    owner_id: int = typer.Argument(..., help="Owner id."),
+    owner: str = typer.Argument(
+        ..., metavar="OWNER", help="Owner id, or a phone, *last-4, flat or name naming one."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Erase name, phone and birthday on request; anonymous statistics stay."""
+    from sixplustwo.store.search import resolve_owner
+
+    with open_store(ctx, write=False) as store:
+        owner_id = resolve_owner(store.db, owner)
     if not yes:
         typer.confirm(
             _("Erase the personal data of owner {id}? This cannot be undone").format(id=owner_id),

@@ -102,14 +102,19 @@ def _import(ctx, owner_file, file, day, dry_run, update, clear_empty, fmt, scrat
     from sixplustwo.cli.messages import warning_line
     from sixplustwo.domain.errors import SixPlusTwoError
     from sixplustwo.io.background import BackgroundRows, can_fork
+    from sixplustwo.io.referrers import referrer_texts
     from sixplustwo.store.bulk import import_owners as import_rows
     from sixplustwo.store.bulk import insert_rows, load_projects, update_owners, update_rows
     from sixplustwo.store.history import due_before_today, max_owner_id
+    from sixplustwo.store.search import resolve_owners
 
     expected = owner_file.estimated_rows()
     history = 0  # actions of the new owners due before today (store/history.py)
+    texts = referrer_texts(owner_file, lambda: type(owner_file)(file, day, update=update))
     with _database(ctx, scratch, write=False, create=not dry_run) as db:
         projects = load_projects(db)
+        # Referrers named as any owner-taking command names them (io/referrers.py).
+        owner_file.referrers = resolve_owners(db, sorted(texts))
     if update:
         rows = update_rows(owner_file.updates(clear_empty), projects)
     else:

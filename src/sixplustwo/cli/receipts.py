@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from sixplustwo.cli.context import RollBack, open_store, today
-from sixplustwo.cli.messages import _
+from sixplustwo.cli.messages import N_, _
 from sixplustwo.cli.options import FORMAT_OPTION, Format
 from sixplustwo.cli.render import emit_json
 
@@ -59,9 +59,11 @@ def receipts(
                 raise RollBack
             store.audit.record(
                 "export receipts",
-                f"{counts['failed']} failed: {len(reopened.actions)} re-opened",
+                N_("{failed} failed: {reopened} re-opened"),
                 len(reopened.actions),
                 str(file),
+                failed=counts["failed"],
+                reopened=len(reopened.actions),
             )
     except RollBack:
         pass

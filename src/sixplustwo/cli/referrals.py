@@ -16,8 +16,11 @@ app = typer.Typer(help="Referral rewards (老带新, 滚雪球计划).", no_args
 @app.command("list")
 def list_referrals(
     ctx: typer.Context,
-    referrer: int | None = typer.Option(
-        None, "--referrer", metavar="ID", help="Only this referrer's."
+    referrer: str | None = typer.Option(
+        None,
+        "--referrer",
+        metavar="OWNER",
+        help="Only this referrer's: owner id, or a phone, *last-4, flat or name naming one.",
     ),
     on: str | None = typer.Option(
         None,
@@ -34,12 +37,15 @@ def list_referrals(
 
     from sixplustwo.domain.phones import mask_phone
     from sixplustwo.store.referrals import ledger_totals
+    from sixplustwo.store.search import resolve_owner
 
     day = parse_day(on, "--as-of") or today()
     with open_store(ctx, write=False) as store:
+        referrer_id = None
         if referrer is not None:
-            store.owners.get(referrer)  # an unknown id is an error, not an empty list
-        entries = store.referrals.ledger(day, referrer)
+            referrer_id = resolve_owner(store.db, referrer)
+            store.owners.get(referrer_id)  # an unknown id is an error, not an empty list
+        entries = store.referrals.ledger(day, referrer_id)
     overall = ledger_totals(entries)
     ledger = [asdict(entry) for entry in entries]
     for row in ledger:

@@ -28,7 +28,7 @@ def import_survey(
     """Import a third-party satisfaction survey's results (第三方客户满意度调查): all rows or
     none; each answer becomes a ``survey`` event with its 1–5 score and comment. An answer
     already recorded (same owner, date, score, source, comment) is skipped and counted."""
-    from sixplustwo.io.importing import SurveyFile
+    from sixplustwo.io.survey_file import SurveyFile
 
     survey = SurveyFile(file, today())
     try:

@@ -67,7 +67,7 @@ OWNER_FIELDS: tuple[Field, ...] = (
           listed="birthday"),
     Field("birthday_lunar", "bool", input="lunar_birthday", headers=("农历生日", "生日类型"),
           label="农历生日", listed="lunar_birthday"),
-    Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号"),
+    Field("referred_by", "ref", input="referred_by", headers=("推荐人", "推荐人编号", "介绍人"),
           label="推荐人", listed="referred_by"),
     Field("wants_greetings", "bool", listed="wants_greetings"),
     # An owner who opted out of SMS (notify owners sends them none; still listed for the
@@ -107,11 +107,15 @@ FIELD_NAMES: dict[str, str] = {
     "birthday": N_("birthday (field name)"),
     "lunar_birthday": N_("lunar_birthday (field name)"),
     "referred_by": N_("referred_by (field name)"),
+    "no_sms": N_("no_sms (field name)"),
     # A survey file's columns (domain/surveys.py).
     "date": N_("date (field name)"),
     "score": N_("score (field name)"),
     "comment": N_("comment (field name)"),
     "source": N_("source (field name)"),
+    # A delivery report's columns (domain/receipts.py, `export receipts`).
+    "status": N_("status (field name)"),
+    "action_id": N_("action_id (field name)"),
     # Other text checked for its length and characters (domain/text.py's check_line).
     "event kind": N_("event kind (field name)"),
     "project code": N_("project code (field name)"),

@@ -29,16 +29,15 @@ from sixplustwo.domain.owners import (
     FieldError,
     OwnerRecord,
     OwnerValues,
-    SurveyRow,
     cell_text,
     owner_cells,
     owner_record,
     owner_values,
     parse_owner_id,
     plain_owner_values,
-    survey_row,
 )
 from sixplustwo.io.encodings import CSV_CELL_MAX  # noqa: F401  (tests read it here)
+from sixplustwo.io.referrers import with_referrer
 from sixplustwo.io.sheets import blank as _blank
 from sixplustwo.io.sheets import cell as _cell
 from sixplustwo.io.sheets import csv_rows, joined_flat, line_count, xlsx_rows
@@ -299,6 +298,7 @@ class OwnerFile(TableFile):
     subset of the other columns (``updates``)."""
 
     required = REQUIRED_FIELDS
+    referrers: ClassVar[dict] = {}  # referrer texts → owner ids (io/referrers.py)
     STAND_INS: ClassVar[dict[str, object]] = {
         "name": "某",
         "phone": "13800000000",
@@ -388,7 +388,7 @@ class OwnerFile(TableFile):
         )
         for row_number, row in self._data_rows():
             try:
-                values = self._values(row)
+                values = with_referrer(self._values(row), self.referrers)
                 if by_id:
                     cell = values.get(OWNER_ID)
                     if cell is None or not str(cell).strip():
@@ -416,7 +416,7 @@ class OwnerFile(TableFile):
             yield row_number, (owner_id, project, unit, cells, new)
 
     def validate(self, values: dict[str, object]) -> OwnerRecord:
-        return owner_record(values, self.today)
+        return owner_record(with_referrer(values, self.referrers), self.today)
 
     def __iter__(self) -> Iterator[tuple[int, OwnerRecord | str]]:  # type: ignore[override]
         return super().__iter__()  # type: ignore[return-value]
@@ -446,45 +446,6 @@ class OwnerFile(TableFile):
                     continue
             item = self._validated(row_number, row)
             yield row_number, owner_values(item) if isinstance(item, OwnerRecord) else item
-
-
-SURVEY_ALIASES: dict[str, str] = {
-    "业主编号": "owner_id",
-    "客户编号": "owner_id",
-    "owner": "owner_id",
-    "owner_id": "owner_id",
-    "项目": "project",
-    "project": "project",
-    "房号": "unit",
-    "unit": "unit",
-    "日期": "date",
-    "调查日期": "date",
-    "回访日期": "date",
-    "date": "date",
-    "评分": "score",
-    "满意度": "score",
-    "得分": "score",
-    "score": "score",
-    "意见": "comment",
-    "评价": "comment",
-    "备注": "comment",
-    "comment": "comment",
-    "调查机构": "source",
-    "来源": "source",
-    "source": "source",
-}
-
-
-class SurveyFile(TableFile):
-    """A third-party satisfaction survey's results: owner (id, or project and unit), date,
-    score 1–5, comment."""
-
-    aliases = SURVEY_ALIASES
-    required = ("date", "score")
-    date_fields = frozenset({"date"})
-
-    def validate(self, values: dict[str, object]) -> SurveyRow:
-        return survey_row(values)
 
 
 def read_owner_file(path: Path, today: date) -> ParsedFile:

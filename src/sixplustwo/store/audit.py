@@ -43,6 +43,9 @@ AUDIT_DETAILS = (
     N_("journal {id}: {command} ({user}, {at})"),
     N_("owner {id}"),
     N_("butler {butler}"),
+    N_("{channel}: {sent} sent, {failed} failed, {unknown} unknown"),
+    N_("{failed} failed: {reopened} re-opened"),
+    N_("owner {other} into owner {keep}"),
     # The butlers' page (web/): a completion, a login from an address, a refused one.
     N_("action {action}"),
     N_("user {name} from {address}"),

@@ -70,7 +70,7 @@ def due_before_today(db: Database, playbook: Playbook, today: date, after_id: in
         if rule.anchor in _ANCHORS and not rule.multi:
             singles.append((rule, low, high))
         elif rule.anchor == "planned_delivery":
-            total += history.delivery_notice(low, high)
+            total += history.delivery_notice(rule, low, high)
         elif rule.anchor == "birthday":
             total += history.birthdays(low, high)
         elif rule.anchor == "holiday":
@@ -113,17 +113,23 @@ class _History:
         )
         return int(counted)
 
-    def delivery_notice(self, low: date, high: date) -> int:
-        """Signed owners not handed over, by their contract's delivery date or else the
-        project's (a handover on record cancels the notice)."""
+    def delivery_notice(self, rule: Rule, low: date, high: date) -> int:
+        """Signed owners by their contract's delivery date or else the project's: not handed
+        over, or handed over after the notice's due day (a handover on or before it cancels
+        the notice; an unsent notice that fell due before the handover is missed)."""
         planned = "COALESCE(o.delivery_date, p.delivery_date)"
-        return self._count(
-            f"SELECT COUNT(*) FROM owner o JOIN project p ON p.id = o.project_id WHERE {_NEW} "
-            f"AND {_SIGNED} IS NOT NULL AND o.delivered_on IS NULL "
-            f"AND {planned} BETWEEN :lo AND :hi",
-            lo=iso(low),
-            hi=iso(high),
+        where = (
+            f"FROM owner o JOIN project p ON p.id = o.project_id WHERE {_NEW} "
+            f"AND {_SIGNED} IS NOT NULL AND {planned} BETWEEN :lo AND :hi"
         )
+        bounds = {"lo": iso(low), "hi": iso(high)}
+        waiting = self._count(f"SELECT COUNT(*) {where} AND o.delivered_on IS NULL", **bounds)
+        handed = self.db.query(
+            f"SELECT {planned}, o.delivered_on {where} AND o.delivered_on IS NOT NULL",
+            {"after": self.after, **bounds},
+        )
+        late = sum(1 for day, delivered in handed if as_date(delivered) > rule.due_on(as_date(day)))
+        return waiting + late
 
     def birthdays(self, low: date, high: date) -> int:
         """Solar birthdays: each owner's greetings from ``low`` to ``high`` counted in one

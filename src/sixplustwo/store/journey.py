@@ -27,6 +27,7 @@ from sixplustwo.store.facts import load_milestones
 from sixplustwo.store.owners import journey_facts
 from sixplustwo.store.records import Case, ChecklistResult, Event, Owner, Project
 from sixplustwo.store.rows import as_date, now_text
+from sixplustwo.store.search import resolve_action_id
 
 if TYPE_CHECKING:
     from sixplustwo.domain.playbook import Playbook
@@ -321,7 +322,7 @@ class Journey:
         self, action_id: str, today: date, *, also_on: date | None = None
     ) -> tuple[Action, Rule]:
         """The action and its rule, as of ``today`` or, failing that, ``also_on``."""
-        action_id = action_id.strip()
+        action_id = resolve_action_id(self.db, action_id)
         match = ACTION_ID.match(action_id)
         if match is None:
             raise InvalidInput(
@@ -382,7 +383,7 @@ class Journey:
         checklist = [(item, ok, optional_note("problem", remark)) for item, ok, remark in checklist]
         # Recurring and festival actions are kept only some periods back: look from the day
         # it was done too.
-        self.owners.unforgotten_subject(action_id)
+        self.owners.unforgotten_subject(action_id := resolve_action_id(self.db, action_id))
         found, rule = self.find_action(action_id, today, also_on=on)
         kind, subject_id = found.action_id[0], found.subject_id  # "o", "p" or "c"
         if found.status == "done":
@@ -461,7 +462,7 @@ class Journey:
                 continue
             seen.add(action_id)
             try:
-                self.owners.unforgotten_subject(action_id)
+                self.owners.unforgotten_subject(action_id := resolve_action_id(self.db, action_id))
                 action, _ = self.find_action(action_id, today, also_on=on)
             except (NotFound, InvalidInput, Conflict) as exc:
                 bad.append(action_id)

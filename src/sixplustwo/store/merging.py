@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sixplustwo.domain.calendars import birthday_key
-from sixplustwo.domain.errors import Conflict, InvalidInput
+from sixplustwo.domain.errors import N_, Conflict, InvalidInput
 from sixplustwo.domain.owners import DATE_FIELDS, check_journey
 from sixplustwo.domain.rules import check_no_referral_cycle
 from sixplustwo.store.batches import referrer_links
@@ -152,6 +152,7 @@ class Merging:
         for table, row_id, action_id in self._named_elsewhere(other_id):
             renamed = _renamed(action_id, old, new, other_id, keep_id)
             self.db.update(table, {"id": row_id}, {"action_id": renamed})
+        self._exported_as_keep(old, new, other_id, keep_id)
         for owner in plan.referred:
             self.db.update("owner", {"id": owner}, {"referred_by": keep_id})
         if plan.keep.referred_by == other_id:  # before OTHER goes (the foreign key)
@@ -169,7 +170,35 @@ class Merging:
                 lunar = bool(taken.get("birthday_lunar"))
                 taken["birthday_md"] = birthday_key(taken["birthday"], lunar)  # type: ignore[arg-type]
             self.db.update("owner", {"id": keep_id}, taken)
-        self.audit.record("owner merge", f"owner {other_id} into owner {keep_id}")
+        self.audit.record(
+            "owner merge", N_("owner {other} into owner {keep}"), other=other_id, keep=keep_id
+        )
+
+    def _exported_as_keep(self, old: str, new: str, other_id: int, keep_id: int) -> None:
+        """What an export already sent for OTHER counts as sent for KEEP (``--new-only``
+        skips it: one customer is not greeted twice for one birthday); OTHER's own records
+        stay, naming an id no one has."""
+        rows = self.db.query(
+            "SELECT destination, action_id, audit_id, exported_at, batch_id, journal_id "
+            "FROM export_log WHERE action_id LIKE :mine ORDER BY destination, action_id",
+            {"mine": f"{old}%"},
+        )
+        for destination, action_id, audit_id, at, batch_id, journal_id in rows:
+            renamed = _renamed(action_id, old, new, other_id, keep_id)
+            held = self.db.scalar(
+                "SELECT COUNT(*) FROM export_log WHERE destination = :d AND action_id = :a",
+                {"d": destination, "a": renamed},
+            )
+            if not held:
+                values = {
+                    "destination": destination,
+                    "action_id": renamed,
+                    "audit_id": audit_id,
+                    "exported_at": at,
+                    "batch_id": batch_id,
+                    "journal_id": journal_id,
+                }
+                self.db.insert_row("export_log", values, key=("destination", "action_id"))
 
     def _named_elsewhere(self, other_id: int) -> list[tuple[str, int, str]]:
         """Rows of other owners whose action id names OTHER as its detail (a referrer's

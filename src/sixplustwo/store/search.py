@@ -4,9 +4,11 @@ or flat where an id is asked for): a few index ranges on the stored search keys
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sixplustwo.domain.errors import InvalidInput, NotFound
+from sixplustwo.domain.errors import InvalidInput, NotFound, SixPlusTwoError
+from sixplustwo.domain.rules import ACTION_ID
 from sixplustwo.domain.search import (
     SEARCH_COLUMNS,
     owner_id_text,
@@ -197,23 +199,124 @@ def find_owner_ids(
 
 
 def resolve_owner(db: Database, text: str) -> int:
-    """The owner an argument names where an owner id is asked for: an id stays an id (``12``,
-    ``o12``); a phone, its last four digits (``*5678``, ``尾号5678``), a flat or a name must
-    name exactly one customer."""
+    """The owner an argument names wherever a command takes an owner (``owner show/edit/
+    forget/merge``, ``--referred-by``, the import's referrer column, ``event add``, ``case
+    open``, ``referral list --referrer``): the one resolver, so that every command takes the
+    same forms. An id stays an id (``12``, ``o12``, ``#12``: its command says when there is
+    none); a phone, its last four digits (``*5678``, ``尾号5678``), a flat (any spelling, with
+    or without its project: ``HY1 5栋1单元1201``, ``华苑一期 5-1-1201``) or a name must name
+    exactly one customer on record (not one erased on request). A name written out whole
+    names those called exactly so (周杰, not 周杰伦 too). Several are refused in one line
+    listing them (id, name, masked phone, project and flat); none is "no owner"."""
     owner_id = owner_id_text(text)
     if owner_id is not None:
         return owner_id
-    ids, total = find_owner_ids(db, text, limit=2)
-    if total == 1:
-        return ids[0]
-    if total == 0:
+    candidates, count = _named(db, text)
+    if count == 1:
+        return candidates[0][0]
+    if not count:
         raise NotFound("no owner with id, phone, flat or name {text!r}", text=text.strip())
     raise InvalidInput(
-        "{text!r} matches {count} customers: give the owner id (sixplustwo owner find {text!r} "
-        "lists them), or more of the phone or flat",
+        "{text!r} matches {count} customers: {candidates}; give the owner id or more of the "
+        "phone or flat (sixplustwo owner find {text!r} lists them)",
         text=text.strip(),
-        count=total,
+        count=count,
+        candidates=_listed(candidates),
     )
+
+
+def resolve_action_id(db: Database, text: str) -> str:
+    """An action id as typed: ``o12:revisit-3m``, or with the owner named as any owner-taking
+    command names one (``周杰:revisit-3m``, ``*5678:revisit-3m``, ``HY1 5-1-1201:revisit-3m``)."""
+    text = text.strip()
+    head, colon, rest = text.partition(":")
+    if not colon or not head.strip() or ACTION_ID.match(text) is not None:
+        return text
+    return f"o{resolve_owner(db, head)}:{rest}"
+
+
+def resolve_owners(db: Database, texts: Iterable[str]) -> dict[str, int | SixPlusTwoError]:
+    """Each text resolved as ``resolve_owner`` does, or the error that refuses it (for a
+    file's column of referrers: each distinct text looked up once)."""
+    resolved: dict[str, int | SixPlusTwoError] = {}
+    for text in texts:
+        try:
+            resolved[text] = resolve_owner(db, text)
+        except SixPlusTwoError as exc:
+            resolved[text] = exc
+    return resolved
+
+
+_CANDIDATES = 50  # looked at to tell a name written out whole from the names it begins
+_LISTED = 5  # candidates an ambiguous form's refusal lists
+Candidate = tuple[int, str | None, str | None, str, str]  # id, name, phone, project, flat
+
+
+def _named(db: Database, text: str) -> tuple[list[Candidate], int]:
+    """The customers on record ``text`` names (the first ``_CANDIDATES``), and how many:
+    within a project it begins with (its code or name) if it then names any there, else in
+    every project."""
+    scoped = _project_prefixed(db, text)
+    if scoped is not None:
+        found = _candidates(db, scoped[1], scoped[0])
+        if found[1]:
+            return found
+    return _candidates(db, text, None)
+
+
+def _project_prefixed(db: Database, text: str) -> tuple[int, str] | None:
+    """(project id, the rest) where ``text`` begins with a project's code or name and the
+    rest holds a digit (a flat): the longest such project."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    lowered = folded.lower()
+    best: tuple[int, int, str] | None = None
+    for project_id, code, name in db.query("SELECT id, code, name FROM project"):
+        for word in (code, name):
+            word = unicodedata.normalize("NFKC", word or "").strip().lower()
+            if not word or not lowered.startswith(word):
+                continue
+            rest = folded[len(word) :].strip(_BETWEEN)
+            if rest and any(c.isdigit() for c in rest) and (best is None or len(word) > best[0]):
+                best = (len(word), project_id, rest)
+    return None if best is None else (best[1], best[2])
+
+
+_BETWEEN = " \t/:：,，·、"
+
+
+def _candidates(db: Database, text: str, project_id: int | None) -> tuple[list[Candidate], int]:
+    ids, total = find_owner_ids(db, text, project_id=project_id, limit=_CANDIDATES)
+    if not ids:
+        return [], 0
+    placeholders, params = in_list("owner", ids)
+    found: list[Candidate] = [
+        (owner_id, name, phone, code, unit)
+        for owner_id, name, phone, code, unit in db.query(
+            "SELECT o.id, o.name, o.phone, p.code, o.unit FROM owner o "
+            f"JOIN project p ON p.id = o.project_id WHERE o.id IN ({placeholders}) "
+            "AND o.forgotten_on IS NULL ORDER BY o.id",
+            params,
+        )
+    ]
+    if not found:  # the first looked at were all erased on request
+        return [], 0
+    typed = unicodedata.normalize("NFKC", text).strip()
+    whole = [candidate for candidate in found if candidate[1] == typed]
+    if whole and "name" in query_kinds(text):
+        return whole, len(whole)
+    # Beyond the first ones looked at, the forgotten are counted too: a refusal's "about".
+    return found, total - (len(ids) - len(found))
+
+
+def _listed(candidates: Sequence[Candidate]) -> str:
+    """The candidates as a refusal names them: ``12 周杰 138****5678 HY1 5-1-1201``."""
+    from sixplustwo.domain.phones import mask_phone
+
+    listed = ", ".join(
+        " ".join(str(part) for part in (owner_id, name, mask_phone(phone), code, unit) if part)
+        for owner_id, name, phone, code, unit in candidates[:_LISTED]
+    )
+    return listed + (", …" if len(candidates) > _LISTED else "")
 
 
 def butler_known(db: Database, butler: str) -> bool:
