@@ -262,14 +262,14 @@ def empty_db(db_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MiB tmpfs (room for a new database's migrations and their journal): a full disk
+    """An 8 MiB tmpfs (room for a new database's migrations and their journal): a full disk
     or, remounted, a read-only one. Needs root to mount; skipped, saying why, without."""
     import subprocess
 
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
         capture_output=True,
     )
     if made.returncode != 0:
