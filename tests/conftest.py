@@ -69,6 +69,7 @@ BOTH_BACKENDS = {
     "test_ids_and_locks",
     "test_one_lines",
     "test_waits",
+    "test_month_of_work",
 }
 # Tests in those modules that look at the SQLite file itself (its bytes, its pragmas, the
 # sqlite3 module on it, a path where a file would be): SQLite only. Their server counterparts
@@ -194,6 +195,7 @@ SLOW_ON_THE_SERVER = {
     "test_import_killed_midway_writes_all_or_nothing",  # test_crash: four kills
     "test_four_writers_and_readers_lose_no_write",  # test_faults
     "test_cron_twice_a_day_sends_every_sms_once_and_the_calendar_whole",  # three orders
+    "test_a_month_of_work",  # test_month_of_work: two butlers, cron twice a day
 }
 
 
@@ -262,14 +264,14 @@ def empty_db(db_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MiB tmpfs (room for a new database's migrations and their journal): a full disk
+    """An 8 MiB tmpfs (room for a new database's migrations and their journal): a full disk
     or, remounted, a read-only one. Needs root to mount; skipped, saying why, without."""
     import subprocess
 
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
         capture_output=True,
     )
     if made.returncode != 0:

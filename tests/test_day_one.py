@@ -205,20 +205,34 @@ def _update_from_another_ledger(cli, cli_json, tmp_path, db_path, owners) -> Non
 
     hy1 = [o for o in owners if o[1] == "HY1"]
     phoned = {o[0]: o for o in rng.sample(hy1, max(1, len(hy1) // 10))}
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["华苑一期 业主电话更正"])
-    sheet.append(["项目", "房号", "手机"])
     new_phones = {}
+    rows_by_flat, rows_by_id = [], []
     for n, (owner_id, _, unit, *_) in enumerate(phoned.values()):
         new_phones[owner_id] = f"1770000{n:04d}"
-        sheet.append(["HY1", _respelled(unit, rng), new_phones[owner_id]])
-    corrections = tmp_path / "电话更正.xlsx"
-    workbook.save(corrections)
+        rows_by_flat.append(["HY1", _respelled(unit, rng), new_phones[owner_id]])
+        rows_by_id.append([owner_id, "HY1", _respelled(unit, rng), new_phones[owner_id]])
+
+    def workbook_of(name: str, header: list[str], rows: list[list]) -> Path:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(["华苑一期 业主电话更正"])
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    by_flat = workbook_of("电话更正.xlsx", ["项目", "房号", "手机"], rows_by_flat)
+    corrections = workbook_of("电话更正_编号.xlsx", ["编号", "项目", "房号", "手机"], rows_by_id)
 
     before = _owners(db_path)
     changed = cli_json("owner", "import", update, "--update")
     assert changed["changes"]["new"] == 0 and changed["updated"] == len(chosen)
+    # A flat named with another phone may be a new buyer: named, nothing changed, until the
+    # owner id says which record the number is for.
+    refused = cli("owner", "import", by_flat, "--update", ok=False)
+    assert refused.stderr.count("neither is changed") == len(phoned)
     changed = cli_json("owner", "import", corrections, "--update")
     assert changed["changes"]["new"] == 0 and changed["updated"] == len(phoned)
     after = _owners(db_path)

@@ -161,6 +161,8 @@ def test_receipts_reopen_what_failed_by_action_id(cli, cli_json, owners, tmp_pat
     assert _status(cli_json, first, f"o{first}:birthday:2024") == ("done", DAY)
     result = cli_json("export", "receipts", report)
     assert result["reopened"] == [f"o{first}:birthday:2024"]
+    # Read long after the birthday: open again, but past its day: named, as the list won't.
+    assert result["missed"] == [f"o{first}:birthday:2024"]
     assert (result["failed"], result["delivered"], result["pending"]) == (2, 1, 0)
     # A call's heads-up SMS completed nothing: nothing to re-open.
     assert result["nothing_to_reopen"] == [f"o{first}:signing-revisit"]
@@ -259,3 +261,25 @@ def test_a_late_handover_leaves_the_unsent_notice_missed(cli, cli_json, monkeypa
     # Within its grace days still, and yet missed: the handover came first.
     assert (counts["missed"], counts["open"], counts["on_time"]) == (1, 0, 0)
     assert json.dumps(report)  # plain JSON
+
+
+def test_receipts_read_on_the_day_leave_the_greeting_on_the_list(
+    cli, cli_json, owners, tmp_path, monkeypatch
+):
+    """Read the same day, the re-opened greeting is on today's list (nothing named missed);
+    read the day after, it is past its day and the output says so."""
+    from datetime import UTC, datetime
+
+    from sixplustwo.cli import context
+
+    first, _ = owners
+    _sent(cli, tmp_path)
+    report = tmp_path / "report.csv"
+    report.write_text(f"action_id,status\no{first}:birthday:2024,UNDELIV\n", "utf-8")
+    monkeypatch.setattr(context, "_now", lambda: datetime(2024, 1, 5, 9, 0, tzinfo=UTC))
+    same_day = cli_json("export", "receipts", report)
+    assert same_day["reopened"] == [f"o{first}:birthday:2024"] and same_day["missed"] == []
+    cli("undo")
+    monkeypatch.setattr(context, "_now", lambda: datetime(2024, 1, 6, 9, 0, tzinfo=UTC))
+    later = cli("export", "receipts", report).stdout
+    assert "(missed)" in later and f"o{first}:birthday:2024" in later
