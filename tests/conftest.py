@@ -196,6 +196,8 @@ SLOW_ON_THE_SERVER = {
     "test_four_writers_and_readers_lose_no_write",  # test_faults
     "test_cron_twice_a_day_sends_every_sms_once_and_the_calendar_whole",  # three orders
     "test_a_month_of_work",  # test_month_of_work: two butlers, cron twice a day
+    "test_sql_due_list_equals_pure_evaluation",  # test_due_equivalence: the oracle's dates
+    "test_sql_report_equals_slow_evaluation",  # test_report_equivalence: the oracle's periods
 }
 
 
