@@ -59,13 +59,23 @@ def _browser():
 
 def _go(driver, element) -> None:
     """Click a link or a form's button, and wait for the next page."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+    def left(_driver) -> bool:
+        """The old page is gone: stale, or (Chromium, mid-navigation) a node "that does not
+        belong to the document", which chromedriver reports as a plain WebDriverException."""
+        try:
+            return expected_conditions.staleness_of(page)(_driver)
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 30).until(left)
     WebDriverWait(driver, 30).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
