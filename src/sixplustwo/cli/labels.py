@@ -9,6 +9,7 @@ language is read back to its code by :func:`code` (``case open --kind 投诉``).
 from __future__ import annotations
 
 from sixplustwo.cli.messages import N_, translate
+from sixplustwo.domain.playbook_data import STEP_NAMES
 
 # An action's status (domain.actions.Status).
 STATUS: dict[str, str] = {
@@ -32,16 +33,7 @@ STAGE: dict[str, str] = {
 }
 
 # The 6+2 steps (domain.playbook.STEP_CODES): 温馨牵手 … 四年之约.
-STEP: dict[str, str] = {
-    "1": N_("Warm welcome"),
-    "2": N_("Tying the knot"),
-    "3": N_("Close contact"),
-    "4": N_("Moving in"),
-    "5": N_("Caring"),
-    "6": N_("Taking responsibility"),
-    "+1": N_("Together all the way"),
-    "+2": N_("The four-year promise"),
-}
+STEP: dict[str, str] = STEP_NAMES
 
 # An owner's fields on screens, by their listed key (domain/fields.py; its own labels name the
 # columns of the files butlers import, which stay Chinese).

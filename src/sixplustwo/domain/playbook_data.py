@@ -12,13 +12,24 @@ from datetime import date
 from typing import Literal
 
 from sixplustwo.domain.dates import Offset
-from sixplustwo.domain.errors import InvalidInput
+from sixplustwo.domain.errors import N_, InvalidInput
 
 Subject = Literal["owner", "project", "case"]
 Completion = Literal["event", "done", "case-resolved"]
 
 # The 6+2 steps by code, in order; the names a screen shows are in cli/labels.py.
 STEP_CODES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "+1", "+2")
+# Their names, as message ids (温馨牵手 … 四年之约): the screens' and the page's one table.
+STEP_NAMES: dict[str, str] = {
+    "1": N_("Warm welcome"),
+    "2": N_("Tying the knot"),
+    "3": N_("Close contact"),
+    "4": N_("Moving in"),
+    "5": N_("Caring"),
+    "6": N_("Taking responsibility"),
+    "+1": N_("Together all the way"),
+    "+2": N_("The four-year promise"),
+}
 
 
 def checked_steps(given: list[str] | tuple[str, ...]) -> set[str]:

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from sixplustwo.domain.errors import N_, SixPlusTwoError
+from sixplustwo.domain.playbook_data import STEP_NAMES
 from sixplustwo.domain.text import visible
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -28,16 +29,7 @@ STATUS = {
     "missed": N_("missed"),
     "before-go-live": N_("before go-live"),
 }
-STEP = {
-    "1": N_("Warm welcome"),
-    "2": N_("Tying the knot"),
-    "3": N_("Close contact"),
-    "4": N_("Moving in"),
-    "5": N_("Caring"),
-    "6": N_("Taking responsibility"),
-    "+1": N_("Together all the way"),
-    "+2": N_("The four-year promise"),
-}
+STEP = STEP_NAMES
 CASE_KIND = {"complaint": N_("complaint"), "repair": N_("repair")}
 ROLE = {"butler": N_("butler"), "manager": N_("manager")}
 # How a butler reached the owner: stored as the words typed, the team's own (Chinese).
