@@ -81,9 +81,20 @@ def _go(driver, element) -> None:
     )
 
 
+_STYLED = """
+const sheets = [...document.styleSheets];
+return sheets.length > 0 && sheets.every((s) => { try { return s.cssRules.length > 0; }
+                                                  catch (e) { return false; } });
+"""
+
+
 def _check_layout(driver, shots, name: str) -> None:
     from PIL import Image, ImageStat
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    # Measured once the page's stylesheet applies (a loaded machine can lag behind "complete");
+    # a stylesheet that never loads fails here.
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(_STYLED))
     fit = driver.execute_script(_LAYOUT)
     assert fit["width"] == WIDTH, fit
     assert fit["scroll"] <= WIDTH and not fit["wide"], (name, fit)
